@@ -1,0 +1,142 @@
+"""Derive the bundled zones from the boundary line, buffering in metres (UTM 12N), never degrees.
+
+Run ``python -m geofences.build`` to rebuild ``geofences/data/nogales-sasabe.geojson``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import shapely
+from pyproj import Transformer
+from shapely.geometry import LineString, Polygon, box, mapping
+
+WGS84 = "EPSG:4326"
+UTM12N = "EPSG:32612"
+
+#: The boundary west of Nogales follows the parallel 31°20'N to 111°04'59"W, then runs
+#: in a straight line to the Colorado River at 32°29'38"N, 114°48'47"W (1853 Gadsden
+#: Purchase treaty, as resurveyed by the International Boundary Commission, 1891-96).
+PARALLEL_LAT = 31 + 20 / 60
+TURN_LON = -(111 + 4 / 60 + 59 / 3600)
+COLORADO = (-(114 + 48 / 60 + 47 / 3600), 32 + 29 / 60 + 38 / 3600)
+NOGALES_LON = -110.9400  # DeConcini port of entry, Nogales AZ
+SASABE_LON = -111.5436  # Sasabe port of entry, AZ
+
+STRIP_M = 18.288  # the 60-ft Roosevelt Reservation along the line
+BUFFERS_M = (1_000.0, 3_000.0)
+VERSION = "2026.11.1"
+
+_to_utm = Transformer.from_crs(WGS84, UTM12N, always_xy=True).transform
+_to_wgs = Transformer.from_crs(UTM12N, WGS84, always_xy=True).transform
+
+
+def transform(fn: Any, geom: Any) -> Any:
+    """Reproject a geometry with a pyproj ``transform`` function."""
+    return shapely.transform(geom, fn, interleaved=False)
+
+
+def boundary_line() -> LineString:
+    """The boundary from the Nogales port of entry west to the Sasabe port of entry (WGS84)."""
+    t = (SASABE_LON - TURN_LON) / (COLORADO[0] - TURN_LON)
+    sasabe_lat = PARALLEL_LAT + t * (COLORADO[1] - PARALLEL_LAT)
+    return LineString(
+        [(NOGALES_LON, PARALLEL_LAT), (TURN_LON, PARALLEL_LAT), (SASABE_LON, sasabe_lat)]
+    )
+
+
+def north_side(line_utm: LineString, metres: float) -> Polygon:
+    """The band ``metres`` deep on the US (north) side of a west-running line."""
+    band = shapely.buffer(line_utm, metres, single_sided=True)
+    if band.centroid.y < line_utm.centroid.y:  # single-sided picks the left: make it north
+        band = shapely.buffer(line_utm, -metres, single_sided=True)
+    return band  # type: ignore[no-any-return]
+
+
+def _feature(zid: str, name: str, zone_type: str, geom_utm: Any, **props: Any) -> dict[str, Any]:
+    geom = transform(_to_wgs, geom_utm)
+    geom = shapely.set_precision(geom, 1e-7)
+    return {
+        "type": "Feature",
+        "id": zid,
+        "properties": {"id": zid, "name": name, "zone_type": zone_type, **props},
+        "geometry": mapping(geom),
+    }
+
+
+def _box_around(lon: float, lat: float, half_w: float, half_h: float) -> Polygon:
+    x, y = _to_utm(lon, lat)
+    return box(x - half_w, y, x + half_w, y + 2 * half_h)
+
+
+def build() -> dict[str, Any]:
+    """The FeatureCollection of every bundled zone."""
+    line = transform(_to_utm, boundary_line())
+    feats = [
+        _feature(
+            "strip-nog-sas", "Roosevelt Reservation, Nogales to Sasabe", "border_strip",
+            north_side(line, STRIP_M), width_m=STRIP_M,
+        )
+    ]
+    for m in BUFFERS_M:
+        km = int(m // 1000)
+        feats.append(
+            _feature(f"buffer-{km}km", f"{km} km buffer behind the line", "buffer",
+                     north_side(line, m), depth_m=m)
+        )
+    feats.append(
+        _feature("poe-nogales-deconcini", "Nogales (DeConcini) port of entry", "port_of_entry",
+                 _box_around(NOGALES_LON, PARALLEL_LAT, 250, 200))
+    )
+    sasabe = boundary_line().coords[-1]
+    feats.append(
+        _feature("poe-sasabe", "Sasabe port of entry", "port_of_entry",
+                 _box_around(sasabe[0], sasabe[1], 150, 150))
+    )
+    # Sycamore Canyon / Atascosa Mountains wildlife corridor (Coronado NF), a band crossing the line.
+    corridor_x, corridor_y = _to_utm(-111.2100, PARALLEL_LAT + 0.02)
+    feats.append(
+        _feature("corridor-sycamore", "Sycamore Canyon wildlife corridor", "wildlife_corridor",
+                 box(corridor_x - 1500, corridor_y - 3000, corridor_x + 1500, corridor_y + 6000),
+                 active="always")
+    )
+    # Areas of responsibility: the stretch split at 111°15'W between two stations.
+    split_x, _ = _to_utm(-111.25, PARALLEL_LAT)
+    deep = north_side(line, 20_000.0)
+    xmin, ymin, xmax, ymax = deep.bounds
+    feats.append(
+        _feature("sector-nogales", "Nogales station area", "patrol_sector",
+                 deep.intersection(box(split_x, ymin, xmax + 1, ymax)), sector="nogales")
+    )
+    feats.append(
+        _feature("sector-sasabe", "Sasabe (Three Points) station area", "patrol_sector",
+                 deep.intersection(box(xmin - 1, ymin, split_x, ymax)), sector="sasabe")
+    )
+    return {
+        "type": "FeatureCollection",
+        "borderwatch": {
+            "name": "nogales-sasabe",
+            "version": VERSION,
+            "crs_for_distances": UTM12N,
+            "sources": [
+                "Gadsden Purchase treaty (1853), Art. I: boundary along 31°20'N to 111°W "
+                "then a straight line to the Colorado River 20 miles below the Gila",
+                "International Boundary Commission resurvey 1891-96: turn at 111°04'59\"W",
+                "Presidential proclamation of 27 May 1907 (Roosevelt Reservation, 60 ft)",
+                "CBP port of entry locations: Nogales DeConcini, Sasabe",
+            ],
+        },
+        "features": feats,
+    }
+
+
+def main(out: Path | None = None) -> Path:
+    out = out or Path(__file__).parent / "data" / "nogales-sasabe.geojson"
+    out.write_bytes(orjson.dumps(build(), option=orjson.OPT_INDENT_2) + b"\n")
+    return out
+
+
+if __name__ == "__main__":
+    print(main())

@@ -1,0 +1,42 @@
+"""Thin Faust shells around the pure core; ``register_all`` wires them into an app."""
+
+from __future__ import annotations
+
+import faust
+
+from geofences.index import GeofenceSet
+from stream.agents.ingest import register_ingest
+from stream.metrics import Metrics
+from stream.pipeline import Pipeline
+from stream.settings import Settings
+
+
+def register_all(
+    app: faust.App,
+    settings: Settings,
+    metrics: Metrics | None = None,
+    fences: GeofenceSet | None = None,
+) -> Pipeline:
+    """Register every agent on ``app``; returns the pipeline they share."""
+    metrics = metrics or Metrics()
+    if fences is None:
+        fences = (
+            GeofenceSet.load(settings.geofences_file)
+            if settings.geofences_file
+            else GeofenceSet.load_bundled()
+        )
+    pipeline = Pipeline(settings, fences, metrics)
+    register_ingest(app, settings, pipeline)
+    _track_assignment(app, metrics)
+    return pipeline
+
+
+def _track_assignment(app: faust.App, metrics: Metrics) -> None:
+    @app.on_rebalance_complete.connect
+    async def on_rebalance_complete(sender: faust.App, *_: object, **__: object) -> None:
+        metrics.assigned_partitions.set(len(sender.consumer.assignment()))
+        metrics.worker_ready.set(1)
+
+    @app.on_partitions_revoked.connect
+    async def on_revoked(sender: faust.App, *_: object, **__: object) -> None:
+        metrics.worker_ready.set(0)

@@ -1,0 +1,1 @@
+"""Alerts: reading them from Kafka and rendering them for people and programs."""

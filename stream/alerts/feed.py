@@ -1,0 +1,65 @@
+"""Read alerts from the alert topic (confluent-kafka, partitions assigned directly, no group)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+
+from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaException, TopicPartition
+from pydantic import ValidationError
+
+from stream import topics
+from stream.models import Alert, Severity
+from stream.settings import Settings
+
+
+def alert_filter(sector: str | None = None, min_severity: Severity | None = None) -> Callable[[Alert], bool]:
+    """A predicate keeping a team's own alerts at or above a severity."""
+
+    def keep(alert: Alert) -> bool:
+        if sector is not None and alert.sector != sector:
+            return False
+        return min_severity is None or alert.severity.rank >= min_severity.rank
+
+    return keep
+
+
+def read_alerts(
+    settings: Settings,
+    *,
+    from_beginning: bool = False,
+    timeout: float | None = None,
+    idle: Callable[[], None] | None = None,
+) -> Iterator[Alert]:
+    """Yield alerts as they arrive; stops after ``timeout`` seconds without one, if given."""
+    name = settings.topic(topics.ALERTS.name)
+    consumer = Consumer(
+        settings.consumer_config(f"borderwatch-alerts-cli-{uuid.uuid4().hex[:8]}",
+                                 **{"enable.partition.eof": False})
+    )
+    try:
+        meta = consumer.list_topics(name, timeout=10)
+        tmeta = meta.topics.get(name)
+        if tmeta is None or tmeta.error is not None or not tmeta.partitions:
+            raise KafkaException(f"topic {name} not found: run `borderwatch topics create`")
+        start = OFFSET_BEGINNING if from_beginning else OFFSET_END
+        consumer.assign([TopicPartition(name, p, start) for p in tmeta.partitions])
+        last = time.monotonic()
+        while True:
+            msg = consumer.poll(0.2)
+            if msg is None:
+                if idle:
+                    idle()
+                if timeout is not None and time.monotonic() - last > timeout:
+                    return
+                continue
+            if msg.error():
+                raise KafkaException(msg.error())
+            last = time.monotonic()
+            try:
+                yield Alert.model_validate_json(msg.value() or b"")
+            except ValidationError:
+                continue  # not an alert of a version we understand
+    finally:
+        consumer.close()

@@ -1,0 +1,25 @@
+"""The ``borderwatch`` command: one sub-module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from stream.cli import alerts, broker, demo, simulate, topics, worker
+
+app = typer.Typer(
+    name="borderwatch",
+    help="BorderWatch: border sensor events in, patrol alerts out, over Kafka.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("broker")(broker.broker)
+app.add_typer(topics.app, name="topics")
+app.command("worker")(worker.worker)
+app.command("simulate")(simulate.simulate)
+app.command("alerts")(alerts.alerts)
+app.command("demo")(demo.demo)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,65 @@
+"""``borderwatch alerts``: subscribe to the alert topic and print alerts."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from confluent_kafka import KafkaException
+from rich.live import Live
+
+from stream.alerts.feed import alert_filter, read_alerts
+from stream.alerts.formats import AlertTable, to_json
+from stream.cli.common import Bootstrap, console, make_settings
+from stream.models import Severity
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+def alerts(
+    bootstrap_servers: Bootstrap = None,
+    from_beginning: Annotated[bool, typer.Option(help="Start at the oldest alert kept.")] = False,
+    limit: Annotated[int | None, typer.Option(min=1, help="Exit after this many alerts.")] = None,
+    timeout: Annotated[
+        float | None, typer.Option(min=0, help="Exit after this many seconds without an alert.")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table for people, json for scripts.")] = Format.TABLE,
+    sector: Annotated[str | None, typer.Option(help="Only alerts routed to this patrol sector.")] = None,
+    min_severity: Annotated[
+        Severity | None, typer.Option(help="Only alerts at or above this severity.")
+    ] = None,
+) -> None:
+    """Print patrol alerts as they arrive (Ctrl-C stops)."""
+    settings = make_settings(bootstrap_servers=bootstrap_servers)
+    keep = alert_filter(sector, min_severity)
+    shown = 0
+    table = AlertTable()
+    live = Live(table.render(), console=console, auto_refresh=False) if fmt == Format.TABLE else None
+    try:
+        if live:
+            live.start()
+        for alert in read_alerts(settings, from_beginning=from_beginning, timeout=timeout):
+            if not keep(alert):
+                continue
+            shown += 1
+            if live:
+                table.add(alert)
+                live.update(table.render(), refresh=True)
+            else:
+                sys.stdout.write(to_json(alert) + "\n")
+                sys.stdout.flush()
+            if limit is not None and shown >= limit:
+                break
+    except KafkaException as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if live:
+            live.stop()

@@ -1,0 +1,39 @@
+"""Options shared by several commands, each also read from a ``BORDERWATCH_*`` variable."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from stream.settings import Settings
+
+console = Console(stderr=True)
+
+Bootstrap = Annotated[
+    str | None,
+    typer.Option(
+        "--bootstrap-servers", "-b", envvar="BORDERWATCH_BOOTSTRAP_SERVERS", show_envvar=True,
+        help="Kafka bootstrap servers [default: 127.0.0.1:9092].",
+    ),
+]
+Profile = Annotated[
+    str | None,
+    typer.Option(
+        "--broker-profile", envvar="BORDERWATCH_BROKER_PROFILE", show_envvar=True,
+        help="embedded (Tansu) or kafka (Apache Kafka) [default: embedded].",
+    ),
+]
+
+
+def make_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with the CLI flags that were given on top."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        for e in exc.errors():
+            console.print(f"[red]error:[/] {'.'.join(map(str, e['loc']))}: {e['msg']}")
+        raise typer.Exit(2) from exc

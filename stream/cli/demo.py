@@ -1,0 +1,157 @@
+"""``borderwatch demo``: broker, topics, worker, simulator and a live alert table in one go."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from typing import Annotated
+
+import typer
+from rich.live import Live
+
+from stream.alerts.feed import read_alerts
+from stream.alerts.formats import AlertTable
+from stream.broker import BrokerError, EmbeddedBroker, free_port, wait_for_port
+from stream.cli.common import console, make_settings
+from stream.settings import Settings
+from stream.topics import create_topics
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "stream.cli", *args]
+
+
+def _metric(url: str, name: str) -> float | None:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as r:
+            for line in r.read().decode().splitlines():
+                if line.startswith(name + " "):
+                    return float(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def wait_worker_ready(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"worker exited with code {proc.returncode}")
+        if _metric(url, "borderwatch_worker_ready") == 1.0:
+            return
+        time.sleep(0.25)
+    raise RuntimeError(f"worker not ready after {timeout:.0f}s")
+
+
+def stop_process(name: str, proc: subprocess.Popen[bytes] | None, timeout: float = 15.0) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        console.print(f"{name} did not stop in {timeout:.0f}s: killing it")
+        proc.kill()
+        proc.wait()
+
+
+def demo(
+    scenario: Annotated[str, typer.Option(help="Scenario to run.")] = "crossing",
+    speed: Annotated[float, typer.Option(min=0.001, help="Scenario speed-up.")] = 1.0,
+    broker_port: Annotated[
+        int | None, typer.Option(envvar="BORDERWATCH_BROKER_PORT", show_envvar=True,
+                                 help="Embedded broker port [default: 9092, else a free one].")
+    ] = None,
+    metrics_port: Annotated[
+        int | None, typer.Option(envvar="BORDERWATCH_METRICS_PORT", show_envvar=True,
+                                 help="Worker /metrics port [default: 9108].")
+    ] = None,
+    duration: Annotated[
+        float | None, typer.Option(help="Stop by itself after this many seconds.")
+    ] = None,
+) -> None:
+    """Run the whole pipeline on the embedded broker and show alerts as they arrive."""
+    base = make_settings(broker_port=broker_port, metrics_port=metrics_port)
+    port = base.broker_port
+    if wait_for_port(base.broker_host, port, 0.1):
+        port = free_port(base.broker_host)
+        console.print(f"port {base.broker_port} is busy: using {port} for the broker")
+    settings = base.model_copy(update={
+        "broker_port": port, "bootstrap_servers": f"{base.broker_host}:{port}",
+        "broker_profile": "embedded",
+    })
+    started: list[tuple[str, subprocess.Popen[bytes] | None]] = []
+    broker = EmbeddedBroker(settings.broker_host, port)
+    try:
+        with tempfile.TemporaryDirectory(prefix="borderwatch-demo-") as state:
+            _run(settings, broker, state, started, scenario, speed, duration)
+    except (BrokerError, RuntimeError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    except KeyboardInterrupt:
+        console.print("Ctrl-C: stopping")
+    finally:
+        for name, proc in reversed(started):
+            stop_process(name, proc)
+        broker.stop()
+        names = ", ".join([n for n, _ in reversed(started)] + ["broker"])
+        console.print(f"stopped cleanly: {names}")
+
+
+def _run(
+    settings: Settings, broker: EmbeddedBroker, state: str,
+    started: list[tuple[str, subprocess.Popen[bytes] | None]],
+    scenario: str, speed: float, duration: float | None,
+) -> None:
+    env = {
+        **os.environ,
+        "BORDERWATCH_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+        "BORDERWATCH_BROKER_PROFILE": "embedded",
+        "BORDERWATCH_DATA_DIR": state,
+        "BORDERWATCH_METRICS_PORT": str(settings.metrics_port),
+    }
+    with console.status("starting the embedded broker"):
+        broker.start()
+    console.print(f"broker   [bold]{settings.bootstrap_servers}[/] (Tansu, in memory)")
+    with console.status("creating topics"):
+        create_topics(settings)
+    console.print("topics   created")
+    metrics_url = f"http://{settings.metrics_host}:{settings.metrics_port}/metrics"
+    worker = subprocess.Popen(_cli("worker"), env=env, start_new_session=True)
+    started.append(("worker", worker))
+    with console.status("starting the worker (joining its consumer group)"):
+        wait_worker_ready(metrics_url, worker, timeout=90)
+    console.print(f"worker   ready; metrics at [bold]{metrics_url}[/]")
+    sim = subprocess.Popen(
+        _cli("simulate", scenario, "--speed", str(speed), "--quiet"), env=env,
+        start_new_session=True,
+    )
+    started.append(("simulator", sim))
+    console.print(f"simulator running scenario [bold]{scenario}[/] at {speed:g}x; Ctrl-C stops everything")
+    table = AlertTable()
+    deadline = None if duration is None else time.monotonic() + duration
+
+    def check() -> None:
+        if deadline is not None and time.monotonic() > deadline:
+            raise _Done
+        if worker.poll() is not None:
+            raise RuntimeError(f"worker exited with code {worker.returncode}")
+
+    with Live(table.render(), console=console, auto_refresh=False) as live:
+        try:
+            for alert in read_alerts(settings, from_beginning=True, idle=check):
+                table.add(alert)
+                live.update(table.render(), refresh=True)
+                check()
+        except _Done:
+            pass
+    console.print(f"{table.total} alerts received")
+
+
+class _Done(Exception):
+    pass

@@ -1,0 +1,141 @@
+"""Decode and validate sensor messages at the edge; everything refused becomes a dead letter.
+
+>>> from stream.models import GroundDetection
+>>> d = Decoder(GroundDetection, max_bytes=1024)
+>>> reports, dead = d.decode(b"not json", topic="t", partition=0, offset=7)
+>>> reports, dead[0].reason
+([], 'not_json')
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic
+
+import pydantic_core
+from pydantic import Discriminator, Tag, TypeAdapter, ValidationError
+
+from stream.models import DeadLetter, R, ReportBatch
+
+#: Bounded set of dead-letter reasons (also the metric label values).
+REASONS = (
+    "too_large",
+    "not_json",
+    "not_object",
+    "missing_field",
+    "unknown_field",
+    "non_finite",
+    "out_of_range",
+    "unsupported_version",
+    "wrong_type",
+)
+
+
+def _shape(value: Any) -> str:
+    return "batch" if isinstance(value, dict) and "reports" in value else "single"
+
+
+def classify(error: Any) -> str:
+    """Map one pydantic error to a dead-letter reason."""
+    kind = error["type"]
+    loc = error["loc"]
+    if kind == "json_invalid":
+        return "not_json"
+    if kind in ("model_type", "model_attributes_type", "dict_type") and len(loc) <= 1:
+        return "not_object"
+    if kind == "missing":
+        return "missing_field"
+    if kind == "extra_forbidden":
+        return "unknown_field"
+    if kind == "finite_number":
+        return "non_finite"
+    if kind == "literal_error" and loc and loc[-1] == "v":
+        return "unsupported_version"
+    if kind.startswith(("greater_than", "less_than", "too_short", "too_long", "string_too")):
+        return "out_of_range"
+    return "wrong_type"
+
+
+def _describe(errors: list[Any]) -> str:
+    parts = []
+    for e in errors[:5]:
+        loc = ".".join(str(p) for p in e["loc"][1:]) or "<message>"
+        parts.append(f"{loc}: {e['msg']}")
+    more = f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""
+    return "; ".join(parts) + more
+
+
+@dataclass(slots=True)
+class Decoded(Generic[R]):
+    """A valid report and the index it had in its message (0 for a single report)."""
+
+    report: R
+    index: int
+
+
+class Decoder(Generic[R]):
+    """Turns raw bytes from one sensor topic into reports of ``model`` plus dead letters."""
+
+    def __init__(self, model: type[R], max_bytes: int) -> None:
+        self.model = model
+        self.max_bytes = max_bytes
+        self._adapter: TypeAdapter[Any] = TypeAdapter(
+            Annotated[
+                Annotated[ReportBatch[model], Tag("batch")]  # type: ignore[valid-type]
+                | Annotated[model, Tag("single")],
+                Discriminator(_shape),
+            ]
+        )
+
+    def decode(
+        self, raw: bytes | None, *, topic: str, partition: int, offset: int, key: bytes | None = None
+    ) -> tuple[list[Decoded[R]], list[DeadLetter]]:
+        raw = raw or b""
+
+        def dead(reason: str, detail: str, index: int | None = None) -> DeadLetter:
+            return DeadLetter(
+                reason=reason,
+                detail=detail,
+                topic=topic,
+                partition=partition,
+                offset=offset,
+                key=key.decode("utf-8", "replace") if key is not None else None,
+                index=index,
+                original_b64=base64.b64encode(raw).decode("ascii"),
+                ts=time.time(),
+            )
+
+        if len(raw) > self.max_bytes:
+            return [], [dead("too_large", f"{len(raw)} bytes > limit {self.max_bytes}")]
+        try:
+            value = self._adapter.validate_json(raw)
+        except ValidationError as exc:
+            return self._partial(raw, exc.errors(), dead)
+        if isinstance(value, ReportBatch):
+            return [Decoded(r, i) for i, r in enumerate(value.reports)], []
+        return [Decoded(value, 0)], []
+
+    def _partial(
+        self, raw: bytes, errors: list[Any], dead: Any
+    ) -> tuple[list[Decoded[R]], list[DeadLetter]]:
+        """Keep the valid reports of a batch whose only faults are inside some reports."""
+        by_index: dict[int, list[Any]] = {}
+        for e in errors:
+            loc = e["loc"]
+            if len(loc) >= 3 and loc[0] == "batch" and loc[1] == "reports" and isinstance(loc[2], int):
+                by_index.setdefault(loc[2], []).append(e)
+            else:
+                return [], [dead(classify(errors[0]), _describe(errors))]
+        batch = pydantic_core.from_json(raw, allow_inf_nan=True)
+        keep = [i for i in range(len(batch["reports"])) if i not in by_index]
+        letters = [
+            dead(classify(errs[0]), _describe([{**x, "loc": x["loc"][2:]} for x in errs]), i)
+            for i, errs in sorted(by_index.items())
+        ]
+        if not keep:
+            return [], letters
+        batch["reports"] = [batch["reports"][i] for i in keep]
+        value = self._adapter.validate_json(pydantic_core.to_json(batch))
+        return [Decoded(r, i) for r, i in zip(value.reports, keep, strict=True)], letters

@@ -1,0 +1,26 @@
+"""A validated report together with where it came from (its provenance)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stream.models import CameraDetection, EvidenceRef, GroundDetection
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One positioned detection and its topic/partition/offset."""
+
+    report: GroundDetection | CameraDetection
+    topic: str
+    partition: int
+    offset: int
+
+    def ref(self) -> EvidenceRef:
+        return EvidenceRef(
+            event_id=self.report.event_id,
+            topic=self.topic,
+            partition=self.partition,
+            offset=self.offset,
+            ts=self.report.ts,
+        )

@@ -1,0 +1,80 @@
+"""One bundle of Prometheus metrics per process, created against a given registry.
+
+>>> from prometheus_client import CollectorRegistry
+>>> m = Metrics(registry=CollectorRegistry())
+>>> m.dead_letters.labels(reason="not_json").inc()
+"""
+
+from __future__ import annotations
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.exposition import start_http_server
+
+#: 1 ms .. 10 s, roughly x2 apart.
+LATENCY_BUCKETS = (
+    0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0,
+)
+BATCH_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000)
+
+
+class Metrics:
+    """Every BorderWatch metric; names start with ``borderwatch_``."""
+
+    def __init__(self, registry: CollectorRegistry = REGISTRY) -> None:
+        self.registry = registry
+        self.events_consumed = Counter(
+            "borderwatch_events_consumed",
+            "Sensor reports consumed, by source topic and sensor kind.",
+            ["topic", "kind"],
+            registry=registry,
+        )
+        self.messages_consumed = Counter(
+            "borderwatch_messages_consumed",
+            "Kafka messages consumed (one may carry a batch of reports), by topic.",
+            ["topic"],
+            registry=registry,
+        )
+        self.dead_letters = Counter(
+            "borderwatch_dead_letters",
+            "Messages or reports refused at the edge, by reason.",
+            ["reason"],
+            registry=registry,
+        )
+        self.alerts = Counter(
+            "borderwatch_alerts",
+            "Alert messages produced, by state and severity.",
+            ["state", "severity"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "borderwatch_processing_latency_seconds",
+            "Event time of the newest evidence to alert produced.",
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.batch_size = Histogram(
+            "borderwatch_batch_reports",
+            "Reports processed per worker batch.",
+            buckets=BATCH_BUCKETS,
+            registry=registry,
+        )
+        self.geofence_version = Gauge(
+            "borderwatch_geofence_set_info",
+            "Geofence set in force (value 1, version as label).",
+            ["version"],
+            registry=registry,
+        )
+        self.worker_ready = Gauge(
+            "borderwatch_worker_ready",
+            "1 once the worker's agents run and it has partitions assigned.",
+            registry=registry,
+        )
+        self.assigned_partitions = Gauge(
+            "borderwatch_assigned_partitions",
+            "Partitions currently assigned to this worker.",
+            registry=registry,
+        )
+
+    def serve(self, host: str, port: int) -> None:
+        """Serve ``/metrics`` on ``host:port`` in a background thread."""
+        start_http_server(port, addr=host, registry=self.registry)

@@ -1,0 +1,109 @@
+"""One settings object for every BorderWatch process.
+
+Every field reads an environment variable ``BORDERWATCH_<FIELD>``; CLI flags
+override it. Example::
+
+    BORDERWATCH_BOOTSTRAP_SERVERS=kafka:9092 BORDERWATCH_BROKER_PROFILE=kafka borderwatch worker
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BrokerProfile = Literal["embedded", "kafka"]
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; see ``docs/configuration.md`` for the full list."""
+
+    model_config = SettingsConfigDict(env_prefix="BORDERWATCH_", extra="ignore")
+
+    # --- broker -----------------------------------------------------------
+    bootstrap_servers: str = Field(
+        "127.0.0.1:9092", description="Kafka bootstrap servers, comma separated."
+    )
+    broker_profile: BrokerProfile = Field(
+        "embedded",
+        description=(
+            "'embedded' (Tansu: short group timeouts, one record per Faust produce batch) "
+            "or 'kafka' (Apache Kafka defaults)."
+        ),
+    )
+    security_protocol: str = Field(
+        "PLAINTEXT", description="PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL."
+    )
+    sasl_mechanism: str = Field("PLAIN", description="SASL mechanism when SASL is used.")
+    sasl_username: str | None = Field(None, description="SASL user name.")
+    sasl_password: SecretStr | None = Field(
+        None, description="SASL password; never printed or logged."
+    )
+
+    # --- topics -----------------------------------------------------------
+    topic_prefix: str = Field("borderwatch", description="Prefix of every topic name.")
+    partitions: int = Field(
+        4, ge=1, le=1024, description="Partitions of keyed topics (upper bound on workers)."
+    )
+    replication_factor: int = Field(1, ge=1, description="Replication factor of new topics.")
+
+    # --- worker -----------------------------------------------------------
+    app_id: str = Field("borderwatch", description="Faust app id = Kafka consumer group.")
+    data_dir: Path = Field(Path(".borderwatch"), description="Worker state (table stores).")
+    batch_max: int = Field(500, ge=1, description="Messages per processing batch at most.")
+    batch_within: float = Field(
+        0.02, gt=0, description="Seconds to wait for a batch to fill before processing it."
+    )
+    max_message_bytes: int = Field(
+        1_048_576, ge=1024, description="Larger sensor messages are dead-lettered."
+    )
+    geofences_file: Path | None = Field(
+        None, description="GeoJSON geofence set; the bundled set when unset."
+    )
+    web_port: int = Field(6066, description="Faust web port (loopback).")
+
+    # --- metrics ----------------------------------------------------------
+    metrics_host: str = Field("127.0.0.1", description="Address /metrics listens on.")
+    metrics_port: int = Field(9108, ge=0, le=65535, description="Port of /metrics; 0 = off.")
+
+    # --- embedded broker ----------------------------------------------------
+    broker_host: str = Field("127.0.0.1", description="Address the embedded broker binds.")
+    broker_port: int = Field(9092, ge=1, le=65535, description="Port of the embedded broker.")
+
+    log_level: str = Field("WARNING", description="Python log level of the worker.")
+
+    def topic(self, name: str) -> str:
+        """Full topic name, e.g. ``settings.topic("alerts") == "borderwatch.alerts"``."""
+        return f"{self.topic_prefix}.{name}"
+
+    def kafka_client_config(self) -> dict[str, Any]:
+        """librdkafka (confluent-kafka) settings common to producers, consumers and admin."""
+        conf: dict[str, Any] = {
+            "bootstrap.servers": self.bootstrap_servers,
+            "security.protocol": self.security_protocol,
+        }
+        if self.security_protocol.startswith("SASL"):
+            conf["sasl.mechanism"] = self.sasl_mechanism
+            conf["sasl.username"] = self.sasl_username or ""
+            conf["sasl.password"] = (
+                self.sasl_password.get_secret_value() if self.sasl_password else ""
+            )
+        return conf
+
+    def producer_config(self, **extra: Any) -> dict[str, Any]:
+        """Idempotent, acks=all producer settings."""
+        conf = self.kafka_client_config()
+        conf.update({"enable.idempotence": True, "acks": "all", "linger.ms": 5})
+        conf.update(extra)
+        return conf
+
+    def consumer_config(self, group_id: str, **extra: Any) -> dict[str, Any]:
+        conf = self.kafka_client_config()
+        conf.update({"group.id": group_id, "enable.auto.commit": False})
+        if self.broker_profile == "embedded":
+            conf["session.timeout.ms"] = 6000
+            conf["heartbeat.interval.ms"] = 1000
+        conf.update(extra)
+        return conf
