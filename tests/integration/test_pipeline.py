@@ -1,0 +1,118 @@
+"""End to end over the embedded broker: sensor messages in, alerts and dead letters out."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import orjson
+import pytest
+
+from stream.models import Alert, DeadLetter
+from stream.settings import Settings
+from tests.conftest import settings_env
+from tests.kafka_helpers import consume, produce
+
+pytestmark = pytest.mark.integration
+
+NOW = time.time()
+INSIDE = (-111.0, 31.33341)  # inside the 60-ft strip, Nogales sector
+OUTSIDE = (-111.0, 31.36)  # 3 km north: buffer only, no alert
+
+
+def ground(seq: int, lon: float, lat: float, sensor: str = "s-1", **extra: object) -> dict[str, object]:
+    return {"v": 1, "sensor_id": sensor, "seq": seq, "kind": "seismic", "ts": NOW,
+            "lon": lon, "lat": lat, **extra}
+
+
+def send_ground(s: Settings, *values: bytes) -> None:
+    produce(s, s.topic("sensors.ground"), [(b"s-1", v) for v in values])
+
+
+def test_event_inside_restricted_zone_gives_one_alert(settings: Settings, worker: object) -> None:
+    send_ground(settings, orjson.dumps(ground(1, *INSIDE)))
+    got = consume(settings, settings.topic("alerts"), expect=1)
+    assert len(got) == 1
+    alert = Alert.model_validate_json(got[0][1])
+    assert alert.zone_id == "strip-nog-sas" and alert.zone_type == "border_strip"
+    assert alert.sector == "nogales"
+    assert got[0][0] == alert.id.encode()
+    assert alert.evidence[0].event_id == "s-1:1"
+    assert alert.evidence[0].topic == settings.topic("sensors.ground")
+    # nothing else follows
+    assert consume(settings, settings.topic("alerts"), quiet=2) == got
+
+
+def test_event_outside_gives_no_alert(settings: Settings, worker: object) -> None:
+    send_ground(settings, orjson.dumps(ground(1, *OUTSIDE)))
+    send_ground(settings, orjson.dumps(ground(2, *INSIDE, sensor="s-2")))
+    got = consume(settings, settings.topic("alerts"), quiet=3)
+    assert [Alert.model_validate_json(v).evidence[0].event_id for _, v in got] == ["s-2:2"]
+
+
+MALFORMED: list[tuple[bytes, str]] = [
+    (b"", "not_json"),
+    (b"not json", "not_json"),
+    (b"{\"v\": 1,", "not_json"),
+    (b"\xff\xfe\x00", "not_json"),
+    (b"[1, 2, 3]", "not_object"),
+    (b"42", "not_object"),
+    (orjson.dumps({k: v for k, v in ground(1, *INSIDE).items() if k != "lat"}), "missing_field"),
+    (orjson.dumps({k: v for k, v in ground(1, *INSIDE).items() if k != "sensor_id"}), "missing_field"),
+    (orjson.dumps(ground(1, *INSIDE, colour="red")), "unknown_field"),
+    (orjson.dumps(ground(1, *INSIDE)).replace(b'"lat":31.33341', b'"lat":NaN'), "non_finite"),
+    (orjson.dumps(ground(1, *INSIDE)).replace(b'"lon":-111.0', b'"lon":Infinity'), "non_finite"),
+    (orjson.dumps(ground(1, -111.0, 95.0)), "out_of_range"),
+    (orjson.dumps(ground(1, -200.0, 31.3)), "out_of_range"),
+    (orjson.dumps({**ground(1, *INSIDE), "ts": 1.0}), "out_of_range"),
+    (orjson.dumps({**ground(1, *INSIDE), "seq": -5}), "out_of_range"),
+    (orjson.dumps({**ground(1, *INSIDE), "v": 99}), "unsupported_version"),
+    (orjson.dumps({**ground(1, *INSIDE), "lat": "31.3"}), "wrong_type"),
+    (orjson.dumps({**ground(1, *INSIDE), "kind": "radar"}), "wrong_type"),
+    (orjson.dumps({**ground(1, *INSIDE), "sensor_id": "bad id with spaces"}), "wrong_type"),
+    (b'{"v": 1, "reports": "x"' + b" " * 300_000 + b"}", "too_large"),
+]
+
+
+def test_twenty_malformed_messages_are_dead_lettered_and_worker_goes_on(
+    settings: Settings, worker: subprocess.Popen[bytes]
+) -> None:
+    assert len(MALFORMED) == 20
+    send_ground(settings, *[raw for raw, _ in MALFORMED])
+    send_ground(settings, orjson.dumps(ground(7, *INSIDE)))
+    letters = consume(settings, settings.topic("deadletters"), expect=20, timeout=60)
+    assert len(letters) == 20
+    parsed = sorted((DeadLetter.model_validate_json(v) for _, v in letters), key=lambda d: d.offset)
+    assert [d.reason for d in parsed] == [reason for _, reason in MALFORMED]
+    for d in parsed:
+        assert d.topic == settings.topic("sensors.ground") and d.detail
+    assert {d.offset for d in parsed} == set(range(20))
+    alerts = consume(settings, settings.topic("alerts"), expect=1)
+    assert Alert.model_validate_json(alerts[0][1]).evidence[0].event_id == "s-1:7"
+    assert worker.poll() is None
+
+
+def test_batch_with_one_bad_report_keeps_the_good_ones(settings: Settings, worker: object) -> None:
+    batch = {"v": 1, "source": "gw-1", "reports": [
+        ground(1, *INSIDE), {**ground(2, *INSIDE), "lat": 123.0}, ground(3, *INSIDE)]}
+    send_ground(settings, orjson.dumps(batch))
+    alerts = consume(settings, settings.topic("alerts"), expect=2)
+    ids = sorted(Alert.model_validate_json(v).evidence[0].event_id for _, v in alerts)
+    assert ids == ["s-1:1", "s-1:3"]
+    (letter,) = consume(settings, settings.topic("deadletters"), expect=1)
+    dl = DeadLetter.model_validate_json(letter[1])
+    assert (dl.reason, dl.index) == ("out_of_range", 1)
+
+
+def test_cli_alerts_json_limit_one_prints_a_parsable_alert(settings: Settings, worker: object) -> None:
+    send_ground(settings, orjson.dumps(ground(1, *INSIDE)))
+    out = subprocess.run(
+        [sys.executable, "-m", "stream.cli", "alerts", "--format", "json", "--limit", "1",
+         "--from-beginning", "--timeout", "60"],
+        env=settings_env(settings), capture_output=True, timeout=90, check=True,
+    )
+    lines = out.stdout.decode().splitlines()
+    assert len(lines) == 1
+    alert = Alert.model_validate_json(lines[0])
+    assert alert.zone_type == "border_strip" and alert.severity.value in {"low", "medium", "high", "critical"}

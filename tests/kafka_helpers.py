@@ -1,0 +1,45 @@
+"""Small confluent-kafka helpers for integration tests."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+
+from stream.settings import Settings
+
+
+def produce(settings: Settings, topic: str, items: list[tuple[bytes | None, bytes]]) -> None:
+    """Send ``(key, value)`` pairs to a full topic name and wait for every ack."""
+    p = Producer(settings.producer_config())
+    for key, value in items:
+        p.produce(topic, value, key)
+    assert p.flush(30) == 0
+
+
+def consume(
+    settings: Settings, topic: str, *, expect: int | None = None, timeout: float = 30.0,
+    quiet: float = 3.0,
+) -> list[tuple[bytes | None, bytes]]:
+    """Read a topic from the beginning until ``expect`` messages or ``quiet`` idle seconds."""
+    c = Consumer(settings.consumer_config(f"test-{uuid.uuid4().hex[:8]}"))
+    meta = c.list_topics(topic, timeout=10).topics[topic]
+    c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in meta.partitions])
+    out: list[tuple[bytes | None, bytes]] = []
+    deadline = time.monotonic() + timeout
+    last = time.monotonic()
+    try:
+        while time.monotonic() < deadline:
+            if expect is not None and len(out) >= expect:
+                break
+            if expect is None and time.monotonic() - last > quiet:
+                break
+            msg = c.poll(0.2)
+            if msg is None or msg.error():
+                continue
+            out.append((msg.key(), msg.value() or b""))
+            last = time.monotonic()
+    finally:
+        c.close()
+    return out
