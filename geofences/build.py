@@ -55,8 +55,17 @@ def north_side(line_utm: LineString, metres: float) -> Polygon:
     return band  # type: ignore[no-any-return]
 
 
+def north_of(line_utm: LineString, metres: float) -> Polygon:
+    """Everything up to ``metres`` due north of the line (a deep band, no offset-curve artefacts)."""
+    coords = list(line_utm.coords)
+    (x0, y0), (x1, y1) = coords[0], coords[-1]
+    return Polygon([*coords, (x1, y1 + metres), (x0, y0 + metres)])
+
+
 def _feature(zid: str, name: str, zone_type: str, geom_utm: Any, **props: Any) -> dict[str, Any]:
-    geom = transform(_to_wgs, geom_utm)
+    # Densify first, so edges stay on the line after reprojection (straight in one CRS is
+    # curved in the other: ~30 m apart over this stretch without it).
+    geom = transform(_to_wgs, shapely.segmentize(geom_utm, 100.0))
     geom = shapely.set_precision(geom, 1e-7)
     return {
         "type": "Feature",
@@ -73,7 +82,7 @@ def _box_around(lon: float, lat: float, half_w: float, half_h: float) -> Polygon
 
 def build() -> dict[str, Any]:
     """The FeatureCollection of every bundled zone."""
-    line = transform(_to_utm, boundary_line())
+    line = transform(_to_utm, shapely.segmentize(boundary_line(), 0.001))
     feats = [
         _feature(
             "strip-nog-sas", "Roosevelt Reservation, Nogales to Sasabe", "border_strip",
@@ -104,7 +113,7 @@ def build() -> dict[str, Any]:
     )
     # Areas of responsibility: the stretch split at 111°15'W between two stations.
     split_x, _ = _to_utm(-111.25, PARALLEL_LAT)
-    deep = north_side(line, 20_000.0)
+    deep = north_of(line, 20_000.0)
     xmin, ymin, xmax, ymax = deep.bounds
     feats.append(
         _feature("sector-nogales", "Nogales station area", "patrol_sector",
