@@ -1,0 +1,94 @@
+"""Edge validation: every refusal names a reason, valid reports survive."""
+
+from __future__ import annotations
+
+import base64
+
+import orjson
+import pytest
+
+from stream.codec import REASONS, Decoder
+from stream.models import CameraDetection, GroundDetection, SensorHealth, TargetClass
+
+TS = 1_800_000_000.0
+
+
+def ground(seq: int = 1, **over: object) -> dict[str, object]:
+    return {"v": 1, "sensor_id": "s-1", "seq": seq, "kind": "seismic", "ts": TS,
+            "lon": -111.0, "lat": 31.3334, **over}
+
+
+def decode(raw: bytes, model: type = GroundDetection, limit: int = 10_000):  # type: ignore[no-untyped-def]
+    return Decoder(model, max_bytes=limit).decode(raw, topic="t", partition=3, offset=42, key=b"k")
+
+
+def test_single_report_decodes_with_defaults() -> None:
+    items, dead = decode(orjson.dumps(ground()))
+    assert dead == []
+    (item,) = items
+    assert item.index == 0
+    assert item.report.event_id == "s-1:1"
+    assert item.report.strength == 1.0 and item.report.signature is TargetClass.UNKNOWN
+
+
+def test_batch_decodes_every_report_in_order() -> None:
+    raw = orjson.dumps({"v": 1, "source": "gw-1", "reports": [ground(i) for i in range(5)]})
+    items, dead = decode(raw)
+    assert dead == [] and [i.report.seq for i in items] == [0, 1, 2, 3, 4]
+    assert [i.index for i in items] == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"", "not_json"),
+        (b"{", "not_json"),
+        (b"[]", "not_object"),
+        (b'"text"', "not_object"),
+        (orjson.dumps({k: v for k, v in ground().items() if k != "ts"}), "missing_field"),
+        (orjson.dumps(ground(extra=1)), "unknown_field"),
+        (orjson.dumps(ground()).replace(b'"lat":31.3334', b'"lat":NaN'), "non_finite"),
+        (orjson.dumps(ground(lat=-91.0)), "out_of_range"),
+        (orjson.dumps(ground(lon=180.5)), "out_of_range"),
+        (orjson.dumps(ground(strength=1.5)), "out_of_range"),
+        (orjson.dumps(ground(v=2)), "unsupported_version"),
+        (orjson.dumps(ground(seq="1")), "wrong_type"),
+        (orjson.dumps(ground(lat=True)), "wrong_type"),
+        (orjson.dumps({"v": 1, "source": "gw", "reports": []}), "out_of_range"),
+        (orjson.dumps({"v": 1, "source": "gw"}), "missing_field"),
+        (b"x" * 10_001, "too_large"),
+    ],
+)
+def test_refusals_name_their_reason_and_keep_the_original(raw: bytes, reason: str) -> None:
+    items, dead = decode(raw)
+    assert items == []
+    (letter,) = dead
+    assert letter.reason == reason and reason in REASONS
+    assert base64.b64decode(letter.original_b64) == raw
+    assert (letter.topic, letter.partition, letter.offset, letter.key) == ("t", 3, 42, "k")
+    assert letter.detail
+
+
+def test_bad_reports_inside_a_batch_are_split_out() -> None:
+    reports = [ground(0), ground(1, lat=99.0), ground(2), ground(3, kind="radar"), ground(4)]
+    raw = orjson.dumps({"v": 1, "source": "gw", "reports": reports})
+    items, dead = decode(raw)
+    assert [i.report.seq for i in items] == [0, 2, 4]
+    assert [i.index for i in items] == [0, 2, 4]
+    assert [(d.index, d.reason) for d in dead] == [(1, "out_of_range"), (3, "wrong_type")]
+    assert "lat" in dead[0].detail and "kind" in dead[1].detail
+
+
+def test_camera_and_health_models_validate_their_own_fields() -> None:
+    cam = {"v": 1, "camera_id": "cam-1", "seq": 1, "ts": TS, "lon": -111.0, "lat": 31.34,
+           "cls": "person", "confidence": 0.9}
+    (item,), dead = decode(orjson.dumps(cam), CameraDetection)
+    assert dead == [] and item.report.cls is TargetClass.PERSON
+    _, dead = decode(orjson.dumps({**cam, "confidence": 2}), CameraDetection)
+    assert dead[0].reason == "out_of_range"
+    hb = {"v": 1, "sensor_id": "s-1", "seq": 1, "kind": "pir", "ts": TS, "battery": 0.5,
+          "tamper": True}
+    (item,), dead = decode(orjson.dumps(hb), SensorHealth)
+    assert item.report.tamper is True
+    _, dead = decode(orjson.dumps({**hb, "tamper": "yes"}), SensorHealth)
+    assert dead[0].reason == "wrong_type"

@@ -1,0 +1,68 @@
+"""The worker's pure core: raw messages in, alerts, dead letters and metrics out."""
+
+from __future__ import annotations
+
+import orjson
+from prometheus_client import CollectorRegistry
+
+from geofences.index import GeofenceSet
+from stream.metrics import Metrics
+from stream.pipeline import Pipeline, RawMessage
+from stream.settings import Settings
+
+TS = 1_800_000_000.0
+S = Settings(topic_prefix="bw")
+
+
+def msg(topic: str, value: bytes, offset: int = 0) -> RawMessage:
+    return RawMessage(f"bw.{topic}", 0, offset, b"k", value)
+
+
+def ground(seq: int, lat: float) -> dict[str, object]:
+    return {"v": 1, "sensor_id": "s-1", "seq": seq, "kind": "pir", "ts": TS, "lon": -111.0, "lat": lat}
+
+
+def make() -> tuple[Pipeline, CollectorRegistry]:
+    reg = CollectorRegistry()
+    return Pipeline(S, GeofenceSet.load_bundled(), Metrics(registry=reg)), reg
+
+
+def test_mixed_batch_counts_reports_dead_letters_and_alerts() -> None:
+    p, reg = make()
+    batch = {"v": 1, "source": "gw", "reports": [ground(1, 31.33341), ground(2, 31.36)]}
+    health = {"v": 1, "sensor_id": "s-1", "seq": 9, "kind": "pir", "ts": TS, "battery": 0.9}
+    result = p.process([
+        msg("sensors.ground", orjson.dumps(batch), 0),
+        msg("sensors.ground", b"garbage", 1),
+        msg("sensors.health", orjson.dumps(health), 0),
+    ], now=TS)
+    assert result.reports == 3
+    assert [a.evidence[0].event_id for a in result.alerts] == ["s-1:1"]
+    assert [d.reason for d in result.dead_letters] == ["not_json"]
+    assert [h.sensor_id for h in result.health] == ["s-1"]
+    get = reg.get_sample_value
+    assert get("borderwatch_events_consumed_total", {"topic": "bw.sensors.ground", "kind": "pir"}) == 2
+    assert get("borderwatch_events_consumed_total", {"topic": "bw.sensors.health", "kind": "pir"}) == 1
+    assert get("borderwatch_messages_consumed_total", {"topic": "bw.sensors.ground"}) == 2
+    assert get("borderwatch_dead_letters_total", {"reason": "not_json"}) == 1
+
+
+def test_switching_fences_changes_the_version_on_alerts_and_the_gauge() -> None:
+    p, reg = make()
+    doc = orjson.loads(orjson.dumps({"type": "FeatureCollection", "borderwatch": {"version": "v2"},
+        "features": [{"type": "Feature", "properties": {"id": "r1", "name": "closed area",
+            "zone_type": "restricted"}, "geometry": {"type": "Polygon", "coordinates": [[
+            [-111.01, 31.35], [-110.99, 31.35], [-110.99, 31.37], [-111.01, 31.37], [-111.01, 31.35]]]}}]}))
+    before = p.process([msg("sensors.ground", orjson.dumps(ground(1, 31.36)))], now=TS)
+    assert before.alerts == []
+    p.use_fences(GeofenceSet.from_geojson(doc))
+    after = p.process([msg("sensors.ground", orjson.dumps(ground(2, 31.36)))], now=TS)
+    assert [(a.zone_id, a.geofence_version) for a in after.alerts] == [("r1", "v2")]
+    assert reg.get_sample_value("borderwatch_geofence_set_info", {"version": "v2"}) == 1
+    assert reg.get_sample_value("borderwatch_geofence_set_info", {"version": "2026.11.1"}) is None
+
+
+def test_unknown_topic_is_counted_but_not_decoded() -> None:
+    p, _ = make()
+    result = p.process([RawMessage("other", 0, 0, None, b"x")])
+    assert result.reports == 0 and result.dead_letters == [] and result.alerts == []
