@@ -79,18 +79,23 @@ class Decoder(Generic[R]):
     """Turns raw bytes from one sensor topic into reports of ``model`` plus dead letters."""
 
     def __init__(self, model: type[R], max_bytes: int) -> None:
-        self.model = model
+        self.model: type[R] = model
         self.max_bytes = max_bytes
-        self._adapter: TypeAdapter[Any] = TypeAdapter(
-            Annotated[
-                Annotated[ReportBatch[model], Tag("batch")]  # type: ignore[valid-type]
-                | Annotated[model, Tag("single")],
-                Discriminator(_shape),
-            ]
-        )
+        shape: Any = Annotated[
+            Annotated[ReportBatch[model], Tag("batch")]  # type: ignore[valid-type]
+            | Annotated[model, Tag("single")],
+            Discriminator(_shape),
+        ]
+        self._adapter: TypeAdapter[Any] = TypeAdapter(shape)
 
     def decode(
-        self, raw: bytes | None, *, topic: str, partition: int, offset: int, key: bytes | None = None
+        self,
+        raw: bytes | None,
+        *,
+        topic: str,
+        partition: int,
+        offset: int,
+        key: bytes | None = None,
     ) -> tuple[list[Decoded[R]], list[DeadLetter]]:
         raw = raw or b""
 
@@ -124,7 +129,12 @@ class Decoder(Generic[R]):
         by_index: dict[int, list[Any]] = {}
         for e in errors:
             loc = e["loc"]
-            if len(loc) >= 3 and loc[0] == "batch" and loc[1] == "reports" and isinstance(loc[2], int):
+            if (
+                len(loc) >= 3
+                and loc[0] == "batch"
+                and loc[1] == "reports"
+                and isinstance(loc[2], int)
+            ):
                 by_index.setdefault(loc[2], []).append(e)
             else:
                 return [], [dead(classify(errors[0]), _describe(errors))]

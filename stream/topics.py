@@ -41,7 +41,16 @@ ACKS = TopicSpec("alert-acks", "Patrol acknowledgements, keyed by alert id.")
 TASKING = TopicSpec("camera-tasking", "Slew-to-cue requests, keyed by camera id.")
 
 ALL: tuple[TopicSpec, ...] = (
-    GROUND, CAMERA, HEALTH, ALERTS, DEAD_LETTERS, LATE, GEOFENCES, POLICIES, ACKS, TASKING,
+    GROUND,
+    CAMERA,
+    HEALTH,
+    ALERTS,
+    DEAD_LETTERS,
+    LATE,
+    GEOFENCES,
+    POLICIES,
+    ACKS,
+    TASKING,
 )
 
 

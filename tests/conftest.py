@@ -63,7 +63,9 @@ def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "stream.cli", "worker"],
-            env=settings_env(settings), stdout=out, stderr=subprocess.STDOUT,
+            env=settings_env(settings),
+            stdout=out,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     url = f"http://{settings.metrics_host}:{settings.metrics_port}/metrics"

@@ -19,7 +19,11 @@ def produce(settings: Settings, topic: str, items: list[tuple[bytes | None, byte
 
 
 def consume(
-    settings: Settings, topic: str, *, expect: int | None = None, timeout: float = 30.0,
+    settings: Settings,
+    topic: str,
+    *,
+    expect: int | None = None,
+    timeout: float = 30.0,
     quiet: float = 3.0,
 ) -> list[tuple[bytes | None, bytes]]:
     """Read a topic from the beginning until ``expect`` messages or ``quiet`` idle seconds."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import faust
 
 from geofences.index import GeofenceSet
@@ -32,11 +34,11 @@ def register_all(
 
 
 def _track_assignment(app: faust.App, metrics: Metrics) -> None:
-    @app.on_rebalance_complete.connect
-    async def on_rebalance_complete(sender: faust.App, *_: object, **__: object) -> None:
+    @app.on_rebalance_complete.connect  # type: ignore[arg-type]  # mode types miss async receivers
+    async def on_rebalance_complete(sender: Any, *_: Any, signal: Any, **__: Any) -> None:
         metrics.assigned_partitions.set(len(sender.consumer.assignment()))
         metrics.worker_ready.set(1)
 
-    @app.on_partitions_revoked.connect
-    async def on_revoked(sender: faust.App, *_: object, **__: object) -> None:
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
+    async def on_revoked(sender: Any, *_: Any, signal: Any, **__: Any) -> None:
         metrics.worker_ready.set(0)

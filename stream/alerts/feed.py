@@ -14,7 +14,9 @@ from stream.models import Alert, Severity
 from stream.settings import Settings
 
 
-def alert_filter(sector: str | None = None, min_severity: Severity | None = None) -> Callable[[Alert], bool]:
+def alert_filter(
+    sector: str | None = None, min_severity: Severity | None = None
+) -> Callable[[Alert], bool]:
     """A predicate keeping a team's own alerts at or above a severity."""
 
     def keep(alert: Alert) -> bool:
@@ -35,8 +37,9 @@ def read_alerts(
     """Yield alerts as they arrive; stops after ``timeout`` seconds without one, if given."""
     name = settings.topic(topics.ALERTS.name)
     consumer = Consumer(
-        settings.consumer_config(f"borderwatch-alerts-cli-{uuid.uuid4().hex[:8]}",
-                                 **{"enable.partition.eof": False})
+        settings.consumer_config(
+            f"borderwatch-alerts-cli-{uuid.uuid4().hex[:8]}", **{"enable.partition.eof": False}
+        )
     )
     try:
         meta = consumer.list_topics(name, timeout=10)

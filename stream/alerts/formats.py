@@ -38,14 +38,28 @@ class AlertTable:
 
     def render(self) -> Table:
         table = Table(title=f"BorderWatch alerts ({self.total} received)", expand=False)
-        for col in ("time UTC", "severity", "state", "zone", "sector", "class", "conf",
-                    "lat, lon", "alert"):
+        for col in (
+            "time UTC",
+            "severity",
+            "state",
+            "zone",
+            "sector",
+            "class",
+            "conf",
+            "lat, lon",
+            "alert",
+        ):
             table.add_column(col, no_wrap=True)
         for a in self.rows:
             table.add_row(
                 _clock(a.event_ts),
                 f"[{SEVERITY_STYLE[a.severity]}]{a.severity.value}[/]",
-                a.state.value, a.zone_id, a.sector or "-", a.cls.value,
-                f"{a.confidence:.2f}", f"{a.lat:.5f}, {a.lon:.5f}", a.id,
+                a.state.value,
+                a.zone_id,
+                a.sector or "-",
+                a.cls.value,
+                f"{a.confidence:.2f}",
+                f"{a.lat:.5f}, {a.lon:.5f}",
+                a.id,
             )
         return table

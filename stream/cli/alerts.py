@@ -28,8 +28,12 @@ def alerts(
     timeout: Annotated[
         float | None, typer.Option(min=0, help="Exit after this many seconds without an alert.")
     ] = None,
-    fmt: Annotated[Format, typer.Option("--format", help="table for people, json for scripts.")] = Format.TABLE,
-    sector: Annotated[str | None, typer.Option(help="Only alerts routed to this patrol sector.")] = None,
+    fmt: Annotated[
+        Format, typer.Option("--format", help="table for people, json for scripts.")
+    ] = Format.TABLE,
+    sector: Annotated[
+        str | None, typer.Option(help="Only alerts routed to this patrol sector.")
+    ] = None,
     min_severity: Annotated[
         Severity | None, typer.Option(help="Only alerts at or above this severity.")
     ] = None,
@@ -39,7 +43,9 @@ def alerts(
     keep = alert_filter(sector, min_severity)
     shown = 0
     table = AlertTable()
-    live = Live(table.render(), console=console, auto_refresh=False) if fmt == Format.TABLE else None
+    live = (
+        Live(table.render(), console=console, auto_refresh=False) if fmt == Format.TABLE else None
+    )
     try:
         if live:
             live.start()

@@ -15,13 +15,19 @@ from stream.cli.common import console, make_settings
 def broker(
     port: Annotated[
         int | None,
-        typer.Option(envvar="BORDERWATCH_BROKER_PORT", show_envvar=True,
-                     help="Port to listen on [default: 9092]."),
+        typer.Option(
+            envvar="BORDERWATCH_BROKER_PORT",
+            show_envvar=True,
+            help="Port to listen on [default: 9092].",
+        ),
     ] = None,
     host: Annotated[
         str | None,
-        typer.Option(envvar="BORDERWATCH_BROKER_HOST", show_envvar=True,
-                     help="Address to bind [default: 127.0.0.1]."),
+        typer.Option(
+            envvar="BORDERWATCH_BROKER_HOST",
+            show_envvar=True,
+            help="Address to bind [default: 127.0.0.1].",
+        ),
     ] = None,
 ) -> None:
     """Run the embedded Kafka-protocol broker (Tansu, in memory) until Ctrl-C."""
@@ -30,7 +36,9 @@ def broker(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         with EmbeddedBroker(settings.broker_host, settings.broker_port) as b:
-            console.print(f"broker listening on [bold]{b.bootstrap_servers}[/] (in memory; Ctrl-C stops)")
+            console.print(
+                f"broker listening on [bold]{b.bootstrap_servers}[/] (in memory; Ctrl-C stops)"
+            )
             try:
                 while not stop.wait(0.5):
                     if b.process is None or b.process.poll() is not None:

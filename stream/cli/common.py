@@ -15,14 +15,19 @@ console = Console(stderr=True)
 Bootstrap = Annotated[
     str | None,
     typer.Option(
-        "--bootstrap-servers", "-b", envvar="BORDERWATCH_BOOTSTRAP_SERVERS", show_envvar=True,
+        "--bootstrap-servers",
+        "-b",
+        envvar="BORDERWATCH_BOOTSTRAP_SERVERS",
+        show_envvar=True,
         help="Kafka bootstrap servers [default: 127.0.0.1:9092].",
     ),
 ]
 Profile = Annotated[
     str | None,
     typer.Option(
-        "--broker-profile", envvar="BORDERWATCH_BROKER_PROFILE", show_envvar=True,
+        "--broker-profile",
+        envvar="BORDERWATCH_BROKER_PROFILE",
+        show_envvar=True,
         help="embedded (Tansu) or kafka (Apache Kafka) [default: embedded].",
     ),
 ]

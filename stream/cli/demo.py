@@ -64,12 +64,20 @@ def demo(
     scenario: Annotated[str, typer.Option(help="Scenario to run.")] = "crossing",
     speed: Annotated[float, typer.Option(min=0.001, help="Scenario speed-up.")] = 1.0,
     broker_port: Annotated[
-        int | None, typer.Option(envvar="BORDERWATCH_BROKER_PORT", show_envvar=True,
-                                 help="Embedded broker port [default: 9092, else a free one].")
+        int | None,
+        typer.Option(
+            envvar="BORDERWATCH_BROKER_PORT",
+            show_envvar=True,
+            help="Embedded broker port [default: 9092, else a free one].",
+        ),
     ] = None,
     metrics_port: Annotated[
-        int | None, typer.Option(envvar="BORDERWATCH_METRICS_PORT", show_envvar=True,
-                                 help="Worker /metrics port [default: 9108].")
+        int | None,
+        typer.Option(
+            envvar="BORDERWATCH_METRICS_PORT",
+            show_envvar=True,
+            help="Worker /metrics port [default: 9108].",
+        ),
     ] = None,
     duration: Annotated[
         float | None, typer.Option(help="Stop by itself after this many seconds.")
@@ -81,10 +89,13 @@ def demo(
     if wait_for_port(base.broker_host, port, 0.1):
         port = free_port(base.broker_host)
         console.print(f"port {base.broker_port} is busy: using {port} for the broker")
-    settings = base.model_copy(update={
-        "broker_port": port, "bootstrap_servers": f"{base.broker_host}:{port}",
-        "broker_profile": "embedded",
-    })
+    settings = base.model_copy(
+        update={
+            "broker_port": port,
+            "bootstrap_servers": f"{base.broker_host}:{port}",
+            "broker_profile": "embedded",
+        }
+    )
     started: list[tuple[str, subprocess.Popen[bytes] | None]] = []
     broker = EmbeddedBroker(settings.broker_host, port)
     try:
@@ -104,9 +115,13 @@ def demo(
 
 
 def _run(
-    settings: Settings, broker: EmbeddedBroker, state: str,
+    settings: Settings,
+    broker: EmbeddedBroker,
+    state: str,
     started: list[tuple[str, subprocess.Popen[bytes] | None]],
-    scenario: str, speed: float, duration: float | None,
+    scenario: str,
+    speed: float,
+    duration: float | None,
 ) -> None:
     env = {
         **os.environ,
@@ -128,11 +143,14 @@ def _run(
         wait_worker_ready(metrics_url, worker, timeout=90)
     console.print(f"worker   ready; metrics at [bold]{metrics_url}[/]")
     sim = subprocess.Popen(
-        _cli("simulate", scenario, "--speed", str(speed), "--quiet"), env=env,
+        _cli("simulate", scenario, "--speed", str(speed), "--quiet"),
+        env=env,
         start_new_session=True,
     )
     started.append(("simulator", sim))
-    console.print(f"simulator running scenario [bold]{scenario}[/] at {speed:g}x; Ctrl-C stops everything")
+    console.print(
+        f"simulator running scenario [bold]{scenario}[/] at {speed:g}x; Ctrl-C stops everything"
+    )
     table = AlertTable()
     deadline = None if duration is None else time.monotonic() + duration
 

@@ -19,7 +19,9 @@ def create(bootstrap_servers: Bootstrap = None) -> None:
     try:
         result = spec.create_topics(settings)
     except KafkaException as exc:
-        console.print(f"[red]error:[/] could not create topics on {settings.bootstrap_servers}: {exc}")
+        console.print(
+            f"[red]error:[/] could not create topics on {settings.bootstrap_servers}: {exc}"
+        )
         raise typer.Exit(1) from exc
     for name, state in sorted(result.items()):
         console.print(f"{state:8} {name}")

@@ -21,9 +21,19 @@ INSIDE = (-111.0, 31.33341)  # inside the 60-ft strip, Nogales sector
 OUTSIDE = (-111.0, 31.36)  # 3 km north: buffer only, no alert
 
 
-def ground(seq: int, lon: float, lat: float, sensor: str = "s-1", **extra: object) -> dict[str, object]:
-    return {"v": 1, "sensor_id": sensor, "seq": seq, "kind": "seismic", "ts": NOW,
-            "lon": lon, "lat": lat, **extra}
+def ground(
+    seq: int, lon: float, lat: float, sensor: str = "s-1", **extra: object
+) -> dict[str, object]:
+    return {
+        "v": 1,
+        "sensor_id": sensor,
+        "seq": seq,
+        "kind": "seismic",
+        "ts": NOW,
+        "lon": lon,
+        "lat": lat,
+        **extra,
+    }
 
 
 def send_ground(s: Settings, *values: bytes) -> None:
@@ -54,12 +64,15 @@ def test_event_outside_gives_no_alert(settings: Settings, worker: object) -> Non
 MALFORMED: list[tuple[bytes, str]] = [
     (b"", "not_json"),
     (b"not json", "not_json"),
-    (b"{\"v\": 1,", "not_json"),
+    (b'{"v": 1,', "not_json"),
     (b"\xff\xfe\x00", "not_json"),
     (b"[1, 2, 3]", "not_object"),
     (b"42", "not_object"),
     (orjson.dumps({k: v for k, v in ground(1, *INSIDE).items() if k != "lat"}), "missing_field"),
-    (orjson.dumps({k: v for k, v in ground(1, *INSIDE).items() if k != "sensor_id"}), "missing_field"),
+    (
+        orjson.dumps({k: v for k, v in ground(1, *INSIDE).items() if k != "sensor_id"}),
+        "missing_field",
+    ),
     (orjson.dumps(ground(1, *INSIDE, colour="red")), "unknown_field"),
     (orjson.dumps(ground(1, *INSIDE)).replace(b'"lat":31.33341', b'"lat":NaN'), "non_finite"),
     (orjson.dumps(ground(1, *INSIDE)).replace(b'"lon":-111.0', b'"lon":Infinity'), "non_finite"),
@@ -94,8 +107,11 @@ def test_twenty_malformed_messages_are_dead_lettered_and_worker_goes_on(
 
 
 def test_batch_with_one_bad_report_keeps_the_good_ones(settings: Settings, worker: object) -> None:
-    batch = {"v": 1, "source": "gw-1", "reports": [
-        ground(1, *INSIDE), {**ground(2, *INSIDE), "lat": 123.0}, ground(3, *INSIDE)]}
+    batch = {
+        "v": 1,
+        "source": "gw-1",
+        "reports": [ground(1, *INSIDE), {**ground(2, *INSIDE), "lat": 123.0}, ground(3, *INSIDE)],
+    }
     send_ground(settings, orjson.dumps(batch))
     alerts = consume(settings, settings.topic("alerts"), expect=2)
     ids = sorted(Alert.model_validate_json(v).evidence[0].event_id for _, v in alerts)
@@ -105,14 +121,35 @@ def test_batch_with_one_bad_report_keeps_the_good_ones(settings: Settings, worke
     assert (dl.reason, dl.index) == ("out_of_range", 1)
 
 
-def test_cli_alerts_json_limit_one_prints_a_parsable_alert(settings: Settings, worker: object) -> None:
+def test_cli_alerts_json_limit_one_prints_a_parsable_alert(
+    settings: Settings, worker: object
+) -> None:
     send_ground(settings, orjson.dumps(ground(1, *INSIDE)))
     out = subprocess.run(
-        [sys.executable, "-m", "stream.cli", "alerts", "--format", "json", "--limit", "1",
-         "--from-beginning", "--timeout", "60"],
-        env=settings_env(settings), capture_output=True, timeout=90, check=True,
+        [
+            sys.executable,
+            "-m",
+            "stream.cli",
+            "alerts",
+            "--format",
+            "json",
+            "--limit",
+            "1",
+            "--from-beginning",
+            "--timeout",
+            "60",
+        ],
+        env=settings_env(settings),
+        capture_output=True,
+        timeout=90,
+        check=True,
     )
     lines = out.stdout.decode().splitlines()
     assert len(lines) == 1
     alert = Alert.model_validate_json(lines[0])
-    assert alert.zone_type == "border_strip" and alert.severity.value in {"low", "medium", "high", "critical"}
+    assert alert.zone_type == "border_strip" and alert.severity.value in {
+        "low",
+        "medium",
+        "high",
+        "critical",
+    }

@@ -14,8 +14,16 @@ TS = 1_800_000_000.0
 
 
 def ground(seq: int = 1, **over: object) -> dict[str, object]:
-    return {"v": 1, "sensor_id": "s-1", "seq": seq, "kind": "seismic", "ts": TS,
-            "lon": -111.0, "lat": 31.3334, **over}
+    return {
+        "v": 1,
+        "sensor_id": "s-1",
+        "seq": seq,
+        "kind": "seismic",
+        "ts": TS,
+        "lon": -111.0,
+        "lat": 31.3334,
+        **over,
+    }
 
 
 def decode(raw: bytes, model: type = GroundDetection, limit: int = 10_000):  # type: ignore[no-untyped-def]
@@ -80,14 +88,29 @@ def test_bad_reports_inside_a_batch_are_split_out() -> None:
 
 
 def test_camera_and_health_models_validate_their_own_fields() -> None:
-    cam = {"v": 1, "camera_id": "cam-1", "seq": 1, "ts": TS, "lon": -111.0, "lat": 31.34,
-           "cls": "person", "confidence": 0.9}
+    cam = {
+        "v": 1,
+        "camera_id": "cam-1",
+        "seq": 1,
+        "ts": TS,
+        "lon": -111.0,
+        "lat": 31.34,
+        "cls": "person",
+        "confidence": 0.9,
+    }
     (item,), dead = decode(orjson.dumps(cam), CameraDetection)
     assert dead == [] and item.report.cls is TargetClass.PERSON
     _, dead = decode(orjson.dumps({**cam, "confidence": 2}), CameraDetection)
     assert dead[0].reason == "out_of_range"
-    hb = {"v": 1, "sensor_id": "s-1", "seq": 1, "kind": "pir", "ts": TS, "battery": 0.5,
-          "tamper": True}
+    hb = {
+        "v": 1,
+        "sensor_id": "s-1",
+        "seq": 1,
+        "kind": "pir",
+        "ts": TS,
+        "battery": 0.5,
+        "tamper": True,
+    }
     (item,), dead = decode(orjson.dumps(hb), SensorHealth)
     assert item.report.tamper is True
     _, dead = decode(orjson.dumps({**hb, "tamper": "yes"}), SensorHealth)

@@ -19,7 +19,15 @@ def msg(topic: str, value: bytes, offset: int = 0) -> RawMessage:
 
 
 def ground(seq: int, lat: float) -> dict[str, object]:
-    return {"v": 1, "sensor_id": "s-1", "seq": seq, "kind": "pir", "ts": TS, "lon": -111.0, "lat": lat}
+    return {
+        "v": 1,
+        "sensor_id": "s-1",
+        "seq": seq,
+        "kind": "pir",
+        "ts": TS,
+        "lon": -111.0,
+        "lat": lat,
+    }
 
 
 def make() -> tuple[Pipeline, CollectorRegistry]:
@@ -31,28 +39,61 @@ def test_mixed_batch_counts_reports_dead_letters_and_alerts() -> None:
     p, reg = make()
     batch = {"v": 1, "source": "gw", "reports": [ground(1, 31.33341), ground(2, 31.36)]}
     health = {"v": 1, "sensor_id": "s-1", "seq": 9, "kind": "pir", "ts": TS, "battery": 0.9}
-    result = p.process([
-        msg("sensors.ground", orjson.dumps(batch), 0),
-        msg("sensors.ground", b"garbage", 1),
-        msg("sensors.health", orjson.dumps(health), 0),
-    ], now=TS)
+    result = p.process(
+        [
+            msg("sensors.ground", orjson.dumps(batch), 0),
+            msg("sensors.ground", b"garbage", 1),
+            msg("sensors.health", orjson.dumps(health), 0),
+        ],
+        now=TS,
+    )
     assert result.reports == 3
     assert [a.evidence[0].event_id for a in result.alerts] == ["s-1:1"]
     assert [d.reason for d in result.dead_letters] == ["not_json"]
     assert [h.sensor_id for h in result.health] == ["s-1"]
     get = reg.get_sample_value
-    assert get("borderwatch_events_consumed_total", {"topic": "bw.sensors.ground", "kind": "pir"}) == 2
-    assert get("borderwatch_events_consumed_total", {"topic": "bw.sensors.health", "kind": "pir"}) == 1
+    assert (
+        get("borderwatch_events_consumed_total", {"topic": "bw.sensors.ground", "kind": "pir"}) == 2
+    )
+    assert (
+        get("borderwatch_events_consumed_total", {"topic": "bw.sensors.health", "kind": "pir"}) == 1
+    )
     assert get("borderwatch_messages_consumed_total", {"topic": "bw.sensors.ground"}) == 2
     assert get("borderwatch_dead_letters_total", {"reason": "not_json"}) == 1
 
 
 def test_switching_fences_changes_the_version_on_alerts_and_the_gauge() -> None:
     p, reg = make()
-    doc = orjson.loads(orjson.dumps({"type": "FeatureCollection", "borderwatch": {"version": "v2"},
-        "features": [{"type": "Feature", "properties": {"id": "r1", "name": "closed area",
-            "zone_type": "restricted"}, "geometry": {"type": "Polygon", "coordinates": [[
-            [-111.01, 31.35], [-110.99, 31.35], [-110.99, 31.37], [-111.01, 31.37], [-111.01, 31.35]]]}}]}))
+    doc = orjson.loads(
+        orjson.dumps(
+            {
+                "type": "FeatureCollection",
+                "borderwatch": {"version": "v2"},
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {
+                            "id": "r1",
+                            "name": "closed area",
+                            "zone_type": "restricted",
+                        },
+                        "geometry": {
+                            "type": "Polygon",
+                            "coordinates": [
+                                [
+                                    [-111.01, 31.35],
+                                    [-110.99, 31.35],
+                                    [-110.99, 31.37],
+                                    [-111.01, 31.37],
+                                    [-111.01, 31.35],
+                                ]
+                            ],
+                        },
+                    }
+                ],
+            }
+        )
+    )
     before = p.process([msg("sensors.ground", orjson.dumps(ground(1, 31.36)))], now=TS)
     assert before.alerts == []
     p.use_fences(GeofenceSet.from_geojson(doc))

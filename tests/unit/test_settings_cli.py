@@ -43,8 +43,18 @@ def test_faust_settings_follow_the_profile() -> None:
 
 
 @pytest.mark.parametrize(
-    "cmd", [[], ["broker"], ["topics"], ["topics", "create"], ["topics", "list"], ["worker"],
-            ["simulate"], ["alerts"], ["demo"]],
+    "cmd",
+    [
+        [],
+        ["broker"],
+        ["topics"],
+        ["topics", "create"],
+        ["topics", "list"],
+        ["worker"],
+        ["simulate"],
+        ["alerts"],
+        ["demo"],
+    ],
 )
 def test_every_command_has_help(cmd: list[str]) -> None:
     result = runner.invoke(app, [*cmd, "--help"])

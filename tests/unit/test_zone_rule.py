@@ -18,11 +18,15 @@ def rule() -> ZoneEntryRule:
 
 
 def ev(lon: float, lat: float, seq: int = 1, **kw: object) -> Evidence:
-    det = GroundDetection(sensor_id="s-1", seq=seq, kind=SensorKind.SEISMIC, ts=TS, lon=lon, lat=lat, **kw)  # type: ignore[arg-type]
+    det = GroundDetection(
+        sensor_id="s-1", seq=seq, kind=SensorKind.SEISMIC, ts=TS, lon=lon, lat=lat, **kw
+    )  # type: ignore[arg-type]
     return Evidence(det, "ground", 0, seq)
 
 
-def test_detection_in_border_strip_alerts_with_zone_sector_and_provenance(rule: ZoneEntryRule) -> None:
+def test_detection_in_border_strip_alerts_with_zone_sector_and_provenance(
+    rule: ZoneEntryRule,
+) -> None:
     (alert,) = rule.evaluate([ev(-111.0, 31.33341)], now=TS + 1)
     assert alert.zone_id == "strip-nog-sas" and alert.zone_type == "border_strip"
     assert alert.sector == "nogales"
@@ -44,7 +48,9 @@ def test_sasabe_sector_routes_west_of_the_split(rule: ZoneEntryRule) -> None:
     ("lon", "lat"),
     [(-111.0, 31.3400), (-111.0, 31.3300), (-112.5, 31.3334), (-110.0, 32.0)],
 )
-def test_detections_outside_restricted_zones_raise_nothing(rule: ZoneEntryRule, lon: float, lat: float) -> None:
+def test_detections_outside_restricted_zones_raise_nothing(
+    rule: ZoneEntryRule, lon: float, lat: float
+) -> None:
     assert rule.evaluate([ev(lon, lat)], now=TS) == []
 
 
@@ -58,8 +64,15 @@ def test_alert_id_is_deterministic_and_distinct_per_event(rule: ZoneEntryRule) -
 
 
 def test_severity_follows_class_and_confidence(rule: ZoneEntryRule) -> None:
-    cam = CameraDetection(camera_id="c-1", seq=1, ts=TS, lon=-111.0, lat=31.33341,
-                          cls=TargetClass.PERSON, confidence=0.95)
+    cam = CameraDetection(
+        camera_id="c-1",
+        seq=1,
+        ts=TS,
+        lon=-111.0,
+        lat=31.33341,
+        cls=TargetClass.PERSON,
+        confidence=0.95,
+    )
     animal = ev(-111.0, 31.33341, seq=2, signature=TargetClass.ANIMAL)
     weak = ev(-111.0, 31.33341, seq=3, strength=0.3)
     alerts = rule.evaluate([Evidence(cam, "camera", 0, 0), animal, weak], now=TS)
