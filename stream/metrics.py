@@ -54,8 +54,8 @@ class Metrics:
         )
         self.alerts = Counter(
             "borderwatch_alerts",
-            "Alert messages produced, by state and severity.",
-            ["state", "severity"],
+            "Alert messages produced, by state, severity and sector ('unknown' if none).",
+            ["state", "severity", "sector"],
             registry=registry,
         )
         self.latency = Histogram(
@@ -84,6 +84,67 @@ class Metrics:
         self.assigned_partitions = Gauge(
             "borderwatch_assigned_partitions",
             "Partitions currently assigned to this worker.",
+            registry=registry,
+        )
+        self.late_events = Counter(
+            "borderwatch_late_events",
+            "Reports older than the allowed lateness (sent to the late-events topic), by topic.",
+            ["topic"],
+            registry=registry,
+        )
+        self.consumer_lag = Gauge(
+            "borderwatch_consumer_lag_messages",
+            "Messages between the partition's high watermark and the committed offset.",
+            ["topic", "partition"],
+            registry=registry,
+        )
+        self.open_incidents = Gauge(
+            "borderwatch_open_incidents",
+            "Incidents whose latest alert is not cleared, by sector and severity.",
+            ["sector", "severity"],
+            registry=registry,
+        )
+        self.policy_version = Gauge(
+            "borderwatch_policy_set_info",
+            "Zone policy set in force (value 1, version as label; 'none' before one is loaded).",
+            ["version"],
+            registry=registry,
+        )
+        self.alerts_rate_limited = Counter(
+            "borderwatch_alerts_rate_limited",
+            "Alert messages held back by the per-zone rate limit, by sector.",
+            ["sector"],
+            registry=registry,
+        )
+        self.sensors = Gauge(
+            "borderwatch_sensors",
+            "Sensors by sector, kind and status (online, offline, low_battery, tampered, fault).",
+            ["sector", "kind", "status"],
+            registry=registry,
+        )
+        self.sector_heartbeats = Counter(
+            "borderwatch_sector_heartbeats",
+            "Sensor health reports received, by sector of the reporting sensor.",
+            ["sector"],
+            registry=registry,
+        )
+        # --- simulator ------------------------------------------------------
+        self.sim_events_produced = Counter(
+            "borderwatch_sim_events_produced",
+            "Simulator reports produced, by sensor kind.",
+            ["kind"],
+            registry=registry,
+        )
+        self.sim_produce_errors = Counter(
+            "borderwatch_sim_produce_errors",
+            "Simulator messages the broker refused or lost, by error name.",
+            ["error"],
+            registry=registry,
+        )
+        self.sim_delivery_latency = Histogram(
+            "borderwatch_sim_delivery_latency_seconds",
+            "Produce call to broker acknowledgement, per simulator message.",
+            buckets=LATENCY_BUCKETS,
             registry=registry,
         )
 

@@ -34,7 +34,10 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
                 await dead.send(key=letter.key, value=letter.model_dump_json().encode())
             for alert in result.alerts:
                 await alerts.send(key=alert.id.encode(), value=alert.model_dump_json().encode())
-                metrics.alerts.labels(state=alert.state.value, severity=alert.severity.value).inc()
+                metrics.alerts.labels(
+                    state=alert.state.value, severity=alert.severity.value,
+                    sector=alert.sector or "unknown",
+                ).inc()
                 metrics.latency.observe(max(0.0, time.time() - alert.event_ts))
 
     app.agent(sources, name="ingest")(ingest)
