@@ -126,6 +126,9 @@ class SensorHealth(_Edge):
     battery: Unit
     tamper: bool = False
     fault: bool = False
+    #: Where the sensor stands, if its status report says (health is then counted per sector).
+    lon: Lon | None = None
+    lat: Lat | None = None
 
     @property
     def event_id(self) -> str:

@@ -67,6 +67,15 @@ class Settings(BaseSettings):
     # --- metrics ----------------------------------------------------------
     metrics_host: str = Field("127.0.0.1", description="Address /metrics listens on.")
     metrics_port: int = Field(9108, ge=0, le=65535, description="Port of /metrics; 0 = off.")
+    health_interval: float = Field(
+        5.0, gt=0, description="Seconds between updates of the sensor-health and lag gauges."
+    )
+    sensor_offline_after: float = Field(
+        180.0, gt=0, description="A sensor with no heartbeat for this many seconds is offline."
+    )
+    low_battery_level: float = Field(
+        0.2, ge=0, le=1, description="Battery fraction below which a sensor counts as low."
+    )
 
     # --- embedded broker ----------------------------------------------------
     broker_host: str = Field("127.0.0.1", description="Address the embedded broker binds.")

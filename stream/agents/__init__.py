@@ -7,6 +7,7 @@ from typing import Any
 import faust
 
 from geofences.index import GeofenceSet
+from stream.agents.health import register_health
 from stream.agents.ingest import register_ingest
 from stream.metrics import Metrics
 from stream.pipeline import Pipeline
@@ -29,6 +30,7 @@ def register_all(
         )
     pipeline = Pipeline(settings, fences, metrics)
     register_ingest(app, settings, pipeline)
+    register_health(app, settings, pipeline)
     _track_assignment(app, metrics)
     return pipeline
 
