@@ -15,8 +15,10 @@ from stream.settings import Settings
 
 def faust_settings(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for :class:`faust.App`."""
+    # tansu:// is aiokafka with a short fetch wait (see stream/tansu_transport.py).
+    scheme = "tansu" if settings.broker_profile == "embedded" else "kafka"
     conf: dict[str, Any] = {
-        "broker": [f"kafka://{h.strip()}" for h in settings.bootstrap_servers.split(",")],
+        "broker": [f"{scheme}://{h.strip()}" for h in settings.bootstrap_servers.split(",")],
         "store": "rocksdb://",
         "datadir": str(settings.data_dir),
         "topic_partitions": settings.partitions,

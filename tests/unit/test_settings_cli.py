@@ -35,11 +35,12 @@ def test_faust_settings_follow_the_profile() -> None:
     from stream.app import faust_settings
 
     emb = faust_settings(Settings(broker_profile="embedded", bootstrap_servers="a:1,b:2"))
-    assert emb["broker"] == ["kafka://a:1", "kafka://b:2"]
+    assert emb["broker"] == ["tansu://a:1", "tansu://b:2"]
     assert emb["producer_max_batch_size"] == 1 and emb["broker_session_timeout"] == 6
     kafka = faust_settings(Settings(broker_profile="kafka"))
     assert "producer_max_batch_size" not in kafka and "broker_session_timeout" not in kafka
     assert kafka["store"] == "rocksdb://" and kafka["producer_acks"] == -1
+    assert kafka["broker"] == ["kafka://127.0.0.1:9092"]
 
 
 @pytest.mark.parametrize(

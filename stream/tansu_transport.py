@@ -1,0 +1,33 @@
+"""Faust transport for the embedded broker: aiokafka with a short fetch wait.
+
+Tansu holds a fetch request for the consumer's full ``fetch_max_wait_ms`` when it has
+no data at request time, instead of answering as soon as a record arrives, and Faust
+fixes that wait at 1.5 s: every alert would wait up to 1.5 s. This transport, registered
+as the ``tansu://`` URL scheme (``faust.transports`` entry point), sets it to
+:data:`FETCH_MAX_WAIT_MS`. Apache Kafka answers at once, so the ``kafka`` profile keeps
+Faust's own transport.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from faust.transport.drivers import aiokafka as driver
+
+FETCH_MAX_WAIT_MS = 20
+
+
+class ConsumerThread(driver.AIOKafkaConsumerThread):
+    def _create_worker_consumer(self, transport: Any) -> Any:
+        consumer = super()._create_worker_consumer(transport)
+        consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS  # read by AIOKafkaConsumer.start()
+        return consumer
+
+
+class Consumer(driver.Consumer):
+    def _new_consumer_thread(self) -> driver.AIOKafkaConsumerThread:
+        return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+
+class Transport(driver.Transport):
+    Consumer = Consumer
