@@ -193,6 +193,62 @@ class Alert(_Out):
     policy_version: str | None = None
     evidence: list[EvidenceRef]
     ack: Ack | None = None
+    # --- correlation (issue 5); defaults keep older messages valid ---------------------
+    revision: int = Field(0, description="Message number of this alert, 0 for the first.")
+    reason: str | None = Field(None, description="Why this message: e.g. 'more-evidence'.")
+    evidence_count: int = Field(0, description="All contributing events, incl. unlisted ones.")
+    sensors: int = Field(0, description="Distinct sensors and cameras that contributed.")
+    modalities: list[str] = Field(default_factory=list)
+    rate_limited_count: int = Field(0, description="Incidents folded in by the zone rate limit.")
+    heading_deg: float | None = Field(None, description="Track heading, degrees from true north.")
+    speed_mps: float | None = None
+    crossing_lon: float | None = Field(None, description="Predicted boundary crossing point.")
+    crossing_lat: float | None = None
+    crossing_ts: float | None = None
+    updated_ts: float | None = None
+
+
+class AlertAckMessage(_Out):
+    """What `borderwatch ack` publishes on the acks topic (keyed by ``alert_id``)."""
+
+    v: Literal[1] = SCHEMA_VERSION
+    alert_id: str
+    by: str
+    at: float
+    note: str | None = None
+    #: ``ack`` acknowledges; ``close`` also clears the alert (closed by a patrol).
+    action: Literal["ack", "close"] = "ack"
+
+
+class CameraTask(_Out):
+    """Slew-to-cue: point ``camera_id`` at a position (keyed by ``camera_id``)."""
+
+    v: Literal[1] = SCHEMA_VERSION
+    id: str
+    camera_id: str
+    incident_id: str
+    alert_id: str | None = None
+    lon: float
+    lat: float
+    bearing_deg: float
+    distance_m: float
+    issued_ts: float
+    expires_ts: float
+    reason: str
+
+
+class LateEvent(_Out):
+    """A detection older than the allowed lateness, sent to the late-events topic."""
+
+    v: Literal[1] = SCHEMA_VERSION
+    event_id: str
+    topic: str
+    partition: int
+    offset: int
+    ts: float
+    watermark: float
+    lateness_s: float
+    reason: Literal["late"] = "late"
 
 
 class DeadLetter(_Out):

@@ -1,0 +1,178 @@
+"""The alert lifecycle: one alert per incident, new -> updated -> escalated -> cleared.
+
+Pure functions over plain records (dicts kept inside the incident's state), so replays
+and restarts continue the same alert: its id derives from the incident id, which derives
+from the incident's first evidence. Every message the functions return is one state
+change for the alert topic, keyed by alert id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from stream.correlation.policies import LifecyclePolicy
+from stream.correlation.zone_rule import stable_id
+from stream.models import Ack, Alert, AlertState, EvidenceRef, Severity, TargetClass
+
+IMMEDIATE = frozenset({"new", "acknowledged", "class-changed", "severity-changed",
+                       "reached-boundary", "unacknowledged"})
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """What correlation concluded about one incident now; ``rule`` None = not alert-worthy."""
+
+    incident_id: str
+    rule: str | None
+    zone_id: str
+    zone_type: str
+    zone_name: str
+    sector: str | None
+    cls: TargetClass
+    confidence: float
+    lon: float
+    lat: float
+    last_ts: float
+    severity: Severity
+    evidence: list[dict[str, Any]]
+    evidence_count: int
+    sensors: int
+    modalities: list[str]
+    geofence_version: str
+    policy_version: str
+    boundary_reached: bool = False
+    animal_confirmed: bool = False
+    backlog: bool = False
+    track: dict[str, float] | None = None
+    crossing: tuple[float, float, float] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def alert_id(incident_id: str) -> str:
+    return stable_id("alr", incident_id)
+
+
+def severity_for(base: Severity, cls: TargetClass, confidence: float, sensors: int,
+                 boundary: bool) -> Severity:
+    """Zone's base severity, +1 for a confident person/vehicle, +1 for many sensors or the
+    boundary reached; an animal is always low, an unsure unknown one step lower."""
+    if cls == TargetClass.ANIMAL:
+        return Severity.LOW
+    rank = base.rank
+    if cls in (TargetClass.PERSON, TargetClass.VEHICLE) and confidence >= 0.8:
+        rank += 1
+    if sensors >= 5 or boundary:
+        rank += 1
+    if cls == TargetClass.UNKNOWN and confidence < 0.3:
+        rank -= 1
+    order = list(Severity)
+    return order[max(0, min(rank, len(order) - 1))]
+
+
+def _message(rec: dict[str, Any], a: Assessment, now: float, reason: str) -> Alert:
+    ack = rec.get("ack")
+    cross = a.crossing
+    return Alert(
+        id=rec["id"], incident_id=a.incident_id, state=AlertState(rec["state"]),
+        severity=a.severity, rule=rec["rule"], zone_id=a.zone_id, zone_type=a.zone_type,
+        zone_name=a.zone_name, sector=a.sector, cls=a.cls, confidence=a.confidence,
+        lon=a.lon, lat=a.lat, event_ts=a.last_ts, raised_ts=rec["raised_ts"],
+        geofence_version=a.geofence_version, policy_version=a.policy_version,
+        evidence=[EvidenceRef(**e) for e in a.evidence], ack=Ack(**ack) if ack else None,
+        revision=rec["revision"], reason=reason, evidence_count=a.evidence_count,
+        sensors=a.sensors, modalities=a.modalities,
+        rate_limited_count=rec.get("rate_limited_count", 0),
+        heading_deg=a.track["heading_deg"] if a.track else None,
+        speed_mps=a.track["speed_mps"] if a.track else None,
+        crossing_lon=cross[0] if cross else None, crossing_lat=cross[1] if cross else None,
+        crossing_ts=cross[2] if cross else None, updated_ts=now,
+    )
+
+
+def _emit(rec: dict[str, Any], a: Assessment, now: float, reasons: list[str]) -> Alert:
+    rec["revision"] += 1
+    rec["sent_ts"] = now
+    rec["pending"] = False
+    rec["snap"] = _snapshot(a)
+    return _message(rec, a, now, ",".join(reasons))
+
+
+def _snapshot(a: Assessment) -> dict[str, Any]:
+    return {"lon": a.lon, "lat": a.lat, "cls": a.cls.value, "severity": a.severity.value,
+            "count": a.evidence_count, "track": a.track}
+
+
+def open_alert(a: Assessment, now: float) -> tuple[dict[str, Any], Alert]:
+    """The first message of an incident's alert."""
+    rec: dict[str, Any] = {
+        "id": alert_id(a.incident_id), "state": AlertState.NEW.value, "revision": -1,
+        "rule": a.rule, "raised_ts": now, "sent_ts": now, "ack": None, "escalated": False,
+        "rate_limited_count": 0, "pending": False, "snap": {},
+    }
+    return rec, _emit(rec, a, now, ["new"])
+
+
+def step(rec: dict[str, Any], a: Assessment, now: float, policy: LifecyclePolicy, *,
+         ack: Ack | None = None, close: str | None = None) -> Alert | None:
+    """Advance an open alert with the incident's latest assessment; the message, if any.
+
+    ``close`` names why it clears now (e.g. ``closed-by-patrol``, ``tamper-cleared``)."""
+    if rec["state"] == AlertState.CLEARED.value:
+        return None
+    cleared = (close if close else
+               "confirmed-animal" if a.animal_confirmed else
+               "timed-out" if now - a.last_ts >= policy.clear_idle_s else None)
+    if ack is not None:
+        rec["ack"] = ack.model_dump()
+    if cleared:
+        rec["state"] = AlertState.CLEARED.value
+        return _emit(rec, a, now, [cleared] + (["acknowledged"] if ack else []))
+    reasons = ["acknowledged"] if ack else []
+    if not rec["escalated"]:
+        why = ("reached-boundary" if a.boundary_reached else
+               "unacknowledged" if rec["ack"] is None
+               and now - rec["raised_ts"] >= policy.escalate_unacked_s else None)
+        if why:
+            rec["escalated"] = True
+            rec["state"] = AlertState.ESCALATED.value
+            reasons.append(why)
+    snap = rec["snap"]
+    if a.cls.value != snap.get("cls"):
+        reasons.append("class-changed")
+    if a.severity.value != snap.get("severity"):
+        reasons.append("severity-changed")
+    if a.evidence_count != snap.get("count") or a.track != snap.get("track"):
+        rec["pending"] = True
+    if _moved(snap, a) >= policy.move_m:
+        rec["pending"] = True
+    if not IMMEDIATE.intersection(reasons):
+        if not rec["pending"] or now - rec["sent_ts"] < policy.update_interval_s:
+            return None
+        reasons.append("more-evidence")
+    if rec["state"] == AlertState.NEW.value:
+        rec["state"] = AlertState.UPDATED.value
+    return _emit(rec, a, now, reasons)
+
+
+def _moved(snap: dict[str, Any], a: Assessment) -> float:
+    if "lon" not in snap:
+        return 0.0
+    dlat = (a.lat - snap["lat"]) * 111_320.0
+    dlon = (a.lon - snap["lon"]) * 111_320.0 * 0.853  # cos(31.4 deg), fine for a threshold
+    return float((dlat * dlat + dlon * dlon) ** 0.5)
+
+
+class RateLimiter:
+    """At most ``per_minute`` new alerts per zone per minute (a token bucket per zone)."""
+
+    def __init__(self, per_minute: int, buckets: dict[str, list[float]] | None = None) -> None:
+        self.per_minute = per_minute
+        self.buckets: dict[str, list[float]] = buckets if buckets is not None else {}
+
+    def allow(self, zone: str, now: float) -> bool:
+        tokens, last = self.buckets.get(zone, [float(self.per_minute), now])
+        tokens = min(float(self.per_minute), tokens + (now - last) * self.per_minute / 60.0)
+        ok = tokens >= 1.0
+        self.buckets[zone] = [tokens - 1.0 if ok else tokens, now]
+        return ok

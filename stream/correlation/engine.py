@@ -1,0 +1,417 @@
+"""The correlator: evidence, health reports and acks in; alert state changes and camera
+tasks out. No Kafka here: an agent feeds batches and sends what comes back.
+
+Its state is plain data under string keys (``inc:<id>``, ``site:<sensor>``, ``meta``);
+:attr:`CorrelatorResult.changed` names the keys a batch changed (``None``: delete), so a
+worker can mirror them into a changelogged table and :meth:`Correlator.restore` them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from geofences.index import GeofenceSet
+from stream.alerts import lifecycle
+from stream.correlation import fusion, lateness
+from stream.correlation.evidence import Evidence
+from stream.correlation.incidents import Incident, group_new, match
+from stream.correlation.metric import to_metric, to_wgs84
+from stream.correlation.policies import Policies
+from stream.correlation.rules import animal_confirmed, fired_rule
+from stream.correlation.tasking import CameraNetwork, CameraSite
+from stream.correlation.tracks import crossed, fit_track, predicted_crossing
+from stream.correlation.zone_placement import ZonePlacement
+from stream.correlation.zone_rule import stable_id
+from stream.models import (
+    Ack,
+    Alert,
+    AlertAckMessage,
+    CameraDetection,
+    CameraTask,
+    LateEvent,
+    SensorHealth,
+    TargetClass,
+)
+
+
+@dataclass(slots=True)
+class CorrelatorResult:
+    alerts: list[Alert] = field(default_factory=list)
+    tasks: list[CameraTask] = field(default_factory=list)
+    late: list[LateEvent] = field(default_factory=list)
+    rate_limited: Counter[str] = field(default_factory=Counter)  # zone id -> incidents folded
+    backlog: int = 0  # detections older than the backlog limit (they open no alert)
+    duplicates: int = 0  # redelivered detections, counted once already
+    changed: dict[str, Any] = field(default_factory=dict)
+
+
+class Correlator:
+    """Incidents, tracks, fusion, zone policies and the alert lifecycle over batches."""
+
+    def __init__(self, fences: GeofenceSet, policies: Policies | None = None,
+                 cameras: Sequence[CameraSite] = (),
+                 sensor_sites: Mapping[str, tuple[float, float]] | None = None) -> None:
+        self.policies = policies or Policies.bundled()
+        self.placement = ZonePlacement(fences, self.policies)
+        self.cameras = CameraNetwork(cameras)
+        self.incidents: dict[str, Incident] = {}
+        self.sites: dict[str, list[float]] = {k: list(v) for k, v in (sensor_sites or {}).items()}
+        self.watermark = 0.0
+        self.limiter = lifecycle.RateLimiter(self.policies.lifecycle.rate_per_zone_per_minute)
+        self._by_alert: dict[str, str] = {}
+
+    # --- state ------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        """Every key, as :attr:`CorrelatorResult.changed` would write it."""
+        out: dict[str, Any] = {f"inc:{i}": inc.to_dict() for i, inc in self.incidents.items()}
+        out.update({f"site:{s}": v for s, v in self.sites.items()})
+        out["meta"] = self._meta()
+        return out
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Resume from keys written earlier (e.g. a recovered table)."""
+        for key, value in state.items():
+            if value is None:
+                continue
+            kind, _, name = key.partition(":")
+            if kind == "inc":
+                self.incidents[name] = Incident.from_dict(value)
+            elif kind == "site":
+                self.sites[name] = list(value)
+            elif key == "meta":
+                self.watermark = float(value["watermark"])
+                self.limiter.buckets = {k: list(v) for k, v in value["buckets"].items()}
+        self._by_alert = {inc.alert["id"]: i for i, inc in self.incidents.items() if inc.alert}
+
+    def _meta(self) -> dict[str, Any]:
+        return {"watermark": self.watermark, "buckets": self.limiter.buckets}
+
+    # --- batches ------------------------------------------------------------------------
+    def process(self, evidence: Sequence[Evidence], now: float,
+                health: Sequence[SensorHealth] = (),
+                acks: Sequence[AlertAckMessage] = ()) -> CorrelatorResult:
+        """One batch; ``now`` is processing time (UTC epoch seconds)."""
+        out = CorrelatorResult()
+        touched = self._ingest(evidence, now, out)
+        touched |= self._health(health, now, out)
+        for inc_id in sorted(touched):
+            self._evaluate(self.incidents[inc_id], now, out)
+        self._acks(acks, now, out)
+        out.changed["meta"] = self._meta()
+        return out
+
+    def tick(self, now: float) -> CorrelatorResult:
+        """Timers: escalate unacknowledged alerts, clear idle ones, send held-back updates,
+        close quiet incidents and forget old ones. Call every few seconds."""
+        out = CorrelatorResult()
+        pol = self.policies
+        for inc_id, inc in list(self.incidents.items()):
+            if not inc.open:
+                if now - (inc.closed_ts or now) >= pol.incident.retain_s:
+                    del self.incidents[inc_id]
+                    self._by_alert.pop(lifecycle.alert_id(inc_id), None)
+                    out.changed[f"inc:{inc_id}"] = None
+                continue
+            if inc.alert:
+                self._evaluate(inc, now, out, timers_only=True)
+            elif inc.kind == "detection" and now - inc.last_ts >= pol.incident.window_s:
+                inc.closed_ts = now
+                out.changed[f"inc:{inc_id}"] = inc.to_dict()
+        out.changed["meta"] = self._meta()
+        return out
+
+    # --- evidence ------------------------------------------------------------------------
+    def _ingest(self, evidence: Sequence[Evidence], now: float, out: CorrelatorResult) -> set[str]:
+        if not evidence:
+            return set()
+        pol = self.policies
+        reports = [e.report for e in evidence]
+        ts = np.fromiter((r.ts for r in reports), float, len(reports))
+        self.watermark = lateness.advance(self.watermark, ts, now)
+        late = lateness.late_mask(ts, self.watermark, pol.lateness.allowed_s)
+        out.late.extend(lateness.late_event(evidence[i], self.watermark)
+                        for i in np.flatnonzero(late).tolist())
+        keep = np.flatnonzero(~late)
+        if keep.size == 0:
+            return set()
+        ev = [evidence[i] for i in keep.tolist()]
+        rep = [reports[i] for i in keep.tolist()]
+        ts = ts[keep]
+        lon = np.fromiter((r.lon for r in rep), float, len(rep))
+        lat = np.fromiter((r.lat for r in rep), float, len(rep))
+        x, y = to_metric(lon, lat)
+        place = self.placement.place(lon, lat)
+        backlog = lateness.backlog_mask(ts, now, pol.lateness.backlog_s)
+        out.backlog += int(backlog.sum())
+        is_cam = [isinstance(r, CameraDetection) for r in rep]
+        kinds = ["camera" if c else r.kind.value for r, c in zip(rep, is_cam, strict=True)]  # type: ignore[union-attr]
+        classes = [r.cls.value if c else r.signature.value  # type: ignore[union-attr]
+                   for r, c in zip(rep, is_cam, strict=True)]
+        values = [r.confidence if c else r.strength  # type: ignore[union-attr]
+                  for r, c in zip(rep, is_cam, strict=True)]
+        cls_idx, score = fusion.contributions(kinds, classes, values, pol.fusion.weights)
+
+        open_ids = [i for i, inc in self.incidents.items() if inc.open and inc.kind == "detection"]
+        incs = [self.incidents[i] for i in open_ids]
+        target = match(ts, x, y, np.array([i.last_ts for i in incs], float),
+                       np.array([i.x for i in incs], float),
+                       np.array([i.y for i in incs], float), pol.incident)
+        assigned: list[str | None] = [open_ids[t] if t >= 0 else None for t in target.tolist()]
+        fresh = np.flatnonzero(target < 0)
+        if fresh.size:
+            labels = group_new(ts[fresh], x[fresh], y[fresh], pol.incident)
+            for label in np.unique(labels).tolist():
+                members = fresh[labels == label]
+                first = int(members[np.argmin(ts[members])])
+                inc_id = stable_id("inc", rep[first].event_id)
+                if inc_id not in self.incidents:
+                    self.incidents[inc_id] = Incident(
+                        id=inc_id, first_event=rep[first].event_id, first_ts=float(ts[first]),
+                        last_ts=float(ts[first]), x=float(x[first]), y=float(y[first]),
+                        x0=float(x[first]), y0=float(y[first]), lon=float(lon[first]),
+                        lat=float(lat[first]), backlog=bool(backlog[members].all()))
+                for m in members.tolist():
+                    assigned[m] = inc_id  # a replayed, closed incident drops them as duplicates
+
+        touched: set[str] = set()
+        for i, target_id in enumerate(assigned):
+            assert target_id is not None
+            inc = self.incidents[target_id]
+            r = rep[i]
+            if not inc.open or not inc.mark_seen(r.event_id):
+                out.duplicates += 1
+                continue
+            touched.add(inc.id)
+            t = float(ts[i])
+            inc.add_ref(ev[i].ref().model_dump())
+            kind = kinds[i]
+            if kind not in inc.modalities:
+                inc.modalities.append(kind)
+            fusion.merge(inc.scores, r.sensor_id, int(cls_idx[i]), float(score[i]))
+            if is_cam[i]:
+                c = classes[i]
+                inc.camera_conf[c] = max(inc.camera_conf.get(c, 0.0), float(values[i]))
+            else:
+                h = inc.sensor_hits.setdefault(r.sensor_id, [0.0, 0.0, float(x[i]), float(y[i])])
+                h[0] += 1.0
+                h[1] += t
+                if r.sensor_id not in self.sites:
+                    self.sites[r.sensor_id] = [r.lon, r.lat]
+                    out.changed[f"site:{r.sensor_id}"] = self.sites[r.sensor_id]
+            if t >= inc.last_ts:
+                inc.last_ts, inc.x, inc.y = t, float(x[i]), float(y[i])
+                inc.lon, inc.lat = r.lon, r.lat
+                sec = place.sector[i]
+                if sec is not None:
+                    inc.sector = sec
+            inc.first_ts = min(inc.first_ts, t)
+            if place.boundary[i]:
+                inc.boundary_reached = True
+            prio = int(place.priority[i])
+            if prio > inc.zone_priority:
+                z = place.zone[i]
+                inc.zone_priority, inc.zone_id = prio, z.id  # type: ignore[union-attr]
+                inc.zone_type, inc.zone_name = z.zone_type, z.name  # type: ignore[union-attr]
+        return touched
+
+    # --- health (tamper) -------------------------------------------------------------------
+    def _health(self, health: Iterable[SensorHealth], now: float,
+                out: CorrelatorResult) -> set[str]:
+        touched: set[str] = set()
+        open_tamper = {inc.first_event.rsplit(":", 1)[0]: inc for inc in self.incidents.values()
+                       if inc.kind == "tamper" and inc.open}
+        for h in sorted(health, key=lambda r: r.ts):
+            inc = open_tamper.get(h.sensor_id)
+            if h.tamper and inc is None:
+                inc = self._tamper_incident(h)
+                if inc is None:
+                    continue  # a replay of a tamper already closed
+                open_tamper[h.sensor_id] = inc
+                touched.add(inc.id)
+            elif inc is not None:
+                inc.mark_seen(h.event_id)
+                inc.last_ts = max(inc.last_ts, h.ts)
+                if not h.tamper and inc.alert:
+                    msg = lifecycle.step(inc.alert, self._assess(inc, "tamper"), now,
+                                         self.policies.lifecycle, close="tamper-cleared")
+                    self._close(inc, msg, now, out)
+                    open_tamper.pop(h.sensor_id)
+                else:
+                    touched.add(inc.id)
+        return touched
+
+    def _tamper_incident(self, h: SensorHealth) -> Incident | None:
+        inc_id = stable_id("inc", "tamper", h.event_id)
+        if inc_id in self.incidents:
+            return None
+        lon, lat = self.sites.get(h.sensor_id, (0.0, 0.0))
+        x, y = to_metric([lon], [lat])
+        inc = Incident(id=inc_id, first_event=h.event_id, first_ts=h.ts, last_ts=h.ts,
+                       x=float(x[0]), y=float(y[0]), x0=float(x[0]), y0=float(y[0]),
+                       lon=lon, lat=lat, kind="tamper")
+        place = self.placement.place(np.array([lon]), np.array([lat]))
+        z = place.zone[0]
+        inc.zone_id, inc.zone_type, inc.zone_name = (
+            (z.id, z.zone_type, z.name) if z else ("unlocated", "unknown", "position unknown"))
+        inc.sector = place.sector[0]
+        inc.mark_seen(h.event_id)
+        inc.modalities.append(h.kind.value)
+        inc.evidence_count = 1
+        self.incidents[inc_id] = inc
+        return inc
+
+    # --- assessment, lifecycle, tasking ------------------------------------------------------
+    def _assess(self, inc: Incident, rule: str | None) -> lifecycle.Assessment:
+        pol = self.policies
+        fences = self.placement.fences
+        if inc.kind == "tamper":
+            cls, conf, severity = TargetClass.UNKNOWN, 1.0, pol.tamper_severity
+        else:
+            cls, conf = fusion.fuse(fusion.total(inc.scores), pol.fusion.min_score)
+            zp = pol.zone(inc.zone_type or "")
+            base = zp.severity if zp else pol.tamper_severity
+            severity = lifecycle.severity_for(base, cls, conf, len(inc.sensor_hits) + len(
+                [s for s in inc.scores if s not in inc.sensor_hits]), inc.boundary_reached)
+        crossing = None
+        if inc.track:
+            c = inc.track.get("crossing_lon")
+            if c is not None:
+                crossing = (inc.track["crossing_lon"], inc.track["crossing_lat"],
+                            inc.track["crossing_ts"])
+        track = ({"heading_deg": inc.track["heading_deg"], "speed_mps": inc.track["speed_mps"]}
+                 if inc.track else None)
+        return lifecycle.Assessment(
+            incident_id=inc.id, rule=rule, zone_id=inc.zone_id or "none",
+            zone_type=inc.zone_type or "none", zone_name=inc.zone_name or "",
+            sector=inc.sector, cls=cls, confidence=conf, lon=inc.lon, lat=inc.lat,
+            last_ts=inc.last_ts, severity=severity, evidence=inc.evidence,
+            evidence_count=inc.evidence_count, sensors=len(set(inc.sensor_hits) | set(inc.scores)),
+            modalities=list(inc.modalities), geofence_version=fences.version,
+            policy_version=pol.version, boundary_reached=inc.boundary_reached,
+            animal_confirmed=animal_confirmed(cls, conf, inc.camera_conf, pol),
+            backlog=inc.backlog, track=track, crossing=crossing)
+
+    def _update_track(self, inc: Incident) -> None:
+        if len(inc.sensor_hits) < self.policies.track.min_sensors:
+            return
+        h = np.array(list(inc.sensor_hits.values()), float)
+        tr = fit_track(h[:, 1] / h[:, 0], h[:, 2], h[:, 3], self.policies.track)
+        if tr is None:
+            return
+        d: dict[str, float] = {"heading_deg": tr.heading_deg, "speed_mps": tr.speed_mps,
+                               "vx": tr.vx, "vy": tr.vy, "x": tr.x, "y": tr.y, "t": tr.t}
+        cross = predicted_crossing(tr)
+        if cross is not None:
+            clon, clat = to_wgs84([cross[0]], [cross[1]])
+            d.update(crossing_lon=round(float(clon[0]), 6), crossing_lat=round(float(clat[0]), 6),
+                     crossing_ts=round(cross[2], 1))
+        inc.track = d
+        if crossed(inc.x0, inc.y0, inc.x, inc.y):
+            inc.boundary_reached = True
+
+    def _evaluate(self, inc: Incident, now: float, out: CorrelatorResult,
+                  timers_only: bool = False) -> None:
+        pol = self.policies
+        if inc.kind == "tamper":
+            rule: str | None = "tamper"
+        else:
+            if not timers_only:
+                self._update_track(inc)
+            cls, conf = fusion.fuse(fusion.total(inc.scores), pol.fusion.min_score)
+            rule = fired_rule(pol.zone(inc.zone_type or ""), pol, cls, conf, inc.modalities,
+                              inc.track, inc.camera_conf)
+        a = self._assess(inc, rule)
+        msg: Alert | None = None
+        if inc.alert is None:
+            if rule is None or a.backlog:
+                self._maybe_task(inc, a, now, out)
+                out.changed[f"inc:{inc.id}"] = inc.to_dict()
+                return
+            if not self.limiter.allow(a.zone_id, now):
+                self._fold(inc, a, now, out)
+                out.changed[f"inc:{inc.id}"] = inc.to_dict()
+                return
+            inc.alert, msg = lifecycle.open_alert(a, now)
+            self._by_alert[inc.alert["id"]] = inc.id
+        else:
+            msg = lifecycle.step(inc.alert, a, now, pol.lifecycle)
+        if msg is not None:
+            out.alerts.append(msg)
+            if msg.state.value == "cleared":
+                self._close(inc, None, now, out)
+        self._maybe_task(inc, a, now, out)
+        out.changed[f"inc:{inc.id}"] = inc.to_dict()
+
+    def _fold(self, inc: Incident, a: lifecycle.Assessment, now: float,
+              out: CorrelatorResult) -> None:
+        """Rate limited: count the incident (once) on the zone's newest open alert."""
+        if inc.folded_into is not None:
+            return
+        out.rate_limited[a.zone_id] += 1
+        hosts = [i for i in self.incidents.values()
+                 if i.alert and i.open and i.zone_id == a.zone_id]
+        host = max(hosts, key=lambda i: (i.alert or {})["raised_ts"], default=None)
+        if host is None or host.alert is None:
+            inc.folded_into = ""
+            return
+        host.alert["rate_limited_count"] = host.alert.get("rate_limited_count", 0) + 1
+        host.alert["pending"] = True
+        inc.folded_into = host.alert["id"]
+        out.changed[f"inc:{host.id}"] = host.to_dict()
+
+    def _close(self, inc: Incident, msg: Alert | None, now: float, out: CorrelatorResult) -> None:
+        if msg is not None:
+            out.alerts.append(msg)
+        inc.closed_ts = now
+        out.changed[f"inc:{inc.id}"] = inc.to_dict()
+
+    def _maybe_task(self, inc: Incident, a: lifecycle.Assessment, now: float,
+                    out: CorrelatorResult) -> None:
+        pol = self.policies.tasking
+        if (not self.cameras.sites or inc.kind != "detection" or not inc.open or a.backlog
+                or a.cls == TargetClass.ANIMAL or self.policies.zone(a.zone_type) is None
+                or (inc.alert is None and inc.evidence_count < 2)):
+            return
+        x, y = inc.x, inc.y
+        if inc.track:
+            lead = inc.last_ts - inc.track["t"] + pol.lead_s
+            x, y = inc.track["x"] + inc.track["vx"] * lead, inc.track["y"] + inc.track["vy"] * lead
+        prev = inc.task or {}
+        if "ts" in prev and (now - prev["ts"] < pol.retask_s
+                             or np.hypot(x - prev["x"], y - prev["y"]) < pol.move_m):
+            return
+        aim = self.cameras.aim(x, y)
+        if aim is None:
+            return
+        lon, lat = to_wgs84([x], [y])
+        n = int(prev.get("n", 0))
+        out.tasks.append(CameraTask(
+            id=stable_id("tsk", inc.id, str(n)), camera_id=aim.camera_id, incident_id=inc.id,
+            alert_id=inc.alert["id"] if inc.alert else None, lon=round(float(lon[0]), 7),
+            lat=round(float(lat[0]), 7), bearing_deg=aim.bearing_deg, distance_m=aim.distance_m,
+            issued_ts=now, expires_ts=now + pol.expires_s,
+            reason="new-incident" if n == 0 else "track-update"))
+        prev.update(ts=now, x=x, y=y, n=n + 1, camera_id=aim.camera_id)
+        inc.task = prev
+
+    # --- acks ----------------------------------------------------------------------------------
+    def _acks(self, acks: Sequence[AlertAckMessage], now: float, out: CorrelatorResult) -> None:
+        for m in acks:
+            inc_id = self._by_alert.get(m.alert_id)
+            inc = self.incidents.get(inc_id) if inc_id else None
+            if inc is None or inc.alert is None:
+                continue
+            rule = inc.alert["rule"]
+            msg = lifecycle.step(inc.alert, self._assess(inc, rule), now, self.policies.lifecycle,
+                                 ack=Ack(by=m.by, at=m.at, note=m.note),
+                                 close="closed-by-patrol" if m.action == "close" else None)
+            if msg is not None:
+                out.alerts.append(msg)
+                if msg.state.value == "cleared":
+                    self._close(inc, None, now, out)
+            out.changed[f"inc:{inc.id}"] = inc.to_dict()

@@ -1,0 +1,52 @@
+"""Metric coordinates (UTM 12N, EPSG:32612) for whole arrays at once, and the boundary in them.
+
+Never call these per report: transform the batch's arrays in one go.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from pyproj import Transformer
+from shapely.geometry import LineString
+
+from geofences.build import boundary_line
+
+Array = npt.NDArray[np.float64]
+_FWD = Transformer.from_crs("EPSG:4326", "EPSG:32612", always_xy=True)
+_INV = Transformer.from_crs("EPSG:32612", "EPSG:4326", always_xy=True)
+
+
+def to_metric(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[Array, Array]:
+    x, y = _FWD.transform(np.asarray(lon, float), np.asarray(lat, float))
+    return np.asarray(x, float), np.asarray(y, float)
+
+
+def to_wgs84(x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[Array, Array]:
+    lon, lat = _INV.transform(np.asarray(x, float), np.asarray(y, float))
+    return np.asarray(lon, float), np.asarray(lat, float)
+
+
+@cache
+def boundary_metric() -> LineString:
+    """The boundary line in UTM metres, densified so it follows the parallel's curve."""
+    dense = shapely.segmentize(boundary_line(), 0.001)
+    coords = np.asarray(dense.coords)
+    x, y = to_metric(coords[:, 0], coords[:, 1])
+    return LineString(np.column_stack([x, y]))
+
+
+@cache
+def _boundary_xy() -> tuple[Array, Array]:
+    c = np.asarray(boundary_metric().coords)
+    order = np.argsort(c[:, 0])
+    return c[order, 0], c[order, 1]
+
+
+def north_of_boundary(x: npt.ArrayLike, y: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """True where a metric point lies north of (on the US side of) the boundary."""
+    bx, by = _boundary_xy()
+    return np.asarray(y, float) > np.interp(np.asarray(x, float), bx, by)

@@ -1,0 +1,120 @@
+"""Zone policies as data: which evidence raises an alert in which kind of zone.
+
+The bundled file ``policies.yaml`` is versioned like a geofence set; alerts carry its
+version. ``Policies.load(path)`` reads another file, with the same clear errors.
+
+>>> p = Policies.bundled()
+>>> p.zone("wildlife_corridor").rules
+('camera-confirmed',)
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from stream.models import Severity, TargetClass
+
+Rule = Literal["confident-detection", "two-modalities", "track", "camera-confirmed"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IncidentPolicy(_Strict):
+    radius_m: float = Field(150.0, gt=0)
+    max_speed_mps: float = Field(5.0, ge=0)
+    window_s: float = Field(600.0, gt=0)
+    retain_s: float = Field(900.0, ge=0)
+
+
+class LatenessPolicy(_Strict):
+    allowed_s: float = Field(60.0, ge=0)
+    backlog_s: float = Field(300.0, gt=0)
+
+
+class FusionPolicy(_Strict):
+    weights: dict[str, float] = Field(
+        default_factory=lambda: {"seismic": 0.6, "acoustic": 0.5, "magnetic": 0.7,
+                                 "pir": 0.4, "fibre": 0.5, "camera": 2.0}
+    )
+    min_score: float = Field(0.3, ge=0)
+
+
+class TrackPolicy(_Strict):
+    min_sensors: int = Field(3, ge=3)
+    max_residual_m: float = Field(40.0, gt=0)
+    min_span_m: float = Field(60.0, ge=0)
+    min_speed_mps: float = Field(0.2, ge=0)
+    max_speed_mps: float = Field(45.0, gt=0)
+
+
+class TaskingPolicy(_Strict):
+    lead_s: float = Field(20.0, ge=0)
+    retask_s: float = Field(30.0, ge=0)
+    move_m: float = Field(150.0, ge=0)
+    expires_s: float = Field(60.0, gt=0)
+
+
+class LifecyclePolicy(_Strict):
+    update_interval_s: float = Field(10.0, ge=0)
+    move_m: float = Field(50.0, ge=0)
+    escalate_unacked_s: float = Field(300.0, gt=0)
+    clear_idle_s: float = Field(600.0, gt=0)
+    clear_animal_confidence: float = Field(0.7, ge=0, le=1)
+    rate_per_zone_per_minute: int = Field(6, ge=1)
+
+
+class CameraPolicy(_Strict):
+    min_confidence: float = Field(0.6, ge=0, le=1)
+
+
+class ZonePolicy(_Strict):
+    priority: int
+    rules: tuple[Rule, ...]
+    ignore_classes: tuple[TargetClass, ...] = ()
+    min_confidence: float = Field(0.6, ge=0, le=1)
+    severity: Severity = Severity.MEDIUM
+    boundary: bool = False
+
+
+class Policies(_Strict):
+    """Everything the correlator and the alert lifecycle can be tuned with."""
+
+    version: str = Field(min_length=1)
+    incident: IncidentPolicy = IncidentPolicy()
+    lateness: LatenessPolicy = LatenessPolicy()
+    fusion: FusionPolicy = FusionPolicy()
+    track: TrackPolicy = TrackPolicy()
+    tasking: TaskingPolicy = TaskingPolicy()
+    lifecycle: LifecyclePolicy = LifecyclePolicy()
+    camera: CameraPolicy = CameraPolicy()
+    zones: dict[str, ZonePolicy]
+    alert_classes: tuple[TargetClass, ...] = (
+        TargetClass.PERSON, TargetClass.VEHICLE, TargetClass.UNKNOWN,
+    )
+    tamper_severity: Severity = Severity.HIGH
+
+    def zone(self, zone_type: str) -> ZonePolicy | None:
+        return self.zones.get(zone_type)
+
+    @classmethod
+    def from_dict(cls, doc: Any, source: str = "policies") -> Policies:
+        try:
+            return cls.model_validate(doc)
+        except ValidationError as exc:
+            raise ValueError(f"invalid policy file {source}: {exc}") from exc
+
+    @classmethod
+    def load(cls, path: str | Path) -> Policies:
+        return cls.from_dict(yaml.safe_load(Path(path).read_text()), str(path))
+
+    @classmethod
+    def bundled(cls) -> Policies:
+        text = resources.files("stream.correlation").joinpath("policies.yaml").read_text()
+        return cls.from_dict(yaml.safe_load(text), "bundled policies.yaml")

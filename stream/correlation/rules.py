@@ -1,0 +1,52 @@
+"""Which rule, if any, makes an incident alert-worthy under its zone's policy.
+
+>>> from stream.correlation.policies import Policies
+>>> p = Policies.bundled()
+>>> fired_rule(p.zone("border_strip"), p, TargetClass.PERSON, 0.7, ["seismic"], None, {})
+'confident-detection'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from stream.correlation.policies import Policies, ZonePolicy
+from stream.models import TargetClass
+
+CONFIRMABLE = (TargetClass.PERSON, TargetClass.VEHICLE)
+
+
+def fired_rule(
+    zone: ZonePolicy | None,
+    policies: Policies,
+    cls: TargetClass,
+    confidence: float,
+    modalities: Sequence[str],
+    track: Mapping[str, Any] | None,
+    camera_conf: Mapping[str, float],
+) -> str | None:
+    """The first of the zone's rules the incident satisfies; None if it must not alert."""
+    if zone is None or cls in zone.ignore_classes or cls not in policies.alert_classes:
+        return None
+    camera_ok = any(camera_conf.get(c.value, 0.0) >= policies.camera.min_confidence
+                    for c in CONFIRMABLE)
+    for rule in zone.rules:
+        confident = cls in CONFIRMABLE and confidence >= zone.min_confidence
+        if rule == "confident-detection" and confident:
+            return rule
+        if rule == "two-modalities" and len(set(modalities)) >= 2:
+            return rule
+        if rule == "track" and track is not None:
+            return rule
+        if rule == "camera-confirmed" and camera_ok and cls in CONFIRMABLE:
+            return rule
+    return None
+
+
+def animal_confirmed(cls: TargetClass, confidence: float, camera_conf: Mapping[str, float],
+                     policies: Policies) -> bool:
+    """A camera saw an animal and the fused class agrees with enough confidence."""
+    return (cls == TargetClass.ANIMAL
+            and camera_conf.get(TargetClass.ANIMAL.value, 0.0) >= policies.camera.min_confidence
+            and confidence >= policies.lifecycle.clear_animal_confidence)

@@ -1,0 +1,59 @@
+"""Slew-to-cue: pick the nearest camera that can see a position and build its task.
+
+A camera sees a position within ``range_m`` whose bearing lies in its pan arc
+(``pan_from_deg`` clockwise to ``pan_to_deg``; the default is all round).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from stream.correlation.metric import to_metric
+
+
+@dataclass(frozen=True, slots=True)
+class CameraSite:
+    id: str
+    lon: float
+    lat: float
+    range_m: float = 3000.0
+    pan_from_deg: float = 0.0
+    pan_to_deg: float = 360.0
+
+
+@dataclass(frozen=True, slots=True)
+class Aim:
+    camera_id: str
+    bearing_deg: float
+    distance_m: float
+
+
+class CameraNetwork:
+    """Camera sites with their metric positions precomputed."""
+
+    def __init__(self, sites: Sequence[CameraSite]) -> None:
+        self.sites = tuple(sites)
+        self.x, self.y = to_metric([s.lon for s in sites], [s.lat for s in sites])
+        self.range = np.array([s.range_m for s in sites], float)
+        self.pan_from = np.array([s.pan_from_deg for s in sites], float) % 360.0
+        self.pan_width = np.array([s.pan_to_deg - s.pan_from_deg for s in sites], float)
+        self.pan_width = np.where(self.pan_width <= 0, self.pan_width + 360.0, self.pan_width)
+
+    def aim(self, x: float, y: float, exclude: frozenset[str] = frozenset()) -> Aim | None:
+        """The nearest camera that can see metric point (x, y), or None."""
+        if not self.sites:
+            return None
+        dx, dy = x - self.x, y - self.y
+        dist = np.hypot(dx, dy)
+        bearing = np.degrees(np.arctan2(dx, dy)) % 360.0
+        in_arc = ((bearing - self.pan_from) % 360.0 <= self.pan_width) | (self.pan_width >= 360.0)
+        ok = (dist <= self.range) & in_arc
+        if exclude:
+            ok &= np.array([s.id not in exclude for s in self.sites])
+        if not ok.any():
+            return None
+        k = int(np.argmin(np.where(ok, dist, np.inf)))
+        return Aim(self.sites[k].id, round(float(bearing[k]), 1), round(float(dist[k]), 1))
