@@ -52,11 +52,11 @@ def north_side(line_utm: LineString, metres: float) -> Polygon:
     band = shapely.buffer(line_utm, metres, single_sided=True)
     if band.centroid.y < line_utm.centroid.y:  # single-sided picks the left: make it north
         band = shapely.buffer(line_utm, -metres, single_sided=True)
-    return band  # type: ignore[no-any-return]
+    return band
 
 
 def north_of(line_utm: LineString, metres: float) -> Polygon:
-    """Everything up to ``metres`` due north of the line (a deep band, no offset-curve artefacts)."""
+    """Everything up to ``metres`` due north of the line (no offset-curve artefacts)."""
     coords = list(line_utm.coords)
     (x0, y0), (x1, y1) = coords[0], coords[-1]
     return Polygon([*coords, (x1, y1 + metres), (x0, y0 + metres)])
@@ -104,7 +104,7 @@ def build() -> dict[str, Any]:
         _feature("poe-sasabe", "Sasabe port of entry", "port_of_entry",
                  _box_around(sasabe[0], sasabe[1], 150, 150))
     )
-    # Sycamore Canyon / Atascosa Mountains wildlife corridor (Coronado NF), a band crossing the line.
+    # Sycamore Canyon / Atascosa Mountains wildlife corridor (Coronado NF), across the line.
     corridor_x, corridor_y = _to_utm(-111.2100, PARALLEL_LAT + 0.02)
     feats.append(
         _feature("corridor-sycamore", "Sycamore Canyon wildlife corridor", "wildlife_corridor",

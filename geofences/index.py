@@ -1,17 +1,23 @@
-"""Geofence sets and a vectorised point-in-zone index (shapely 2 STRtree).
+"""Geofence sets and a vectorised point-in-zone index.
 
->>> fences = GeofenceSet.load_bundled()
+A :class:`GeofenceSet` is immutable and versioned. Its index is a shapely 2 STRtree over
+prepared geometries, plus a :class:`~geofences.grid.CellGrid` built from the tree that
+answers batches of points with numpy and one vectorised ``intersects_xy`` call.
+
 >>> import numpy as np
->>> pts, zones = fences.locate(np.array([-111.0]), np.array([31.3334]))
->>> sorted({fences.zones[z].zone_type for z in zones})  # doctest: +SKIP
-['border_strip', 'buffer', 'patrol_sector']
+>>> fences = GeofenceSet.load_bundled()
+>>> pts, zones = fences.locate(np.array([-111.0]), np.array([31.33341]))
+>>> sorted(fences.zones[z].zone_type for z in zones)
+['border_strip', 'buffer', 'buffer', 'patrol_sector']
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,7 +26,11 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 import shapely
+from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
+
+from geofences.grid import CellGrid
+from geofences.windows import TimeWindow
 
 ZONE_TYPES = (
     "border_strip",
@@ -31,11 +41,15 @@ ZONE_TYPES = (
     "restricted",
 )
 BUNDLED = "nogales-sasabe.geojson"
+IntArray = npt.NDArray[np.intp]
 
 
 @dataclass(frozen=True, slots=True)
 class Zone:
-    """One geofence: an id, a type from :data:`ZONE_TYPES`, and its WGS84 geometry."""
+    """One geofence: an id, a type from :data:`ZONE_TYPES`, and its WGS84 geometry.
+
+    ``window`` (from the ``active`` property) limits when the fence is in force.
+    """
 
     id: str
     name: str
@@ -43,6 +57,12 @@ class Zone:
     geometry: BaseGeometry
     sector: str | None = None
     properties: dict[str, Any] = field(default_factory=dict)
+    window: TimeWindow | None = None
+
+    def number(self, key: str, default: float) -> float:
+        """A numeric property such as ``hysteresis_m`` or ``dwell_s``, else ``default``."""
+        value = self.properties.get(key)
+        return float(value) if isinstance(value, int | float) else default
 
 
 @dataclass(frozen=True)
@@ -52,17 +72,33 @@ class GeofenceSet:
     version: str
     zones: tuple[Zone, ...]
     tree: shapely.STRtree
+    grid: CellGrid | None = field(default=None, repr=False, compare=False)
+    metric_crs: str = ""
+    source: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def from_zones(cls, version: str, zones: list[Zone] | tuple[Zone, ...]) -> GeofenceSet:
-        geoms = [z.geometry for z in zones]
-        for g in geoms:
-            shapely.prepare(g)
-        return cls(version=version, zones=tuple(zones), tree=shapely.STRtree(geoms))
+    def from_zones(
+        cls,
+        version: str,
+        zones: list[Zone] | tuple[Zone, ...],
+        *,
+        metric_crs: str = "",
+        source: dict[str, Any] | None = None,
+    ) -> GeofenceSet:
+        geoms = np.array([z.geometry for z in zones], dtype=object)
+        shapely.prepare(geoms)
+        tree = shapely.STRtree(geoms)
+        return cls(
+            version=version, zones=tuple(zones), tree=tree, grid=CellGrid.build(tree, geoms),
+            metric_crs=metric_crs or utm_for(geoms), source=source,
+        )
 
     @classmethod
     def from_geojson(cls, doc: dict[str, Any]) -> GeofenceSet:
-        """Build from a GeoJSON FeatureCollection (RFC 7946: longitude first)."""
+        """Build from a GeoJSON FeatureCollection (RFC 7946: longitude first).
+
+        Trusts its input: run :func:`geofences.validate.validate` on untrusted documents.
+        """
         zones = []
         for feat in doc["features"]:
             props = dict(feat.get("properties") or {})
@@ -75,11 +111,14 @@ class GeofenceSet:
                     sector=props.pop("sector", None),
                     geometry=geom,
                     properties=props,
+                    window=TimeWindow.parse(props.get("active")),
                 )
             )
         meta = doc.get("borderwatch") or {}
         version = str(meta.get("version") or content_version(doc))
-        return cls.from_zones(version, zones)
+        return cls.from_zones(
+            version, zones, metric_crs=str(meta.get("crs_for_distances") or ""), source=doc
+        )
 
     @classmethod
     def load(cls, path: str | Path) -> GeofenceSet:
@@ -91,23 +130,98 @@ class GeofenceSet:
         return cls.from_geojson(orjson.loads(data))
 
     def locate(
-        self, lon: npt.ArrayLike, lat: npt.ArrayLike
-    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-        """All (point index, zone index) pairs where a point lies in or on a zone."""
-        x = np.asarray(lon, dtype=float)
-        y = np.asarray(lat, dtype=float)
-        # Bounding boxes from the tree, then exact tests against the prepared zones:
-        # ~50x faster than a predicate query for points against long, detailed polygons.
-        pts, cand = self.tree.query(shapely.points(x, y))
-        inside = shapely.intersects_xy(self._geoms[cand], x[pts], y[pts])
-        return pts[inside], cand[inside]
+        self, lon: npt.ArrayLike, lat: npt.ArrayLike, at: npt.ArrayLike | None = None
+    ) -> tuple[IntArray, IntArray]:
+        """All (point index, zone index) pairs where a point lies in or on a zone.
 
-    @property
-    def _geoms(self) -> npt.NDArray[np.object_]:
-        return self.tree.geometries
+        Pairs are sorted by point. With ``at`` (epoch seconds, one per point or one for
+        all) fences whose time window is closed at that time are left out.
+        """
+        x = np.ascontiguousarray(lon, dtype=float).reshape(-1)
+        y = np.ascontiguousarray(lat, dtype=float).reshape(-1)
+        if self.grid is not None:
+            pts, zones = self.grid.query(x, y)
+        else:  # envelopes from the tree, then exact tests on the prepared zones
+            pts, zones = self.tree.query(shapely.points(x, y))
+            hit = shapely.intersects_xy(self.tree.geometries[zones], x[pts], y[pts])
+            pts, zones = pts[hit], zones[hit]
+        if at is None or not self.windowed:
+            return pts, zones
+        return self._in_force(pts, zones, np.broadcast_to(np.asarray(at, float), x.shape))
+
+    def _in_force(
+        self, pts: IntArray, zones: IntArray, ts: npt.NDArray[np.float64]
+    ) -> tuple[IntArray, IntArray]:
+        keep = np.ones(len(pts), dtype=bool)
+        for z in np.unique(zones):
+            window = self.zones[z].window
+            if window is not None:
+                sel = np.flatnonzero(zones == z)
+                keep[sel] = window.active(ts[pts[sel]])
+        return pts[keep], zones[keep]
+
+    def in_force(self, index: int, ts: float) -> bool:
+        """Whether zone ``index`` is in force at ``ts`` (always true without a window)."""
+        window = self.zones[index].window
+        return window is None or window.active_at(ts)
+
+    @cached_property
+    def windowed(self) -> bool:
+        return any(z.window is not None for z in self.zones)
+
+    @cached_property
+    def ids(self) -> dict[str, int]:
+        """Zone id -> zone index."""
+        return {z.id: i for i, z in enumerate(self.zones)}
+
+    @cached_property
+    def id_set(self) -> frozenset[str]:
+        return frozenset(self.ids)
 
     def zones_of_type(self, *types: str) -> list[int]:
         return [i for i, z in enumerate(self.zones) if z.zone_type in types]
+
+    # --- metric CRS: distances in metres, never degrees -------------------
+    @cached_property
+    def _to_metric(self) -> Transformer:
+        return Transformer.from_crs("EPSG:4326", self.metric_crs, always_xy=True)
+
+    def to_metric(
+        self, lon: npt.ArrayLike, lat: npt.ArrayLike
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Project WGS84 coordinates into the set's metric CRS (metres)."""
+        x, y = self._to_metric.transform(np.asarray(lon, float), np.asarray(lat, float))
+        return np.asarray(x, float), np.asarray(y, float)
+
+    @cached_property
+    def _metric_geoms(self) -> dict[int, BaseGeometry]:
+        return {}
+
+    def metric_geometry(self, index: int) -> BaseGeometry:
+        """Zone ``index`` projected into the metric CRS (cached, prepared)."""
+        cache = self._metric_geoms
+        if index not in cache:
+            g = shapely.transform(self.zones[index].geometry, self._to_metric.transform,
+                                  interleaved=False)
+            shapely.prepare(g)
+            cache[index] = g
+        return cache[index]
+
+    def distance_m(self, index: int, lon: float, lat: float) -> float:
+        """Metres from a point to zone ``index`` (0 inside)."""
+        x, y = self.to_metric(lon, lat)
+        point = shapely.Point(float(x), float(y))
+        return float(shapely.distance(self.metric_geometry(index), point))
+
+
+def utm_for(geoms: npt.NDArray[np.object_]) -> str:
+    """The WGS84/UTM zone (EPSG code) at the centre of the geometries."""
+    if len(geoms) == 0:
+        return "EPSG:32612"
+    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+    lon, lat = (xmin + xmax) / 2, (ymin + ymax) / 2
+    zone = min(60, max(1, math.floor((lon + 180) / 6) + 1))
+    return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
 
 
 def content_version(doc: dict[str, Any]) -> str:

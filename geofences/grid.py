@@ -1,0 +1,100 @@
+"""A uniform cell grid over a fence set that answers point membership without a tree walk.
+
+Built once per set with the STRtree and prepared geometries: each cell lists the zones
+whose geometry touches it, flagged *interior* when the zone covers the whole cell (then
+no exact test is needed for a point in that cell). A query is a few numpy operations on
+the whole batch plus one vectorised ``intersects_xy`` over the boundary candidates only,
+so its cost stays nearly flat as the number of fences grows.
+
+Cells are a lookup structure in the coordinates of the data (degrees) and decide
+nothing by themselves: every non-interior candidate is tested exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+IntArray = npt.NDArray[np.intp]
+#: cells per fence the grid aims at, and hard limits on its size
+CELLS_PER_ZONE = 16
+MIN_CELLS, MAX_CELLS = 1_024, 1_048_576
+#: interior cells must be covered with this margin (degrees, ~0.1 mm) so rounding
+#: in the cell arithmetic can never put an outside point into an interior cell
+COVER_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class CellGrid:
+    x0: float
+    y0: float
+    cw: float
+    ch: float
+    nx: int
+    ny: int
+    offsets: IntArray  # CSR: entries of cell c are offsets[c]:offsets[c+1]
+    zone: IntArray  # zone index of each entry
+    interior: npt.NDArray[np.bool_]  # zone covers the whole cell
+    geoms: npt.NDArray[np.object_]  # prepared zone geometries
+
+    @classmethod
+    def build(cls, tree: shapely.STRtree, geoms: npt.NDArray[np.object_]) -> CellGrid:
+        n = len(geoms)
+        if n == 0:
+            empty = np.zeros(0, dtype=np.intp)
+            return cls(0.0, 0.0, 1.0, 1.0, 1, 1, np.zeros(2, np.intp), empty,
+                       np.zeros(0, bool), geoms)
+        xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+        w, h = max(xmax - xmin, 1e-9), max(ymax - ymin, 1e-9)
+        target = min(max(CELLS_PER_ZONE * n, MIN_CELLS), MAX_CELLS)
+        side = math.sqrt(w * h / target)
+        nx = min(max(1, math.ceil(w / side)), MAX_CELLS)
+        ny = min(max(1, math.ceil(h / side)), max(1, MAX_CELLS // nx))
+        # a hair larger than the bounds so the max edge falls inside the last cell
+        cw, ch = w * (1 + 1e-9) / nx, h * (1 + 1e-9) / ny
+        cells = np.arange(nx * ny)
+        ix, iy = cells // ny, cells % ny
+        e = COVER_EPS
+        boxes = shapely.box(xmin + ix * cw - e, ymin + iy * ch - e,
+                            xmin + (ix + 1) * cw + e, ymin + (iy + 1) * ch + e)
+        c_idx, z_idx = tree.query(boxes)  # envelopes only; the exact tests are vectorised
+        touch = shapely.intersects(geoms[z_idx], boxes[c_idx])
+        c_idx, z_idx = c_idx[touch], z_idx[touch]
+        interior = shapely.covers(geoms[z_idx], boxes[c_idx])
+        order = np.lexsort((z_idx, c_idx))
+        c_idx, z_idx, interior = c_idx[order], z_idx[order], interior[order]
+        offsets = np.zeros(nx * ny + 1, dtype=np.intp)
+        np.add.at(offsets, c_idx + 1, 1)
+        return cls(xmin, ymin, cw, ch, nx, ny, np.cumsum(offsets), z_idx.astype(np.intp),
+                   interior, geoms)
+
+    def query(
+        self, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]
+    ) -> tuple[IntArray, IntArray]:
+        """(point index, zone index) for every point in or on a zone, sorted by point."""
+        with np.errstate(invalid="ignore"):
+            fx = np.floor((x - self.x0) / self.cw)
+            fy = np.floor((y - self.y0) / self.ch)
+            ok = (fx >= 0) & (fx < self.nx) & (fy >= 0) & (fy < self.ny)
+        pidx = np.flatnonzero(ok)
+        cell = fx[pidx].astype(np.intp) * self.ny + fy[pidx].astype(np.intp)
+        start = self.offsets[cell]
+        count = self.offsets[cell + 1] - start
+        total = int(count.sum())
+        if total == 0:
+            empty = np.zeros(0, dtype=np.intp)
+            return empty, empty
+        rep_p = np.repeat(pidx, count)
+        first = np.cumsum(count) - count
+        entry = np.arange(total) + np.repeat(start - first, count)
+        zone = self.zone[entry]
+        keep = self.interior[entry].copy()
+        test = np.flatnonzero(~keep)
+        if test.size:
+            tp = rep_p[test]
+            keep[test] = shapely.intersects_xy(self.geoms[zone[test]], x[tp], y[tp])
+        return rep_p[keep], zone[keep]
