@@ -1,0 +1,67 @@
+"""Versioned geofence sets as messages on the compacted ``<prefix>.geofences`` topic.
+
+Pure encoding and decoding (no Kafka client here). Every message has the key
+:data:`KEY`, so compaction keeps the set in force; its value is the GeoJSON
+FeatureCollection with ``borderwatch.version`` and ``borderwatch.published_ts`` set.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from geofences.index import GeofenceSet, content_version
+from geofences.validate import validate
+
+KEY = b"active"
+
+
+class InvalidSet(ValueError):
+    """A published or to-be-published set that does not validate."""
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    version: str
+    published_ts: float
+    doc: dict[str, Any]
+    offset: int = -1
+
+
+def stamp(
+    doc: dict[str, Any], version: str | None = None, now: float | None = None
+) -> dict[str, Any]:
+    """A copy of ``doc`` with its version (given, in the file, or a content hash) and time."""
+    meta = dict(doc.get("borderwatch") or {})
+    meta["version"] = version or meta.get("version") or content_version(doc)
+    meta["published_ts"] = time.time() if now is None else now
+    return {**doc, "borderwatch": meta}
+
+
+def encode(doc: dict[str, Any], version: str | None = None, now: float | None = None) -> bytes:
+    """Validate and serialise a set for the topic; raises :class:`InvalidSet`."""
+    report = validate(doc)
+    if not report.ok:
+        raise InvalidSet("; ".join(str(p) for p in report.errors))
+    return orjson.dumps(stamp(doc, version, now))
+
+
+def decode(value: bytes | None, offset: int = -1) -> Published:
+    """Parse and validate one topic message; raises :class:`InvalidSet`."""
+    try:
+        doc = orjson.loads(value or b"")
+    except orjson.JSONDecodeError as exc:
+        raise InvalidSet(f"not JSON: {exc}") from exc
+    report = validate(doc)
+    if not report.ok:
+        raise InvalidSet("; ".join(str(p) for p in report.errors))
+    meta = doc.get("borderwatch") or {}
+    version = str(meta.get("version") or content_version(doc))
+    return Published(version, float(meta.get("published_ts") or 0.0), doc, offset)
+
+
+def to_set(published: Published) -> GeofenceSet:
+    return GeofenceSet.from_geojson(published.doc)
