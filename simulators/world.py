@@ -1,6 +1,8 @@
-"""A deterministic, stepped simulation of sensors and actors.
+"""A deterministic, stepped simulation of ground sensors, cameras, actors, weather and faults.
 
-Same scenario, seed and start time: byte-identical messages.
+Same scenario, seed and start time (and the same cues): byte-identical messages and truth.
+Messages are sensor-topic batches ``{"v": 1, "source": gateway_or_camera, "reports": [...]}``
+keyed by their source; report fields follow ``stream.models``.
 
 >>> from simulators.scenario import load_scenario
 >>> msgs = list(World(load_scenario("crossing"), start=1_800_000_000.0).run())
@@ -10,163 +12,412 @@ Same scenario, seed and start time: byte-identical messages.
 
 from __future__ import annotations
 
+import math
+import queue
+from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import orjson
 
+from simulators.actors import Track, build_tracks
+from simulators.boundary import Boundary
+from simulators.cameras import Camera, CameraHit
+from simulators.faults import DeviceState, FaultAction, FaultTimeline
 from simulators.geo import to_metric, to_wgs84
-from simulators.scenario import Actor, Scenario
-from stream.models import GroundDetection, SensorHealth, SensorKind, TargetClass
+from simulators.scenario import Scenario, ScenarioError
+from simulators.sensors import GroundSensors, Hit, build_layout
+from simulators.weather import Daylight, Weather
+
+GROUND, CAMERA, HEALTH = "sensors.ground", "sensors.camera", "sensors.health"
+#: Actors are sampled at least every this many metres of movement within a step.
+SAMPLE_M = 5.0
 
 
 @dataclass(frozen=True, slots=True)
 class Emission:
-    """One Kafka message: scenario time, topic suffix, key, JSON value."""
+    """One Kafka message: scenario time (epoch s), topic suffix, key, JSON value, report count."""
 
     ts: float
     topic: str
     key: str
     value: bytes
+    reports: int = 1
 
 
-@dataclass(frozen=True)
-class SensorArray:
-    ids: list[str]
-    kinds: list[SensorKind]
-    lon: np.ndarray
-    lat: np.ndarray
-    x: np.ndarray
-    y: np.ndarray
-    range_m: np.ndarray
-    pd: np.ndarray
-    nuisance_per_h: np.ndarray
+@dataclass(frozen=True, slots=True)
+class LiveCue:
+    camera_id: str
+    lon: float
+    lat: float
+    ts: float | None = None
+    incident_id: str | None = None
 
 
-def layout(scenario: Scenario) -> SensorArray:
-    """Every sensor of the scenario, explicit ones first, then each line's."""
-    ids, kinds, lons, lats, ranges, pds, nuis = [], [], [], [], [], [], []
-    for s in scenario.sensors:
-        ids.append(s.id)
-        kinds.append(s.kind)
-        lons.append(s.lon)
-        lats.append(s.lat)
-        ranges.append(s.range_m)
-        pds.append(s.pd)
-        nuis.append(s.nuisance_per_h)
-    for line in scenario.sensor_lines:
-        (x0, x1), (y0, y1) = to_metric(
-            [line.start[0], line.end[0]], [line.start[1], line.end[1]]
-        )
-        n = int(np.hypot(x1 - x0, y1 - y0) // line.spacing_m) + 1
-        f = np.linspace(0.0, 1.0, n) if n > 1 else np.zeros(1)
-        lon, lat = to_wgs84(x0 + f * (x1 - x0), y0 + f * (y1 - y0))
-        for i in range(n):
-            ids.append(f"{line.prefix}-{i:03d}")
-            kinds.append(line.kind)
-            ranges.append(line.range_m)
-            pds.append(line.pd)
-            nuis.append(line.nuisance_per_h)
-        lons.extend(np.round(lon, 7).tolist())
-        lats.extend(np.round(lat, 7).tolist())
-    x, y = to_metric(lons, lats)
-    return SensorArray(
-        ids, kinds, np.array(lons), np.array(lats), x, y,
-        np.array(ranges), np.array(pds), np.array(nuis),
-    )
+@dataclass
+class ActorStats:
+    ground: int = 0
+    camera: int = 0
+    first_ts: float | None = None
+    sensors: set[str] = field(default_factory=set)
+
+    def saw(self, ts: float, device: str, camera: bool) -> None:
+        if camera:
+            self.camera += 1
+        else:
+            self.ground += 1
+        self.sensors.add(device)
+        self.first_ts = ts if self.first_ts is None else min(self.first_ts, ts)
 
 
-class _Path:
-    """An actor's waypoints in metres, walked at constant speed."""
-
-    def __init__(self, actor: Actor) -> None:
-        self.actor = actor
-        self.x, self.y = to_metric([p[0] for p in actor.path], [p[1] for p in actor.path])
-        seg = np.hypot(np.diff(self.x), np.diff(self.y))
-        self.cum = np.concatenate([[0.0], np.cumsum(seg)])
-
-    def position(self, t: float) -> tuple[float, float] | None:
-        d = (t - self.actor.start_s) * self.actor.speed_mps
-        if d < 0 or d > self.cum[-1]:
-            return None
-        return float(np.interp(d, self.cum, self.x)), float(np.interp(d, self.cum, self.y))
+def _r(v: float, nd: int) -> float:
+    return round(float(v), nd)
 
 
 class World:
-    """Steps a scenario and yields the messages its sensors send."""
+    """Steps a scenario and yields the messages its sensors and cameras send."""
 
-    def __init__(self, scenario: Scenario, *, seed: int | None = None, start: float) -> None:
-        self.scenario = scenario
-        self.rng = np.random.default_rng(scenario.seed if seed is None else seed)
-        self.start = start
-        self.sensors = layout(scenario)
-        self.paths = [_Path(a) for a in scenario.actors]
-        self.seq = np.zeros(len(self.sensors.ids), dtype=np.int64)
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        seed: int | None = None,
+        start: float,
+        boundary: Boundary | None = None,
+    ) -> None:
+        self.scenario = sc = scenario
+        self.seed = sc.seed if seed is None else seed
+        self.start = float(start)
+        self.boundary = boundary or Boundary.bundled()
 
-    def gateway(self, i: int) -> str:
-        return f"gw-{i // self.scenario.gateway_size:04d}"
+        def rng(stream: int, *more: int) -> np.random.Generator:
+            return np.random.default_rng([self.seed & 0xFFFFFFFF, stream, *more])
+
+        try:
+            self.layout = build_layout(sc, self.boundary)
+            self.tracks: list[Track] = build_tracks(sc, self.boundary, self.seed & 0xFFFFFFFF)
+            self.cameras = [Camera(c, i, rng(10, i)) for i, c in enumerate(sc.cameras)]
+            n = len(self.layout)
+            self.ids = self.layout.ids + [c.id for c in sc.cameras]
+            self.index = {d: i for i, d in enumerate(self.ids)}
+            if len(self.index) != len(self.ids):
+                dup = next(d for d in self.ids if self.ids.count(d) > 1)
+                raise ValueError(f"sensor or camera id {dup!r} is used twice")
+            self.sources = self.layout.gateways + [c.id for c in sc.cameras]
+            self.faults = FaultTimeline(sc.faults, self.index, self.sources, n)
+        except ValueError as exc:
+            raise ScenarioError(f"{sc.name}: {exc}") from exc
+        self.n = n
+        self.ground = GroundSensors(self.layout, rng(4), rng(5))
+        self.state = DeviceState(
+            self.ids,
+            np.array(self.layout.battery + [1.0] * len(self.cameras)),
+            np.array(self.layout.drain_per_h + [0.0] * len(self.cameras)),
+            n,
+        )
+        self.kinds = self.layout.kinds + ["camera"] * len(self.cameras)
+        self.heartbeat = np.array(self.layout.heartbeat_s + [c.heartbeat_s for c in sc.cameras])
+        phase_rng = rng(6)
+        phase = {s: float(phase_rng.random()) for s in sorted(set(self.sources))}
+        self.next_hb = np.round(np.array([phase[s] for s in self.sources]) * self.heartbeat, 1)
+        self.rng_fault = rng(7)
+        self.weather = Weather(sc.weather)
+        self.daylight = Daylight(self.start, sc.local_start, sc.day_hours)
+        self.stats = [ActorStats() for _ in self.tracks]
+        self.speed = [self._max_speed(tr) for tr in self.tracks]
+        self.cues: queue.SimpleQueue[LiveCue] = queue.SimpleQueue()
+        self.scripted = sorted(sc.tasking, key=lambda c: c.at_s or 0.0)
+        self.tasking_log: list[dict[str, Any]] = []
+        self.derived_faults: list[dict[str, Any]] = []
+        self.held: dict[str, list[Emission]] = defaultdict(list)
+        self.reports: dict[str, int] = {GROUND: 0, CAMERA: 0, HEALTH: 0}
+        self.messages = 0
+        self.finished_at: float | None = None
+
+    # --- inputs -----------------------------------------------------------
+
+    def cue(
+        self,
+        camera_id: str,
+        lon: float,
+        lat: float,
+        ts: float | None = None,
+        incident_id: str | None = None,
+    ) -> None:
+        """Slew-to-cue from the pipeline (thread-safe); applied at the next step."""
+        self.cues.put(LiveCue(camera_id, lon, lat, ts, incident_id))
+
+    # --- the loop ---------------------------------------------------------
 
     def run(self) -> Iterator[Emission]:
-        sc, s = self.scenario, self.sensors
-        steps = int(sc.duration_s // sc.step_s)
-        next_heartbeat = 0.0
+        sc = self.scenario
+        steps = math.floor(sc.duration_s / sc.step_s + 1e-9)
+        order = sorted(range(len(self.tracks)), key=lambda i: self.tracks[i].t0)
+        nxt, active = 0, []
         for k in range(steps + 1):
-            t = k * sc.step_s
-            if t >= next_heartbeat:
-                yield from self._heartbeats(t)
-                next_heartbeat += sc.heartbeat_s
-            hit = np.zeros(len(s.ids), dtype=bool)
-            signature = np.full(len(s.ids), "", dtype=object)
-            for path in self.paths:
-                pos = path.position(t)
-                if pos is None:
-                    continue
-                near = np.hypot(s.x - pos[0], s.y - pos[1]) <= s.range_m
-                p_detect = 1.0 - (1.0 - s.pd) ** path.actor.count
-                fired = near & (self.rng.random(len(s.ids)) < p_detect)
-                hit |= fired
-                signature[fired] = path.actor.cls.value
-            nuisance = self.rng.random(len(s.ids)) < s.nuisance_per_h * sc.step_s / 3600.0
-            fired_idx = np.flatnonzero(hit | nuisance)
-            if fired_idx.size:
-                yield from self._detections(t, fired_idx, signature)
+            t = round(k * sc.step_s, 6)
+            while nxt < len(order) and self.tracks[order[nxt]].t0 <= t:
+                active.append(order[nxt])
+                nxt += 1
+            active = [a for a in active if self.tracks[a].t1 >= t - sc.step_s]
+            for e in self._step(k, t, active):
+                self.messages += 1
+                self.reports[e.topic] += e.reports
+                yield e
+        self.finished_at = steps * sc.step_s
 
-    def _batches(self, t: float, topic: str, reports: list[tuple[int, dict[str, object]]]) -> Iterator[Emission]:
-        by_gw: dict[str, list[dict[str, object]]] = {}
-        for i, r in reports:
-            by_gw.setdefault(self.gateway(i), []).append(r)
-        for gw, items in sorted(by_gw.items()):
-            value = orjson.dumps({"v": 1, "source": gw, "reports": items})
-            yield Emission(self.start + t, topic, gw, value)
-
-    def _next_seq(self, i: int) -> int:
-        self.seq[i] += 1
-        return int(self.seq[i])
-
-    def _detections(self, t: float, idx: np.ndarray, signature: np.ndarray) -> Iterator[Emission]:
-        s = self.sensors
-        jitter = self.rng.uniform(0.0, self.scenario.step_s, idx.size)
-        strength = self.rng.uniform(0.3, 1.0, idx.size)
-        reports = []
-        for j, i in enumerate(idx.tolist()):
-            sig = signature[i] or TargetClass.UNKNOWN.value
-            det = GroundDetection(
-                sensor_id=s.ids[i], seq=self._next_seq(i), kind=s.kinds[i],
-                ts=round(self.start + t + float(jitter[j]), 3),
-                lon=float(s.lon[i]), lat=float(s.lat[i]),
-                strength=round(float(strength[j]), 3), signature=TargetClass(sig),
+    def _step(self, k: int, t: float, active: list[int]) -> Iterator[Emission]:
+        sc, st = self.scenario, self.state
+        step = sc.step_s
+        out: list[Emission] = []
+        extra_health: list[int] = []
+        forced: list[Hit] = []
+        for act in self.faults.advance(t, st):
+            out.extend(self._fault_action(act, t, step, extra_health, forced))
+        if k:
+            for i in st.drain(step).tolist():
+                self.derived_faults.append(
+                    {
+                        "type": "fault",
+                        "kind": "battery_depleted",
+                        "targets": [self.ids[i]],
+                        "at_ts": _r(self.start + t, 3),
+                        "until_ts": None,
+                        "derived": True,
+                    }
+                )
+        self._apply_cues(t)
+        for cam in self.cameras:
+            cam.slew(t, step)
+        alive = st.alive
+        due = np.flatnonzero((self.next_hb <= t + 1e-9) & alive).tolist()
+        self.next_hb[due] += self.heartbeat[due]
+        # dead devices keep their schedule, so a recovered one reports on time
+        late = np.flatnonzero((self.next_hb <= t + 1e-9) & ~alive)
+        self.next_hb[late] += self.heartbeat[late]
+        out.extend(self._health(t, sorted(set(due) | set(extra_health))))
+        if k:
+            wind, rain = self.weather.at(t)
+            hits = self.ground.step(
+                t,
+                step,
+                self._samples(t, step, active),
+                self._who(active),
+                alive[: self.n],
+                wind,
+                rain,
             )
-            reports.append((i, det.model_dump(mode="json")))
-        yield from self._batches(t, "sensors.ground", reports)
+            stuck = np.flatnonzero((st.stuck_next[: self.n] <= t + 1e-9) & alive[: self.n])
+            for s in stuck.tolist():
+                forced.append(self.ground.forced(s, t, step, 1.0, "unknown", -2))
+                st.stuck_next[s] += st.stuck_interval[s]
+            out.extend(self._ground(t, hits + forced))
+            out.extend(self._camera_frames(t, step, active, rain))
+        for e in out:
+            if e.key in self.faults.held:
+                self.held[e.key].append(e)
+            else:
+                yield e
 
-    def _heartbeats(self, t: float) -> Iterator[Emission]:
-        s = self.sensors
-        reports = []
-        for i, sid in enumerate(s.ids):
-            hb = SensorHealth(
-                sensor_id=sid, seq=self._next_seq(i), kind=s.kinds[i],
-                ts=round(self.start + t, 3), battery=1.0,
+    # --- pieces of a step -------------------------------------------------
+
+    def _fault_action(
+        self, act: FaultAction, t: float, step: float, extra_health: list[int], forced: list[Hit]
+    ) -> list[Emission]:
+        if act.what == "tamper":
+            touches = getattr(self.scenario.faults[act.fault], "touch_detections", 0)
+            for d in act.devices:
+                extra_health.append(d)
+                if d < self.n:
+                    for _ in range(touches):
+                        forced.append(self.ground.forced(d, t, step, 0.95, "person", -3))
+            return []
+        burst: list[Emission] = []
+        for src in act.sources:
+            burst.extend(self.held.pop(src, []))
+        if getattr(self.scenario.faults[act.fault], "shuffle", False) and burst:
+            perm = self.rng_fault.permutation(len(burst))
+            burst = [burst[i] for i in perm.tolist()]
+        ts = _r(self.start + t, 3)
+        return [Emission(ts, e.topic, e.key, e.value, e.reports) for e in burst]
+
+    def _apply_cues(self, t: float) -> None:
+        while self.scripted and (self.scripted[0].at_s or 0.0) <= t + 1e-9:
+            c = self.scripted.pop(0)
+            self._cue_now(t, LiveCue(c.camera_id, c.lon, c.lat, c.ts, c.incident_id), "scenario")
+        while True:
+            try:
+                live = self.cues.get_nowait()
+            except queue.Empty:
+                break
+            self._cue_now(t, live, "live")
+
+    def _cue_now(self, t: float, cue: LiveCue, origin: str) -> None:
+        i = self.index.get(cue.camera_id, -1)
+        applied = i >= self.n
+        if applied:
+            x, y = to_metric([cue.lon], [cue.lat])
+            self.cameras[i - self.n].cue(t, float(x[0]), float(y[0]))
+        self.tasking_log.append(
+            {
+                "type": "tasking",
+                "camera_id": cue.camera_id,
+                "lon": cue.lon,
+                "lat": cue.lat,
+                "incident_id": cue.incident_id,
+                "cue_ts": cue.ts,
+                "applied_ts": _r(self.start + t, 3),
+                "applied": applied,
+                "origin": origin,
+            }
+        )
+
+    @staticmethod
+    def _max_speed(tr: Track) -> float:
+        dt = np.diff(tr.t)
+        dd = np.hypot(np.diff(tr.x), np.diff(tr.y))
+        moving = dt > 0
+        return float((dd[moving] / dt[moving]).max()) if moving.any() else 0.0
+
+    def _who(self, active: list[int]) -> list[tuple[int, str, int]]:
+        return [(a, self.tracks[a].cls, self.tracks[a].count) for a in active]
+
+    def _samples(
+        self, t: float, step: float, active: list[int]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        xs, ys, owner = [], [], []
+        for j, a in enumerate(active):
+            tr = self.tracks[a]
+            k = max(1, math.ceil(self.speed[a] * step / SAMPLE_M))
+            times = np.clip(t - step + step * np.arange(1, k + 1) / k, tr.t0, tr.t1)
+            x, y = tr.positions(times)
+            xs.append(x)
+            ys.append(y)
+            owner.append(np.full(k, j))
+        if not xs:
+            return np.zeros(0), np.zeros(0), np.zeros(0, int)
+        return np.concatenate(xs), np.concatenate(ys), np.concatenate(owner)
+
+    def _batches(
+        self, t: float, topic: str, by_source: dict[str, list[dict[str, Any]]]
+    ) -> list[Emission]:
+        ts = _r(self.start + t, 3)
+        return [
+            Emission(
+                ts, topic, src, orjson.dumps({"v": 1, "source": src, "reports": items}), len(items)
             )
-            reports.append((i, hb.model_dump(mode="json")))
-        yield from self._batches(t, "sensors.health", reports)
+            for src, items in sorted(by_source.items())
+        ]
+
+    def _seq(self, i: int) -> int:
+        self.state.seq[i] += 1
+        return int(self.state.seq[i])
+
+    def _health(self, t: float, devices: list[int]) -> list[Emission]:
+        st = self.state
+        by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for i in devices:
+            by_source[self.sources[i]].append(
+                {
+                    "v": 1,
+                    "sensor_id": self.ids[i],
+                    "seq": self._seq(i),
+                    "kind": self.kinds[i],
+                    "ts": _r(self.start + t + st.offset[i], 3),
+                    "battery": _r(st.battery[i], 4),
+                    "tamper": bool(st.tamper[i]),
+                    "fault": False,
+                }
+            )
+        return self._batches(t, HEALTH, by_source)
+
+    def _ground(self, t: float, hits: list[Hit]) -> list[Emission]:
+        lay, st = self.layout, self.state
+        by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for h in sorted(hits, key=lambda h: (h.sensor, h.ts)):
+            s = h.sensor
+            ts = _r(self.start + h.ts + st.offset[s], 3)
+            st.battery[s] = max(0.0, st.battery[s] - 2e-5)
+            by_source[lay.gateways[s]].append(
+                {
+                    "v": 1,
+                    "sensor_id": lay.ids[s],
+                    "seq": self._seq(s),
+                    "kind": lay.kinds[s],
+                    "ts": ts,
+                    "lon": lay.lon[s] if h.lon is None else h.lon,
+                    "lat": lay.lat[s] if h.lat is None else h.lat,
+                    "strength": h.strength,
+                    "signature": h.signature,
+                }
+            )
+            if h.cause >= 0:
+                self.stats[h.cause].saw(ts, lay.ids[s], camera=False)
+        return self._batches(t, GROUND, by_source)
+
+    def _camera_frames(
+        self, t: float, step: float, active: list[int], rain: float
+    ) -> list[Emission]:
+        if not self.cameras:
+            return []
+        night = self.daylight.night(t)
+        targets = []
+        for a in active:
+            tr = self.tracks[a]
+            if tr.t0 <= t <= tr.t1:
+                x, y = tr.positions(np.array([t]))
+                targets.append((a, tr.cls, tr.count, float(x[0]), float(y[0])))
+        out: list[Emission] = []
+        alive = self.state.alive
+        for cam in self.cameras:
+            i = self.n + cam.index
+            if cam.next_frame > t + 1e-9:
+                continue
+            cam.next_frame += cam.spec.frame_s
+            if not alive[i]:
+                continue
+            hits = cam.frame(t, step, night, rain, targets)
+            if hits:
+                out.extend(self._camera_batch(t, i, cam, hits))
+        return out
+
+    def _camera_batch(self, t: float, i: int, cam: Camera, hits: list[CameraHit]) -> list[Emission]:
+        lon, lat = to_wgs84([h.x for h in hits], [h.y for h in hits])
+        reports = []
+        for h, lo, la in zip(hits, lon.tolist(), lat.tolist(), strict=True):
+            ts = _r(self.start + h.ts + self.state.offset[i], 3)
+            reports.append(
+                {
+                    "v": 1,
+                    "camera_id": cam.spec.id,
+                    "seq": self._seq(i),
+                    "ts": ts,
+                    "lon": _r(lo, 7),
+                    "lat": _r(la, 7),
+                    "cls": h.cls,
+                    "confidence": h.confidence,
+                    "bearing_deg": h.bearing,
+                }
+            )
+            if h.cause >= 0:
+                self.stats[h.cause].saw(ts, cam.spec.id, camera=True)
+        return self._batches(t, CAMERA, {cam.spec.id: reports})
+
+    # --- ground truth -----------------------------------------------------
+
+    def truth_records(self) -> list[dict[str, Any]]:
+        """The ground truth (see :mod:`simulators.truth`); complete once ``run`` has ended."""
+        from simulators.truth import truth_records
+
+        return truth_records(self)
+
+    def write_truth(self, path: Path) -> int:
+        """Write the ground truth as JSON lines; returns the number of records."""
+        records = self.truth_records()
+        with path.open("wb") as f:
+            for r in records:
+                f.write(orjson.dumps(r) + b"\n")
+        return len(records)

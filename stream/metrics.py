@@ -76,6 +76,12 @@ class Metrics:
             ["version"],
             registry=registry,
         )
+        self.geofence_reloads = Counter(
+            "borderwatch_geofence_reloads",
+            "Geofence sets read from the geofences topic, by result (applied/rejected/same).",
+            ["result"],
+            registry=registry,
+        )
         self.worker_ready = Gauge(
             "borderwatch_worker_ready",
             "1 once the worker's agents run and it has partitions assigned.",
@@ -144,6 +150,41 @@ class Metrics:
         self.sim_delivery_latency = Histogram(
             "borderwatch_sim_delivery_latency_seconds",
             "Produce call to broker acknowledgement, per simulator message.",
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+
+    def serve(self, host: str, port: int) -> None:
+        """Serve ``/metrics`` on ``host:port`` in a background thread."""
+        start_http_server(port, addr=host, registry=self.registry)
+
+
+class SimulatorMetrics:
+    """Metrics of ``borderwatch simulate`` and ``replay``: what was produced, how fast acked."""
+
+    def __init__(self, registry: CollectorRegistry = REGISTRY) -> None:
+        self.registry = registry
+        self.events_produced = Counter(
+            "borderwatch_sim_events_produced",
+            "Sensor reports acknowledged by the broker, by kind (ground, camera, health).",
+            ["kind"],
+            registry=registry,
+        )
+        self.messages_produced = Counter(
+            "borderwatch_sim_messages_produced",
+            "Kafka messages (batches of reports) acknowledged by the broker, by kind.",
+            ["kind"],
+            registry=registry,
+        )
+        self.produce_errors = Counter(
+            "borderwatch_sim_produce_errors",
+            "Messages the broker refused for good, by librdkafka error name.",
+            ["reason"],
+            registry=registry,
+        )
+        self.delivery_latency = Histogram(
+            "borderwatch_sim_delivery_latency_seconds",
+            "Time from handing a message to the producer to its acknowledgement.",
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )

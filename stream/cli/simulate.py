@@ -1,8 +1,9 @@
-"""``borderwatch simulate``: publish a scenario's sensor messages."""
+"""``borderwatch simulate``: run a scenario and publish what its sensors and cameras report."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -10,63 +11,154 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from simulators.publish import FileSink, KafkaSink, PublishError, Sink, paced
-from simulators.scenario import ScenarioError, load_scenario
-from simulators.world import World
+from simulators.scenario import ScenarioError, bundled_names, load_scenario
+from simulators.tasking import TaskingListener
+from simulators.world import Emission, World
 from stream.cli.common import Bootstrap, console, make_settings
+from stream.metrics import SimulatorMetrics
+from stream.settings import Settings
+
+
+def progress_bar(quiet: bool) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:.0f}/{task.total:.0f} s"),
+        TextColumn("{task.fields[events]} events, {task.fields[rate]:,.0f} events/s"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+    )
+
+
+def kafka_sink(settings: Settings, metrics_port: int | None, timeout_s: float | None) -> KafkaSink:
+    metrics = SimulatorMetrics()
+    if metrics_port:
+        metrics.serve(settings.metrics_host, metrics_port)
+    return KafkaSink(
+        settings,
+        metrics=metrics,
+        timeout_s=timeout_s,
+        on_status=lambda msg: console.print(f"[yellow]{msg}[/]"),
+    )
+
+
+def publish(
+    emissions: Iterable[Emission],
+    sink: Sink,
+    *,
+    speed: float | None,
+    t0: float,
+    total: float,
+    label: str,
+    quiet: bool,
+) -> tuple[int, int]:
+    """Send every emission (paced by ``speed``) with a progress bar; (messages, events) sent."""
+    sent = events = 0
+    wall0 = time.monotonic()
+    progress = progress_bar(quiet)
+    try:
+        with progress:
+            task = progress.add_task(label, total=total, events=0, rate=0.0)
+            for e in paced(emissions, speed):
+                sink.send(e)
+                sent += 1
+                events += e.reports
+                if sent % 200 == 0:
+                    rate = events / max(time.monotonic() - wall0, 1e-6)
+                    progress.update(task, completed=min(e.ts - t0, total), events=events, rate=rate)
+            rate = events / max(time.monotonic() - wall0, 1e-6)
+            progress.update(task, completed=total, events=events, rate=rate)
+            sink.close()
+    except KeyboardInterrupt:
+        console.print(
+            f"interrupted after {sent} messages ({events} events); waiting for acknowledgements"
+        )
+        sink.close()
+        raise typer.Exit(130) from None
+    except PublishError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    return sent, events
 
 
 def simulate(
-    scenario: Annotated[str, typer.Argument(help="Scenario file, or name of a bundled scenario.")],
+    scenario: Annotated[
+        str,
+        typer.Argument(help=f"Scenario file, or a bundled scenario: {', '.join(bundled_names())}."),
+    ],
     bootstrap_servers: Bootstrap = None,
     speed: Annotated[
         float, typer.Option(min=0.001, help="Scenario seconds per wall-clock second.")
     ] = 1.0,
     fast: Annotated[bool, typer.Option(help="Send as fast as the broker takes it.")] = False,
     seed: Annotated[int | None, typer.Option(help="Random seed [default: the scenario's].")] = None,
+    duration: Annotated[
+        float | None,
+        typer.Option(min=0.001, help="Scenario seconds to run [default: the scenario's]."),
+    ] = None,
     start: Annotated[
         float | None, typer.Option(help="Scenario start, UTC epoch seconds [default: now].")
     ] = None,
     output: Annotated[
         Path | None, typer.Option(help="Write JSON lines to this file instead of Kafka.")
     ] = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="Write the ground truth (JSON lines) to this file.")
+    ] = None,
+    tasking: Annotated[
+        bool,
+        typer.Option(
+            help="Cameras obey slew-to-cue messages on <prefix>.camera-tasking (Kafka only)."
+        ),
+    ] = True,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve the simulator's /metrics on this port.")
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            help="Give up on a message after this many seconds without a broker [default: wait]."
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
-    """Run a scenario and publish what its sensors report."""
+    """Run a scenario and publish what its sensors and cameras report."""
     settings = make_settings(bootstrap_servers=bootstrap_servers)
     try:
         sc = load_scenario(scenario)
+        if duration is not None:
+            sc = sc.model_copy(update={"duration_s": duration})
+        t0 = time.time() if start is None else start
+        world = World(sc, seed=seed, start=round(t0, 3))
     except ScenarioError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc
-    t0 = time.time() if start is None else start
-    world = World(sc, seed=seed, start=t0)
-    sink: Sink = FileSink(output) if output else KafkaSink(settings)
-    target = str(output) if output else settings.bootstrap_servers
-    sent = 0
-    progress = Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(),
-        TextColumn("{task.completed:.0f}/{task.total:.0f} s scenario"),
-        TextColumn("{task.fields[sent]} msgs, {task.fields[rate]:.0f}/s"),
-        TimeElapsedColumn(), console=console, disable=quiet,
-    )
-    wall0 = time.monotonic()
+    listener: TaskingListener | None = None
+    if output:
+        sink: Sink = FileSink(output)
+        target = str(output)
+    else:
+        sink = kafka_sink(settings, metrics_port, timeout)
+        target = settings.bootstrap_servers
+        if tasking and world.cameras:
+            listener = TaskingListener(settings, world.cue).start()
     try:
-        with progress:
-            task = progress.add_task(f"{sc.name} -> {target}", total=sc.duration_s, sent=0, rate=0.0)
-            for e in paced(world.run(), None if fast or output else speed):
-                sink.send(e)
-                sent += 1
-                if sent % 50 == 0 or e.ts - t0 >= sc.duration_s:
-                    rate = sent / max(time.monotonic() - wall0, 1e-6)
-                    progress.update(task, completed=e.ts - t0, sent=sent, rate=rate)
-            progress.update(task, completed=sc.duration_s, sent=sent)
-        sink.close()
-    except KeyboardInterrupt:
-        console.print(f"interrupted after {sent} messages")
-        sink.close()
-        raise typer.Exit(130) from None
-    except PublishError as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from exc
+        sent, events = publish(
+            world.run(),
+            sink,
+            speed=None if fast or output else speed,
+            t0=world.start,
+            total=sc.duration_s,
+            label=f"{sc.name} -> {target}",
+            quiet=quiet,
+        )
+    finally:
+        if listener is not None:
+            listener.stop()
+        if truth is not None:
+            n = world.write_truth(truth)
+            if not quiet:
+                console.print(f"ground truth: {n} records in {truth}")
     if not quiet:
-        console.print(f"sent {sent} messages of scenario {sc.name!r} to {target}")
+        console.print(f"sent {sent} messages ({events} events) of scenario {sc.name!r} to {target}")
