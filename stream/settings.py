@@ -114,5 +114,7 @@ class Settings(BaseSettings):
         if self.broker_profile == "embedded":
             conf["session.timeout.ms"] = 6000
             conf["heartbeat.interval.ms"] = 1000
+            # Tansu holds an empty fetch for the whole wait instead of answering on arrival.
+            conf["fetch.wait.max.ms"] = 20
         conf.update(extra)
         return conf
