@@ -82,6 +82,12 @@ class Metrics:
             ["result"],
             registry=registry,
         )
+        self.geofence_reloads = Counter(
+            "borderwatch_geofence_reloads",
+            "Geofence sets read from the geofences topic, by result (applied/rejected/same).",
+            ["result"],
+            registry=registry,
+        )
         self.worker_ready = Gauge(
             "borderwatch_worker_ready",
             "1 once the worker's agents run and it has partitions assigned.",

@@ -7,6 +7,7 @@ from typing import Any
 import faust
 
 from geofences.index import GeofenceSet
+from stream.agents.geofences import register_geofences
 from stream.agents.health import register_health
 from stream.agents.ingest import register_ingest
 from stream.metrics import Metrics
@@ -30,6 +31,7 @@ def register_all(
         )
     pipeline = Pipeline(settings, fences, metrics)
     register_ingest(app, settings, pipeline)
+    register_geofences(app, settings, pipeline)
     register_health(app, settings, pipeline)
     _track_assignment(app, metrics)
     return pipeline

@@ -6,6 +6,7 @@ import typer
 
 from stream.cli import alerts, broker, demo, simulate, topics, worker
 from stream.cli import geofences as geofences_cli
+from stream.cli import geofences as geofences_cli
 from stream.cli.replay import replay
 
 app = typer.Typer(
@@ -17,6 +18,7 @@ app = typer.Typer(
 )
 app.command("broker")(broker.broker)
 app.add_typer(topics.app, name="topics")
+app.add_typer(geofences_cli.app, name="geofences")
 app.add_typer(geofences_cli.app, name="geofences")
 app.command("worker")(worker.worker)
 app.command("simulate")(simulate.simulate)

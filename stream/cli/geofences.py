@@ -1,0 +1,196 @@
+"""``borderwatch geofences``: validate, publish, list, render and build geofence sets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from confluent_kafka import KafkaException, Producer
+from rich.table import Table
+
+from geofences.index import GeofenceSet
+from geofences.store import KEY, InvalidSet, encode, stamp
+from geofences.validate import Report, fix, validate
+from stream import topics
+from stream.cli.common import Bootstrap, console, make_settings
+
+app = typer.Typer(help="Validate, publish, list and draw geofence sets.", no_args_is_help=True)
+
+FileArg = Annotated[Path, typer.Argument(help="GeoJSON FeatureCollection of zones.")]
+
+
+def _read(path: Path) -> Any:
+    try:
+        return orjson.loads(path.read_bytes())
+    except OSError as exc:
+        console.print(f"[red]error:[/] cannot read {path}: {exc.strerror}")
+        raise typer.Exit(2) from exc
+    except orjson.JSONDecodeError as exc:
+        console.print(f"[red]error:[/] {path} is not JSON: {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _print_report(path: Path, report: Report) -> None:
+    for p in report.errors:
+        console.print(f"[red]error:[/] {path}: {p}")
+    for p in report.warnings:
+        console.print(f"[yellow]warning:[/] {path}: {p}")
+
+
+@app.command("validate")
+def validate_cmd(
+    file: FileArg,
+    fix_: Annotated[
+        bool, typer.Option("--fix", help="Close rings and make_valid bad polygons.")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option(help="Where --fix writes [default: FILE.fixed.geojson].")
+    ] = None,
+) -> None:
+    """Check a set: ids, zone types, time windows, coordinates (range, lat/lon order), rings."""
+    doc = _read(file)
+    report = validate(doc)
+    _print_report(file, report)
+    if report.ok:
+        console.print(f"[green]ok:[/] {file}: {len(doc['features'])} features")
+        return
+    if not fix_:
+        if report.fixable:
+            console.print("hint: every error can be repaired with --fix")
+        raise typer.Exit(1)
+    fixed, notes = fix(doc)
+    for note in notes:
+        console.print(f"fixed: {note}")
+    again = validate(fixed)
+    target = out or file.with_suffix(".fixed.geojson")
+    if not again.ok:
+        _print_report(file, again)
+        console.print("[red]error:[/] errors remain after --fix; nothing written")
+        raise typer.Exit(1)
+    target.write_bytes(orjson.dumps(fixed, option=orjson.OPT_INDENT_2) + b"\n")
+    console.print(f"[green]ok:[/] wrote {target}")
+
+
+@app.command("publish")
+def publish(
+    file: FileArg,
+    version: Annotated[
+        str | None, typer.Option(help="Version [default: the file's, else a content hash].")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Republish a version that exists with other content.")
+    ] = False,
+    bootstrap_servers: Bootstrap = None,
+) -> None:
+    """Validate FILE and publish it as the set in force; running workers switch to it."""
+    from stream.agents.geofences import FenceLog, newest_valid
+
+    doc = _read(file)
+    report = validate(doc)
+    _print_report(file, report)
+    if not report.ok:
+        raise typer.Exit(1)
+    settings = make_settings(bootstrap_servers=bootstrap_servers)
+    try:
+        value = encode(doc, version)
+    except InvalidSet as exc:  # pragma: no cover - validate() above already refused
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    stamped = orjson.loads(value)
+    new_version = stamped["borderwatch"]["version"]
+    reader = FenceLog(settings)
+    try:
+        current, _ = newest_valid(reader.read_to_end(10.0))
+    finally:
+        reader.close()
+    if current and current.version == new_version and not force:
+        if current.doc.get("features") == stamped.get("features"):
+            console.print(f"version {new_version} is already in force: nothing to do")
+            return
+        console.print(f"[red]error:[/] version {new_version} is already published with other "
+                      "content: give a new --version (or --force)")
+        raise typer.Exit(1)
+    producer = Producer(settings.producer_config(**{"message.max.bytes": 16_000_000}))
+    try:
+        producer.produce(settings.topic(topics.GEOFENCES.name), value, KEY)
+        left = producer.flush(30)
+    except KafkaException as exc:
+        console.print(f"[red]error:[/] could not publish to {settings.bootstrap_servers}: {exc}")
+        raise typer.Exit(1) from exc
+    if left:
+        console.print(f"[red]error:[/] not acknowledged by {settings.bootstrap_servers}")
+        raise typer.Exit(1)
+    console.print(f"[green]published[/] {file} as version {new_version} "
+                  f"({len(doc['features'])} zones, {len(value):,} bytes)")
+
+
+@app.command("list")
+def list_(
+    history: Annotated[
+        bool, typer.Option(help="Also list older versions still in the log.")
+    ] = False,
+    bootstrap_servers: Bootstrap = None,
+) -> None:
+    """Show the geofence set in force (from the compacted topic) and its zones."""
+    from stream.agents.geofences import FenceLog, newest_valid
+
+    settings = make_settings(bootstrap_servers=bootstrap_servers)
+    reader = FenceLog(settings)
+    try:
+        records = reader.read_to_end(10.0)
+    finally:
+        reader.close()
+    current, errors = newest_valid(records)
+    for err in errors:
+        console.print(f"[yellow]rejected:[/] {err}")
+    if current is None:
+        console.print(f"no geofence set published on {settings.topic(topics.GEOFENCES.name)}: "
+                      "workers use their bundled or configured set")
+        raise typer.Exit(1)
+    fences = GeofenceSet.from_geojson(current.doc)
+    when = datetime.fromtimestamp(current.published_ts, UTC).isoformat(timespec="seconds")
+    console.print(f"active version [bold]{current.version}[/] published {when} "
+                  f"(offset {current.offset}), {len(fences.zones)} zones")
+    table = Table("id", "type", "name", "sector", "active", "area km²")
+    for i, z in enumerate(fences.zones):
+        area = fences.metric_geometry(i).area / 1e6
+        window = "always" if z.window is None else orjson.dumps(z.window.to_json()).decode()
+        table.add_row(z.id, z.zone_type, z.name, z.sector or "", window, f"{area:,.2f}")
+    console.print(table)
+    if history:
+        for rec in records:
+            meta = (orjson.loads(rec.value or b"{}") or {}).get("borderwatch") or {}
+            console.print(f"offset {rec.offset}: version {meta.get('version', '?')}")
+
+
+@app.command("render")
+def render_cmd(
+    file: FileArg,
+    out: Annotated[Path, typer.Option("--out", help="PNG to write.")] = Path("map.png"),
+) -> None:
+    """Draw the zones of FILE, coloured by type, to a PNG."""
+    from geofences.render import render
+
+    doc = _read(file)
+    report = validate(doc)
+    _print_report(file, report)
+    if not report.ok:
+        raise typer.Exit(1)
+    fences = GeofenceSet.from_geojson(stamp(doc))
+    console.print(f"wrote {render(fences, out)}")
+
+
+@app.command("build")
+def build(
+    out: Annotated[
+        Path | None, typer.Option(help="Output [default: the bundled data file].")
+    ] = None,
+) -> None:
+    """Regenerate the bundled zones from the boundary line (metric buffers in UTM 12N)."""
+    from geofences import build as builder
+
+    path = builder.main(out)
+    console.print(f"wrote {path}")
