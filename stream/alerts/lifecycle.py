@@ -164,15 +164,20 @@ def _moved(snap: dict[str, Any], a: Assessment) -> float:
 
 
 class RateLimiter:
-    """At most ``per_minute`` new alerts per zone per minute (a token bucket per zone)."""
+    """At most ``per_minute`` new alerts per zone in any 60 s (a sliding window per zone:
+    the times of the last few alerts raised there)."""
 
     def __init__(self, per_minute: int, buckets: dict[str, list[float]] | None = None) -> None:
         self.per_minute = per_minute
         self.buckets: dict[str, list[float]] = buckets if buckets is not None else {}
 
     def allow(self, zone: str, now: float) -> bool:
-        tokens, last = self.buckets.get(zone, [float(self.per_minute), now])
-        tokens = min(float(self.per_minute), tokens + (now - last) * self.per_minute / 60.0)
-        ok = tokens >= 1.0
-        self.buckets[zone] = [tokens - 1.0 if ok else tokens, now]
+        recent = [t for t in self.buckets.get(zone, ()) if now - t < 60.0]
+        ok = len(recent) < self.per_minute
+        if ok:
+            recent.append(now)
+        if recent:
+            self.buckets[zone] = recent
+        else:
+            self.buckets.pop(zone, None)
         return ok

@@ -158,13 +158,15 @@ class Correlator:
 
         open_ids = [i for i, inc in self.incidents.items() if inc.open and inc.kind == "detection"]
         incs = [self.incidents[i] for i in open_ids]
+        gate_cls = np.where(np.array(is_cam, bool), -1, cls_idx)  # a camera may refute a class
         target = match(ts, x, y, np.array([i.last_ts for i in incs], float),
                        np.array([i.x for i in incs], float),
-                       np.array([i.y for i in incs], float), pol.incident)
+                       np.array([i.y for i in incs], float), pol.incident,
+                       gate_cls, np.array([self._gate_class(i) for i in incs], np.intp))
         assigned: list[str | None] = [open_ids[t] if t >= 0 else None for t in target.tolist()]
         fresh = np.flatnonzero(target < 0)
         if fresh.size:
-            labels = group_new(ts[fresh], x[fresh], y[fresh], pol.incident)
+            labels = group_new(ts[fresh], x[fresh], y[fresh], pol.incident, gate_cls[fresh])
             for label in np.unique(labels).tolist():
                 members = fresh[labels == label]
                 first = int(members[np.argmin(ts[members])])
@@ -218,6 +220,11 @@ class Correlator:
                 inc.zone_priority, inc.zone_id = prio, z.id  # type: ignore[union-attr]
                 inc.zone_type, inc.zone_name = z.zone_type, z.name  # type: ignore[union-attr]
         return touched
+
+    def _gate_class(self, inc: Incident) -> int:
+        """The class an incident is sure enough of (>= 0.5) to refuse others, else -1."""
+        cls, conf = fusion.fuse(fusion.total(inc.scores), self.policies.fusion.min_score)
+        return fusion.CLASSES.index(cls) if cls in fusion.CLASSES and conf >= 0.5 else -1
 
     # --- health (tamper) -------------------------------------------------------------------
     def _health(self, health: Iterable[SensorHealth], now: float,

@@ -95,8 +95,12 @@ def match(
     ts: npt.NDArray[np.float64], x: npt.NDArray[np.float64], y: npt.NDArray[np.float64],
     inc_t: npt.NDArray[np.float64], inc_x: npt.NDArray[np.float64],
     inc_y: npt.NDArray[np.float64], policy: IncidentPolicy,
+    cls: npt.NDArray[np.intp] | None = None, inc_cls: npt.NDArray[np.intp] | None = None,
 ) -> npt.NDArray[np.intp]:
-    """For each detection, the index of the open incident it joins, or -1."""
+    """For each detection, the index of the open incident it joins, or -1.
+
+    With classes (index, -1: none), a detection never joins an incident of another class:
+    a person walking past vehicles in a port-of-entry lane is an incident of its own."""
     out = np.full(ts.size, -1, dtype=np.intp)
     if ts.size == 0 or inc_t.size == 0:
         return out
@@ -105,6 +109,9 @@ def match(
         d = np.hypot(x[sl, None] - inc_x[None, :], y[sl, None] - inc_y[None, :])
         dt = np.abs(ts[sl, None] - inc_t[None, :])
         gate = (d <= policy.radius_m + policy.max_speed_mps * dt) & (dt <= policy.window_s)
+        if cls is not None and inc_cls is not None:
+            pc, ic = cls[sl, None], inc_cls[None, :]
+            gate &= (pc < 0) | (ic < 0) | (pc == ic)
         d = np.where(gate, d, np.inf)
         best = np.argmin(d, axis=1)
         ok = np.isfinite(d[np.arange(best.size), best])
@@ -114,26 +121,32 @@ def match(
 
 def group_new(
     ts: npt.NDArray[np.float64], x: npt.NDArray[np.float64], y: npt.NDArray[np.float64],
-    policy: IncidentPolicy,
+    policy: IncidentPolicy, cls: npt.NDArray[np.intp] | None = None,
 ) -> npt.NDArray[np.intp]:
-    """Group detections that joined no incident: a group label per detection (time order)."""
+    """Group detections that joined no incident: a group label per detection (time order);
+    like :func:`match`, detections of two different classes never group."""
     labels = np.full(ts.size, -1, dtype=np.intp)
     gx: list[float] = []
     gy: list[float] = []
     gt: list[float] = []
+    gc: list[int] = []
+    c = cls if cls is not None else np.full(ts.size, -1, dtype=np.intp)
     for i in np.argsort(ts, kind="stable").tolist():
         if gt:
-            ax, ay, at = np.asarray(gx), np.asarray(gy), np.asarray(gt)
+            ax, ay, at, ac = np.asarray(gx), np.asarray(gy), np.asarray(gt), np.asarray(gc)
             dt = np.abs(ts[i] - at)
             d = np.hypot(x[i] - ax, y[i] - ay)
-            d = np.where((d <= policy.radius_m + policy.max_speed_mps * dt)
-                         & (dt <= policy.window_s), d, np.inf)
+            ok = (d <= policy.radius_m + policy.max_speed_mps * dt) & (dt <= policy.window_s)
+            ok &= (c[i] < 0) | (ac < 0) | (ac == c[i])
+            d = np.where(ok, d, np.inf)
             k = int(np.argmin(d))
             if np.isfinite(d[k]):
                 labels[i] = k
                 gx[k], gy[k], gt[k] = float(x[i]), float(y[i]), max(gt[k], float(ts[i]))
+                gc[k] = gc[k] if gc[k] >= 0 else int(c[i])
                 continue
         labels[i] = len(gt)
+        gc.append(int(c[i]))
         gx.append(float(x[i]))
         gy.append(float(y[i]))
         gt.append(float(ts[i]))

@@ -1,0 +1,304 @@
+"""The correlator on hand-built event sequences: every rule, policy and the restart path."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+
+import orjson
+import pytest
+
+from geofences.index import GeofenceSet
+from stream.correlation.engine import Correlator, CorrelatorResult
+from stream.correlation.evidence import Evidence
+from stream.correlation.tasking import CameraSite
+from stream.models import Alert, AlertState, SensorKind, Severity, TargetClass
+from tests.unit.correlation_builders import (
+    CORRIDOR_DX,
+    POE_DX,
+    T0,
+    camera,
+    ground,
+    health,
+    lonlat,
+    walk_north,
+)
+
+FENCES = GeofenceSet.load_bundled()
+PERSON, VEHICLE, ANIMAL, UNKNOWN = (TargetClass.PERSON, TargetClass.VEHICLE,
+                                    TargetClass.ANIMAL, TargetClass.UNKNOWN)
+
+
+def feed(cor: Correlator, evidence: Sequence[Evidence], lag: float = 1.0) -> list[Alert]:
+    """Each detection as its own batch, processed ``lag`` seconds after it happened."""
+    alerts: list[Alert] = []
+    for e in evidence:
+        alerts += cor.process([e], now=e.report.ts + lag).alerts
+    return alerts
+
+
+def test_crossing_on_foot_gives_one_alert_updated_and_escalated_at_the_boundary() -> None:
+    cor = Correlator(FENCES)
+    alerts = feed(cor, walk_north("s", 0, -100, 600))
+    assert {a.id for a in alerts} == {alerts[0].id}
+    assert alerts[0].state == AlertState.NEW and alerts[0].revision == 0
+    assert [a.revision for a in alerts] == list(range(len(alerts)))
+    escalated = [a for a in alerts if a.state == AlertState.ESCALATED]
+    assert escalated and escalated[0].reason and "reached-boundary" in escalated[0].reason
+    last = alerts[-1]
+    assert last.cls == PERSON and last.confidence >= 0.9
+    assert last.heading_deg is not None and min(last.heading_deg, 360 - last.heading_deg) < 30
+    assert last.speed_mps == pytest.approx(1.3, abs=0.2)
+    assert last.sector == "nogales" and last.zone_type == "border_strip"
+    assert last.severity == Severity.CRITICAL
+    assert last.policy_version == cor.policies.version
+    assert last.geofence_version == FENCES.version
+    assert last.evidence_count == 15 and last.evidence[0].event_id == "s-0:1"
+    assert last.evidence[0].topic == "bw.sensors.ground"
+    assert alerts[0].crossing_lat is not None  # predicted while still south of the line
+
+
+def test_restart_mid_crossing_resumes_the_same_alert() -> None:
+    walk = walk_north("s", 0, -100, 600)
+    first = Correlator(FENCES)
+    before = feed(first, walk[:7])
+    saved = orjson.loads(orjson.dumps(first.state()))  # what a table would hold
+    second = Correlator(FENCES)
+    second.restore(saved)
+    replayed = second.process(walk[:7], now=walk[6].report.ts + 2)  # at-least-once redelivery
+    assert replayed.alerts == []
+    assert replayed.duplicates + len(replayed.late) == 7  # older ones are late by now
+    after = feed(second, walk[7:])
+    assert before and after
+    assert {a.id for a in before + after} == {before[0].id}
+    assert all(a.state != AlertState.NEW for a in after)
+    assert after[0].revision == before[-1].revision + 1
+
+
+def test_state_changes_rebuild_the_same_state() -> None:
+    cor = Correlator(FENCES)
+    table: dict[str, object] = {}
+    for e in walk_north("s", 0, -100, 300):
+        res = cor.process([e], now=e.report.ts + 1)
+        table.update(res.changed)
+    table.update(cor.tick(T0 + 5000).changed)
+    live = {k: v for k, v in table.items() if v is not None}
+    assert orjson.loads(orjson.dumps(live)) == orjson.loads(orjson.dumps(cor.state()))
+
+
+def test_wind_single_unknown_hits_never_alert() -> None:
+    cor = Correlator(FENCES)
+    noise = [ground(f"w-{i}", 1, 10.0 * i, 1000.0 * i, 10, sig=UNKNOWN, strength=1.0)
+             for i in range(10)]
+    assert feed(cor, noise) == []
+    assert len(cor.incidents) == 10
+
+
+def test_one_person_signature_is_not_enough_but_two_sensors_are() -> None:
+    cor = Correlator(FENCES)
+    assert feed(cor, [ground("a", 1, 0, 0, 10)]) == []
+    alerts = feed(cor, [ground("b", 1, 5, 40, 10)])
+    assert len(alerts) == 1 and alerts[0].rule == "confident-detection"
+
+
+def test_two_modalities_in_the_buffer() -> None:
+    cor = Correlator(FENCES)
+    alerts = feed(cor, [ground("a", 1, 0, 0, 500, sig=UNKNOWN),
+                        ground("b", 1, 4, 30, 500, kind=SensorKind.PIR, sig=UNKNOWN)])
+    assert len(alerts) == 1
+    a = alerts[0]
+    assert a.rule == "two-modalities" and a.zone_type == "buffer"
+    assert a.cls == UNKNOWN and a.severity == Severity.LOW  # unsure unknown: one step down
+    assert sorted(a.modalities) == ["pir", "seismic"]
+    cor2 = Correlator(FENCES)
+    only_one_kind = [ground("a", 1, 0, 0, 500), ground("b", 1, 4, 30, 500)]
+    assert feed(cor2, only_one_kind) == []  # the buffer needs two kinds or a track
+
+
+def test_track_alone_alerts_in_the_buffer() -> None:
+    cor = Correlator(FENCES)
+    alerts = feed(cor, walk_north("b", 0, 600, 800, sig=UNKNOWN))
+    assert alerts and alerts[0].rule == "track" and alerts[0].heading_deg is not None
+
+
+def test_wildlife_corridor_needs_camera_confirmation() -> None:
+    cor = Correlator(FENCES)
+    animals = walk_north("an", 0, 100, 400, dx=CORRIDOR_DX, sig=ANIMAL)
+    assert feed(cor, animals) == []
+    people = walk_north("pe", 1000, 100, 400, dx=CORRIDOR_DX + 1000, sig=PERSON)
+    assert feed(cor, people) == []  # a person track in the corridor: not without a camera
+    confirm = camera("cam-1", 1, 1000 + 300 / 1.3 + 5, CORRIDOR_DX + 1000, 400, PERSON, 0.9)
+    alerts = feed(cor, [confirm])
+    assert len(alerts) == 1 and alerts[0].rule == "camera-confirmed"
+    assert alerts[0].zone_type == "wildlife_corridor" and "camera" in alerts[0].modalities
+
+
+def test_port_of_entry_ignores_vehicle_traffic_but_not_people() -> None:
+    cor = Correlator(FENCES)
+    cars = [ground("m-1", 1, 0, POE_DX, 50, kind=SensorKind.MAGNETIC, sig=VEHICLE),
+            ground("s-1", 1, 1, POE_DX, 60, sig=VEHICLE),
+            camera("cam-poe", 1, 2, POE_DX, 70, VEHICLE, 0.95)]
+    assert feed(cor, cars) == []
+    walker = [ground("s-9", 1, 100, POE_DX - 150, 150, sig=PERSON),
+              camera("cam-poe", 2, 102, POE_DX - 150, 160, PERSON, 0.9)]
+    alerts = feed(cor, walker)
+    assert len(alerts) == 1 and alerts[0].zone_type == "port_of_entry"
+    assert alerts[0].cls == PERSON
+
+
+def test_camera_seeing_an_animal_clears_the_alert() -> None:
+    cor = Correlator(FENCES)
+    opened = feed(cor, [ground("a", 1, 0, 0, 10), ground("b", 1, 3, 40, 10)])
+    assert len(opened) == 1
+    cleared = feed(cor, [camera("cam", 1, 8, 20, 12, ANIMAL, 0.95)])
+    assert [a.state for a in cleared] == [AlertState.CLEARED]
+    assert cleared[0].reason == "confirmed-animal" and cleared[0].id == opened[0].id
+    # the incident is closed: more hits there start a new incident, never reopen the alert
+    later = feed(cor, [ground("a", 2, 20, 0, 10)])
+    assert all(a.id != opened[0].id for a in later)
+
+
+def test_tamper_then_crossing_gives_a_tamper_alert_and_a_crossing_alert() -> None:
+    lon, lat = lonlat(0, 10)
+    cor = Correlator(FENCES, sensor_sites={"s-0": (lon, lat)})
+    res = cor.process([], now=T0 + 1, health=[health("s-0", 1, 0, tamper=True)])
+    assert len(res.alerts) == 1
+    tamper = res.alerts[0]
+    assert tamper.rule == "tamper" and tamper.severity == Severity.HIGH
+    assert tamper.zone_type == "border_strip" and tamper.sector == "nogales"
+    again = cor.process([], now=T0 + 61, health=[health("s-0", 2, 60, tamper=True)])
+    assert all(a.state != AlertState.NEW for a in again.alerts)
+    crossing = feed(cor, walk_north("x", 100, -100, 300))
+    assert crossing and {a.id for a in crossing}.isdisjoint({tamper.id})
+    ok = cor.process([], now=T0 + 500, health=[health("s-0", 3, 499, tamper=False)])
+    assert [(a.id, a.state, a.reason) for a in ok.alerts] == [
+        (tamper.id, AlertState.CLEARED, "tamper-cleared")]
+
+
+def test_rate_limit_bounds_new_alerts_per_zone_and_folds_the_rest() -> None:
+    cor = Correlator(FENCES)
+    limit = cor.policies.lifecycle.rate_per_zone_per_minute
+    herd = []
+    for i in range(20):  # 20 separate pairs of hits, 250 m apart, within 40 s
+        herd += [ground(f"h{i}a", 1, 2.0 * i, 250.0 * i, 10), ground(f"h{i}b", 1, 2.0 * i + 1,
+                                                                      250.0 * i + 30, 10)]
+    res = CorrelatorResult()
+    for e in herd:
+        r = cor.process([e], now=e.report.ts + 1)
+        res.alerts += r.alerts
+        res.rate_limited.update(r.rate_limited)
+    new = [a for a in res.alerts if a.state == AlertState.NEW]
+    assert len(new) == limit
+    assert res.rate_limited["strip-nog-sas"] == 20 - limit
+    flushed = cor.tick(T0 + 60).alerts
+    assert sum(a.rate_limited_count for a in flushed) == 20 - limit
+
+
+def test_ack_is_carried_on_the_next_message_and_stops_unacked_escalation() -> None:
+    from stream.models import AlertAckMessage
+
+    cor = Correlator(FENCES)
+    opened = feed(cor, [ground("a", 1, 0, 0, 500, sig=UNKNOWN),
+                        ground("b", 1, 2, 20, 500, kind=SensorKind.PIR, sig=UNKNOWN)])
+    aid = opened[0].id
+    ack = AlertAckMessage(alert_id=aid, by="agent-7", at=T0 + 30, note="en route")
+    res = cor.process([], now=T0 + 31, acks=[ack])
+    assert len(res.alerts) == 1
+    msg = res.alerts[0]
+    assert msg.ack is not None and (msg.ack.by, msg.ack.at, msg.ack.note) == (
+        "agent-7", T0 + 30, "en route")
+    assert msg.reason == "acknowledged" and msg.state == AlertState.UPDATED
+    assert cor.tick(T0 + 400).alerts == []  # acknowledged: no escalation for silence
+    close = AlertAckMessage(alert_id=aid, by="agent-7", at=T0 + 410, action="close")
+    closed = cor.process([], now=T0 + 411, acks=[close]).alerts
+    assert [(a.state, a.reason) for a in closed] == [(AlertState.CLEARED,
+                                                      "closed-by-patrol,acknowledged")]
+
+
+def test_unacknowledged_alert_escalates_then_times_out_then_is_forgotten() -> None:
+    cor = Correlator(FENCES)
+    lc = cor.policies.lifecycle
+    opened = feed(cor, [ground("a", 1, 0, 0, 500, sig=UNKNOWN),
+                        ground("b", 1, 2, 20, 500, kind=SensorKind.PIR, sig=UNKNOWN)])
+    raised = opened[0].raised_ts
+    assert cor.tick(raised + lc.escalate_unacked_s - 1).alerts == []
+    esc = cor.tick(raised + lc.escalate_unacked_s).alerts
+    assert [(a.state, a.reason) for a in esc] == [(AlertState.ESCALATED, "unacknowledged")]
+    gone = cor.tick(T0 + 2 + lc.clear_idle_s).alerts
+    assert [(a.state, a.reason) for a in gone] == [(AlertState.CLEARED, "timed-out")]
+    inc_id = opened[0].incident_id
+    res = cor.tick(T0 + 2 + lc.clear_idle_s + cor.policies.incident.retain_s)
+    assert res.changed[f"inc:{inc_id}"] is None and inc_id not in cor.incidents
+
+
+def test_late_events_go_to_the_late_topic_and_are_not_correlated() -> None:
+    cor = Correlator(FENCES)
+    cor.process([ground("a", 1, 1000, 0, 500)], now=T0 + 1001)
+    res = cor.process([ground("b", 1, 900, 5000, 500), ground("c", 1, 990, 9000, 500)],
+                      now=T0 + 1002)
+    assert [(e.event_id, e.lateness_s) for e in res.late] == [("b:1", 100.0)]
+    assert not any("b:1" in inc.seen for inc in cor.incidents.values())
+    assert any("c:1" in inc.seen for inc in cor.incidents.values())
+
+
+def test_a_clock_far_in_the_future_cannot_make_everything_late() -> None:
+    cor = Correlator(FENCES)
+    cor.process([ground("bad", 1, 86_400, 0, 500)], now=T0)
+    res = cor.process([ground("ok", 1, 1, 5000, 500)], now=T0 + 1)
+    assert res.late == []
+
+
+def test_store_and_forward_burst_opens_no_alert_storm() -> None:
+    cor = Correlator(FENCES)
+    burst = []
+    for i in range(10):  # ten would-be alerts, stored for an hour, delivered at once
+        burst += [ground(f"g{i}a", 1, 5.0 * i, 800.0 * i, 10),
+                  ground(f"g{i}b", 1, 5.0 * i + 1, 800.0 * i + 30, 10)]
+    res = cor.process(burst, now=T0 + 3600)
+    assert res.alerts == [] and res.backlog == 20 and res.late == []
+    assert all(inc.backlog for inc in cor.incidents.values())
+
+
+def test_backlog_events_may_still_extend_an_open_alert() -> None:
+    cor = Correlator(FENCES)
+    opened = feed(cor, [ground("a", 1, 0, 0, 10), ground("b", 1, 3, 40, 10)])
+    res = cor.process([ground("c", 1, 40, 60, 30)], now=T0 + 400)  # 360 s old on arrival
+    assert res.backlog == 1
+    assert [a.id for a in res.alerts] == [opened[0].id]
+    assert res.alerts[0].evidence_count == 3
+
+
+def test_incident_forming_tasks_the_nearest_camera_and_retasks_on_movement() -> None:
+    cam_lon, cam_lat = lonlat(300, 1200)
+    far_lon, far_lat = lonlat(300, 2600)
+    cor = Correlator(FENCES, cameras=[CameraSite("cam-far", far_lon, far_lat, 5000),
+                                      CameraSite("cam-1", cam_lon, cam_lat, 3000)])
+    tasks = []
+    for e in walk_north("s", 0, -100, 600):
+        tasks += cor.process([e], now=e.report.ts + 1).tasks
+    assert tasks[0].camera_id == "cam-1" and tasks[0].reason == "new-incident"
+    assert tasks[0].incident_id == next(iter(cor.incidents))
+    assert 150 < tasks[0].bearing_deg < 210  # the camera looks south-west to the line
+    assert len({t.id for t in tasks}) == len(tasks) > 1
+    gaps = [b.issued_ts - a.issued_ts for a, b in itertools.pairwise(tasks)]
+    assert min(gaps) >= cor.policies.tasking.retask_s
+    assert tasks[-1].reason == "track-update" and tasks[-1].alert_id is not None
+
+
+def test_a_single_wind_hit_tasks_no_camera() -> None:
+    cam_lon, cam_lat = lonlat(0, 500)
+    cor = Correlator(FENCES, cameras=[CameraSite("cam-1", cam_lon, cam_lat, 3000)])
+    res = cor.process([ground("w", 1, 0, 0, 10, sig=UNKNOWN)], now=T0 + 1)
+    assert res.tasks == []
+
+
+def test_heading_is_within_30_degrees_for_a_diagonal_crossing() -> None:
+    cor = Correlator(FENCES)
+    heading = 30.0
+    pts = [(d * math.sin(math.radians(heading)), -60 + d * math.cos(math.radians(heading)))
+           for d in range(0, 400, 50)]
+    ev = [ground(f"d-{i}", 1, d / 1.3, x, y) for i, ((x, y), d) in
+          enumerate(zip(pts, range(0, 400, 50), strict=True))]
+    alerts = feed(cor, ev)
+    assert alerts[-1].heading_deg == pytest.approx(heading, abs=5.0)

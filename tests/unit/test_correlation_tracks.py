@@ -1,0 +1,73 @@
+"""Tracks from three or more sensors in a line: heading, speed, predicted crossing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from stream.correlation.metric import north_of_boundary, to_metric
+from stream.correlation.policies import TrackPolicy
+from stream.correlation.tracks import crossed, fit_track, predicted_crossing
+from tests.unit.correlation_builders import lonlat
+
+POL = TrackPolicy()
+
+
+def _xy(points: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    lon, lat = zip(*(lonlat(dx, dy) for dx, dy in points), strict=True)
+    return to_metric(lon, lat)
+
+
+def test_three_sensors_walking_north_east() -> None:
+    d = np.array([0.0, 60.0, 120.0])
+    x, y = _xy([(v * np.sin(np.radians(45)), v * np.cos(np.radians(45))) for v in d])
+    tr = fit_track(d / 1.5, x, y, POL)
+    assert tr is not None
+    assert tr.heading_deg == pytest.approx(45.0, abs=2.0)
+    assert tr.speed_mps == pytest.approx(1.5, abs=0.05)
+    assert tr.sensors == 3
+
+
+def test_heading_south_and_prediction_at_the_boundary() -> None:
+    x, y = _xy([(0, 400), (0, 300), (0, 200)])
+    tr = fit_track(np.array([0.0, 10.0, 20.0]), x, y, POL)
+    assert tr is not None and tr.heading_deg == pytest.approx(180.0, abs=2.0)
+    cross = predicted_crossing(tr)
+    assert cross is not None
+    cx, cy, cts = cross
+    bx, by = _xy([(0, 0)])
+    assert np.hypot(cx - bx[0], cy - by[0]) < 5.0
+    assert cts == pytest.approx(20.0 + 200.0 / 10.0, abs=0.5)
+
+
+def test_moving_away_from_the_boundary_predicts_no_crossing() -> None:
+    x, y = _xy([(0, 100), (0, 200), (0, 300)])
+    tr = fit_track(np.array([0.0, 60.0, 120.0]), x, y, POL)
+    assert tr is not None and predicted_crossing(tr) is None
+
+
+def test_two_sensors_are_not_a_track() -> None:
+    x, y = _xy([(0, 0), (0, 100)])
+    assert fit_track(np.array([0.0, 60.0]), x, y, POL) is None
+
+
+def test_scattered_sensors_are_not_a_line() -> None:
+    x, y = _xy([(0, 0), (200, 60), (-200, 120), (150, 180)])
+    assert fit_track(np.array([0.0, 40.0, 80.0, 120.0]), x, y, POL) is None
+
+
+def test_sensors_side_by_side_firing_together_are_not_a_track() -> None:
+    x, y = _xy([(0, 10), (20, 10), (40, 10)])
+    assert fit_track(np.array([0.0, 5.0, 10.0]), x, y, POL) is None  # span 40 m < 60 m
+
+
+def test_implausible_speed_is_rejected() -> None:
+    x, y = _xy([(0, 0), (0, 500), (0, 1000)])
+    assert fit_track(np.array([0.0, 1.0, 2.0]), x, y, POL) is None  # 500 m/s
+
+
+def test_side_of_boundary() -> None:
+    x, y = _xy([(0, -30), (0, 30)])
+    assert north_of_boundary(x, y).tolist() == [False, True]
+    assert crossed(x[0], y[0], x[1], y[1])
+    assert not crossed(x[1], y[1], x[1], y[1] + 100)
