@@ -73,3 +73,12 @@ def test_bad_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     result = runner.invoke(app, ["topics", "list"])
     assert result.exit_code == 2
     assert "broker_profile" in result.output
+
+
+def test_configuration_doc_lists_every_setting() -> None:
+    from pathlib import Path
+
+    from stream.cli.config_doc import settings_markdown
+
+    doc = Path(__file__).parents[2] / "docs" / "configuration.md"
+    assert doc.read_text() == settings_markdown(), "run: python -m stream.cli.config_doc"
