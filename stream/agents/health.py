@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from stream import topics
 from stream.codec import REASONS, Decoder
 from stream.health import (
+    UNKNOWN,
     OpenIncidents,
     Partition,
     SensorHealthTracker,
@@ -26,7 +27,7 @@ from stream.health import (
     sector_lookup,
 )
 from stream.metrics import Metrics
-from stream.models import Alert, SensorHealth, Severity
+from stream.models import Alert, AlertState, SensorHealth, SensorKind, Severity
 from stream.pipeline import Pipeline
 from stream.settings import Settings
 
@@ -51,8 +52,21 @@ def init_series(metrics: Metrics, settings: Settings, sectors: list[str]) -> Non
     """Export zeros for bounded label sets, so rates and alert rules see 0, not no data."""
     for reason in REASONS:
         metrics.dead_letters.labels(reason=reason)
-    for spec in (topics.GROUND, topics.CAMERA, topics.HEALTH):
-        metrics.late_events.labels(topic=settings.topic(spec.name))
+    kinds = [
+        (topics.GROUND, [k.value for k in SensorKind if k != SensorKind.CAMERA]),
+        (topics.CAMERA, [SensorKind.CAMERA.value]),
+        (topics.HEALTH, [k.value for k in SensorKind]),
+    ]
+    for spec, spec_kinds in kinds:
+        topic = settings.topic(spec.name)
+        metrics.late_events.labels(topic=topic)
+        metrics.messages_consumed.labels(topic=topic)
+        for kind in spec_kinds:
+            metrics.events_consumed.labels(topic=topic, kind=kind)
+    for sector in [*sectors, UNKNOWN]:
+        for state in AlertState:
+            for severity in Severity:
+                metrics.alerts.labels(state=state.value, severity=severity.value, sector=sector)
     counters: tuple[Counter, ...] = (metrics.alerts_rate_limited, metrics.sector_heartbeats)
     for sector in sectors:
         for counter in counters:
