@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import shapely
 from shapely.geometry import mapping, shape
 
@@ -155,9 +156,12 @@ def _check_geometry(geom: Any, area: tuple[float, ...], problem: Any) -> Iterato
     bad = next(((x, y) for x, y in pts if not (-180 <= x <= 180 and -90 <= y <= 90)), None)
     swapped_in_area = all(_in_area(y, x, area) for x, y in pts)
     if bad is not None:
-        hint = " (looks like latitude/longitude swapped)" if swapped_in_area else ""
-        yield problem("out_of_range",
-                      f"position [{bad[0]}, {bad[1]}] is outside lon -180..180 / lat -90..90{hint}")
+        where = f"position [{bad[0]}, {bad[1]}] is outside lon -180..180 / lat -90..90"
+        if swapped_in_area:
+            yield problem("swapped_lat_lon", f"{where}: latitude/longitude look swapped "
+                          "(GeoJSON, RFC 7946, wants longitude first)")
+        else:
+            yield problem("out_of_range", where)
         return
     if not all(_in_area(x, y, area) for x, y in pts):
         if swapped_in_area:
@@ -205,7 +209,7 @@ def fix(doc: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
             polys = [p for p in polys if p.geom_type in ("Polygon", "MultiPolygon")]
             if polys:
                 merged = shapely.union_all(polys)
-                feat["geometry"] = mapping(merged)
+                feat["geometry"] = orjson.loads(orjson.dumps(mapping(merged)))
                 notes.append(f"{label}: {shapely.is_valid_reason(g)} -> made valid "
                              f"({merged.geom_type})")
     return out, notes
