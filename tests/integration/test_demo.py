@@ -1,0 +1,68 @@
+"""The README's main command: `borderwatch demo` shows alerts and stops everything it started."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from stream.broker import free_port, wait_for_port
+
+pytestmark = pytest.mark.integration
+
+
+def demo_command(broker_port: int, metrics_port: int, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "stream.cli",
+        "demo",
+        "--speed",
+        "4",
+        "--broker-port",
+        str(broker_port),
+        "--metrics-port",
+        str(metrics_port),
+        *extra,
+    ]
+
+
+def test_demo_shows_alerts_and_stops_cleanly_after_its_duration() -> None:
+    bport, mport = free_port(), free_port()
+    out = subprocess.run(
+        demo_command(bport, mport, "--duration", "40"), capture_output=True, timeout=240, text=True
+    )
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text[-3000:]
+    received = re.search(r"(\d+) alerts received", text)
+    assert received and int(received.group(1)) > 0, text[-3000:]
+    assert "stopped cleanly" in text and "worker" in text
+    assert f"http://127.0.0.1:{mport}/metrics" in text
+    assert not wait_for_port("127.0.0.1", bport, 0.5), "broker still listening"
+    assert not wait_for_port("127.0.0.1", mport, 0.5), "worker metrics still served"
+
+
+def test_demo_interrupted_stops_every_process_it_started() -> None:
+    bport, mport = free_port(), free_port()
+    proc = subprocess.Popen(
+        demo_command(bport, mport), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    assert proc.stdout is not None
+    seen = []
+    deadline = time.monotonic() + 180
+    for line in proc.stdout:
+        seen.append(line)
+        if "simulator running" in line or time.monotonic() > deadline:
+            break
+    assert any("simulator running" in s for s in seen), "".join(seen)[-3000:]
+    proc.send_signal(signal.SIGINT)
+    rest, _ = proc.communicate(timeout=90)
+    text = "".join(seen) + rest
+    assert proc.returncode == 0, text[-3000:]
+    assert "interrupted: stopping" in text and "stopped cleanly" in text
+    assert not wait_for_port("127.0.0.1", bport, 0.5), "broker still listening"
+    assert not wait_for_port("127.0.0.1", mport, 0.5), "worker metrics still served"
