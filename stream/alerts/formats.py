@@ -21,6 +21,21 @@ def to_json(alert: Alert) -> str:
     return alert.model_dump_json()
 
 
+def to_text(alert: Alert, fmt: str) -> str:
+    """One alert as ``json``, ``cot`` (a delete event once cleared) or ``cap`` text."""
+    if fmt == "json":
+        return to_json(alert)
+    if fmt == "cot":
+        from stream.alerts.cot import to_cot
+
+        return to_cot(alert).decode()
+    if fmt == "cap":
+        from stream.alerts.cap import to_cap
+
+        return to_cap(alert).decode()
+    raise ValueError(f"unknown alert format {fmt!r}")
+
+
 def _clock(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%H:%M:%S")
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from stream.cli import alerts, broker, demo, simulate, topics, worker
-from stream.cli import geofences as geofences_cli
+from stream.cli import ack, alerts, broker, demo, simulate, topics, worker
 from stream.cli import geofences as geofences_cli
 from stream.cli.replay import replay
 
@@ -19,11 +18,11 @@ app = typer.Typer(
 app.command("broker")(broker.broker)
 app.add_typer(topics.app, name="topics")
 app.add_typer(geofences_cli.app, name="geofences")
-app.add_typer(geofences_cli.app, name="geofences")
 app.command("worker")(worker.worker)
 app.command("simulate")(simulate.simulate)
 app.command("replay")(replay)
 app.command("alerts")(alerts.alerts)
+app.command("ack")(ack.ack)
 app.command("demo")(demo.demo)
 
 

@@ -11,7 +11,8 @@ from confluent_kafka import KafkaException
 from rich.live import Live
 
 from stream.alerts.feed import alert_filter, read_alerts
-from stream.alerts.formats import AlertTable, to_json
+from stream.alerts.formats import AlertTable, to_text
+from stream.alerts.tak import TakSender
 from stream.cli.common import Bootstrap, console, make_settings
 from stream.models import Severity
 
@@ -19,6 +20,8 @@ from stream.models import Severity
 class Format(StrEnum):
     TABLE = "table"
     JSON = "json"
+    COT = "cot"
+    CAP = "cap"
 
 
 def alerts(
@@ -29,7 +32,11 @@ def alerts(
         float | None, typer.Option(min=0, help="Exit after this many seconds without an alert.")
     ] = None,
     fmt: Annotated[
-        Format, typer.Option("--format", help="table for people, json for scripts.")
+        Format,
+        typer.Option(
+            "--format",
+            help="table for people, json for scripts, cot for TAK clients, cap (CAP 1.2 XML).",
+        ),
     ] = Format.TABLE,
     sector: Annotated[
         str | None, typer.Option(help="Only alerts routed to this patrol sector.")
@@ -37,10 +44,23 @@ def alerts(
     min_severity: Annotated[
         Severity | None, typer.Option(help="Only alerts at or above this severity.")
     ] = None,
+    tak: Annotated[
+        str | None,
+        typer.Option(
+            envvar="BORDERWATCH_TAK_URL",
+            show_envvar=True,
+            help="Also send each alert as CoT to a TAK server: tcp://host:port or udp://host:port.",
+        ),
+    ] = None,
 ) -> None:
     """Print patrol alerts as they arrive (Ctrl-C stops)."""
     settings = make_settings(bootstrap_servers=bootstrap_servers)
     keep = alert_filter(sector, min_severity)
+    try:
+        bridge = TakSender(tak) if tak else None
+    except ValueError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
     shown = 0
     table = AlertTable()
     live = (
@@ -57,11 +77,13 @@ def alerts(
                 table.add(alert)
                 live.update(table.render(), refresh=True)
             else:
-                sys.stdout.write(to_json(alert) + "\n")
+                sys.stdout.write(to_text(alert, fmt.value) + "\n")
                 sys.stdout.flush()
+            if bridge:
+                bridge.send(to_text(alert, "cot").encode())
             if limit is not None and shown >= limit:
                 break
-    except KafkaException as exc:
+    except (KafkaException, OSError) as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc
     except KeyboardInterrupt:
@@ -69,3 +91,5 @@ def alerts(
     finally:
         if live:
             live.stop()
+        if bridge:
+            bridge.close()

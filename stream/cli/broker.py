@@ -18,7 +18,7 @@ def broker(
         typer.Option(
             envvar="BORDERWATCH_BROKER_PORT",
             show_envvar=True,
-            help="Port to listen on [default: 9092].",
+            help="Port to listen on (default: 9092).",
         ),
     ] = None,
     host: Annotated[
@@ -26,7 +26,7 @@ def broker(
         typer.Option(
             envvar="BORDERWATCH_BROKER_HOST",
             show_envvar=True,
-            help="Address to bind [default: 127.0.0.1].",
+            help="Address to bind (default: 127.0.0.1).",
         ),
     ] = None,
 ) -> None:

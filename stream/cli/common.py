@@ -19,7 +19,7 @@ Bootstrap = Annotated[
         "-b",
         envvar="BORDERWATCH_BOOTSTRAP_SERVERS",
         show_envvar=True,
-        help="Kafka bootstrap servers [default: 127.0.0.1:9092].",
+        help="Kafka bootstrap servers (default: 127.0.0.1:9092).",
     ),
 ]
 Profile = Annotated[
@@ -28,7 +28,7 @@ Profile = Annotated[
         "--broker-profile",
         envvar="BORDERWATCH_BROKER_PROFILE",
         show_envvar=True,
-        help="embedded (Tansu) or kafka (Apache Kafka) [default: embedded].",
+        help="embedded (Tansu) or kafka (Apache Kafka) (default: embedded).",
     ),
 ]
 

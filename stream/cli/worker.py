@@ -18,7 +18,7 @@ def worker(
         typer.Option(
             envvar="BORDERWATCH_METRICS_PORT",
             show_envvar=True,
-            help="Port of /metrics (0 = off) [default: 9108].",
+            help="Port of /metrics (0 = off) (default: 9108).",
         ),
     ] = None,
     data_dir: Annotated[
@@ -26,7 +26,7 @@ def worker(
         typer.Option(
             envvar="BORDERWATCH_DATA_DIR",
             show_envvar=True,
-            help="Directory for table state [default: .borderwatch].",
+            help="Directory for table state (default: .borderwatch).",
         ),
     ] = None,
     geofences_file: Annotated[
@@ -35,7 +35,7 @@ def worker(
             "--geofences",
             envvar="BORDERWATCH_GEOFENCES_FILE",
             show_envvar=True,
-            help="GeoJSON geofence set [default: bundled Nogales-Sasabe set].",
+            help="GeoJSON geofence set (default: bundled Nogales-Sasabe set).",
         ),
     ] = None,
     web_port: Annotated[
@@ -43,7 +43,7 @@ def worker(
         typer.Option(
             envvar="BORDERWATCH_WEB_PORT",
             show_envvar=True,
-            help="Faust web port, one per worker on a host [default: 6066].",
+            help="Faust web port, one per worker on a host (default: 6066).",
         ),
     ] = None,
 ) -> None:
