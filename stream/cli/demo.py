@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -48,6 +52,55 @@ def wait_worker_ready(url: str, proc: subprocess.Popen[bytes], timeout: float) -
     raise RuntimeError(f"worker not ready after {timeout:.0f}s")
 
 
+RULES = Path(__file__).resolve().parents[2] / "prometheus" / "rules" / "borderwatch.rules.yml"
+
+
+def wait_http_ok(url: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def start_prometheus(
+    settings: Settings, started: list[tuple[str, subprocess.Popen[bytes] | None]]
+) -> str | None:
+    """Where the ``prometheus`` binary is installed, run one scraping the worker; its URL."""
+    binary = shutil.which("prometheus")
+    if binary is None:
+        console.print("prometheus not installed (apt-get install prometheus): not started")
+        return None
+    port = free_port() if wait_for_port("127.0.0.1", 9090, 0.1) else 9090
+    home = tempfile.mkdtemp(prefix="borderwatch-prometheus-")
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
+    config = {  # JSON is YAML
+        "global": {"scrape_interval": "5s", "evaluation_interval": "5s"},
+        "rule_files": [str(RULES)] if RULES.is_file() else [],
+        "scrape_configs": [{
+            "job_name": "borderwatch-worker",
+            "static_configs": [{"targets": [f"{settings.metrics_host}:{settings.metrics_port}"]}],
+        }],
+    }
+    (Path(home) / "prometheus.yml").write_text(json.dumps(config, indent=2))
+    with (Path(home) / "prometheus.log").open("wb") as log:
+        proc = subprocess.Popen(
+            [binary, f"--config.file={home}/prometheus.yml", f"--storage.tsdb.path={home}/data",
+             f"--web.listen-address=127.0.0.1:{port}"],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    started.append(("prometheus", proc))
+    if not wait_http_ok(f"http://127.0.0.1:{port}/-/ready", timeout=30):
+        log_text = (Path(home) / "prometheus.log").read_text()
+        raise RuntimeError(f"prometheus did not start: {log_text[-2000:]}")
+    return f"http://127.0.0.1:{port}"
+
+
 def stop_process(name: str, proc: subprocess.Popen[bytes] | None, timeout: float = 15.0) -> None:
     if proc is None or proc.poll() is not None:
         return
@@ -68,7 +121,7 @@ def demo(
         typer.Option(
             envvar="BORDERWATCH_BROKER_PORT",
             show_envvar=True,
-            help="Embedded broker port [default: 9092, else a free one].",
+            help="Embedded broker port (default: 9092, else a free one).",
         ),
     ] = None,
     metrics_port: Annotated[
@@ -76,7 +129,7 @@ def demo(
         typer.Option(
             envvar="BORDERWATCH_METRICS_PORT",
             show_envvar=True,
-            help="Worker /metrics port [default: 9108].",
+            help="Worker /metrics port (default: 9108).",
         ),
     ] = None,
     duration: Annotated[
@@ -98,6 +151,8 @@ def demo(
     )
     started: list[tuple[str, subprocess.Popen[bytes] | None]] = []
     broker = EmbeddedBroker(settings.broker_host, port)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         with tempfile.TemporaryDirectory(prefix="borderwatch-demo-") as state:
             _run(settings, broker, state, started, scenario, speed, duration)
@@ -105,7 +160,7 @@ def demo(
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc
     except KeyboardInterrupt:
-        console.print("Ctrl-C: stopping")
+        console.print("interrupted: stopping")
     finally:
         for name, proc in reversed(started):
             stop_process(name, proc)
@@ -142,6 +197,10 @@ def _run(
     with console.status("starting the worker (joining its consumer group)"):
         wait_worker_ready(metrics_url, worker, timeout=90)
     console.print(f"worker   ready; metrics at [bold]{metrics_url}[/]")
+    with console.status("starting Prometheus"):
+        prometheus_url = start_prometheus(settings, started)
+    if prometheus_url:
+        console.print(f"prometheus [bold]{prometheus_url}[/] (scrapes the worker, with the rules)")
     sim = subprocess.Popen(
         _cli("simulate", scenario, "--speed", str(speed), "--quiet"),
         env=env,
@@ -173,3 +232,7 @@ def _run(
 
 class _Done(Exception):
     pass
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

@@ -20,8 +20,8 @@ from typing import Any
 import orjson
 import pytest
 
-from stream.broker import free_port, wait_for_port
-from stream.cli.demo import stop_process
+from stream.broker import free_port
+from stream.cli.demo import start_prometheus, stop_process, wait_http_ok
 from stream.settings import Settings
 from tests.conftest import settings_env
 from tests.kafka_helpers import produce
@@ -101,7 +101,7 @@ def prometheus(settings: Settings, tmp_path: Path) -> Iterator[Prometheus]:
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     try:
-        if not wait_for_port("127.0.0.1", port, 30):
+        if not wait_http_ok(f"http://127.0.0.1:{port}/-/ready", timeout=30):
             log_text = (tmp_path / "prometheus.log").read_text()
             raise RuntimeError(f"prometheus did not start:\n{log_text}")
         yield Prometheus(f"http://127.0.0.1:{port}")
@@ -219,3 +219,22 @@ def test_every_dashboard_query_returns_data_after_a_scenario(
     rules = [r for g in groups for r in g["rules"]]
     assert len(rules) == 8
     assert all(r["health"] == "ok" for r in rules), [r.get("lastError") for r in rules]
+
+
+def test_demo_prometheus_scrapes_the_worker_with_the_rules(
+    settings: Settings, worker: subprocess.Popen[bytes]
+) -> None:
+    require("prometheus")
+    started: list[tuple[str, subprocess.Popen[bytes] | None]] = []
+    try:
+        url = start_prometheus(settings, started)
+        assert url is not None
+        prom = Prometheus(url)
+        prom.wait('up{job="borderwatch-worker"}', lambda v: v == 1, timeout=30)
+        assert prom.value("borderwatch_worker_ready") == 1
+        groups = prom.get("/api/v1/rules")["data"]["groups"]
+        assert sum(len(g["rules"]) for g in groups) == 8
+    finally:
+        for name, proc in started:
+            stop_process(name, proc)
+    assert all(p is not None and p.poll() is not None for _, p in started)
