@@ -18,6 +18,7 @@ import numpy as np
 from geofences.index import GeofenceSet
 from stream.alerts import lifecycle
 from stream.correlation import fusion, lateness
+from stream.correlation.apply import Batch, apply
 from stream.correlation.evidence import Evidence
 from stream.correlation.incidents import Incident, group_new, match
 from stream.correlation.metric import to_metric, to_wgs84
@@ -33,6 +34,7 @@ from stream.models import (
     AlertAckMessage,
     CameraDetection,
     CameraTask,
+    GroundDetection,
     LateEvent,
     SensorHealth,
     TargetClass,
@@ -64,6 +66,7 @@ class Correlator:
         self.watermark = 0.0
         self.limiter = lifecycle.RateLimiter(self.policies.lifecycle.rate_per_zone_per_minute)
         self._by_alert: dict[str, str] = {}
+        self._dirty: set[str] = set()
 
     # --- state ------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
@@ -91,6 +94,15 @@ class Correlator:
     def _meta(self) -> dict[str, Any]:
         return {"watermark": self.watermark, "buckets": self.limiter.buckets}
 
+    def _flush(self, out: CorrelatorResult) -> CorrelatorResult:
+        """Write each changed incident once per call (``None``: forget the key)."""
+        for i in self._dirty:
+            inc = self.incidents.get(i)
+            out.changed[f"inc:{i}"] = inc.to_dict() if inc is not None else None
+        self._dirty.clear()
+        out.changed["meta"] = self._meta()
+        return out
+
     # --- batches ------------------------------------------------------------------------
     def process(self, evidence: Sequence[Evidence], now: float,
                 health: Sequence[SensorHealth] = (),
@@ -102,8 +114,7 @@ class Correlator:
         for inc_id in sorted(touched):
             self._evaluate(self.incidents[inc_id], now, out)
         self._acks(acks, now, out)
-        out.changed["meta"] = self._meta()
-        return out
+        return self._flush(out)
 
     def tick(self, now: float) -> CorrelatorResult:
         """Timers: escalate unacknowledged alerts, clear idle ones, send held-back updates,
@@ -115,15 +126,14 @@ class Correlator:
                 if now - (inc.closed_ts or now) >= pol.incident.retain_s:
                     del self.incidents[inc_id]
                     self._by_alert.pop(lifecycle.alert_id(inc_id), None)
-                    out.changed[f"inc:{inc_id}"] = None
+                    self._dirty.add(inc_id)
                 continue
             if inc.alert:
                 self._evaluate(inc, now, out, timers_only=True)
             elif inc.kind == "detection" and now - inc.last_ts >= pol.incident.window_s:
                 inc.closed_ts = now
-                out.changed[f"inc:{inc_id}"] = inc.to_dict()
-        out.changed["meta"] = self._meta()
-        return out
+                self._dirty.add(inc_id)
+        return self._flush(out)
 
     # --- evidence ------------------------------------------------------------------------
     def _ingest(self, evidence: Sequence[Evidence], now: float, out: CorrelatorResult) -> set[str]:
@@ -148,77 +158,38 @@ class Correlator:
         place = self.placement.place(lon, lat)
         backlog = lateness.backlog_mask(ts, now, pol.lateness.backlog_s)
         out.backlog += int(backlog.sum())
-        is_cam = [isinstance(r, CameraDetection) for r in rep]
-        kinds = ["camera" if c else r.kind.value for r, c in zip(rep, is_cam, strict=True)]  # type: ignore[union-attr]
-        classes = [r.cls.value if c else r.signature.value  # type: ignore[union-attr]
-                   for r, c in zip(rep, is_cam, strict=True)]
-        values = [r.confidence if c else r.strength  # type: ignore[union-attr]
-                  for r, c in zip(rep, is_cam, strict=True)]
+        is_cam = np.fromiter((isinstance(r, CameraDetection) for r in rep), bool, len(rep))
+        kinds = [r.kind.value if isinstance(r, GroundDetection) else "camera" for r in rep]
+        classes = [r.signature.value if isinstance(r, GroundDetection) else r.cls.value
+                   for r in rep]
+        values = np.fromiter((r.strength if isinstance(r, GroundDetection) else r.confidence
+                              for r in rep), float, len(rep))
         cls_idx, score = fusion.contributions(kinds, classes, values, pol.fusion.weights)
 
-        open_ids = [i for i, inc in self.incidents.items() if inc.open and inc.kind == "detection"]
-        incs = [self.incidents[i] for i in open_ids]
-        gate_cls = np.where(np.array(is_cam, bool), -1, cls_idx)  # a camera may refute a class
-        target = match(ts, x, y, np.array([i.last_ts for i in incs], float),
-                       np.array([i.x for i in incs], float),
-                       np.array([i.y for i in incs], float), pol.incident,
-                       gate_cls, np.array([self._gate_class(i) for i in incs], np.intp))
-        assigned: list[str | None] = [open_ids[t] if t >= 0 else None for t in target.tolist()]
-        fresh = np.flatnonzero(target < 0)
+        incs = [i for i in self.incidents.values() if i.open and i.kind == "detection"]
+        gate_cls = np.where(is_cam, -1, cls_idx)  # a camera may refute a class
+        codes = match(ts, x, y, np.array([i.last_ts for i in incs], float),
+                      np.array([i.x for i in incs], float),
+                      np.array([i.y for i in incs], float), pol.incident,
+                      gate_cls, np.array([self._gate_class(i) for i in incs], np.intp))
+        fresh = np.flatnonzero(codes < 0)
         if fresh.size:
             labels = group_new(ts[fresh], x[fresh], y[fresh], pol.incident, gate_cls[fresh])
             for label in np.unique(labels).tolist():
                 members = fresh[labels == label]
                 first = int(members[np.argmin(ts[members])])
                 inc_id = stable_id("inc", rep[first].event_id)
-                if inc_id not in self.incidents:
+                if inc_id not in self.incidents:  # else a replay: closed, or joined anyway
                     self.incidents[inc_id] = Incident(
                         id=inc_id, first_event=rep[first].event_id, first_ts=float(ts[first]),
                         last_ts=float(ts[first]), x=float(x[first]), y=float(y[first]),
                         x0=float(x[first]), y0=float(y[first]), lon=float(lon[first]),
                         lat=float(lat[first]), backlog=bool(backlog[members].all()))
-                for m in members.tolist():
-                    assigned[m] = inc_id  # a replayed, closed incident drops them as duplicates
-
-        touched: set[str] = set()
-        for i, target_id in enumerate(assigned):
-            assert target_id is not None
-            inc = self.incidents[target_id]
-            r = rep[i]
-            if not inc.open or not inc.mark_seen(r.event_id):
-                out.duplicates += 1
-                continue
-            touched.add(inc.id)
-            t = float(ts[i])
-            inc.add_ref(ev[i].ref().model_dump())
-            kind = kinds[i]
-            if kind not in inc.modalities:
-                inc.modalities.append(kind)
-            fusion.merge(inc.scores, r.sensor_id, int(cls_idx[i]), float(score[i]))
-            if is_cam[i]:
-                c = classes[i]
-                inc.camera_conf[c] = max(inc.camera_conf.get(c, 0.0), float(values[i]))
-            else:
-                h = inc.sensor_hits.setdefault(r.sensor_id, [0.0, 0.0, float(x[i]), float(y[i])])
-                h[0] += 1.0
-                h[1] += t
-                if r.sensor_id not in self.sites:
-                    self.sites[r.sensor_id] = [r.lon, r.lat]
-                    out.changed[f"site:{r.sensor_id}"] = self.sites[r.sensor_id]
-            if t >= inc.last_ts:
-                inc.last_ts, inc.x, inc.y = t, float(x[i]), float(y[i])
-                inc.lon, inc.lat = r.lon, r.lat
-                sec = place.sector[i]
-                if sec is not None:
-                    inc.sector = sec
-            inc.first_ts = min(inc.first_ts, t)
-            if place.boundary[i]:
-                inc.boundary_reached = True
-            prio = int(place.priority[i])
-            if prio > inc.zone_priority:
-                z = place.zone[i]
-                inc.zone_priority, inc.zone_id = prio, z.id  # type: ignore[union-attr]
-                inc.zone_type, inc.zone_name = z.zone_type, z.name  # type: ignore[union-attr]
+                codes[members] = len(incs)
+                incs.append(self.incidents[inc_id])
+        batch = Batch(ev, ts, x, y, is_cam, kinds, values, cls_idx, score, place)
+        touched, dups = apply(batch, incs, codes, self.sites, out.changed)
+        out.duplicates += dups
         return touched
 
     def _gate_class(self, inc: Incident) -> int:
@@ -337,11 +308,11 @@ class Correlator:
         if inc.alert is None:
             if rule is None or a.backlog:
                 self._maybe_task(inc, a, now, out)
-                out.changed[f"inc:{inc.id}"] = inc.to_dict()
+                self._dirty.add(inc.id)
                 return
             if not self.limiter.allow(a.zone_id, now):
                 self._fold(inc, a, now, out)
-                out.changed[f"inc:{inc.id}"] = inc.to_dict()
+                self._dirty.add(inc.id)
                 return
             inc.alert, msg = lifecycle.open_alert(a, now)
             self._by_alert[inc.alert["id"]] = inc.id
@@ -352,7 +323,7 @@ class Correlator:
             if msg.state.value == "cleared":
                 self._close(inc, None, now, out)
         self._maybe_task(inc, a, now, out)
-        out.changed[f"inc:{inc.id}"] = inc.to_dict()
+        self._dirty.add(inc.id)
 
     def _fold(self, inc: Incident, a: lifecycle.Assessment, now: float,
               out: CorrelatorResult) -> None:
@@ -369,13 +340,13 @@ class Correlator:
         host.alert["rate_limited_count"] = host.alert.get("rate_limited_count", 0) + 1
         host.alert["pending"] = True
         inc.folded_into = host.alert["id"]
-        out.changed[f"inc:{host.id}"] = host.to_dict()
+        self._dirty.add(host.id)
 
     def _close(self, inc: Incident, msg: Alert | None, now: float, out: CorrelatorResult) -> None:
         if msg is not None:
             out.alerts.append(msg)
         inc.closed_ts = now
-        out.changed[f"inc:{inc.id}"] = inc.to_dict()
+        self._dirty.add(inc.id)
 
     def _maybe_task(self, inc: Incident, a: lifecycle.Assessment, now: float,
                     out: CorrelatorResult) -> None:
@@ -421,4 +392,4 @@ class Correlator:
                 out.alerts.append(msg)
                 if msg.state.value == "cleared":
                     self._close(inc, None, now, out)
-            out.changed[f"inc:{inc.id}"] = inc.to_dict()
+            self._dirty.add(inc.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from stream.models import CameraDetection, EvidenceRef, GroundDetection
 
@@ -15,6 +16,11 @@ class Evidence:
     topic: str
     partition: int
     offset: int
+
+    def ref_dict(self) -> dict[str, Any]:
+        """:meth:`ref` as plain data, without building the model (the hot path)."""
+        return {"event_id": self.report.event_id, "topic": self.topic,
+                "partition": self.partition, "offset": self.offset, "ts": self.report.ts}
 
     def ref(self) -> EvidenceRef:
         return EvidenceRef(

@@ -9,18 +9,19 @@ so a worker can keep it in a changelogged table and resume it after a restart.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import shapely
 
 from stream.correlation.policies import IncidentPolicy
 
 MAX_REFS_HEAD = 5
 MAX_REFS_TAIL = 25
 MAX_SEEN = 512
-_CHUNK = 4096
+_OCTAGON = 1.0 / np.cos(np.pi / 8)  # an 8-sided buffer must cover the circle
 
 
 @dataclass(slots=True)
@@ -80,7 +81,8 @@ class Incident:
         return True
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        """A JSON-ready view; it shares inner lists with the incident, so serialise it now."""
+        d = {f: getattr(self, f) for f in _FIELDS}
         d["seen"] = list(self.seen)
         return d
 
@@ -91,6 +93,9 @@ class Incident:
         return cls(**d)
 
 
+_FIELDS = tuple(f.name for f in fields(Incident))
+
+
 def match(
     ts: npt.NDArray[np.float64], x: npt.NDArray[np.float64], y: npt.NDArray[np.float64],
     inc_t: npt.NDArray[np.float64], inc_x: npt.NDArray[np.float64],
@@ -99,23 +104,28 @@ def match(
 ) -> npt.NDArray[np.intp]:
     """For each detection, the index of the open incident it joins, or -1.
 
-    With classes (index, -1: none), a detection never joins an incident of another class:
-    a person walking past vehicles in a port-of-entry lane is an incident of its own."""
+    Candidates come from one STRtree query of the points against each incident's reach
+    over the whole batch; the exact gate is then checked on those pairs only. With classes
+    (index, -1: none), a detection never joins an incident of another class: a person
+    walking past vehicles in a port-of-entry lane is an incident of its own."""
     out = np.full(ts.size, -1, dtype=np.intp)
     if ts.size == 0 or inc_t.size == 0:
         return out
-    for lo in range(0, ts.size, _CHUNK):
-        sl = slice(lo, lo + _CHUNK)
-        d = np.hypot(x[sl, None] - inc_x[None, :], y[sl, None] - inc_y[None, :])
-        dt = np.abs(ts[sl, None] - inc_t[None, :])
-        gate = (d <= policy.radius_m + policy.max_speed_mps * dt) & (dt <= policy.window_s)
-        if cls is not None and inc_cls is not None:
-            pc, ic = cls[sl, None], inc_cls[None, :]
-            gate &= (pc < 0) | (ic < 0) | (pc == ic)
-        d = np.where(gate, d, np.inf)
-        best = np.argmin(d, axis=1)
-        ok = np.isfinite(d[np.arange(best.size), best])
-        out[sl] = np.where(ok, best, -1)
+    span = np.maximum(ts.max() - inc_t, inc_t - ts.min()).clip(0.0, policy.window_s)
+    reach = (policy.radius_m + policy.max_speed_mps * span) * _OCTAGON
+    tree = shapely.STRtree(shapely.buffer(shapely.points(inc_x, inc_y), reach, quad_segs=2))
+    pi, ii = tree.query(shapely.points(x, y), predicate="intersects")
+    d = np.hypot(x[pi] - inc_x[ii], y[pi] - inc_y[ii])
+    dt = np.abs(ts[pi] - inc_t[ii])
+    ok = (d <= policy.radius_m + policy.max_speed_mps * dt) & (dt <= policy.window_s)
+    if cls is not None and inc_cls is not None:
+        pc, ic = cls[pi], inc_cls[ii]
+        ok &= (pc < 0) | (ic < 0) | (pc == ic)
+    pi, ii, d = pi[ok], ii[ok], d[ok]
+    order = np.lexsort((d, pi))  # per point, nearest first
+    first = np.ones(order.size, bool)
+    first[1:] = pi[order][1:] != pi[order][:-1]
+    out[pi[order][first]] = ii[order][first]
     return out
 
 
@@ -123,31 +133,32 @@ def group_new(
     ts: npt.NDArray[np.float64], x: npt.NDArray[np.float64], y: npt.NDArray[np.float64],
     policy: IncidentPolicy, cls: npt.NDArray[np.intp] | None = None,
 ) -> npt.NDArray[np.intp]:
-    """Group detections that joined no incident: a group label per detection (time order);
-    like :func:`match`, detections of two different classes never group."""
-    labels = np.full(ts.size, -1, dtype=np.intp)
-    gx: list[float] = []
-    gy: list[float] = []
-    gt: list[float] = []
-    gc: list[int] = []
-    c = cls if cls is not None else np.full(ts.size, -1, dtype=np.intp)
-    for i in np.argsort(ts, kind="stable").tolist():
-        if gt:
-            ax, ay, at, ac = np.asarray(gx), np.asarray(gy), np.asarray(gt), np.asarray(gc)
-            dt = np.abs(ts[i] - at)
-            d = np.hypot(x[i] - ax, y[i] - ay)
-            ok = (d <= policy.radius_m + policy.max_speed_mps * dt) & (dt <= policy.window_s)
-            ok &= (c[i] < 0) | (ac < 0) | (ac == c[i])
-            d = np.where(ok, d, np.inf)
-            k = int(np.argmin(d))
-            if np.isfinite(d[k]):
-                labels[i] = k
-                gx[k], gy[k], gt[k] = float(x[i]), float(y[i]), max(gt[k], float(ts[i]))
-                gc[k] = gc[k] if gc[k] >= 0 else int(c[i])
-                continue
-        labels[i] = len(gt)
-        gc.append(int(c[i]))
-        gx.append(float(x[i]))
-        gy.append(float(y[i]))
-        gt.append(float(ts[i]))
-    return labels
+    """Group detections that joined no incident: a group label per detection.
+
+    Two detections link when one is within the other's gate (as in :func:`match`) and
+    their classes agree; groups are the connected components (label propagation over the
+    pairs from one STRtree query)."""
+    n = ts.size
+    labels = np.arange(n, dtype=np.intp)
+    if n < 2:
+        return labels
+    reach = policy.radius_m + policy.max_speed_mps * min(float(np.ptp(ts)), policy.window_s)
+    pts = shapely.points(x, y)
+    a, b = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=reach)
+    keep = a < b
+    a, b = a[keep], b[keep]
+    dt = np.abs(ts[a] - ts[b])
+    ok = (np.hypot(x[a] - x[b], y[a] - y[b]) <= policy.radius_m + policy.max_speed_mps * dt)
+    ok &= dt <= policy.window_s
+    if cls is not None:
+        ok &= (cls[a] < 0) | (cls[b] < 0) | (cls[a] == cls[b])
+    a, b = a[ok], b[ok]
+    while a.size:
+        low = np.minimum(labels[a], labels[b])
+        before = labels.copy()
+        np.minimum.at(labels, a, low)
+        np.minimum.at(labels, b, low)
+        labels = labels[labels]  # pointer jumping
+        if np.array_equal(labels, before):
+            break
+    return np.unique(labels, return_inverse=True)[1].astype(np.intp)

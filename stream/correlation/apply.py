@@ -1,0 +1,121 @@
+"""Fold a batch of detections into their incidents, aggregating with numpy per incident
+and per (incident, sensor) instead of per report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from stream.correlation import fusion
+from stream.correlation.evidence import Evidence
+from stream.correlation.incidents import MAX_REFS_HEAD, MAX_REFS_TAIL, Incident
+from stream.correlation.zone_placement import Placement
+
+F = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """The accepted detections of one batch, as parallel arrays and lists."""
+
+    ev: list[Evidence]
+    ts: F
+    x: F
+    y: F
+    is_cam: npt.NDArray[np.bool_]
+    kinds: list[str]
+    values: F
+    cls_idx: npt.NDArray[np.intp]
+    score: F
+    place: Placement
+
+
+def apply(batch: Batch, incs: list[Incident], codes: npt.NDArray[np.intp],
+          sites: dict[str, list[float]], changed: dict[str, Any]) -> tuple[set[str], int]:
+    """Add each detection to ``incs[codes[i]]``; the touched ids and the duplicates skipped."""
+    keep = np.ones(codes.size, bool)
+    for i, (c, e) in enumerate(zip(codes.tolist(), batch.ev, strict=True)):
+        inc = incs[c]
+        if not inc.open or not inc.mark_seen(e.report.event_id):
+            keep[i] = False
+    k = np.flatnonzero(keep)
+    if k.size == 0:
+        return set(), int(codes.size)
+    order = k[np.lexsort((batch.ts[k], codes[k]))]
+    touched: set[str] = set()
+    for grp in np.split(order, np.flatnonzero(np.diff(codes[order])) + 1):
+        inc = incs[int(codes[grp[0]])]
+        _apply_incident(inc, grp, batch)
+        touched.add(inc.id)
+    _apply_sensors(batch, incs, codes, k, sites, changed)
+    return touched, int(codes.size - k.size)
+
+
+def _apply_incident(inc: Incident, grp: npt.NDArray[np.intp], b: Batch) -> None:
+    """``grp``: this incident's detections in time order."""
+    sel = grp if grp.size <= MAX_REFS_HEAD + MAX_REFS_TAIL else np.concatenate(
+        [grp[:MAX_REFS_HEAD], grp[-MAX_REFS_TAIL:]])
+    for j in sel.tolist():
+        inc.add_ref(b.ev[j].ref_dict())
+    inc.evidence_count += grp.size - sel.size
+    for kind in {b.kinds[j] for j in grp.tolist()}:
+        if kind not in inc.modalities:
+            inc.modalities.append(kind)
+    last = int(grp[-1])
+    if b.ts[last] >= inc.last_ts:
+        r = b.ev[last].report
+        inc.last_ts, inc.x, inc.y = float(b.ts[last]), float(b.x[last]), float(b.y[last])
+        inc.lon, inc.lat = r.lon, r.lat
+    inc.first_ts = min(inc.first_ts, float(b.ts[grp[0]]))
+    sectors = [s for s in (b.place.sector[j] for j in grp.tolist()) if s is not None]
+    if sectors and (b.ts[last] >= inc.last_ts or inc.sector is None):
+        inc.sector = sectors[-1]
+    if b.place.boundary[grp].any():
+        inc.boundary_reached = True
+    prio = b.place.priority[grp]
+    best = int(grp[int(np.argmax(prio))])
+    zone = b.place.zone[best]
+    if int(prio.max()) > inc.zone_priority and zone is not None:
+        inc.zone_priority = int(prio.max())
+        inc.zone_id, inc.zone_type, inc.zone_name = zone.id, zone.zone_type, zone.name
+
+
+def _apply_sensors(b: Batch, incs: list[Incident], codes: npt.NDArray[np.intp],
+                   k: npt.NDArray[np.intp], sites: dict[str, list[float]],
+                   changed: dict[str, Any]) -> None:
+    """Per (incident, sensor): hit count and time sum, strongest score per class."""
+    names: dict[str, int] = {}
+    sid = np.fromiter((names.setdefault(b.ev[j].report.sensor_id, len(names)) for j in k.tolist()),
+                      np.intp, k.size)
+    pair, inv = np.unique(codes[k] * len(names) + sid, return_inverse=True)
+    hits = np.bincount(inv, minlength=pair.size)
+    tsum = np.bincount(inv, weights=b.ts[k], minlength=pair.size)
+    rep = np.empty(pair.size, np.intp)
+    rep[inv] = k
+    scores = np.zeros((pair.size, len(fusion.CLASSES)))
+    has = b.cls_idx[k] >= 0
+    np.maximum.at(scores, (inv[has], b.cls_idx[k][has]), b.score[k][has])
+    conf = np.zeros_like(scores)
+    cam = has & b.is_cam[k]
+    np.maximum.at(conf, (inv[cam], b.cls_idx[k][cam]), b.values[k][cam])
+    sensors = list(names)
+    for p, (key, j) in enumerate(zip(pair.tolist(), rep.tolist(), strict=True)):
+        inc = incs[key // len(names)]
+        sensor = sensors[key % len(names)]
+        for ci in np.flatnonzero(scores[p]).tolist():
+            fusion.merge(inc.scores, sensor, ci, float(scores[p, ci]))
+        if b.is_cam[j]:
+            for ci in np.flatnonzero(conf[p]).tolist():
+                c = fusion.CLASSES[ci].value
+                inc.camera_conf[c] = max(inc.camera_conf.get(c, 0.0), float(conf[p, ci]))
+            continue
+        h = inc.sensor_hits.setdefault(sensor, [0.0, 0.0, float(b.x[j]), float(b.y[j])])
+        h[0] += float(hits[p])
+        h[1] += float(tsum[p])
+        if sensor not in sites:
+            r = b.ev[j].report
+            sites[sensor] = [r.lon, r.lat]
+            changed[f"site:{sensor}"] = sites[sensor]
