@@ -18,7 +18,8 @@ RATE = "$__rate_interval"
 
 def rate(metric: str, by: str, sel: str) -> str:
     """``sum by (by) (rate(metric{sel}[$__rate_interval]))``."""
-    return f"sum by ({by}) (rate({metric}{{{sel}}}[{RATE}]))"
+    selector = f"{{{sel}}}" if sel else ""
+    return f"sum by ({by}) (rate({metric}{selector}[{RATE}]))"
 
 
 def target(expr: str, legend: str = "", ref: str = "A", *, instant: bool = False) -> dict[str, Any]:
@@ -134,6 +135,21 @@ def pipeline_health() -> dict[str, Any]:
               [target(f"sum by (sector) "
                       f"(rate(borderwatch_alerts_rate_limited_total{{{sel}}}[{RATE}]))",
                       "{{sector}}")], unit="reqps"),
+    ]
+    sim_lat = f"borderwatch_sim_delivery_latency_seconds_bucket[{RATE}]"
+    panels += [
+        panel("timeseries", "Simulator: reports produced by kind",
+              [target(rate("borderwatch_sim_events_produced_total", "kind", ""), "{{kind}}")],
+              w=8, unit="reqps", stack=True, desc="Acknowledged by the broker."),
+        panel("timeseries", "Simulator: produce errors",
+              [target(f"sum(rate(borderwatch_sim_produce_errors_total[{RATE}])) or "
+                      f"sum(rate(borderwatch_sim_messages_produced_total[{RATE}])) * 0", "errors")],
+              w=8, unit="reqps",
+              desc="Messages the broker refused for good; 0 while a simulator runs without any."),
+        panel("timeseries", "Simulator: delivery latency",
+              [target(f"histogram_quantile({q}, sum by (le) (rate({sim_lat})))", f"p{n}")
+               for q, n in ((0.5, 50), (0.99, 99))], w=8, unit="s",
+              desc="Produce call to broker acknowledgement."),
     ]
     variables = [variable("instance", "Worker", "label_values(borderwatch_worker_ready, instance)")]
     return dashboard(

@@ -140,25 +140,6 @@ class Metrics:
             ["sector"],
             registry=registry,
         )
-        # --- simulator ------------------------------------------------------
-        self.sim_events_produced = Counter(
-            "borderwatch_sim_events_produced",
-            "Simulator reports produced, by sensor kind.",
-            ["kind"],
-            registry=registry,
-        )
-        self.sim_produce_errors = Counter(
-            "borderwatch_sim_produce_errors",
-            "Simulator messages the broker refused or lost, by error name.",
-            ["error"],
-            registry=registry,
-        )
-        self.sim_delivery_latency = Histogram(
-            "borderwatch_sim_delivery_latency_seconds",
-            "Produce call to broker acknowledgement, per simulator message.",
-            buckets=LATENCY_BUCKETS,
-            registry=registry,
-        )
 
     def serve(self, host: str, port: int) -> None:
         """Serve ``/metrics`` on ``host:port`` in a background thread."""

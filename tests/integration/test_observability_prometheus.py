@@ -81,18 +81,26 @@ class Prometheus:
 
 
 @pytest.fixture
-def prometheus(settings: Settings, tmp_path: Path) -> Iterator[Prometheus]:
-    """Prometheus (Debian package) on a free loopback port scraping the test's worker."""
+def sim_port() -> int:
+    """Where the test's simulator serves /metrics."""
+    return free_port()
+
+
+@pytest.fixture
+def prometheus(settings: Settings, sim_port: int, tmp_path: Path) -> Iterator[Prometheus]:
+    """Prometheus (Debian package) on a free loopback port scraping the worker and simulator."""
     binary = require("prometheus")
     port = free_port()
     config = tmp_path / "prometheus.yml"
     config.write_text(json.dumps({  # JSON is YAML
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
         "rule_files": [str(RULES)],
-        "scrape_configs": [{
-            "job_name": "borderwatch-worker",
-            "static_configs": [{"targets": [f"{settings.metrics_host}:{settings.metrics_port}"]}],
-        }],
+        "scrape_configs": [
+            {"job_name": "borderwatch-worker",
+             "static_configs": [{"targets": [f"127.0.0.1:{settings.metrics_port}"]}]},
+            {"job_name": "borderwatch-simulator",
+             "static_configs": [{"targets": [f"127.0.0.1:{sim_port}"]}]},
+        ],
     }))
     log = (tmp_path / "prometheus.log").open("wb")
     proc = subprocess.Popen(
@@ -154,7 +162,7 @@ def test_dashboards_exist_and_query_only_project_metrics() -> None:
 
 
 def test_every_dashboard_query_returns_data_after_a_scenario(
-    settings: Settings, worker: subprocess.Popen[bytes], prometheus: Prometheus
+    settings: Settings, worker: subprocess.Popen[bytes], prometheus: Prometheus, sim_port: int
 ) -> None:
     # Prometheus has scraped the idle worker, so every increase below shows in rate().
     prometheus.wait('up{job="borderwatch-worker"}', lambda v: v == 1)
@@ -173,8 +181,10 @@ def test_every_dashboard_query_returns_data_after_a_scenario(
             [(b"gw-test", orjson.dumps({"v": 1, "source": "gw-test", "reports": beats}))])
     # A few refused messages so the dead-letter panel has something to show.
     produce(settings, settings.topic("sensors.ground"), [(b"bad", b"not json"), (b"bad", b"[1]")])
+    # 600 s of scenario in about 6 s, so Prometheus scrapes the simulator while it runs.
     sim = subprocess.run(
-        [sys.executable, "-m", "stream.cli", "simulate", "crossing", "--fast", "--quiet"],
+        [sys.executable, "-m", "stream.cli", "simulate", "crossing", "--speed", "100",
+         "--metrics-port", str(sim_port), "--quiet"],
         env=settings_env(settings), capture_output=True, timeout=120,
     )
     assert sim.returncode == 0, sim.stderr.decode()[-2000:]
