@@ -6,7 +6,8 @@ at a later time. Positions between knots are linear interpolations.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import bisect
+from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
@@ -34,6 +35,7 @@ class Track:
     y: Array
     intrusion_override: bool | None = None
     note: str = ""
+    _knots: tuple[list[float], list[float], list[float]] | None = field(default=None, repr=False)
 
     @property
     def t0(self) -> float:
@@ -45,6 +47,19 @@ class Track:
 
     def positions(self, times: Array) -> tuple[Array, Array]:
         return np.interp(times, self.t, self.x), np.interp(times, self.t, self.y)
+
+    def position_at(self, t: float) -> tuple[float, float]:
+        """Position at one time (clamped to the track's start and end)."""
+        if self._knots is None:
+            self._knots = (self.t.tolist(), self.x.tolist(), self.y.tolist())
+        ts, xs, ys = self._knots
+        i = bisect.bisect_right(ts, t)
+        if i == 0:
+            return xs[0], ys[0]
+        if i >= len(ts):
+            return xs[-1], ys[-1]
+        f = (t - ts[i - 1]) / (ts[i] - ts[i - 1])
+        return xs[i - 1] + f * (xs[i] - xs[i - 1]), ys[i - 1] + f * (ys[i] - ys[i - 1])
 
     def distance(self) -> Array:
         """Cumulative distance at each knot."""

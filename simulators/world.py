@@ -288,18 +288,18 @@ class World:
     def _samples(
         self, t: float, step: float, active: list[int]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        xs, ys, owner = [], [], []
+        xs: list[float] = []
+        ys: list[float] = []
+        owner: list[int] = []
         for j, a in enumerate(active):
             tr = self.tracks[a]
             k = max(1, math.ceil(self.speed[a] * step / SAMPLE_M))
-            times = np.clip(t - step + step * np.arange(1, k + 1) / k, tr.t0, tr.t1)
-            x, y = tr.positions(times)
-            xs.append(x)
-            ys.append(y)
-            owner.append(np.full(k, j))
-        if not xs:
-            return np.zeros(0), np.zeros(0), np.zeros(0, int)
-        return np.concatenate(xs), np.concatenate(ys), np.concatenate(owner)
+            for m in range(1, k + 1):
+                x, y = tr.position_at(t - step + step * m / k)
+                xs.append(x)
+                ys.append(y)
+                owner.append(j)
+        return np.array(xs, float), np.array(ys, float), np.array(owner, dtype=np.int64)
 
     def _batches(
         self, t: float, topic: str, by_source: dict[str, list[dict[str, Any]]]
@@ -317,18 +317,27 @@ class World:
         return int(self.state.seq[i])
 
     def _health(self, t: float, devices: list[int]) -> list[Emission]:
+        if not devices:
+            return []
         st = self.state
+        idx = np.array(devices, dtype=np.int64)
+        st.seq[idx] += 1
+        seqs = st.seq[idx].tolist()
+        ts = np.round(self.start + t + st.offset[idx], 3).tolist()
+        battery = np.round(st.battery[idx], 4).tolist()
+        tamper = st.tamper[idx].tolist()
+        ids, kinds, sources = self.ids, self.kinds, self.sources
         by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for i in devices:
-            by_source[self.sources[i]].append(
+        for j, i in enumerate(devices):
+            by_source[sources[i]].append(
                 {
                     "v": 1,
-                    "sensor_id": self.ids[i],
-                    "seq": self._seq(i),
-                    "kind": self.kinds[i],
-                    "ts": _r(self.start + t + st.offset[i], 3),
-                    "battery": _r(st.battery[i], 4),
-                    "tamper": bool(st.tamper[i]),
+                    "sensor_id": ids[i],
+                    "seq": seqs[j],
+                    "kind": kinds[i],
+                    "ts": ts[j],
+                    "battery": battery[j],
+                    "tamper": tamper[j],
                     "fault": False,
                 }
             )
@@ -361,15 +370,15 @@ class World:
     def _camera_frames(
         self, t: float, step: float, active: list[int], rain: float
     ) -> list[Emission]:
-        if not self.cameras:
+        if not any(c.next_frame <= t + 1e-9 for c in self.cameras):
             return []
         night = self.daylight.night(t)
         targets = []
         for a in active:
             tr = self.tracks[a]
             if tr.t0 <= t <= tr.t1:
-                x, y = tr.positions(np.array([t]))
-                targets.append((a, tr.cls, tr.count, float(x[0]), float(y[0])))
+                x, y = tr.position_at(t)
+                targets.append((a, tr.cls, tr.count, x, y))
         out: list[Emission] = []
         alive = self.state.alive
         for cam in self.cameras:
