@@ -155,6 +155,7 @@ def list_(
     console.print(f"active version [bold]{current.version}[/] published {when} "
                   f"(offset {current.offset}), {len(fences.zones)} zones")
     table = Table("id", "type", "name", "sector", "active", "area km²")
+    table.columns[0].no_wrap = True
     for i, z in enumerate(fences.zones):
         area = fences.metric_geometry(i).area / 1e6
         window = "always" if z.window is None else orjson.dumps(z.window.to_json()).decode()
