@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from prometheus_client import CollectorRegistry
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from simulators.publish import FileSink, KafkaSink, PublishError, Sink, paced
@@ -32,7 +33,7 @@ def progress_bar(quiet: bool) -> Progress:
 
 
 def kafka_sink(settings: Settings, metrics_port: int | None, timeout_s: float | None) -> KafkaSink:
-    metrics = SimulatorMetrics()
+    metrics = SimulatorMetrics(registry=CollectorRegistry())
     if metrics_port:
         metrics.serve(settings.metrics_host, metrics_port)
     return KafkaSink(
@@ -92,13 +93,13 @@ def simulate(
         float, typer.Option(min=0.001, help="Scenario seconds per wall-clock second.")
     ] = 1.0,
     fast: Annotated[bool, typer.Option(help="Send as fast as the broker takes it.")] = False,
-    seed: Annotated[int | None, typer.Option(help="Random seed [default: the scenario's].")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
     duration: Annotated[
         float | None,
-        typer.Option(min=0.001, help="Scenario seconds to run [default: the scenario's]."),
+        typer.Option(min=0.001, help="Scenario seconds to run (default: the scenario's)."),
     ] = None,
     start: Annotated[
-        float | None, typer.Option(help="Scenario start, UTC epoch seconds [default: now].")
+        float | None, typer.Option(help="Scenario start, UTC epoch seconds (default: now).")
     ] = None,
     output: Annotated[
         Path | None, typer.Option(help="Write JSON lines to this file instead of Kafka.")
@@ -118,7 +119,7 @@ def simulate(
     timeout: Annotated[
         float | None,
         typer.Option(
-            help="Give up on a message after this many seconds without a broker [default: wait]."
+            help="Give up on a message after this many seconds without a broker (default: wait)."
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
