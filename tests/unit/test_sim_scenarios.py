@@ -13,6 +13,7 @@ import yaml
 from simulators.scenario import ScenarioError, bundled_names, load_scenario
 from simulators.schema import SCHEMA_FILE, render
 from simulators.world import World
+from stream.models import CameraDetection, GroundDetection, ReportBatch, SensorHealth
 from tests.unit.sim_helpers import START, scenario
 
 REQUIRED = {
@@ -283,3 +284,21 @@ def test_intrusion_can_be_overridden_and_southbound_is_not_one() -> None:
         not by_id["late"]["intrusion"] and by_id["late"]["crossing"] is None
     )  # crosses after the end
     assert by_id["late"]["crossings"][0]["in_scenario"] is False
+
+
+@pytest.mark.parametrize("name", sorted(REQUIRED | {"sensor-faults"}))
+def test_every_message_of_a_bundled_scenario_passes_the_edge_models(name: str) -> None:
+    batches: dict[str, Any] = {
+        "sensors.ground": ReportBatch[GroundDetection],
+        "sensors.camera": ReportBatch[CameraDetection],
+        "sensors.health": ReportBatch[SensorHealth],
+    }
+    w = World(load_scenario(name), start=START)
+    seen: set[str] = set()
+    for e in w.run():
+        batch = batches[e.topic].model_validate_json(e.value)
+        assert batch.source == e.key
+        for r in batch.reports:
+            assert r.event_id not in seen  # sensor_id:seq is unique
+            seen.add(r.event_id)
+    assert len(seen) == sum(w.reports.values())
