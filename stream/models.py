@@ -221,7 +221,8 @@ class AlertAckMessage(_Out):
 
 
 class CameraTask(_Out):
-    """Slew-to-cue: point ``camera_id`` at a position (keyed by ``camera_id``)."""
+    """Slew-to-cue: point ``camera_id`` at a position (keyed by ``camera_id``). Carries the
+    cue the camera simulators read: ``camera_id``, ``lon``, ``lat``, ``ts``, ``incident_id``."""
 
     v: Literal[1] = SCHEMA_VERSION
     id: str
@@ -232,7 +233,7 @@ class CameraTask(_Out):
     lat: float
     bearing_deg: float
     distance_m: float
-    issued_ts: float
+    ts: float  # when it was issued
     expires_ts: float
     reason: str
 

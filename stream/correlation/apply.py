@@ -12,6 +12,7 @@ import numpy.typing as npt
 from stream.correlation import fusion
 from stream.correlation.evidence import Evidence
 from stream.correlation.incidents import MAX_REFS_HEAD, MAX_REFS_TAIL, Incident
+from stream.correlation.policies import IncidentPolicy
 from stream.correlation.zone_placement import Placement
 
 F = npt.NDArray[np.float64]
@@ -34,7 +35,8 @@ class Batch:
 
 
 def apply(batch: Batch, incs: list[Incident], codes: npt.NDArray[np.intp],
-          sites: dict[str, list[float]], changed: dict[str, Any]) -> tuple[set[str], int]:
+          sites: dict[str, list[float]], changed: dict[str, Any],
+          policy: IncidentPolicy) -> tuple[set[str], int]:
     """Add each detection to ``incs[codes[i]]``; the touched ids and the duplicates skipped."""
     keep = np.ones(codes.size, bool)
     for i, (c, e) in enumerate(zip(codes.tolist(), batch.ev, strict=True)):
@@ -48,22 +50,27 @@ def apply(batch: Batch, incs: list[Incident], codes: npt.NDArray[np.intp],
     touched: set[str] = set()
     for grp in np.split(order, np.flatnonzero(np.diff(codes[order])) + 1):
         inc = incs[int(codes[grp[0]])]
-        _apply_incident(inc, grp, batch)
+        _apply_incident(inc, grp, batch, policy)
         touched.add(inc.id)
     _apply_sensors(batch, incs, codes, k, sites, changed)
     return touched, int(codes.size - k.size)
 
 
-def _apply_incident(inc: Incident, grp: npt.NDArray[np.intp], b: Batch) -> None:
+def _apply_incident(inc: Incident, grp: npt.NDArray[np.intp], b: Batch,
+                    policy: IncidentPolicy) -> None:
     """``grp``: this incident's detections in time order."""
     sel = grp if grp.size <= MAX_REFS_HEAD + MAX_REFS_TAIL else np.concatenate(
         [grp[:MAX_REFS_HEAD], grp[-MAX_REFS_TAIL:]])
     for j in sel.tolist():
         inc.add_ref(b.ev[j].ref_dict())
     inc.evidence_count += grp.size - sel.size
-    for kind in {b.kinds[j] for j in grp.tolist()}:
+    latest = {b.kinds[j]: j for j in grp.tolist()}
+    for kind, j in latest.items():
         if kind not in inc.modalities:
             inc.modalities.append(kind)
+        inc.modality_last[kind] = [float(b.ts[j]), float(b.x[j]), float(b.y[j])]
+    if not inc.corroborated and len(inc.modality_last) > 1:
+        inc.corroborated = corroborated(inc.modality_last, policy)
     last = int(grp[-1])
     if b.ts[last] >= inc.last_ts:
         r = b.ev[last].report
@@ -81,6 +88,16 @@ def _apply_incident(inc: Incident, grp: npt.NDArray[np.intp], b: Batch) -> None:
     if int(prio.max()) > inc.zone_priority and zone is not None:
         inc.zone_priority = int(prio.max())
         inc.zone_id, inc.zone_type, inc.zone_name = zone.id, zone.zone_type, zone.name
+
+
+def corroborated(last: dict[str, list[float]], policy: IncidentPolicy) -> bool:
+    """Two different sensor kinds fired close together in time and space."""
+    v = np.array(list(last.values()))
+    dt = np.abs(v[:, None, 0] - v[None, :, 0])
+    d = np.hypot(v[:, None, 1] - v[None, :, 1], v[:, None, 2] - v[None, :, 2])
+    ok = (dt <= policy.corroborate_s) & (d <= policy.radius_m)
+    np.fill_diagonal(ok, False)
+    return bool(ok.any())
 
 
 def _apply_sensors(b: Batch, incs: list[Incident], codes: npt.NDArray[np.intp],

@@ -40,6 +40,10 @@ from stream.models import (
     TargetClass,
 )
 
+#: Classes that keep incidents apart (0 person, 1 vehicle); see Correlator._gate_class.
+GATED = {TargetClass.PERSON.value: 0, TargetClass.VEHICLE.value: 1}
+_GATED_IDX = np.array([-1] + [GATED.get(c.value, -1) for c in fusion.CLASSES], np.intp)
+
 
 @dataclass(slots=True)
 class CorrelatorResult:
@@ -167,14 +171,14 @@ class Correlator:
         cls_idx, score = fusion.contributions(kinds, classes, values, pol.fusion.weights)
 
         incs = [i for i in self.incidents.values() if i.open and i.kind == "detection"]
-        gate_cls = np.where(is_cam, -1, cls_idx)  # a camera may refute a class
+        gate_cls = np.where(is_cam, -1, _GATED_IDX[cls_idx + 1])  # a camera may refute one
         codes = match(ts, x, y, np.array([i.last_ts for i in incs], float),
                       np.array([i.x for i in incs], float),
                       np.array([i.y for i in incs], float), pol.incident,
                       gate_cls, np.array([self._gate_class(i) for i in incs], np.intp))
         fresh = np.flatnonzero(codes < 0)
         if fresh.size:
-            labels = group_new(ts[fresh], x[fresh], y[fresh], pol.incident, gate_cls[fresh])
+            labels = group_new(ts[fresh], x[fresh], y[fresh], pol.incident)
             for label in np.unique(labels).tolist():
                 members = fresh[labels == label]
                 first = int(members[np.argmin(ts[members])])
@@ -188,14 +192,17 @@ class Correlator:
                 codes[members] = len(incs)
                 incs.append(self.incidents[inc_id])
         batch = Batch(ev, ts, x, y, is_cam, kinds, values, cls_idx, score, place)
-        touched, dups = apply(batch, incs, codes, self.sites, out.changed)
+        touched, dups = apply(batch, incs, codes, self.sites, out.changed, pol.incident)
         out.duplicates += dups
         return touched
 
     def _gate_class(self, inc: Incident) -> int:
-        """The class an incident is sure enough of (>= 0.5) to refuse others, else -1."""
-        cls, conf = fusion.fuse(fusion.total(inc.scores), self.policies.fusion.min_score)
-        return fusion.CLASSES.index(cls) if cls in fusion.CLASSES and conf >= 0.5 else -1
+        """Person or vehicle, when a camera confirmed it (the incident then refuses sensor
+        hits whose signature says the other one), else -1. Person and animal signatures are
+        confused too often to split incidents on."""
+        best = max(inc.camera_conf, key=lambda c: inc.camera_conf[c], default="")
+        ok = inc.camera_conf.get(best, 0.0) >= self.policies.camera.min_confidence
+        return GATED.get(best, -1) if ok else -1
 
     # --- health (tamper) -------------------------------------------------------------------
     def _health(self, health: Iterable[SensorHealth], now: float,
@@ -301,7 +308,7 @@ class Correlator:
             if not timers_only:
                 self._update_track(inc)
             cls, conf = fusion.fuse(fusion.total(inc.scores), pol.fusion.min_score)
-            rule = fired_rule(pol.zone(inc.zone_type or ""), pol, cls, conf, inc.modalities,
+            rule = fired_rule(pol.zone(inc.zone_type or ""), pol, cls, conf, inc.corroborated,
                               inc.track, inc.camera_conf)
         a = self._assess(inc, rule)
         msg: Alert | None = None
@@ -372,7 +379,7 @@ class Correlator:
             id=stable_id("tsk", inc.id, str(n)), camera_id=aim.camera_id, incident_id=inc.id,
             alert_id=inc.alert["id"] if inc.alert else None, lon=round(float(lon[0]), 7),
             lat=round(float(lat[0]), 7), bearing_deg=aim.bearing_deg, distance_m=aim.distance_m,
-            issued_ts=now, expires_ts=now + pol.expires_s,
+            ts=now, expires_ts=now + pol.expires_s,
             reason="new-incident" if n == 0 else "track-update"))
         prev.update(ts=now, x=x, y=y, n=n + 1, camera_id=aim.camera_id)
         inc.task = prev

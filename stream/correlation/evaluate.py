@@ -5,7 +5,9 @@ Truth is a list of :class:`TruthIncident` (JSON array or JSON lines, one object 
     {"actor_id": "group-1", "cls": "person", "true_intrusion": true,
      "crossing_ts": 1800000300.0, "lon": -111.0001, "lat": 31.33334}
 
-``true_intrusion`` is false for actors that must not alert (wildlife, a patrol).
+A simulator truth file (JSON lines with ``type`` records) is read too: see
+:func:`truth_from_records`. ``true_intrusion`` is false for actors that must not alert
+(wildlife, a patrol).
 ``crossing_ts``/``lon``/``lat`` is where and when the actor crossed the boundary (or, for
 a non-intrusion, where it was). An alert (all its messages, by id) detects a truth
 incident when one of its positions lies within ``radius_m`` and its event time within
@@ -18,6 +20,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -51,19 +54,38 @@ class Score:
         return self.false_alerts / self.alerts if self.alerts else 0.0
 
 
+def truth_from_records(records: Iterable[dict[str, Any]]) -> list[TruthIncident]:
+    """Truth incidents from a simulator truth file's ``actor`` records: ``intrusion``, the
+    ``crossing`` (ts, lon, lat), or where the actor started when it never crossed."""
+    out = []
+    for r in records:
+        if r.get("type") != "actor":
+            continue
+        c = r.get("crossing") or {}
+        ts, lon, lat = ((c["ts"], c["lon"], c["lat"]) if c else tuple(r["path"][0][:3]))
+        out.append(TruthIncident(actor_id=r["id"], cls=r["cls"], true_intrusion=r["intrusion"],
+                                 crossing_ts=ts, lon=lon, lat=lat))
+    return out
+
+
 def load_truth(path: str | Path) -> list[TruthIncident]:
     text = Path(path).read_text().strip()
     if not text:
         return []
     rows = json.loads(text) if text.startswith("[") else [json.loads(x) for x in text.splitlines()
                                                           if x.strip()]
+    if rows and "type" in rows[0]:  # a simulator truth file
+        return truth_from_records(rows)
     return [TruthIncident.model_validate(r) for r in rows]
 
 
 def score(alerts: Iterable[Alert], truth: Sequence[TruthIncident], *, radius_m: float = 500.0,
-          window_s: float = 900.0, min_severity: Severity | None = None) -> Score:
-    """Count detected, missed and false alerts; alerts below ``min_severity`` are ignored."""
-    msgs = [a for a in alerts if min_severity is None or a.severity.rank >= min_severity.rank]
+          window_s: float = 900.0, min_severity: Severity | None = None,
+          skip_rules: tuple[str, ...] = ("tamper",)) -> Score:
+    """Count detected, missed and false alerts. Alerts below ``min_severity`` and those of
+    ``skip_rules`` (sensor tamper alerts are not intrusion alerts) are left out."""
+    msgs = [a for a in alerts if (min_severity is None or a.severity.rank >= min_severity.rank)
+            and a.rule not in skip_rules]
     ids = sorted({a.id for a in msgs})
     true = [t for t in truth if t.true_intrusion]
     if not ids:

@@ -47,6 +47,10 @@ class Incident:
     boundary_reached: bool = False
     backlog: bool = False
     modalities: list[str] = field(default_factory=list)
+    #: sensor kind -> [ts, x, y] of its latest detection; ``corroborated`` once two kinds
+    #: fired within ``corroborate_s`` and ``radius_m`` of each other
+    modality_last: dict[str, list[float]] = field(default_factory=dict)
+    corroborated: bool = False
     #: ground sensor id -> [hits, sum of hit times, x, y]
     sensor_hits: dict[str, list[float]] = field(default_factory=dict)
     #: sensor or camera id -> best score per class (fusion.CLASSES order)
@@ -104,6 +108,11 @@ def match(
 ) -> npt.NDArray[np.intp]:
     """For each detection, the index of the open incident it joins, or -1.
 
+    The gate grows with time only for ``grow_s``, so a nuisance hit cannot swallow
+    everything around it for minutes. Among incidents
+    whose gate admits a detection it joins the closest in space and time
+    (``distance + max_speed * |dt|``).
+
     Candidates come from one STRtree query of the points against each incident's reach
     over the whole batch; the exact gate is then checked on those pairs only. With classes
     (index, -1: none), a detection never joins an incident of another class: a person
@@ -111,17 +120,18 @@ def match(
     out = np.full(ts.size, -1, dtype=np.intp)
     if ts.size == 0 or inc_t.size == 0:
         return out
-    span = np.maximum(ts.max() - inc_t, inc_t - ts.min()).clip(0.0, policy.window_s)
+    span = np.maximum(ts.max() - inc_t, inc_t - ts.min()).clip(0.0, policy.grow_s)
     reach = (policy.radius_m + policy.max_speed_mps * span) * _OCTAGON
     tree = shapely.STRtree(shapely.buffer(shapely.points(inc_x, inc_y), reach, quad_segs=2))
     pi, ii = tree.query(shapely.points(x, y), predicate="intersects")
     d = np.hypot(x[pi] - inc_x[ii], y[pi] - inc_y[ii])
     dt = np.abs(ts[pi] - inc_t[ii])
-    ok = (d <= policy.radius_m + policy.max_speed_mps * dt) & (dt <= policy.window_s)
+    ok = d <= policy.radius_m + policy.max_speed_mps * np.minimum(dt, policy.grow_s)
+    ok &= dt <= policy.window_s
     if cls is not None and inc_cls is not None:
         pc, ic = cls[pi], inc_cls[ii]
         ok &= (pc < 0) | (ic < 0) | (pc == ic)
-    pi, ii, d = pi[ok], ii[ok], d[ok]
+    pi, ii, d = pi[ok], ii[ok], d[ok] + policy.max_speed_mps * dt[ok]
     order = np.lexsort((d, pi))  # per point, nearest first
     first = np.ones(order.size, bool)
     first[1:] = pi[order][1:] != pi[order][:-1]
@@ -142,13 +152,14 @@ def group_new(
     labels = np.arange(n, dtype=np.intp)
     if n < 2:
         return labels
-    reach = policy.radius_m + policy.max_speed_mps * min(float(np.ptp(ts)), policy.window_s)
+    reach = policy.radius_m + policy.max_speed_mps * min(float(np.ptp(ts)), policy.grow_s)
     pts = shapely.points(x, y)
     a, b = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=reach)
     keep = a < b
     a, b = a[keep], b[keep]
     dt = np.abs(ts[a] - ts[b])
-    ok = (np.hypot(x[a] - x[b], y[a] - y[b]) <= policy.radius_m + policy.max_speed_mps * dt)
+    grow = np.minimum(dt, policy.grow_s)
+    ok = (np.hypot(x[a] - x[b], y[a] - y[b]) <= policy.radius_m + policy.max_speed_mps * grow)
     ok &= dt <= policy.window_s
     if cls is not None:
         ok &= (cls[a] < 0) | (cls[b] < 0) | (cls[a] == cls[b])

@@ -27,10 +27,12 @@ class _Strict(BaseModel):
 
 
 class IncidentPolicy(_Strict):
-    radius_m: float = Field(150.0, gt=0)
+    radius_m: float = Field(250.0, gt=0)
     max_speed_mps: float = Field(5.0, ge=0)
     window_s: float = Field(600.0, gt=0)
     retain_s: float = Field(900.0, ge=0)
+    corroborate_s: float = Field(60.0, ge=0)
+    grow_s: float = Field(60.0, ge=0)
 
 
 class LatenessPolicy(_Strict):
@@ -50,6 +52,7 @@ class TrackPolicy(_Strict):
     min_sensors: int = Field(3, ge=3)
     max_residual_m: float = Field(40.0, gt=0)
     min_span_m: float = Field(60.0, ge=0)
+    min_r2: float = Field(0.8, ge=0, le=1)
     min_speed_mps: float = Field(0.2, ge=0)
     max_speed_mps: float = Field(45.0, gt=0)
 

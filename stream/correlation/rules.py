@@ -2,13 +2,13 @@
 
 >>> from stream.correlation.policies import Policies
 >>> p = Policies.bundled()
->>> fired_rule(p.zone("border_strip"), p, TargetClass.PERSON, 0.7, ["seismic"], None, {})
+>>> fired_rule(p.zone("border_strip"), p, TargetClass.PERSON, 0.7, False, None, {})
 'confident-detection'
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from stream.correlation.policies import Policies, ZonePolicy
@@ -22,7 +22,7 @@ def fired_rule(
     policies: Policies,
     cls: TargetClass,
     confidence: float,
-    modalities: Sequence[str],
+    corroborated: bool,
     track: Mapping[str, Any] | None,
     camera_conf: Mapping[str, float],
 ) -> str | None:
@@ -35,7 +35,7 @@ def fired_rule(
         confident = cls in CONFIRMABLE and confidence >= zone.min_confidence
         if rule == "confident-detection" and confident:
             return rule
-        if rule == "two-modalities" and len(set(modalities)) >= 2:
+        if rule == "two-modalities" and corroborated:
             return rule
         if rule == "track" and track is not None:
             return rule

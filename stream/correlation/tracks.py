@@ -55,6 +55,11 @@ def fit_track(
     residual = float(np.sqrt(np.mean(across**2)))
     if residual > policy.max_residual_m or np.ptp(along) < policy.min_span_m:
         return None
+    fit_x, fit_y = x.mean() + vx * tc, y.mean() + vy * tc
+    ss_res = float(np.sum((x - fit_x) ** 2 + (y - fit_y) ** 2))
+    ss_tot = float(np.sum((x - x.mean()) ** 2 + (y - y.mean()) ** 2))
+    if ss_tot <= 0.0 or 1.0 - ss_res / ss_tot < policy.min_r2:
+        return None  # time does not explain the positions: e.g. a line of sensors side by side
     t_last = float(t.max())
     heading = math.degrees(math.atan2(vx, vy)) % 360.0
     return Track(

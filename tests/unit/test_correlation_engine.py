@@ -116,6 +116,22 @@ def test_two_modalities_in_the_buffer() -> None:
     assert feed(cor2, only_one_kind) == []  # the buffer needs two kinds or a track
 
 
+def test_two_kinds_minutes_apart_do_not_corroborate() -> None:
+    cor = Correlator(FENCES)
+    far_apart = [ground("a", 1, 0, 0, 500, sig=UNKNOWN),
+                 ground("b", 1, 200, 30, 500, kind=SensorKind.PIR, sig=UNKNOWN)]
+    assert feed(cor, far_apart) == []
+    assert len(cor.incidents) == 1 and not next(iter(cor.incidents.values())).corroborated
+
+
+def test_noisy_signatures_of_one_group_stay_in_one_incident() -> None:
+    cor = Correlator(FENCES)
+    sigs = [PERSON, ANIMAL, UNKNOWN, PERSON, PERSON]
+    hits = [ground(f"g-{i}", 1, 2.0 * i, 25.0 * i, 10, sig=s) for i, s in enumerate(sigs)]
+    alerts = feed(cor, hits)
+    assert len(cor.incidents) == 1 and {a.id for a in alerts} == {alerts[0].id}
+
+
 def test_track_alone_alerts_in_the_buffer() -> None:
     cor = Correlator(FENCES)
     alerts = feed(cor, walk_north("b", 0, 600, 800, sig=UNKNOWN))
@@ -180,9 +196,9 @@ def test_rate_limit_bounds_new_alerts_per_zone_and_folds_the_rest() -> None:
     cor = Correlator(FENCES)
     limit = cor.policies.lifecycle.rate_per_zone_per_minute
     herd = []
-    for i in range(20):  # 20 separate pairs of hits, 250 m apart, within 40 s
-        herd += [ground(f"h{i}a", 1, 2.0 * i, 250.0 * i, 10), ground(f"h{i}b", 1, 2.0 * i + 1,
-                                                                      250.0 * i + 30, 10)]
+    for i in range(20):  # 20 separate pairs of hits, 400 m apart (westwards), within 40 s
+        herd += [ground(f"h{i}a", 1, 2.0 * i, -400.0 * i, 10), ground(f"h{i}b", 1, 2.0 * i + 1,
+                                                                      -400.0 * i + 30, 10)]
     res = CorrelatorResult()
     for e in herd:
         r = cor.process([e], now=e.report.ts + 1)
@@ -281,7 +297,7 @@ def test_incident_forming_tasks_the_nearest_camera_and_retasks_on_movement() -> 
     assert tasks[0].incident_id == next(iter(cor.incidents))
     assert 150 < tasks[0].bearing_deg < 210  # the camera looks south-west to the line
     assert len({t.id for t in tasks}) == len(tasks) > 1
-    gaps = [b.issued_ts - a.issued_ts for a, b in itertools.pairwise(tasks)]
+    gaps = [b.ts - a.ts for a, b in itertools.pairwise(tasks)]
     assert min(gaps) >= cor.policies.tasking.retask_s
     assert tasks[-1].reason == "track-update" and tasks[-1].alert_id is not None
 

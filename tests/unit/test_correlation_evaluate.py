@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from stream.correlation.evaluate import TruthIncident, load_truth, score
+from stream.correlation.evaluate import TruthIncident, load_truth, score, truth_from_records
 from stream.models import Alert, AlertState, Severity
 from tests.unit.alert_samples import T, sample_alert
 from tests.unit.correlation_builders import lonlat
@@ -49,6 +49,25 @@ def test_min_severity_ignores_low_alerts_and_no_alerts_means_all_missed() -> Non
     assert score([low], gt, min_severity=Severity.MEDIUM).alerts == 0
     s = score([], gt)
     assert (s.alerts, s.detected, s.missed) == (0, 0, 1)
+
+
+def test_tamper_alerts_are_not_intrusion_alerts() -> None:
+    assert score([alert_at("t", 0, 0, 100, rule="tamper")], []).alerts == 0
+    assert score([alert_at("t", 0, 0, 100, rule="tamper")], [], skip_rules=()).false_alerts == 1
+
+
+def test_simulator_truth_records() -> None:
+    lon, lat = lonlat(0, 0)
+    records: list[dict[str, Any]] = [
+        {"type": "scenario", "name": "x"},
+        {"type": "actor", "id": "g", "cls": "person", "intrusion": True,
+         "crossing": {"ts": T + 5, "lon": lon, "lat": lat}, "path": [[T, lon, lat - 0.01]]},
+        {"type": "actor", "id": "deer", "cls": "animal", "intrusion": False, "crossing": None,
+         "path": [[T + 1, -111.1, 31.4], [T + 9, -111.1, 31.41]]},
+    ]
+    got = truth_from_records(records)
+    assert [(t.actor_id, t.true_intrusion, t.crossing_ts, t.lat) for t in got] == [
+        ("g", True, T + 5, lat), ("deer", False, T + 1, 31.4)]
 
 
 def test_truth_files_as_json_array_or_lines(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from stream.correlation.incidents import (
 )
 from stream.correlation.policies import IncidentPolicy
 
-POL = IncidentPolicy(radius_m=100, max_speed_mps=2.0, window_s=300)
+POL = IncidentPolicy(radius_m=100, max_speed_mps=2.0, window_s=300, grow_s=60)
 
 
 def a(*v: float) -> np.ndarray:
@@ -27,6 +27,26 @@ def test_match_gates_on_distance_grown_by_speed_times_elapsed_time() -> None:
     got = match(a(1.0, 0.0, 30.0), a(90.0, 150.0, 150.0), a(0.0, 0.0, 0.0),
                 inc_t, inc_x, inc_y, POL)
     assert got.tolist() == [0, -1, 0]
+
+
+def test_gate_stops_growing_after_grow_s() -> None:
+    # 200 s later: the gate is 100 + 2 * min(200, 60) = 220 m, not 500 m
+    got = match(a(200.0, 200.0), a(210.0, 230.0), a(0.0, 0.0), a(0.0), a(0.0), a(0.0), POL)
+    assert got.tolist() == [0, -1]
+
+
+def test_match_prefers_the_closest_in_space_and_time() -> None:
+    # incident 0: 50 m away but quiet for 50 s; incident 1: 80 m away, active 1 s ago
+    got = match(a(100.0), a(0.0), a(0.0), a(50.0, 99.0), a(50.0, 80.0), a(0.0, 0.0), POL)
+    assert got.tolist() == [1]
+
+
+def test_class_gating_keeps_people_and_vehicles_apart() -> None:
+    args = (a(1.0), a(10.0), a(0.0), a(0.0), a(0.0), a(0.0), POL)
+    vehicle, person, none = np.array([1]), np.array([0]), np.array([-1])
+    assert match(*args, cls=person, inc_cls=vehicle).tolist() == [-1]
+    assert match(*args, cls=person, inc_cls=person).tolist() == [0]
+    assert match(*args, cls=none, inc_cls=vehicle).tolist() == [0]
 
 
 def test_match_refuses_after_the_window_and_picks_the_nearest() -> None:

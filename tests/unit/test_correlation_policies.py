@@ -17,10 +17,10 @@ PERSON, VEHICLE, ANIMAL, UNKNOWN = (TargetClass.PERSON, TargetClass.VEHICLE,
 TRACK = {"heading_deg": 0.0, "speed_mps": 1.3}
 
 
-def rule(zone: str, cls: TargetClass, conf: float, modalities: list[str] | None = None,
+def rule(zone: str, cls: TargetClass, conf: float, corroborated: bool = False,
          track: dict[str, float] | None = None,
          camera: dict[str, float] | None = None) -> str | None:
-    return fired_rule(P.zone(zone), P, cls, conf, modalities or ["seismic"], track, camera or {})
+    return fired_rule(P.zone(zone), P, cls, conf, corroborated, track, camera or {})
 
 
 def test_bundled_file_is_versioned_and_names_every_alerting_zone_type() -> None:
@@ -44,12 +44,12 @@ def test_border_strip_one_confident_detection_suffices() -> None:
 
 def test_buffer_needs_two_modalities_or_a_track() -> None:
     assert rule("buffer", PERSON, 0.9) is None
-    assert rule("buffer", PERSON, 0.9, ["seismic", "pir"]) == "two-modalities"
+    assert rule("buffer", PERSON, 0.9, True) == "two-modalities"
     assert rule("buffer", UNKNOWN, 0.1, track=TRACK) == "track"
 
 
 def test_wildlife_corridor_requires_camera_confirmation_of_person_or_vehicle() -> None:
-    assert rule("wildlife_corridor", PERSON, 0.95, ["seismic", "pir"], TRACK) is None
+    assert rule("wildlife_corridor", PERSON, 0.95, True, TRACK) is None
     assert rule("wildlife_corridor", PERSON, 0.9, camera={"person": 0.85}) == "camera-confirmed"
     assert rule("wildlife_corridor", VEHICLE, 0.9, camera={"vehicle": 0.7}) == "camera-confirmed"
     assert rule("wildlife_corridor", PERSON, 0.9, camera={"person": 0.4}) is None
@@ -57,14 +57,14 @@ def test_wildlife_corridor_requires_camera_confirmation_of_person_or_vehicle() -
 
 
 def test_port_of_entry_ignores_vehicles_but_not_people() -> None:
-    assert rule("port_of_entry", VEHICLE, 0.99, ["seismic", "magnetic"], TRACK,
+    assert rule("port_of_entry", VEHICLE, 0.99, True, TRACK,
                 {"vehicle": 0.9}) is None
-    assert rule("port_of_entry", PERSON, 0.9, ["seismic", "camera"]) == "two-modalities"
+    assert rule("port_of_entry", PERSON, 0.9, True) == "two-modalities"
 
 
 def test_animals_never_alert_anywhere() -> None:
     for zone in P.zones:
-        assert rule(zone, ANIMAL, 0.99, ["seismic", "pir", "camera"], TRACK) is None
+        assert rule(zone, ANIMAL, 0.99, True, TRACK) is None
 
 
 def test_animal_confirmed_needs_a_camera_and_agreeing_fusion() -> None:

@@ -61,6 +61,12 @@ def test_sensors_side_by_side_firing_together_are_not_a_track() -> None:
     assert fit_track(np.array([0.0, 5.0, 10.0]), x, y, POL) is None  # span 40 m < 60 m
 
 
+def test_a_sensor_line_firing_out_of_order_is_not_a_track() -> None:
+    # a group passing a line of sensors across its path: they fire in no spatial order
+    x, y = _xy([(-100, 9), (50, 9), (-50, 9), (100, 9), (0, 9)])
+    assert fit_track(np.array([0.0, 10.0, 20.0, 30.0, 40.0]), x, y, POL) is None
+
+
 def test_implausible_speed_is_rejected() -> None:
     x, y = _xy([(0, 0), (0, 500), (0, 1000)])
     assert fit_track(np.array([0.0, 1.0, 2.0]), x, y, POL) is None  # 500 m/s
