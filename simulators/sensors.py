@@ -296,6 +296,42 @@ class Hit:
     lat: float | None = None
 
 
+@dataclass(frozen=True)
+class HitBlock:
+    """Many hits as parallel arrays; ``signature`` indexes :data:`REPORTED`, NaN lon = sensor's."""
+
+    sensor: np.ndarray
+    ts: np.ndarray
+    strength: np.ndarray
+    signature: np.ndarray
+    cause: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.sensor)
+
+    @classmethod
+    def of(cls, hits: list[Hit]) -> HitBlock:
+        nan = float("nan")
+        return cls(
+            np.array([h.sensor for h in hits], dtype=np.int64),
+            np.array([h.ts for h in hits], float),
+            np.array([h.strength for h in hits], float),
+            np.array([REPORTED.index(h.signature) for h in hits], dtype=np.int64),
+            np.array([h.cause for h in hits], dtype=np.int64),
+            np.array([nan if h.lon is None else h.lon for h in hits], float),
+            np.array([nan if h.lat is None else h.lat for h in hits], float),
+        )
+
+    @classmethod
+    def join(cls, blocks: list[HitBlock]) -> HitBlock:
+        return cls(*(np.concatenate([getattr(b, f) for b in blocks]) for f in _HIT_FIELDS))
+
+
+_HIT_FIELDS = ("sensor", "ts", "strength", "signature", "cause", "lon", "lat")
+
+
 class GroundSensors:
     """The vectorised detection model over a :class:`SensorArray`."""
 
@@ -317,6 +353,7 @@ class GroundSensors:
         self.resolution = np.array(arr.resolution_m)
         self.is_fibre = np.array([k == "fibre" for k in arr.kinds], bool)
         self.sig_idx = np.array(arr.signature_idx, int)
+        self.sig_stack = np.stack(arr.signatures) if arr.signatures else np.zeros((0, 4, 4))
         self.next_allowed = np.full(self.n, -np.inf)
         self.max_range = float(self.ranges.max()) if self.n else 0.0
         geoms = (
@@ -371,8 +408,8 @@ class GroundSensors:
         alive: np.ndarray,
         wind: float,
         rain: float,
-    ) -> list[Hit]:
-        """Hits of one step ``(t - step, t]``.
+    ) -> HitBlock:
+        """Hits of one step ``(t - step, t]``: targets in range, then nuisance alarms.
 
         ``samples`` = (x, y, owner) positions sampled along each active actor's move in the
         step; ``actors[owner] = (actor index, class, count)``; ``alive`` masks dead sensors.
@@ -403,16 +440,37 @@ class GroundSensors:
             strength += self.rng.normal(0.0, 0.05)
             sig = self.signature(s, CLASSES.index(cls), self.rng.random())
             hits.append(self._hit(s, t, step, float(np.clip(strength, 0.05, 1.0)), sig, a, f))
+        return HitBlock.join([HitBlock.of(hits), self._nuisance(t, step, alive, wind, rain)])
+
+    def _nuisance(
+        self, t: float, step: float, alive: np.ndarray, wind: float, rain: float
+    ) -> HitBlock:
+        """Nuisance alarms of every sensor in one step, vectorised."""
         rate = self.nuisance_rate(wind, rain)
         p_nuis = 1.0 - np.exp(-rate * step / 3600.0)
         fired = np.flatnonzero((self.rng_nuisance.random(self.n) < p_nuis) & alive)
-        for s in fired.tolist():
-            if t < self.next_allowed[s]:
-                continue
-            u = self.rng_nuisance.random(2)
-            sig = self.signature(s, 3, float(u[0]))
-            hits.append(self._hit(s, t, step, 0.1 + 0.5 * float(u[1]), sig, -1, None))
-        return hits
+        fired = fired[t >= self.next_allowed[fired]]
+        k = len(fired)
+        u = self.rng_nuisance.random((k, 4))
+        self.next_allowed[fired] = t + self.holdoff[fired]
+        rows = self.sig_stack[self.sig_idx[fired], 3] if k else np.zeros((0, 4))
+        sig = np.minimum((rows <= u[:, :1]).sum(axis=1), 3)
+        lon = np.full(k, np.nan)
+        lat = np.full(k, np.nan)
+        fib = np.flatnonzero(self.is_fibre[fired])
+        if len(fib):
+            s, f = fired[fib], u[fib, 3]
+            lo, la = to_wgs84(self.x0[s] + f * self.dx[s], self.y0[s] + f * self.dy[s])
+            lon[fib], lat[fib] = np.round(lo, 7), np.round(la, 7)
+        return HitBlock(
+            fired.astype(np.int64),
+            t - step + step * u[:, 2],
+            np.round(0.1 + 0.5 * u[:, 1], 3),
+            sig.astype(np.int64),
+            np.full(k, -1, dtype=np.int64),
+            lon,
+            lat,
+        )
 
     def _hit(
         self,

@@ -29,7 +29,14 @@ from simulators.cameras import Camera, CameraHit
 from simulators.faults import DeviceState, FaultAction, FaultTimeline
 from simulators.geo import to_metric, to_wgs84
 from simulators.scenario import Scenario, ScenarioError
-from simulators.sensors import GroundSensors, Hit, build_layout
+from simulators.sensors import (
+    BATTERY_PER_REPORT,
+    REPORTED,
+    GroundSensors,
+    Hit,
+    HitBlock,
+    build_layout,
+)
 from simulators.weather import Daylight, Weather
 
 GROUND, CAMERA, HEALTH = "sensors.ground", "sensors.camera", "sensors.health"
@@ -112,6 +119,8 @@ class World:
             raise ScenarioError(f"{sc.name}: {exc}") from exc
         self.n = n
         self.ground = GroundSensors(self.layout, rng(4), rng(5))
+        self.sensor_lon = np.array(self.layout.lon, float)
+        self.sensor_lat = np.array(self.layout.lat, float)
         self.state = DeviceState(
             self.ids,
             np.array(self.layout.battery + [1.0] * len(self.cameras)),
@@ -214,7 +223,7 @@ class World:
             for s in stuck.tolist():
                 forced.append(self.ground.forced(s, t, step, 1.0, "unknown", -2))
                 st.stuck_next[s] += st.stuck_interval[s]
-            out.extend(self._ground(t, hits + forced))
+            out.extend(self._ground(t, HitBlock.join([hits, HitBlock.of(forced)])))
             out.extend(self._camera_frames(t, step, active, rain))
         for e in out:
             if e.key in self.faults.held:
@@ -343,28 +352,40 @@ class World:
             )
         return self._batches(t, HEALTH, by_source)
 
-    def _ground(self, t: float, hits: list[Hit]) -> list[Emission]:
+    def _ground(self, t: float, block: HitBlock) -> list[Emission]:
+        if not len(block):
+            return []
         lay, st = self.layout, self.state
+        order = np.lexsort((block.ts, block.sensor))
+        s = block.sensor[order]
+        uniq, first, counts = np.unique(s, return_index=True, return_counts=True)
+        seq = (st.seq[s] + 1 + (np.arange(len(s)) - np.repeat(first, counts))).tolist()
+        st.seq[uniq] += counts
+        st.battery[uniq] = np.maximum(st.battery[uniq] - BATTERY_PER_REPORT * counts, 0.0)
+        ts = np.round(self.start + block.ts[order] + st.offset[s], 3).tolist()
+        lon = np.where(np.isnan(block.lon[order]), self.sensor_lon[s], block.lon[order]).tolist()
+        lat = np.where(np.isnan(block.lat[order]), self.sensor_lat[s], block.lat[order]).tolist()
+        strength = np.round(block.strength[order], 3).tolist()
+        sig = [REPORTED[i] for i in block.signature[order].tolist()]
+        cause = block.cause[order].tolist()
+        ids, kinds, gateways = lay.ids, lay.kinds, lay.gateways
         by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for h in sorted(hits, key=lambda h: (h.sensor, h.ts)):
-            s = h.sensor
-            ts = _r(self.start + h.ts + st.offset[s], 3)
-            st.battery[s] = max(0.0, st.battery[s] - 2e-5)
-            by_source[lay.gateways[s]].append(
+        for j, i in enumerate(s.tolist()):
+            by_source[gateways[i]].append(
                 {
                     "v": 1,
-                    "sensor_id": lay.ids[s],
-                    "seq": self._seq(s),
-                    "kind": lay.kinds[s],
-                    "ts": ts,
-                    "lon": lay.lon[s] if h.lon is None else h.lon,
-                    "lat": lay.lat[s] if h.lat is None else h.lat,
-                    "strength": h.strength,
-                    "signature": h.signature,
+                    "sensor_id": ids[i],
+                    "seq": seq[j],
+                    "kind": kinds[i],
+                    "ts": ts[j],
+                    "lon": lon[j],
+                    "lat": lat[j],
+                    "strength": strength[j],
+                    "signature": sig[j],
                 }
             )
-            if h.cause >= 0:
-                self.stats[h.cause].saw(ts, lay.ids[s], camera=False)
+            if cause[j] >= 0:
+                self.stats[cause[j]].saw(ts[j], ids[i], camera=False)
         return self._batches(t, GROUND, by_source)
 
     def _camera_frames(
