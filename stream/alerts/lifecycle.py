@@ -56,16 +56,15 @@ def alert_id(incident_id: str) -> str:
 def severity_for(base: Severity, cls: TargetClass, confidence: float, sensors: int,
                  boundary: bool) -> Severity:
     """Zone's base severity, +1 for a confident person/vehicle, +1 for many sensors or the
-    boundary reached; an animal is always low, an unsure unknown one step lower."""
-    if cls == TargetClass.ANIMAL:
+    boundary reached. An animal, or an unclassified target (< 0.3), is low until a camera
+    or more signatures say what it is."""
+    if cls == TargetClass.ANIMAL or (cls == TargetClass.UNKNOWN and confidence < 0.3):
         return Severity.LOW
     rank = base.rank
     if cls in (TargetClass.PERSON, TargetClass.VEHICLE) and confidence >= 0.8:
         rank += 1
     if sensors >= 5 or boundary:
         rank += 1
-    if cls == TargetClass.UNKNOWN and confidence < 0.3:
-        rank -= 1
     order = list(Severity)
     return order[max(0, min(rank, len(order) - 1))]
 

@@ -113,8 +113,10 @@ def _apply_sensors(b: Batch, incs: list[Incident], codes: npt.NDArray[np.intp],
     rep = np.empty(pair.size, np.intp)
     rep[inv] = k
     scores = np.zeros((pair.size, len(fusion.CLASSES)))
+    reports = np.zeros_like(scores)
     has = b.cls_idx[k] >= 0
     np.maximum.at(scores, (inv[has], b.cls_idx[k][has]), b.score[k][has])
+    np.add.at(reports, (inv[has], b.cls_idx[k][has]), 1.0)
     conf = np.zeros_like(scores)
     cam = has & b.is_cam[k]
     np.maximum.at(conf, (inv[cam], b.cls_idx[k][cam]), b.values[k][cam])
@@ -123,7 +125,7 @@ def _apply_sensors(b: Batch, incs: list[Incident], codes: npt.NDArray[np.intp],
         inc = incs[key // len(names)]
         sensor = sensors[key % len(names)]
         for ci in np.flatnonzero(scores[p]).tolist():
-            fusion.merge(inc.scores, sensor, ci, float(scores[p, ci]))
+            fusion.merge(inc.scores, sensor, ci, float(scores[p, ci]), int(reports[p, ci]))
         if b.is_cam[j]:
             for ci in np.flatnonzero(conf[p]).tolist():
                 c = fusion.CLASSES[ci].value

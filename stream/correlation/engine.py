@@ -309,7 +309,8 @@ class Correlator:
                 self._update_track(inc)
             cls, conf = fusion.fuse(fusion.total(inc.scores), pol.fusion.min_score)
             rule = fired_rule(pol.zone(inc.zone_type or ""), pol, cls, conf, inc.corroborated,
-                              inc.track, inc.camera_conf)
+                              inc.track, inc.camera_conf,
+                              len(inc.scores.keys() | inc.sensor_hits.keys()))
         a = self._assess(inc, rule)
         msg: Alert | None = None
         if inc.alert is None:

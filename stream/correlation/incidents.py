@@ -53,7 +53,7 @@ class Incident:
     corroborated: bool = False
     #: ground sensor id -> [hits, sum of hit times, x, y]
     sensor_hits: dict[str, list[float]] = field(default_factory=dict)
-    #: sensor or camera id -> best score per class (fusion.CLASSES order)
+    #: sensor or camera id -> best score per class, then reports per class (fusion.CLASSES)
     scores: dict[str, list[float]] = field(default_factory=dict)
     camera_conf: dict[str, float] = field(default_factory=dict)  # class -> best camera conf
     evidence: list[dict[str, Any]] = field(default_factory=list)

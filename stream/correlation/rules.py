@@ -25,8 +25,12 @@ def fired_rule(
     corroborated: bool,
     track: Mapping[str, Any] | None,
     camera_conf: Mapping[str, float],
+    sensors: int = 2,
 ) -> str | None:
-    """The first of the zone's rules the incident satisfies; None if it must not alert."""
+    """The first of the zone's rules the incident satisfies; None if it must not alert.
+
+    ``two-modalities`` needs a person/vehicle class or three sensors besides: wind shakes a
+    fence and a seismic sensor side by side at once, with no signature."""
     if zone is None or cls in zone.ignore_classes or cls not in policies.alert_classes:
         return None
     camera_ok = any(camera_conf.get(c.value, 0.0) >= policies.camera.min_confidence
@@ -35,7 +39,7 @@ def fired_rule(
         confident = cls in CONFIRMABLE and confidence >= zone.min_confidence
         if rule == "confident-detection" and confident:
             return rule
-        if rule == "two-modalities" and corroborated:
+        if rule == "two-modalities" and corroborated and (cls in CONFIRMABLE or sensors >= 3):
             return rule
         if rule == "track" and track is not None:
             return rule

@@ -114,8 +114,8 @@ def test_severity_from_zone_class_confidence_and_count() -> None:
     assert severity_for(Severity.MEDIUM, V, 0.85, 6, False) == Severity.CRITICAL
     assert severity_for(Severity.HIGH, P, 0.9, 2, True) == Severity.CRITICAL  # capped
     assert severity_for(Severity.HIGH, A, 0.99, 9, True) == Severity.LOW
-    assert severity_for(Severity.MEDIUM, U, 0.1, 2, False) == Severity.LOW
-    assert severity_for(Severity.LOW, U, 0.1, 1, False) == Severity.LOW  # floored
+    assert severity_for(Severity.HIGH, U, 0.1, 9, True) == Severity.LOW  # unclassified
+    assert severity_for(Severity.HIGH, U, 0.4, 2, False) == Severity.HIGH
 
 
 def test_rate_limiter_is_a_sliding_minute_per_zone() -> None:

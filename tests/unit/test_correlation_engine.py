@@ -106,10 +106,12 @@ def test_two_modalities_in_the_buffer() -> None:
     cor = Correlator(FENCES)
     alerts = feed(cor, [ground("a", 1, 0, 0, 500, sig=UNKNOWN),
                         ground("b", 1, 4, 30, 500, kind=SensorKind.PIR, sig=UNKNOWN)])
+    assert alerts == []  # two kinds, no class: wind is as likely
+    alerts = feed(cor, [ground("c", 1, 6, 60, 500, kind=SensorKind.PIR, sig=UNKNOWN)])
     assert len(alerts) == 1
     a = alerts[0]
     assert a.rule == "two-modalities" and a.zone_type == "buffer"
-    assert a.cls == UNKNOWN and a.severity == Severity.LOW  # unsure unknown: one step down
+    assert a.cls == UNKNOWN and a.severity == Severity.LOW  # unclassified: low for now
     assert sorted(a.modalities) == ["pir", "seismic"]
     cor2 = Correlator(FENCES)
     only_one_kind = [ground("a", 1, 0, 0, 500), ground("b", 1, 4, 30, 500)]
@@ -216,7 +218,8 @@ def test_ack_is_carried_on_the_next_message_and_stops_unacked_escalation() -> No
 
     cor = Correlator(FENCES)
     opened = feed(cor, [ground("a", 1, 0, 0, 500, sig=UNKNOWN),
-                        ground("b", 1, 2, 20, 500, kind=SensorKind.PIR, sig=UNKNOWN)])
+                        ground("b", 1, 1, 20, 500, kind=SensorKind.PIR, sig=UNKNOWN),
+                        ground("c", 1, 2, 40, 500, kind=SensorKind.PIR, sig=UNKNOWN)])
     aid = opened[0].id
     ack = AlertAckMessage(alert_id=aid, by="agent-7", at=T0 + 30, note="en route")
     res = cor.process([], now=T0 + 31, acks=[ack])
@@ -236,7 +239,8 @@ def test_unacknowledged_alert_escalates_then_times_out_then_is_forgotten() -> No
     cor = Correlator(FENCES)
     lc = cor.policies.lifecycle
     opened = feed(cor, [ground("a", 1, 0, 0, 500, sig=UNKNOWN),
-                        ground("b", 1, 2, 20, 500, kind=SensorKind.PIR, sig=UNKNOWN)])
+                        ground("b", 1, 1, 20, 500, kind=SensorKind.PIR, sig=UNKNOWN),
+                        ground("c", 1, 2, 40, 500, kind=SensorKind.PIR, sig=UNKNOWN)])
     raised = opened[0].raised_ts
     assert cor.tick(raised + lc.escalate_unacked_s - 1).alerts == []
     esc = cor.tick(raised + lc.escalate_unacked_s).alerts

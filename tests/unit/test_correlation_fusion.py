@@ -19,24 +19,35 @@ def test_contributions_weight_by_kind_and_strength() -> None:
     assert score == pytest.approx([0.6 * 0.5, 2.0 * 0.9, 0.0])
 
 
-def test_one_chattering_sensor_counts_once() -> None:
+def test_one_chattering_sensor_is_capped_at_twice_its_best_report() -> None:
     per: dict[str, list[float]] = {}
-    for _ in range(20):
-        fusion.merge(per, "s-1", 0, 0.54)
+    fusion.merge(per, "s-1", 0, 0.54)
     assert fusion.total(per) == pytest.approx([0.54, 0.0, 0.0])
     assert fusion.fuse(fusion.total(per)) == (TargetClass.PERSON, 0.42)
+    fusion.merge(per, "s-1", 0, 0.54)  # a second report: x 1.5
+    assert fusion.total(per)[0] == pytest.approx(0.81)
+    for _ in range(20):
+        fusion.merge(per, "s-1", 0, 0.54)
+    assert fusion.total(per)[0] == pytest.approx(1.08)  # capped
     fusion.merge(per, "s-2", 0, 0.54)
-    cls, conf = fusion.fuse(fusion.total(per))
-    assert cls == TargetClass.PERSON and conf == pytest.approx(0.66, abs=0.01)
+    assert fusion.total(per)[0] == pytest.approx(1.62)
 
 
-def test_merge_keeps_the_strongest_and_reports_change() -> None:
+def test_merge_keeps_the_strongest_score_and_counts_reports() -> None:
     per: dict[str, list[float]] = {}
-    assert fusion.merge(per, "s", 1, 0.3)
-    assert not fusion.merge(per, "s", 1, 0.2)
-    assert fusion.merge(per, "s", 1, 0.5)
-    assert not fusion.merge(per, "s", -1, 0.9)
-    assert per["s"] == [0.0, 0.5, 0.0]
+    fusion.merge(per, "s", 1, 0.3)
+    fusion.merge(per, "s", 1, 0.2)
+    fusion.merge(per, "s", 1, 0.5, reports=2)
+    fusion.merge(per, "s", -1, 0.9)
+    assert per["s"] == [0.0, 0.5, 0.0, 0.0, 4.0, 0.0]
+
+
+def test_a_mixed_signature_sensor_stays_unsure() -> None:
+    per: dict[str, list[float]] = {}
+    fusion.merge(per, "s", 0, 0.54, reports=3)
+    fusion.merge(per, "s", 2, 0.54, reports=3)
+    cls, conf = fusion.fuse(fusion.total(per))
+    assert conf < 0.5
 
 
 def test_camera_outweighs_a_few_sensor_signatures() -> None:

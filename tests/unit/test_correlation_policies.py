@@ -19,8 +19,8 @@ TRACK = {"heading_deg": 0.0, "speed_mps": 1.3}
 
 def rule(zone: str, cls: TargetClass, conf: float, corroborated: bool = False,
          track: dict[str, float] | None = None,
-         camera: dict[str, float] | None = None) -> str | None:
-    return fired_rule(P.zone(zone), P, cls, conf, corroborated, track, camera or {})
+         camera: dict[str, float] | None = None, sensors: int = 2) -> str | None:
+    return fired_rule(P.zone(zone), P, cls, conf, corroborated, track, camera or {}, sensors)
 
 
 def test_bundled_file_is_versioned_and_names_every_alerting_zone_type() -> None:
@@ -46,6 +46,11 @@ def test_buffer_needs_two_modalities_or_a_track() -> None:
     assert rule("buffer", PERSON, 0.9) is None
     assert rule("buffer", PERSON, 0.9, True) == "two-modalities"
     assert rule("buffer", UNKNOWN, 0.1, track=TRACK) == "track"
+
+
+def test_two_kinds_without_a_class_need_a_third_sensor() -> None:
+    assert rule("border_strip", UNKNOWN, 0.0, True) is None  # wind on fence and seismic
+    assert rule("border_strip", UNKNOWN, 0.0, True, sensors=3) == "two-modalities"
 
 
 def test_wildlife_corridor_requires_camera_confirmation_of_person_or_vehicle() -> None:
