@@ -17,9 +17,11 @@ JSON lines, one record each, ``type`` first:
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import orjson
 
 from simulators.actors import TrackCrossing, track_crossings
 from simulators.geo import to_wgs84
@@ -154,3 +156,14 @@ def truth_records(w: World) -> list[dict[str, Any]]:
         "held_unsent": int(np.sum([len(v) for v in w.held.values()])),
     }
     return [head, *sensors, *cameras, *actors, *fault_records(w), *w.tasking_log, summary]
+
+
+def read_truth(path: Path) -> dict[str, list[dict[str, Any]]]:
+    """The records of a truth file grouped by ``type`` (``actor``, ``fault``, ``sensor``, ...)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    with path.open("rb") as f:
+        for line in f:
+            if line.strip():
+                rec = orjson.loads(line)
+                out.setdefault(rec["type"], []).append(rec)
+    return out

@@ -116,7 +116,7 @@ class World:
             self.sources = self.layout.gateways + [c.id for c in sc.cameras]
             self.faults = FaultTimeline(sc.faults, self.index, self.sources, n)
         except ValueError as exc:
-            raise ScenarioError(f"{sc.name}: {exc}") from exc
+            raise ScenarioError(f"scenario {sc.name!r}: {exc}") from exc
         self.n = n
         self.ground = GroundSensors(self.layout, rng(4), rng(5))
         self.sensor_lon = np.array(self.layout.lon, float)

@@ -130,10 +130,14 @@ def simulate(
         sc = load_scenario(scenario)
         if duration is not None:
             sc = sc.model_copy(update={"duration_s": duration})
+    except ScenarioError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    try:
         t0 = time.time() if start is None else start
         world = World(sc, seed=seed, start=round(t0, 3))
     except ScenarioError as exc:
-        console.print(f"[red]error:[/] {exc}")
+        console.print(f"[red]error:[/] {scenario}: {exc}")
         raise typer.Exit(2) from exc
     listener: TaskingListener | None = None
     if output:

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from simulators.publish import FileSink, encode_line, read_emissions
 from simulators.scenario import load_scenario
+from simulators.truth import read_truth
 from simulators.world import World
 from stream.cli import app
 from tests.unit.sim_helpers import START
@@ -58,6 +59,10 @@ def test_cli_output_and_truth_files_are_byte_identical(tmp_path: Path) -> None:
         files.append((out.read_bytes(), truth.read_bytes()))
     assert files[0] == files[1]
     assert len(files[0][0].splitlines()) > 100 and len(files[0][1].splitlines()) > 50
+    records = read_truth(tmp_path / "a-truth.jsonl")
+    assert [a["id"] for a in records["actor"]] == ["group-gap"]
+    assert [f["kind"] for f in records["fault"]] == ["tamper", "dead"]
+    assert records["scenario"][0]["seed"] == 4 and records["summary"][0]["messages"] > 100
 
 
 def test_recorded_file_reads_back_as_the_same_messages(tmp_path: Path) -> None:
