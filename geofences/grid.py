@@ -19,9 +19,12 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from geofences.crossing import CellEdges
+
 IntArray = npt.NDArray[np.intp]
-#: cells per fence the grid aims at, and hard limits on its size
+#: cells per fence and per edge the grid aims at, and hard limits on its size
 CELLS_PER_ZONE = 16
+CELLS_PER_EDGE = 1
 MIN_CELLS, MAX_CELLS = 1_024, 1_048_576
 #: interior cells must be covered with this margin (degrees, ~0.1 mm) so rounding
 #: in the cell arithmetic can never put an outside point into an interior cell
@@ -40,6 +43,7 @@ class CellGrid:
     zone: IntArray  # zone index of each entry
     interior: npt.NDArray[np.bool_]  # zone covers the whole cell
     geoms: npt.NDArray[np.object_]  # prepared zone geometries
+    edges: CellEdges | None = None  # numpy crossing tests for boundary entries
 
     @classmethod
     def build(cls, tree: shapely.STRtree, geoms: npt.NDArray[np.object_]) -> CellGrid:
@@ -50,7 +54,8 @@ class CellGrid:
                        np.zeros(0, bool), geoms)
         xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
         w, h = max(xmax - xmin, 1e-9), max(ymax - ymin, 1e-9)
-        target = min(max(CELLS_PER_ZONE * n, MIN_CELLS), MAX_CELLS)
+        n_edges = int(shapely.get_num_coordinates(geoms).sum())
+        target = min(max(CELLS_PER_ZONE * n, CELLS_PER_EDGE * n_edges, MIN_CELLS), MAX_CELLS)
         side = math.sqrt(w * h / target)
         nx = min(max(1, math.ceil(w / side)), MAX_CELLS)
         ny = min(max(1, math.ceil(h / side)), max(1, MAX_CELLS // nx))
@@ -69,8 +74,10 @@ class CellGrid:
         c_idx, z_idx, interior = c_idx[order], z_idx[order], interior[order]
         offsets = np.zeros(nx * ny + 1, dtype=np.intp)
         np.add.at(offsets, c_idx + 1, 1)
+        edges = CellEdges.build(geoms, c_idx, z_idx, ~interior, boxes,
+                                xmin + (ix + 0.5) * cw, ymin + (iy + 0.5) * ch)
         return cls(xmin, ymin, cw, ch, nx, ny, np.cumsum(offsets), z_idx.astype(np.intp),
-                   interior, geoms)
+                   interior, geoms, edges)
 
     def query(
         self, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]
@@ -94,6 +101,12 @@ class CellGrid:
         zone = self.zone[entry]
         keep = self.interior[entry].copy()
         test = np.flatnonzero(~keep)
+        if test.size and self.edges is not None:  # numpy crossing test first
+            fast = test[self.edges.usable[entry[test]]]
+            tp = rep_p[fast]
+            inside, decided = self.edges.test(entry[fast], x[tp], y[tp])
+            keep[fast] = inside
+            test = np.concatenate([test[~self.edges.usable[entry[test]]], fast[~decided]])
         if test.size:
             tp = rep_p[test]
             keep[test] = shapely.intersects_xy(self.geoms[zone[test]], x[tp], y[tp])
