@@ -4,7 +4,7 @@ A synthetic night on 40 km of border: ``--targets`` walkers, each passing sensor
 fire in bursts around it, plus scattered nuisance hits (wind), fed in batches as a worker
 would. Prints reports/s, incidents, alerts and the per-batch time.
 
-    python benchmarks/correlator.py [--reports 300000] [--batch 5000] [--targets 200]
+    python -P benchmarks/correlator.py [--reports 300000] [--batch 5000] [--targets 200]
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ A camera sees a position within ``range_m`` whose bearing lies in its pan arc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -57,3 +58,17 @@ class CameraNetwork:
             return None
         k = int(np.argmin(np.where(ok, dist, np.inf)))
         return Aim(self.sites[k].id, round(float(bearing[k]), 1), round(float(dist[k]), 1))
+
+
+def sites_from_records(
+    records: Sequence[Mapping[str, Any]],
+) -> tuple[list[CameraSite], dict[str, tuple[float, float]]]:
+    """Camera sites and sensor positions from ``camera``/``sensor`` records (e.g. a
+    simulator truth file, or a deployment inventory in the same shape). Cameras pan all
+    round; their range is ``range_m``."""
+    cams = [CameraSite(str(r["id"]), float(r["lon"]), float(r["lat"]),
+                       float(r.get("range_m") or 3000.0))
+            for r in records if r.get("type") == "camera"]
+    sensors = {str(r["id"]): (float(r["lon"]), float(r["lat"]))
+               for r in records if r.get("type") == "sensor"}
+    return cams, sensors
