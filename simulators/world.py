@@ -202,12 +202,14 @@ class World:
         for cam in self.cameras:
             cam.slew(t, step)
         alive = st.alive
-        due = np.flatnonzero((self.next_hb <= t + 1e-9) & alive).tolist()
-        self.next_hb[due] += self.heartbeat[due]
-        # dead devices keep their schedule, so a recovered one reports on time
-        late = np.flatnonzero((self.next_hb <= t + 1e-9) & ~alive)
-        self.next_hb[late] += self.heartbeat[late]
+        overdue = np.flatnonzero(self.next_hb <= t + 1e-9)
+        due = overdue[alive[overdue]].tolist()
+        # every overdue device moves to its next beat after t (dead ones keep their schedule)
+        beats = np.floor((t + 1e-9 - self.next_hb[overdue]) / self.heartbeat[overdue]) + 1
+        self.next_hb[overdue] += beats * self.heartbeat[overdue]
         out.extend(self._health(t, sorted(set(due) | set(extra_health))))
+        hits = HitBlock.of([])
+        frames: list[Emission] = []
         if k:
             wind, rain = self.weather.at(t)
             hits = self.ground.step(
@@ -223,8 +225,9 @@ class World:
             for s in stuck.tolist():
                 forced.append(self.ground.forced(s, t, step, 1.0, "unknown", -2))
                 st.stuck_next[s] += st.stuck_interval[s]
-            out.extend(self._ground(t, HitBlock.join([hits, HitBlock.of(forced)])))
-            out.extend(self._camera_frames(t, step, active, rain))
+            frames = self._camera_frames(t, step, active, rain)
+        out.extend(self._ground(t, HitBlock.join([hits, HitBlock.of(forced)])))
+        out.extend(frames)
         for e in out:
             if e.key in self.faults.held:
                 self.held[e.key].append(e)

@@ -152,3 +152,15 @@ def test_every_fault_is_in_the_ground_truth() -> None:
     assert truth[1]["until_ts"] == START + 20
     assert truth[4]["params"] == {"offset_s": 3.0}
     assert truth[5]["sources"] == ["gw-0001"]
+
+
+def test_heartbeat_faster_than_the_step_sends_one_per_step_without_falling_behind() -> None:
+    sc = scenario(duration_s=10, step_s=1, sensor_lines=[{**LINE, "heartbeat_s": 0.5}])
+    _, em = run(sc)
+    hb = of(reports(em, "sensors.health"), "s-000")
+    assert 10 <= len(hb) <= 11  # one per step: a step sends what fell due in it
+
+
+def test_tamper_at_second_zero_still_reports_the_touches() -> None:
+    _, em = faulty({"kind": "tamper", "targets": ["s-001"], "at_s": 0, "touch_detections": 3})
+    assert len(of(reports(em, "sensors.ground"), "s-001")) == 3
