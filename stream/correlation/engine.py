@@ -24,7 +24,8 @@ from stream.correlation.incidents import Incident, group_new, match
 from stream.correlation.metric import to_metric, to_wgs84
 from stream.correlation.policies import Policies
 from stream.correlation.rules import animal_confirmed, fired_rule
-from stream.correlation.tasking import CameraNetwork, CameraSite
+from stream.correlation.tamper import tamper_incident
+from stream.correlation.tasking import CameraNetwork, CameraSite, plan_task
 from stream.correlation.tracks import crossed, fit_track, predicted_crossing
 from stream.correlation.zone_placement import ZonePlacement
 from stream.correlation.zone_rule import stable_id
@@ -233,20 +234,9 @@ class Correlator:
     def _tamper_incident(self, h: SensorHealth) -> Incident | None:
         inc_id = stable_id("inc", "tamper", h.event_id)
         if inc_id in self.incidents:
-            return None
+            return None  # a replay of a tamper already seen
         lon, lat = self.sites.get(h.sensor_id, (0.0, 0.0))
-        x, y = to_metric([lon], [lat])
-        inc = Incident(id=inc_id, first_event=h.event_id, first_ts=h.ts, last_ts=h.ts,
-                       x=float(x[0]), y=float(y[0]), x0=float(x[0]), y0=float(y[0]),
-                       lon=lon, lat=lat, kind="tamper")
-        place = self.placement.place(np.array([lon]), np.array([lat]))
-        z = place.zone[0]
-        inc.zone_id, inc.zone_type, inc.zone_name = (
-            (z.id, z.zone_type, z.name) if z else ("unlocated", "unknown", "position unknown"))
-        inc.sector = place.sector[0]
-        inc.mark_seen(h.event_id)
-        inc.modalities.append(h.kind.value)
-        inc.evidence_count = 1
+        inc = tamper_incident(inc_id, h, lon, lat, self.placement)
         self.incidents[inc_id] = inc
         return inc
 
@@ -358,32 +348,14 @@ class Correlator:
 
     def _maybe_task(self, inc: Incident, a: lifecycle.Assessment, now: float,
                     out: CorrelatorResult) -> None:
-        pol = self.policies.tasking
-        if (not self.cameras.sites or inc.kind != "detection" or not inc.open or a.backlog
-                or a.cls == TargetClass.ANIMAL or self.policies.zone(a.zone_type) is None
+        """Cue a camera once an incident has two detections or an alert (not animals)."""
+        if (inc.kind != "detection" or not inc.open or a.backlog or a.cls == TargetClass.ANIMAL
+                or self.policies.zone(a.zone_type) is None
                 or (inc.alert is None and inc.evidence_count < 2)):
             return
-        x, y = inc.x, inc.y
-        if inc.track:
-            lead = inc.last_ts - inc.track["t"] + pol.lead_s
-            x, y = inc.track["x"] + inc.track["vx"] * lead, inc.track["y"] + inc.track["vy"] * lead
-        prev = inc.task or {}
-        if "ts" in prev and (now - prev["ts"] < pol.retask_s
-                             or np.hypot(x - prev["x"], y - prev["y"]) < pol.move_m):
-            return
-        aim = self.cameras.aim(x, y)
-        if aim is None:
-            return
-        lon, lat = to_wgs84([x], [y])
-        n = int(prev.get("n", 0))
-        out.tasks.append(CameraTask(
-            id=stable_id("tsk", inc.id, str(n)), camera_id=aim.camera_id, incident_id=inc.id,
-            alert_id=inc.alert["id"] if inc.alert else None, lon=round(float(lon[0]), 7),
-            lat=round(float(lat[0]), 7), bearing_deg=aim.bearing_deg, distance_m=aim.distance_m,
-            ts=now, expires_ts=now + pol.expires_s,
-            reason="new-incident" if n == 0 else "track-update"))
-        prev.update(ts=now, x=x, y=y, n=n + 1, camera_id=aim.camera_id)
-        inc.task = prev
+        task = plan_task(inc, self.cameras, self.policies.tasking, now)
+        if task is not None:
+            out.tasks.append(task)
 
     # --- acks ----------------------------------------------------------------------------------
     def _acks(self, acks: Sequence[AlertAckMessage], now: float, out: CorrelatorResult) -> None:

@@ -12,7 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from stream.correlation.metric import to_metric
+from stream.correlation.incidents import Incident
+from stream.correlation.metric import to_metric, to_wgs84
+from stream.correlation.policies import TaskingPolicy
+from stream.correlation.zone_rule import stable_id
+from stream.models import CameraTask
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +76,32 @@ def sites_from_records(
     sensors = {str(r["id"]): (float(r["lon"]), float(r["lat"]))
                for r in records if r.get("type") == "sensor"}
     return cams, sensors
+
+
+def plan_task(inc: Incident, cameras: CameraNetwork, policy: TaskingPolicy,
+              now: float) -> CameraTask | None:
+    """A cue for the nearest camera that sees where the incident will be (``lead_s`` ahead
+    on its track); at most every ``retask_s`` and only once it moved ``move_m``."""
+    if not cameras.sites:
+        return None
+    x, y = inc.x, inc.y
+    if inc.track:
+        lead = inc.last_ts - inc.track["t"] + policy.lead_s
+        x, y = inc.track["x"] + inc.track["vx"] * lead, inc.track["y"] + inc.track["vy"] * lead
+    prev = inc.task or {}
+    if "ts" in prev and (now - prev["ts"] < policy.retask_s
+                         or np.hypot(x - prev["x"], y - prev["y"]) < policy.move_m):
+        return None
+    aim = cameras.aim(x, y)
+    if aim is None:
+        return None
+    lon, lat = to_wgs84([x], [y])
+    n = int(prev.get("n", 0))
+    prev.update(ts=now, x=x, y=y, n=n + 1, camera_id=aim.camera_id)
+    inc.task = prev
+    return CameraTask(
+        id=stable_id("tsk", inc.id, str(n)), camera_id=aim.camera_id, incident_id=inc.id,
+        alert_id=inc.alert["id"] if inc.alert else None, lon=round(float(lon[0]), 7),
+        lat=round(float(lat[0]), 7), bearing_deg=aim.bearing_deg, distance_m=aim.distance_m,
+        ts=now, expires_ts=now + policy.expires_s,
+        reason="new-incident" if n == 0 else "track-update")
