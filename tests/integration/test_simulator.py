@@ -167,3 +167,50 @@ def test_tasking_listener_hands_cues_to_the_world(topics: Settings) -> None:
         listener.stop()
     assert cues == [cue]
     assert listener.ignored == 1
+
+
+def test_simulate_obeys_cues_from_the_tasking_topic(topics: Settings, tmp_path: Path) -> None:
+    truth = tmp_path / "truth.jsonl"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "stream.cli",
+            "simulate",
+            "tamper-gap",
+            "--speed",
+            "40",
+            "--duration",
+            "400",
+            "--start",
+            START,
+            "--truth",
+            str(truth),
+            "--quiet",
+        ],
+        env=settings_env(topics),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        time.sleep(4.0)  # the listener is assigned; about 100 scenario seconds have passed
+        cue = {
+            "camera_id": "cam-gap",
+            "lon": -111.0769,
+            "lat": 31.3370,
+            "ts": 1.8e9,
+            "incident_id": "inc-9",
+        }
+        produce(topics, topics.topic("camera-tasking"), [(b"cam-gap", orjson.dumps(cue))])
+        out, _ = proc.communicate(timeout=90)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, out.decode()
+    records = [orjson.loads(line) for line in truth.read_bytes().splitlines()]
+    tasked = [r for r in records if r["type"] == "tasking"]
+    assert len(tasked) == 1 and tasked[0]["applied"] and tasked[0]["origin"] == "live"
+    assert tasked[0]["incident_id"] == "inc-9"
+    assert 1_800_000_000 + 50 < tasked[0]["applied_ts"] < 1_800_000_000 + 400
