@@ -50,3 +50,11 @@ def north_of_boundary(x: npt.ArrayLike, y: npt.ArrayLike) -> npt.NDArray[np.bool
     """True where a metric point lies north of (on the US side of) the boundary."""
     bx, by = _boundary_xy()
     return np.asarray(y, float) > np.interp(np.asarray(x, float), bx, by)
+
+
+def cell_keys(lon: npt.ArrayLike, lat: npt.ArrayLike, cell_m: float = 5000.0) -> list[str]:
+    """Spatial partition keys (``cell:<ix>:<iy>`` on a ``cell_m`` UTM grid): repartition
+    detections by them so one worker sees every detection of an incident."""
+    x, y = to_metric(lon, lat)
+    ix, iy = np.floor(x / cell_m).astype(np.int64), np.floor(y / cell_m).astype(np.int64)
+    return [f"cell:{i}:{j}" for i, j in zip(ix.tolist(), iy.tolist(), strict=True)]

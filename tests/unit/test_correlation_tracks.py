@@ -77,3 +77,12 @@ def test_side_of_boundary() -> None:
     assert north_of_boundary(x, y).tolist() == [False, True]
     assert crossed(x[0], y[0], x[1], y[1])
     assert not crossed(x[1], y[1], x[1], y[1] + 100)
+
+
+def test_cell_keys_group_near_points_and_split_far_ones() -> None:
+    from stream.correlation.metric import cell_keys
+
+    pts = [lonlat(10, 10), lonlat(60, 40), lonlat(12_000, 10)]
+    keys = cell_keys([p[0] for p in pts], [p[1] for p in pts], cell_m=5000)
+    assert keys[0] == keys[1] != keys[2]
+    assert all(k.startswith("cell:") for k in keys)
