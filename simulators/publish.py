@@ -27,7 +27,7 @@ KIND = {"sensors.ground": "ground", "sensors.camera": "camera", "sensors.health"
 
 class Sink(Protocol):
     def send(self, emission: Emission) -> None: ...
-    def close(self) -> None: ...
+    def close(self, timeout: float | None = None) -> None: ...
 
 
 class PublishError(RuntimeError):
@@ -71,6 +71,9 @@ class KafkaSink:
                 "compression.type": "lz4",
                 "message.timeout.ms": 0 if timeout_s is None else int(timeout_s * 1000),
                 "error_cb": self._on_error,
+                # connection errors are reported once per outage by _on_error, not per retry
+                "log_level": 2,
+                "log.connection.close": False,
                 **producer_config,
             }
         )
@@ -84,7 +87,7 @@ class KafkaSink:
             self.outage = True
             self.on_status(
                 f"broker {self.settings.bootstrap_servers} unreachable ({err.str()}): "
-                f"waiting and retrying; {len(self.pending)} messages not yet acknowledged"
+                f"waiting and retrying (not yet acknowledged: {len(self.pending)})"
             )
 
     def _on_delivery(self, n: int, err: KafkaError | None, _msg: object) -> None:
@@ -177,7 +180,7 @@ class FileSink:
     def send(self, emission: Emission) -> None:
         self.file.write(encode_line(emission))
 
-    def close(self) -> None:
+    def close(self, timeout: float | None = None) -> None:
         self.file.close()
 
 

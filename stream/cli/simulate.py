@@ -72,10 +72,11 @@ def publish(
             progress.update(task, completed=total, events=events, rate=rate)
             sink.close()
     except KeyboardInterrupt:
-        console.print(
-            f"interrupted after {sent} messages ({events} events); waiting for acknowledgements"
-        )
-        sink.close()
+        console.print(f"interrupted after {sent} messages ({events} events); waiting 10 s for acks")
+        try:
+            sink.close(timeout=10)
+        except PublishError as exc:
+            console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(130) from None
     except PublishError as exc:
         console.print(f"[red]error:[/] {exc}")
