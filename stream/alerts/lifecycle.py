@@ -49,6 +49,9 @@ class Assessment:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+_ORDER = tuple(Severity)
+
+
 def alert_id(incident_id: str) -> str:
     return stable_id("alr", incident_id)
 
@@ -65,8 +68,7 @@ def severity_for(base: Severity, cls: TargetClass, confidence: float, sensors: i
         rank += 1
     if sensors >= 5 or boundary:
         rank += 1
-    order = list(Severity)
-    return order[max(0, min(rank, len(order) - 1))]
+    return _ORDER[max(0, min(rank, len(_ORDER) - 1))]
 
 
 def _message(rec: dict[str, Any], a: Assessment, now: float, reason: str) -> Alert:

@@ -241,13 +241,14 @@ class Correlator:
         return inc
 
     # --- assessment, lifecycle, tasking ------------------------------------------------------
-    def _assess(self, inc: Incident, rule: str | None) -> lifecycle.Assessment:
+    def _assess(self, inc: Incident, rule: str | None,
+                fused: tuple[TargetClass, float] | None = None) -> lifecycle.Assessment:
         pol = self.policies
         fences = self.placement.fences
         if inc.kind == "tamper":
             cls, conf, severity = TargetClass.UNKNOWN, 1.0, pol.tamper_severity
         else:
-            cls, conf = fusion.fuse(fusion.total(inc.scores), pol.fusion.min_score)
+            cls, conf = fused or fusion.fuse(fusion.total(inc.scores), pol.fusion.min_score)
             zp = pol.zone(inc.zone_type or "")
             base = zp.severity if zp else pol.tamper_severity
             severity = lifecycle.severity_for(base, cls, conf, len(inc.sensor_hits) + len(
@@ -292,16 +293,17 @@ class Correlator:
     def _evaluate(self, inc: Incident, now: float, out: CorrelatorResult,
                   timers_only: bool = False) -> None:
         pol = self.policies
+        fused = None
         if inc.kind == "tamper":
             rule: str | None = "tamper"
         else:
             if not timers_only:
                 self._update_track(inc)
-            cls, conf = fusion.fuse(fusion.total(inc.scores), pol.fusion.min_score)
+            fused = cls, conf = fusion.fuse(fusion.total(inc.scores), pol.fusion.min_score)
             rule = fired_rule(pol.zone(inc.zone_type or ""), pol, cls, conf, inc.corroborated,
                               inc.track, inc.camera_conf,
                               len(inc.scores.keys() | inc.sensor_hits.keys()))
-        a = self._assess(inc, rule)
+        a = self._assess(inc, rule, fused)
         msg: Alert | None = None
         if inc.alert is None:
             if rule is None or a.backlog:
