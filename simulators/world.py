@@ -17,6 +17,7 @@ import queue
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -339,20 +340,22 @@ class World:
         battery = np.round(st.battery[idx], 4).tolist()
         tamper = st.tamper[idx].tolist()
         ids, kinds, sources = self.ids, self.kinds, self.sources
-        by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for j, i in enumerate(devices):
-            by_source[sources[i]].append(
-                {
-                    "v": 1,
-                    "sensor_id": ids[i],
-                    "seq": seqs[j],
-                    "kind": kinds[i],
-                    "ts": ts[j],
-                    "battery": battery[j],
-                    "tamper": tamper[j],
-                    "fault": False,
-                }
-            )
+        reports = [
+            {
+                "v": 1,
+                "sensor_id": ids[i],
+                "seq": sq,
+                "kind": kinds[i],
+                "ts": tv,
+                "battery": bat,
+                "tamper": tp,
+                "fault": False,
+            }
+            for i, sq, tv, bat, tp in zip(devices, seqs, ts, battery, tamper, strict=True)
+        ]
+        by_source: dict[str, list[dict[str, Any]]] = {}
+        for src, group in groupby(range(len(devices)), key=lambda j: sources[devices[j]]):
+            by_source.setdefault(src, []).extend(reports[j] for j in group)
         return self._batches(t, HEALTH, by_source)
 
     def _ground(self, t: float, block: HitBlock) -> list[Emission]:
