@@ -6,13 +6,13 @@ in the zone iff the segment centre -> point crosses those edges an odd number of
 (or not, when the centre is out). Only edges touching the cell can cross a segment that
 stays inside it, so this is exact — except near degenerate cases (the point within
 ``EPS`` of an edge's line, or an edge vertex within ``EPS`` of the centre-point line),
-where it *abstains* and the caller asks GEOS. The arrays are flat and contiguous,
-which keeps 10,000 fences cache-friendly.
+where it *abstains* and the caller asks GEOS.
+
+Entries and edges are packed one row each (``(n, 4)`` arrays) so a lookup touches one
+cache line, which keeps 10,000 fences nearly as fast as 100.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -25,10 +25,63 @@ BoolArray = npt.NDArray[np.bool_]
 EPS = 1e-9
 #: entries with more edges than this in one cell are left to GEOS
 MAX_EDGES = 64
+#: entry modes
+INTERIOR, REF_OUT, REF_IN, GEOS = 0, 1, 2, 3
 
 
-def _seg_dist(px: F, py: F, ax: F, ay: F, bx: F, by: F) -> F:
-    """Distance from points p to segments ab (element-wise)."""
+def pack_entries(
+    geoms: npt.NDArray[np.object_], cell: IntArray, zone: IntArray, interior: BoolArray,
+    boxes: npt.NDArray[np.object_], rx: F, ry: F,
+) -> tuple[npt.NDArray[np.int32], F]:
+    """Rows ``[zone, mode, first edge, edge count]`` per entry and ``[ax, ay, bx, by]`` per edge.
+
+    ``cell``/``zone``/``interior`` are per entry (sorted by cell, then zone);
+    ``boxes``/``rx``/``ry`` (the cell's grown box and centre) are per cell.
+    """
+    n_entries = len(cell)
+    info = np.zeros((n_entries, 4), dtype=np.int32)
+    info[:, 0] = zone
+    boundary = ~interior
+    if not boundary.any():
+        return info, np.zeros((0, 4))
+    # every edge of every ring of every zone
+    rings, ring_zone = shapely.get_rings(geoms, return_index=True)
+    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    same = ring_of[:-1] == ring_of[1:]
+    a, b = coords[:-1][same], coords[1:][same]
+    edge_zone = ring_zone[ring_of[:-1][same]]
+    # which boundary cells each edge touches, attached to the entry (cell, edge's zone)
+    bcells = np.unique(cell[boundary])
+    seg_tree = shapely.STRtree(shapely.linestrings(np.stack([a, b], axis=1)))
+    q_cell, q_edge = seg_tree.query(boxes[bcells], predicate="intersects")
+    q_cell = bcells[q_cell]
+    nz = int(zone.max()) + 1
+    keys = cell.astype(np.int64) * nz + zone
+    want = q_cell.astype(np.int64) * nz + edge_zone[q_edge]
+    pos = np.minimum(np.searchsorted(keys, want), n_entries - 1)
+    found = (keys[pos] == want) & boundary[pos]
+    entry, edge = pos[found], q_edge[found]
+    order = np.argsort(entry, kind="stable")
+    entry, edge = entry[order], edge[order]
+    counts = np.bincount(entry, minlength=n_entries)
+    edges = np.column_stack([a[edge], b[edge]])
+    # the centre's state anchors the parity; a centre (almost) on an edge cannot
+    erx, ery = rx[cell], ry[cell]
+    ref_in = shapely.intersects_xy(geoms[zone], erx, ery)
+    near = _seg_dist(erx[entry], ery[entry], edges) < EPS
+    bad_ref = np.bincount(entry[near], minlength=n_entries) > 0
+    mode = np.where(ref_in, REF_IN, REF_OUT)
+    mode[bad_ref | (counts > MAX_EDGES)] = GEOS
+    mode[interior] = INTERIOR
+    info[:, 1] = mode
+    info[:, 2] = np.cumsum(counts) - counts
+    info[:, 3] = counts
+    return info, edges
+
+
+def _seg_dist(px: F, py: F, e: F) -> F:
+    """Distance from points p to segments (rows of ``e``), element-wise."""
+    ax, ay, bx, by = e[:, 0], e[:, 1], e[:, 2], e[:, 3]
     dx, dy = bx - ax, by - ay
     len2 = dx * dx + dy * dy
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -37,84 +90,33 @@ def _seg_dist(px: F, py: F, ax: F, ay: F, bx: F, by: F) -> F:
     return np.asarray(np.hypot(px - (ax + t * dx), py - (ay + t * dy)))
 
 
-@dataclass(frozen=True)
-class CellEdges:
-    usable: BoolArray  # per entry: the fast test may be used
-    ref_in: BoolArray  # per entry: the cell centre is in the zone
-    rx: F  # per entry: cell centre
-    ry: F
-    offsets: IntArray  # per entry: edges are offsets[e]:offsets[e+1]
-    ax: F
-    ay: F
-    bx: F
-    by: F
-
-    @classmethod
-    def build(
-        cls, geoms: npt.NDArray[np.object_], cell: IntArray, zone: IntArray, boundary: BoolArray,
-        boxes: npt.NDArray[np.object_], rx: F, ry: F,
-    ) -> CellEdges:
-        """``cell``/``zone`` per entry (sorted by cell, zone); ``boxes``/``rx``/``ry`` per cell."""
-        n_entries = len(cell)
-        # every edge of every ring of every zone
-        rings, ring_zone = shapely.get_rings(geoms, return_index=True)
-        coords, ring_of = shapely.get_coordinates(rings, return_index=True)
-        same = ring_of[:-1] == ring_of[1:]
-        a, b = coords[:-1][same], coords[1:][same]
-        edge_zone = ring_zone[ring_of[:-1][same]]
-        # which boundary cells each edge touches
-        bcells = np.unique(cell[boundary])
-        seg_tree = shapely.STRtree(shapely.linestrings(np.stack([a, b], axis=1)))
-        q_cell, q_edge = seg_tree.query(boxes[bcells], predicate="intersects")
-        q_cell = bcells[q_cell]
-        # attach each (cell, edge) to its boundary entry (cell, zone of the edge)
-        nz = int(zone.max()) + 1 if n_entries else 1
-        keys = cell.astype(np.int64) * nz + zone
-        want = q_cell.astype(np.int64) * nz + edge_zone[q_edge]
-        pos = np.searchsorted(keys, want)
-        pos = np.minimum(pos, max(n_entries - 1, 0))
-        found = (keys[pos] == want) & boundary[pos] if n_entries else np.zeros(0, bool)
-        entry, edge = pos[found], q_edge[found]
-        order = np.argsort(entry, kind="stable")
-        entry, edge = entry[order], edge[order]
-        counts = np.bincount(entry, minlength=n_entries)
-        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.intp)
-        ax, ay, bx, by = a[edge, 0], a[edge, 1], b[edge, 0], b[edge, 1]
-        erx, ery = rx[cell], ry[cell]
-        ref_in = shapely.intersects_xy(geoms[zone], erx, ery)
-        # a centre (almost) on an edge cannot anchor the parity: leave those to GEOS
-        near = _seg_dist(erx[entry], ery[entry], ax, ay, bx, by) < EPS
-        bad_ref = np.bincount(entry[near], minlength=n_entries) > 0
-        usable = boundary & ~bad_ref & (counts <= MAX_EDGES)
-        return cls(usable, ref_in, erx, ery, offsets, ax, ay, bx, by)
-
-    def test(self, entry: IntArray, px: F, py: F) -> tuple[BoolArray, BoolArray]:
-        """(inside, decided) for each point ``p`` against its ``entry``; usable entries only."""
-        start = self.offsets[entry]
-        count = self.offsets[entry + 1] - start
-        k = len(entry)
-        total = int(count.sum())
-        inside = self.ref_in[entry].copy()
-        if total == 0:
-            return inside, np.ones(k, dtype=bool)
-        pair = np.repeat(np.arange(k), count)
-        first = np.cumsum(count) - count
-        e = np.arange(total) + np.repeat(start - first, count)
-        ax, ay, bx, by = self.ax[e], self.ay[e], self.bx[e], self.by[e]
-        rx, ry = self.rx[entry][pair], self.ry[entry][pair]
-        qx, qy = px[pair], py[pair]
-        # orientations: r, p against edge ab, and a, b against segment rp
-        d1 = (bx - ax) * (ry - ay) - (by - ay) * (rx - ax)
-        d2 = (bx - ax) * (qy - ay) - (by - ay) * (qx - ax)
-        d3 = (qx - rx) * (ay - ry) - (qy - ry) * (ax - rx)
-        d4 = (qx - rx) * (by - ry) - (qy - ry) * (bx - rx)
-        cross = (d1 * d2 < 0) & (d3 * d4 < 0)
-        # abstain when p is within EPS of the line through ab, or a or b within EPS of the
-        # line through rp (a superset of the degenerate cases; |d| = distance * length)
-        ab2 = (bx - ax) ** 2 + (by - ay) ** 2
-        rp2 = (qx - rx) ** 2 + (qy - ry) ** 2
-        eps2 = EPS * EPS
-        unsure = (d2 * d2 <= eps2 * ab2) | (d3 * d3 <= eps2 * rp2) | (d4 * d4 <= eps2 * rp2)
-        odd = np.bincount(pair, weights=cross, minlength=k).astype(np.int64) % 2 == 1
-        decided = np.bincount(pair, weights=unsure, minlength=k) == 0
-        return inside ^ odd, decided
+def crossing_test(
+    rows: npt.NDArray[np.int32], edges: F, px: F, py: F, rx: F, ry: F
+) -> tuple[BoolArray, BoolArray]:
+    """(inside, decided) for points ``p`` with cell centres ``r`` against entry ``rows``."""
+    start, count = rows[:, 2], rows[:, 3]
+    inside = rows[:, 1] == REF_IN
+    k = len(rows)
+    total = int(count.sum())
+    if total == 0:
+        return inside, np.ones(k, dtype=bool)
+    pair = np.repeat(np.arange(k), count)
+    first = np.cumsum(count) - count
+    e = edges[np.arange(total) + np.repeat(start - first, count)]
+    ax, ay, bx, by = e[:, 0], e[:, 1], e[:, 2], e[:, 3]
+    rxp, ryp, qx, qy = rx[pair], ry[pair], px[pair], py[pair]
+    ex, ey = bx - ax, by - ay
+    sx, sy = qx - rxp, qy - ryp
+    d1 = ex * (ryp - ay) - ey * (rxp - ax)  # r against edge ab
+    d2 = ex * (qy - ay) - ey * (qx - ax)  # p against edge ab
+    d3 = sx * (ay - ryp) - sy * (ax - rxp)  # a against segment rp
+    d4 = sx * (by - ryp) - sy * (bx - rxp)  # b against segment rp
+    cross = (d1 * d2 < 0) & (d3 * d4 < 0)
+    # abstain when p is within EPS of the line through ab, or a or b within EPS of the
+    # line through rp (a superset of the degenerate cases; |d| = distance * length)
+    eps2 = EPS * EPS
+    ab2, rp2 = ex * ex + ey * ey, sx * sx + sy * sy
+    unsure = (d2 * d2 <= eps2 * ab2) | (d3 * d3 <= eps2 * rp2) | (d4 * d4 <= eps2 * rp2)
+    odd = np.bincount(pair[cross], minlength=k) % 2 == 1
+    decided = np.bincount(pair[unsure], minlength=k) == 0
+    return inside ^ odd, decided

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from geofences.crossing import CellEdges
+from geofences.crossing import GEOS, INTERIOR, crossing_test, pack_entries
 
 IntArray = npt.NDArray[np.intp]
 #: cells per fence and per edge the grid aims at, and hard limits on its size
@@ -40,18 +40,16 @@ class CellGrid:
     nx: int
     ny: int
     offsets: IntArray  # CSR: entries of cell c are offsets[c]:offsets[c+1]
-    zone: IntArray  # zone index of each entry
-    interior: npt.NDArray[np.bool_]  # zone covers the whole cell
+    info: npt.NDArray[np.int32]  # per entry: zone, mode, first edge, edge count
+    edges: npt.NDArray[np.float64]  # per edge: ax, ay, bx, by
     geoms: npt.NDArray[np.object_]  # prepared zone geometries
-    edges: CellEdges | None = None  # numpy crossing tests for boundary entries
 
     @classmethod
     def build(cls, tree: shapely.STRtree, geoms: npt.NDArray[np.object_]) -> CellGrid:
         n = len(geoms)
         if n == 0:
-            empty = np.zeros(0, dtype=np.intp)
-            return cls(0.0, 0.0, 1.0, 1.0, 1, 1, np.zeros(2, np.intp), empty,
-                       np.zeros(0, bool), geoms)
+            return cls(0.0, 0.0, 1.0, 1.0, 1, 1, np.zeros(2, np.intp),
+                       np.zeros((0, 4), np.int32), np.zeros((0, 4)), geoms)
         xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
         w, h = max(xmax - xmin, 1e-9), max(ymax - ymin, 1e-9)
         n_edges = int(shapely.get_num_coordinates(geoms).sum())
@@ -74,10 +72,9 @@ class CellGrid:
         c_idx, z_idx, interior = c_idx[order], z_idx[order], interior[order]
         offsets = np.zeros(nx * ny + 1, dtype=np.intp)
         np.add.at(offsets, c_idx + 1, 1)
-        edges = CellEdges.build(geoms, c_idx, z_idx, ~interior, boxes,
-                                xmin + (ix + 0.5) * cw, ymin + (iy + 0.5) * ch)
-        return cls(xmin, ymin, cw, ch, nx, ny, np.cumsum(offsets), z_idx.astype(np.intp),
-                   interior, geoms, edges)
+        info, edges = pack_entries(geoms, c_idx, z_idx, interior, boxes,
+                                   xmin + (ix + 0.5) * cw, ymin + (iy + 0.5) * ch)
+        return cls(xmin, ymin, cw, ch, nx, ny, np.cumsum(offsets), info, edges, geoms)
 
     def query(
         self, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]
@@ -88,26 +85,29 @@ class CellGrid:
             fy = np.floor((y - self.y0) / self.ch)
             ok = (fx >= 0) & (fx < self.nx) & (fy >= 0) & (fy < self.ny)
         pidx = np.flatnonzero(ok)
-        cell = fx[pidx].astype(np.intp) * self.ny + fy[pidx].astype(np.intp)
-        start = self.offsets[cell]
-        count = self.offsets[cell + 1] - start
+        ix, iy = fx[pidx].astype(np.intp), fy[pidx].astype(np.intp)
+        start = self.offsets[ix * self.ny + iy]
+        count = self.offsets[ix * self.ny + iy + 1] - start
         total = int(count.sum())
         if total == 0:
             empty = np.zeros(0, dtype=np.intp)
             return empty, empty
-        rep_p = np.repeat(pidx, count)
         first = np.cumsum(count) - count
-        entry = np.arange(total) + np.repeat(start - first, count)
-        zone = self.zone[entry]
-        keep = self.interior[entry].copy()
-        test = np.flatnonzero(~keep)
-        if test.size and self.edges is not None:  # numpy crossing test first
-            fast = test[self.edges.usable[entry[test]]]
-            tp = rep_p[fast]
-            inside, decided = self.edges.test(entry[fast], x[tp], y[tp])
+        slot = np.repeat(np.arange(len(pidx)), count)
+        rows = self.info[np.arange(total) + np.repeat(start - first, count)]
+        rep_p = pidx[slot]
+        zone, mode = rows[:, 0], rows[:, 1]
+        keep = mode == INTERIOR
+        fast = np.flatnonzero((mode != INTERIOR) & (mode != GEOS))
+        exact = np.flatnonzero(mode == GEOS)
+        if fast.size:  # numpy crossing tests; GEOS only where they abstain
+            fs, tp = slot[fast], rep_p[fast]
+            rx = np.asarray(self.x0 + (ix[fs] + 0.5) * self.cw, dtype=np.float64)
+            ry = np.asarray(self.y0 + (iy[fs] + 0.5) * self.ch, dtype=np.float64)
+            inside, decided = crossing_test(rows[fast], self.edges, x[tp], y[tp], rx, ry)
             keep[fast] = inside
-            test = np.concatenate([test[~self.edges.usable[entry[test]]], fast[~decided]])
-        if test.size:
-            tp = rep_p[test]
-            keep[test] = shapely.intersects_xy(self.geoms[zone[test]], x[tp], y[tp])
-        return rep_p[keep], zone[keep]
+            exact = np.concatenate([exact, fast[~decided]])
+        if exact.size:
+            tp = rep_p[exact]
+            keep[exact] = shapely.intersects_xy(self.geoms[zone[exact]], x[tp], y[tp])
+        return rep_p[keep], zone[keep].astype(np.intp)
