@@ -84,10 +84,10 @@ class Camera:
             f"cameras.{index}.confusion_night",
         )
 
-    def cue(self, t: float, x: float, y: float) -> None:
-        """Slew toward ``(x, y)`` and hold there for ``cue_hold_s`` from ``t``."""
+    def cue(self, t: float, x: float, y: float, hold_s: float | None = None) -> None:
+        """Slew toward ``(x, y)`` and hold there ``hold_s`` (default ``cue_hold_s``) from ``t``."""
         self.target = float(bearing_to(self.x, self.y, x, y))
-        self.cue_until = t + self.spec.cue_hold_s
+        self.cue_until = t + (self.spec.cue_hold_s if hold_s is None else hold_s)
 
     def slew(self, t: float, step: float) -> None:
         if t >= self.cue_until:

@@ -1,7 +1,8 @@
 """Slew-to-cue input for the camera simulators: ``<prefix>.camera-tasking`` messages.
 
-A cue is ``{"camera_id", "lon", "lat", "ts", "incident_id"}``; :func:`parse_cue` checks
-one, and :class:`TaskingListener` consumes the topic in a thread and hands each cue to
+A cue is ``{"camera_id", "lon", "lat", "ts", "incident_id"}`` (a ``stream.models.CameraTask``;
+its ``expires_ts`` sets how long the camera holds the cue); :func:`parse_cue` checks one,
+and :class:`TaskingListener` consumes the topic in a thread and hands each cue to
 ``World.cue`` (thread-safe; applied at the world's next step).
 """
 
@@ -36,12 +37,17 @@ def parse_cue(value: bytes | None) -> dict[str, Any] | None:
         return None
     ts = d.get("ts")
     incident = d.get("incident_id")
+    expires = d.get("expires_ts")
+    hold = None
+    if isinstance(ts, int | float) and isinstance(expires, int | float) and expires > ts:
+        hold = float(expires - ts)
     return {
         "camera_id": d["camera_id"],
         "lon": float(lon),  # type: ignore[arg-type]
         "lat": float(lat),  # type: ignore[arg-type]
         "ts": float(ts) if isinstance(ts, int | float) else None,
         "incident_id": str(incident) if incident is not None else None,
+        "hold_s": hold,
     }
 
 

@@ -63,6 +63,7 @@ class LiveCue:
     lat: float
     ts: float | None = None
     incident_id: str | None = None
+    hold_s: float | None = None
 
 
 @dataclass
@@ -156,9 +157,13 @@ class World:
         lat: float,
         ts: float | None = None,
         incident_id: str | None = None,
+        hold_s: float | None = None,
     ) -> None:
-        """Slew-to-cue from the pipeline (thread-safe); applied at the next step."""
-        self.cues.put(LiveCue(camera_id, lon, lat, ts, incident_id))
+        """Slew-to-cue from the pipeline (thread-safe); applied at the next step.
+
+        ``hold_s``: how long to stay on the cue [default: the camera's ``cue_hold_s``].
+        """
+        self.cues.put(LiveCue(camera_id, lon, lat, ts, incident_id, hold_s))
 
     # --- the loop ---------------------------------------------------------
 
@@ -273,7 +278,7 @@ class World:
         applied = i >= self.n
         if applied:
             x, y = to_metric([cue.lon], [cue.lat])
-            self.cameras[i - self.n].cue(t, float(x[0]), float(y[0]))
+            self.cameras[i - self.n].cue(t, float(x[0]), float(y[0]), cue.hold_s)
         self.tasking_log.append(
             {
                 "type": "tasking",

@@ -165,7 +165,7 @@ def test_tasking_listener_hands_cues_to_the_world(topics: Settings) -> None:
             time.sleep(0.1)
     finally:
         listener.stop()
-    assert cues == [cue]
+    assert cues == [{**cue, "hold_s": None}]
     assert listener.ignored == 1
 
 

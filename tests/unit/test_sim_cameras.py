@@ -10,7 +10,7 @@ import numpy as np
 from simulators.boundary import Boundary
 from simulators.geo import to_metric
 from simulators.tasking import parse_cue
-from stream.models import CameraDetection
+from stream.models import CameraDetection, CameraTask
 from tests.unit.sim_helpers import reports, run, scenario, wire
 
 B = Boundary.bundled()
@@ -117,6 +117,17 @@ def test_a_cue_turns_the_camera_to_what_it_could_not_see() -> None:
     assert log[0]["incident_id"] == "inc-1"
 
 
+def test_a_cue_holds_for_its_own_hold_time() -> None:
+    target = walker(CAM_ALONG + 800, 200, ident="t")
+    lon, lat = B.lonlat(*B.point(CAM_ALONG + 800, 200))
+    from simulators.world import World
+
+    w = World(scenario(duration_s=300, cameras=[cam(cue_hold_s=200)], actors=[target]), start=1.8e9)
+    w.cue("cam-1", float(lon), float(lat), hold_s=30)
+    dets = reports(list(w.run()), "sensors.camera")
+    assert dets and max(d["ts"] for d in dets) < 1.8e9 + 30 + 10
+
+
 def test_scripted_cues_are_applied_at_their_time() -> None:
     target = walker(CAM_ALONG + 800, 200, ident="t")
     lon, lat = B.lonlat(*B.point(CAM_ALONG + 800, 200))
@@ -133,7 +144,29 @@ def test_parse_cue_accepts_the_tasking_message_and_refuses_junk() -> None:
     ok = parse_cue(
         b'{"camera_id": "cam-1", "lon": -111.0, "lat": 31.4, "ts": 1.8e9, "incident_id": "i"}'
     )
-    assert ok == {"camera_id": "cam-1", "lon": -111.0, "lat": 31.4, "ts": 1.8e9, "incident_id": "i"}
+    assert ok == {
+        "camera_id": "cam-1",
+        "lon": -111.0,
+        "lat": 31.4,
+        "ts": 1.8e9,
+        "incident_id": "i",
+        "hold_s": None,
+    }
+    task = CameraTask(
+        id="tsk-1",
+        camera_id="cam-1",
+        incident_id="inc-1",
+        lon=-111.0,
+        lat=31.4,
+        bearing_deg=90.0,
+        distance_m=500.0,
+        ts=1.8e9,
+        expires_ts=1.8e9 + 45,
+        reason="new-incident",
+    )
+    from_task = parse_cue(task.model_dump_json().encode())
+    assert from_task is not None and from_task["hold_s"] == 45.0
+    assert from_task["incident_id"] == "inc-1"
     for bad in (
         b"",
         b"[]",
