@@ -56,7 +56,7 @@ def publish(
 ) -> tuple[int, int]:
     """Send every emission (paced by ``speed``) with a progress bar; (messages, events) sent."""
     sent = events = 0
-    wall0 = time.monotonic()
+    wall0 = shown = time.monotonic()
     progress = progress_bar(quiet)
     try:
         with progress:
@@ -65,8 +65,10 @@ def publish(
                 sink.send(e)
                 sent += 1
                 events += e.reports
-                if sent % 200 == 0:
-                    rate = events / max(time.monotonic() - wall0, 1e-6)
+                now = time.monotonic()
+                if now - shown >= 0.2:
+                    shown = now
+                    rate = events / max(now - wall0, 1e-6)
                     progress.update(task, completed=min(e.ts - t0, total), events=events, rate=rate)
             rate = events / max(time.monotonic() - wall0, 1e-6)
             progress.update(task, completed=total, events=events, rate=rate)
