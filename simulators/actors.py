@@ -35,6 +35,7 @@ class Track:
     y: Array
     intrusion_override: bool | None = None
     note: str = ""
+    port: str | None = None  # legitimate traffic through this port of entry
     _knots: tuple[list[float], list[float], list[float]] | None = field(default=None, repr=False)
 
     @property
@@ -169,7 +170,10 @@ def wildlife_tracks(spec: Wildlife, k: int, rng: np.random.Generator) -> list[Tr
 def port_tracks(
     spec: PortTraffic, k: int, boundary: Boundary, duration: float, rng: np.random.Generator
 ) -> list[Track]:
-    """Poisson arrivals walking or driving north through the port, stopping at inspection."""
+    """Poisson arrivals walking or driving north through the port, stopping at inspection.
+
+    They are legitimate by construction: never an intrusion, and their crossings are at the port.
+    """
     zone = zone_metric(spec.port)
     cx = float(zone.centroid.x)
     _, ymin, _, _ = zone.bounds
@@ -210,7 +214,8 @@ def port_tracks(
             pauses = [0.0, float(rng.exponential(spec.inspection_s)), 0.0, 0.0]
             count = 1 if cls == "vehicle" else int(rng.integers(1, 4))
             t, kx, ky = timed(x, y, pauses, speed * float(rng.uniform(0.8, 1.2)), round(now, 1))
-            out.append(Track(f"{prefix}-{k}-{cls[0]}{n:04d}", cls, count, "port", t, kx, ky))
+            ident = f"{prefix}-{k}-{cls[0]}{n:04d}"
+            out.append(Track(ident, cls, count, "port", t, kx, ky, False, port=spec.port))
             n += 1
     return out
 
@@ -250,7 +255,7 @@ def track_crossings(track: Track, boundary: Boundary) -> list[TrackCrossing]:
     c: Crossing
     for c in boundary.crossings(track.x, track.y):
         pt = shapely.Point(c.x, c.y)
-        port = next((name for name, g in ports if g.contains(pt)), None)
+        port = track.port or next((name for name, g in ports if g.contains(pt)), None)
         out.append(
             TrackCrossing(
                 track.time_at(c.path_m), c.x, c.y, c.northbound, port, boundary.along(c.x, c.y)

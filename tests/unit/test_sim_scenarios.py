@@ -302,3 +302,35 @@ def test_every_message_of_a_bundled_scenario_passes_the_edge_models(name: str) -
             assert r.event_id not in seen  # sensor_id:seq is unique
             seen.add(r.event_id)
     assert len(seen) == sum(w.reports.values())
+
+
+def test_port_traffic_at_sasabe_crosses_inside_the_port() -> None:
+    sc = scenario(
+        duration_s=1800,
+        port_traffic=[{"port": "poe-sasabe", "vehicles_per_h": 60, "pedestrians_per_h": 30}],
+    )
+    w = World(sc, start=START)
+    list(w.run())
+    acts = actors(w.truth_records())
+    assert len(acts) > 20 and not any(a["intrusion"] for a in acts)
+    assert all(
+        a["crossing"]["port"] == "poe-sasabe" and a["crossing"]["northbound"]
+        for a in acts
+        if a["crossing"]
+    )
+    assert sum(a["crossing"] is not None for a in acts) > 10
+
+
+def test_wildlife_stays_in_its_zone() -> None:
+    from shapely.geometry import Point
+
+    from simulators.actors import zone_metric
+    from simulators.geo import to_metric
+
+    sc = scenario(duration_s=60, wildlife=[{"zone": "corridor-sycamore", "herds": 20, "legs": 6}])
+    w = World(sc, start=START)
+    zone = zone_metric("corridor-sycamore").buffer(1.0)
+    for a in actors(w.truth_records()):
+        assert a["cls"] == "animal" and a["origin"] == "wildlife" and not a["intrusion"]
+        x, y = to_metric([p[1] for p in a["path"]], [p[2] for p in a["path"]])
+        assert all(zone.contains(Point(px, py)) for px, py in zip(x, y, strict=True))
