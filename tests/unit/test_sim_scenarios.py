@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import yaml
 
 from simulators.scenario import ScenarioError, bundled_names, load_scenario
 from simulators.schema import SCHEMA_FILE, render
-from simulators.world import World
+from simulators.world import Emission, World
 from stream.models import CameraDetection, GroundDetection, ReportBatch, SensorHealth
 from tests.unit.sim_helpers import START, scenario
 
@@ -161,11 +162,17 @@ def test_unknown_bundled_name_lists_the_bundled_ones() -> None:
         load_scenario("no-such-scenario")
 
 
-def truth_of(name: str) -> tuple[World, list[dict[str, Any]]]:
+@cache
+def ran(name: str) -> tuple[World, list[Emission], list[dict[str, Any]]]:
+    """A bundled scenario run once per test session: world, messages, truth."""
     w = World(load_scenario(name), start=START)
-    for _ in w.run():
-        pass
-    return w, w.truth_records()
+    messages = list(w.run())
+    return w, messages, w.truth_records()
+
+
+def truth_of(name: str) -> tuple[World, list[dict[str, Any]]]:
+    w, _, truth = ran(name)
+    return w, truth
 
 
 def actors(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -293,9 +300,9 @@ def test_every_message_of_a_bundled_scenario_passes_the_edge_models(name: str) -
         "sensors.camera": ReportBatch[CameraDetection],
         "sensors.health": ReportBatch[SensorHealth],
     }
-    w = World(load_scenario(name), start=START)
+    w, messages, _ = ran(name)
     seen: set[str] = set()
-    for e in w.run():
+    for e in messages:
         batch = batches[e.topic].model_validate_json(e.value)
         assert batch.source == e.key
         for r in batch.reports:
