@@ -122,10 +122,10 @@ def main() -> None:
             best = np.zeros((len(COUNTS), 2))
             for _ in range(ROUNDS):
                 for k, fences in enumerate(sets):
-                    for col, query in enumerate((fences.locate,
-                                                 replace(fences, grid=None).locate)):
+                    for j, query in enumerate((fences.locate,
+                                               replace(fences, grid=None).locate)):
                         one_pass(query, lon[:WARM], lat[:WARM])
-                        best[k, col] = max(best[k, col], one_pass(query, lon, lat))
+                        best[k, j] = max(best[k, j], one_pass(query, lon, lat))
                     progress.advance(task)
             for k, (n, fences) in enumerate(zip(COUNTS, sets, strict=True)):
                 hits = len(fences.locate(lon, lat)[0]) / len(lon)
@@ -133,9 +133,9 @@ def main() -> None:
 
     table = Table(title=f"Geofence index: {len(lon):,} points in batches of {BATCH}, "
                   "points per CPU second")
-    for col in ("layout", "fences", "build s", "zones/point", "locate pts/s", "ratio to 100",
-                "tree only pts/s", "ratio to 100"):
-        table.add_column(col, justify="right", no_wrap=True)
+    for name in ("layout", "fences", "build s", "zones/point", "locate pts/s", "ratio to 100",
+                 "tree only pts/s", "ratio to 100"):
+        table.add_column(name, justify="right", no_wrap=True)
     for layout in layouts:
         mine = [r for r in rows if r[0] == layout]
         g100, p100 = mine[0][4], mine[0][5]
