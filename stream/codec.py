@@ -58,7 +58,7 @@ def classify(error: Any) -> str:
     return "wrong_type"
 
 
-def _describe(errors: list[Any]) -> str:
+def describe(errors: list[Any]) -> str:
     parts = []
     for e in errors[:5]:
         loc = ".".join(str(p) for p in e["loc"][1:]) or "<message>"
@@ -137,11 +137,11 @@ class Decoder(Generic[R]):
             ):
                 by_index.setdefault(loc[2], []).append(e)
             else:
-                return [], [dead(classify(errors[0]), _describe(errors))]
+                return [], [dead(classify(errors[0]), describe(errors))]
         batch = pydantic_core.from_json(raw, allow_inf_nan=True)
         keep = [i for i in range(len(batch["reports"])) if i not in by_index]
         letters = [
-            dead(classify(errs[0]), _describe([{**x, "loc": x["loc"][2:]} for x in errs]), i)
+            dead(classify(errs[0]), describe([{**x, "loc": x["loc"][2:]} for x in errs]), i)
             for i, errs in sorted(by_index.items())
         ]
         if not keep:

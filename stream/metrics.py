@@ -82,10 +82,9 @@ class Metrics:
             ["result"],
             registry=registry,
         )
-        self.geofence_reloads = Counter(
-            "borderwatch_geofence_reloads",
-            "Geofence sets read from the geofences topic, by result (applied/rejected/same).",
-            ["result"],
+        self.batch_failures = Counter(
+            "borderwatch_batch_failures",
+            "Worker batches that raised an error (logged with a traceback; the agent goes on).",
             registry=registry,
         )
         self.worker_ready = Gauge(

@@ -12,23 +12,32 @@ No Kafka here; the Faust agent hands messages in and sends what comes out.
 
 from __future__ import annotations
 
+import base64
 import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from geofences.index import GeofenceSet
 from stream import topics
-from stream.codec import Decoder
+from stream.codec import Decoder, classify, describe
+from stream.correlation.engine import Correlator, CorrelatorResult
 from stream.correlation.evidence import Evidence
-from stream.correlation.zone_rule import ZoneEntryRule
+from stream.correlation.policies import Policies
+from stream.correlation.tasking import CameraSite
+from stream.correlation.zone_placement import ZonePlacement
 from stream.metrics import Metrics
 from stream.models import (
     Alert,
+    AlertAckMessage,
     CameraDetection,
+    CameraTask,
     DeadLetter,
     GroundDetection,
+    LateEvent,
     SensorHealth,
 )
 from stream.settings import Settings
@@ -47,42 +56,78 @@ class RawMessage:
 
 @dataclass(slots=True)
 class BatchResult:
+    """What one batch produced: messages to send and correlator state keys that changed."""
+
     alerts: list[Alert] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     health: list[SensorHealth] = field(default_factory=list)
+    tasks: list[CameraTask] = field(default_factory=list)
+    late: list[LateEvent] = field(default_factory=list)
+    #: Correlator state to persist: key -> value (``None``: delete the key).
+    changed: dict[str, Any] = field(default_factory=dict)
     reports: int = 0
+
+    def add(self, result: CorrelatorResult) -> None:
+        self.alerts.extend(result.alerts)
+        self.tasks.extend(result.tasks)
+        self.late.extend(result.late)
+        self.changed.update(result.changed)
 
 
 class Pipeline:
-    """Decode, validate and evaluate batches of sensor messages against the geofences."""
+    """Decode and validate batches of sensor messages, then correlate them into alerts."""
 
-    def __init__(self, settings: Settings, fences: GeofenceSet, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        fences: GeofenceSet,
+        metrics: Metrics,
+        policies: Policies | None = None,
+        cameras: Sequence[CameraSite] = (),
+        sensor_sites: dict[str, tuple[float, float]] | None = None,
+    ) -> None:
         self.metrics = metrics
+        self.acks_topic = settings.topic(topics.ACKS.name)
+        self.ticks_topic = settings.topic(topics.TICKS.name)
         limit = settings.max_message_bytes
         self.decoders: dict[str, Decoder[Any]] = {
             settings.topic(topics.GROUND.name): Decoder(GroundDetection, limit),
             settings.topic(topics.CAMERA.name): Decoder(CameraDetection, limit),
             settings.topic(topics.HEALTH.name): Decoder(SensorHealth, limit),
         }
-        self.rule = ZoneEntryRule(fences)
+        self.correlator = Correlator(fences, policies, cameras, sensor_sites)
         self.use_fences(fences)
+        self.metrics.policy_version.clear()
+        self.metrics.policy_version.labels(version=self.correlator.policies.version).set(1)
 
     @property
     def fences(self) -> GeofenceSet:
-        return self.rule.fences
+        return self.correlator.placement.fences
 
     def use_fences(self, fences: GeofenceSet) -> None:
-        """Switch to another geofence set; batches already running keep the old one."""
-        self.rule.fences = fences
+        """Switch to another geofence set; the batch running now finishes on the old one."""
+        self.correlator.placement = ZonePlacement(fences, self.correlator.policies)
         self.metrics.geofence_version.clear()
         self.metrics.geofence_version.labels(version=fences.version).set(1)
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Resume incidents from persisted correlator state (e.g. a recovered table)."""
+        self.correlator.restore(state)
 
     def process(self, messages: Sequence[RawMessage], now: float | None = None) -> BatchResult:
         out = BatchResult()
         evidence: list[Evidence] = []
+        acks: list[AlertAckMessage] = []
+        tick = False
         consumed: Counter[tuple[str, str]] = Counter()
         for msg in messages:
             self.metrics.messages_consumed.labels(topic=msg.topic).inc()
+            if msg.topic == self.ticks_topic:
+                tick = True
+                continue
+            if msg.topic == self.acks_topic:
+                self._ack(msg, acks, out.dead_letters)
+                continue
             decoder = self.decoders.get(msg.topic)
             if decoder is None:
                 continue
@@ -104,6 +149,36 @@ class Pipeline:
         for letter in out.dead_letters:
             self.metrics.dead_letters.labels(reason=letter.reason).inc()
         out.reports = sum(consumed.values())
-        self.metrics.batch_size.observe(out.reports)
-        out.alerts = self.rule.evaluate(evidence, time.time() if now is None else now)
+        if out.reports:
+            self.metrics.batch_size.observe(out.reports)
+        now = time.time() if now is None else now
+        if evidence or out.health or acks:
+            out.add(self.correlator.process(evidence, now, out.health, acks))
+        if tick:
+            out.add(self.correlator.tick(now))
+        for late in out.late:
+            self.metrics.late_events.labels(topic=late.topic).inc()
         return out
+
+    def tick(self, now: float) -> BatchResult:
+        """Run the correlator's timers (escalation, clearing) without new messages."""
+        out = BatchResult()
+        out.add(self.correlator.tick(now))
+        return out
+
+    def _ack(self, msg: RawMessage, acks: list[AlertAckMessage], dead: list[DeadLetter]) -> None:
+        try:
+            acks.append(AlertAckMessage.model_validate_json(msg.value or b""))
+        except ValidationError as exc:
+            dead.append(
+                DeadLetter(
+                    reason=classify(exc.errors()[0]),
+                    detail=describe(exc.errors()),
+                    topic=msg.topic,
+                    partition=msg.partition,
+                    offset=msg.offset,
+                    key=msg.key.decode("utf-8", "replace") if msg.key is not None else None,
+                    original_b64=base64.b64encode(msg.value or b"").decode("ascii"),
+                    ts=time.time(),
+                )
+            )

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
         None, description="GeoJSON geofence set; the bundled set when unset."
     )
     web_port: int = Field(6066, description="Faust web port (loopback).")
+    tick_interval: float = Field(
+        2.0, gt=0, description="Seconds between timer ticks (alert escalation and clearing)."
+    )
 
     # --- metrics ----------------------------------------------------------
     metrics_host: str = Field("127.0.0.1", description="Address /metrics listens on.")

@@ -39,6 +39,7 @@ GEOFENCES = TopicSpec("geofences", "Versioned geofence sets.", keyed=False, conf
 POLICIES = TopicSpec("policies", "Versioned zone policies.", keyed=False, config=COMPACT)
 ACKS = TopicSpec("alert-acks", "Patrol acknowledgements, keyed by alert id.")
 TASKING = TopicSpec("camera-tasking", "Slew-to-cue requests, keyed by camera id.")
+TICKS = TopicSpec("ticks", "Timer ticks per partition that drive escalation and clearing.")
 
 ALL: tuple[TopicSpec, ...] = (
     GROUND,
@@ -51,6 +52,7 @@ ALL: tuple[TopicSpec, ...] = (
     POLICIES,
     ACKS,
     TASKING,
+    TICKS,
 )
 
 

@@ -1,15 +1,27 @@
-"""The ingest agent: batches of sensor messages through :class:`~stream.pipeline.Pipeline`."""
+"""The ingest agent: batches of sensor messages through :class:`~stream.pipeline.Pipeline`.
+
+It consumes the sensor topics, patrol acknowledgements and timer ticks, and sends what
+the pure core returns: alerts, dead letters, late events and camera tasks. The
+correlator's state (incidents, sensor sites) is mirrored into the changelogged
+``correlation`` table after every batch and restored from it after a rebalance, so a
+restarted worker resumes its incidents and keeps their alert ids.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 import faust
+import orjson
 
 from stream import topics
-from stream.pipeline import Pipeline, RawMessage
+from stream.models import AlertState
+from stream.pipeline import BatchResult, Pipeline, RawMessage
 from stream.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> None:
@@ -18,26 +30,73 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
         settings.topic(topics.GROUND.name),
         settings.topic(topics.CAMERA.name),
         settings.topic(topics.HEALTH.name),
+        settings.topic(topics.ACKS.name),
+        settings.topic(topics.TICKS.name),
     )
     alerts = app.topic(settings.topic(topics.ALERTS.name))
     dead = app.topic(settings.topic(topics.DEAD_LETTERS.name))
+    late = app.topic(settings.topic(topics.LATE.name))
+    tasking = app.topic(settings.topic(topics.TASKING.name))
+    ticks = app.topic(settings.topic(topics.TICKS.name))
+    # The correlator's state is per worker, not per source partition: a batch's changes are
+    # written in the context of its last event (see docs/architecture.md, Scaling).
+    state = app.Table(
+        "correlation",
+        partitions=settings.partitions,
+        schema=faust.Schema(
+            key_type=str, value_type=bytes, key_serializer="json", value_serializer="raw"
+        ),
+    )
+    restore = {"needed": True}
+
+    async def send(result: BatchResult) -> None:
+        for letter in result.dead_letters:
+            await dead.send(key=letter.key, value=letter.model_dump_json().encode())
+        for event in result.late:
+            await late.send(key=event.event_id.encode(), value=event.model_dump_json().encode())
+        for task in result.tasks:
+            await tasking.send(key=task.camera_id.encode(), value=task.model_dump_json().encode())
+        for alert in result.alerts:
+            await alerts.send(key=alert.id.encode(), value=alert.model_dump_json().encode())
+            metrics.alerts.labels(
+                state=alert.state.value,
+                severity=alert.severity.value,
+                sector=alert.sector or "unknown",
+            ).inc()
+            if alert.state == AlertState.NEW:
+                metrics.latency.observe(max(0.0, time.time() - alert.event_ts))
+        for key, value in result.changed.items():
+            if value is None:
+                state.pop(key, None)
+            else:
+                state[key] = orjson.dumps(value)
 
     async def ingest(stream: Any) -> None:
         async for events in stream.take_events(settings.batch_max, settings.batch_within):
-            result = pipeline.process(
-                [
-                    RawMessage(m.topic, m.partition, m.offset, m.key, m.value)
-                    for m in (e.message for e in events)
-                ]
-            )
-            for letter in result.dead_letters:
-                await dead.send(key=letter.key, value=letter.model_dump_json().encode())
-            for alert in result.alerts:
-                await alerts.send(key=alert.id.encode(), value=alert.model_dump_json().encode())
-                metrics.alerts.labels(
-                    state=alert.state.value, severity=alert.severity.value,
-                    sector=alert.sector or "unknown",
-                ).inc()
-                metrics.latency.observe(max(0.0, time.time() - alert.event_ts))
+            try:
+                if restore["needed"]:
+                    pipeline.restore({k: orjson.loads(v) for k, v in state.items()})
+                    restore["needed"] = False
+                result = pipeline.process(
+                    [
+                        RawMessage(m.topic, m.partition, m.offset, m.key, m.value)
+                        for m in (e.message for e in events)
+                    ]
+                )
+                stream._set_current_event(events[-1])  # table writes need one
+                await send(result)
+            except Exception:  # a bug must not stop the agent: log, count, go on
+                log.exception("batch of %d messages failed", len(events))
+                metrics.batch_failures.inc()
 
     app.agent(sources, name="ingest")(ingest)
+
+    @app.on_partitions_assigned.connect  # type: ignore[arg-type]
+    async def on_assigned(sender: Any, *_: Any, signal: Any, **__: Any) -> None:
+        restore["needed"] = True
+
+    @app.timer(settings.tick_interval, on_leader=True)
+    async def tick() -> None:
+        """One tick to every partition: each worker's correlator runs its timers."""
+        for partition in range(settings.partitions):
+            await ticks.send(key=b"tick", value=b"{}", partition=partition)

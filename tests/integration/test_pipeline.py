@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 
 NOW = time.time()
 INSIDE = (-111.0, 31.33341)  # inside the 60-ft strip, Nogales sector
-OUTSIDE = (-111.0, 31.36)  # 3 km north: buffer only, no alert
+OUTSIDE = (-111.0, 31.40)  # 7 km north: beyond the buffers, no zone with a policy
 
 
 def ground(
@@ -36,29 +36,56 @@ def ground(
     }
 
 
+def camera(
+    seq: int, lon: float, lat: float, cam: str = "cam-1", **extra: object
+) -> dict[str, object]:
+    """A camera's confident person detection: enough on its own in the border strip."""
+    return {
+        "v": 1,
+        "camera_id": cam,
+        "seq": seq,
+        "ts": time.time(),
+        "lon": lon,
+        "lat": lat,
+        "cls": "person",
+        "confidence": 0.95,
+        **extra,
+    }
+
+
 def send_ground(s: Settings, *values: bytes) -> None:
     produce(s, s.topic("sensors.ground"), [(b"s-1", v) for v in values])
 
 
+def send_camera(s: Settings, *values: bytes, key: bytes = b"cam-1") -> None:
+    produce(s, s.topic("sensors.camera"), [(key, v) for v in values])
+
+
 def test_event_inside_restricted_zone_gives_one_alert(settings: Settings, worker: object) -> None:
-    send_ground(settings, orjson.dumps(ground(1, *INSIDE)))
+    send_camera(settings, orjson.dumps(camera(1, *INSIDE)))
     got = consume(settings, settings.topic("alerts"), expect=1)
     assert len(got) == 1
     alert = Alert.model_validate_json(got[0][1])
+    assert alert.state.value == "new"
     assert alert.zone_id == "strip-nog-sas" and alert.zone_type == "border_strip"
-    assert alert.sector == "nogales"
+    assert alert.sector == "nogales" and alert.cls.value == "person"
     assert got[0][0] == alert.id.encode()
-    assert alert.evidence[0].event_id == "s-1:1"
-    assert alert.evidence[0].topic == settings.topic("sensors.ground")
-    # nothing else follows
-    assert consume(settings, settings.topic("alerts"), quiet=2) == got
+    assert alert.evidence[0].event_id == "cam-1:1"
+    assert alert.evidence[0].topic == settings.topic("sensors.camera")
+    # whatever follows is the same alert (one incident, one alert id)
+    later = consume(settings, settings.topic("alerts"), quiet=3)
+    assert {Alert.model_validate_json(v).id for _, v in later} == {alert.id}
+    # the incident is persisted in the correlation table's changelog
+    changelog = consume(settings, f"{settings.app_id}-correlation-changelog", quiet=2)
+    keys = {k.decode().strip('"') for k, _ in changelog if k}
+    assert f"inc:{alert.incident_id}" in keys
 
 
 def test_event_outside_gives_no_alert(settings: Settings, worker: object) -> None:
-    send_ground(settings, orjson.dumps(ground(1, *OUTSIDE)))
-    send_ground(settings, orjson.dumps(ground(2, *INSIDE, sensor="s-2")))
+    send_camera(settings, orjson.dumps(camera(1, *OUTSIDE)))
+    send_camera(settings, orjson.dumps(camera(1, *INSIDE, cam="cam-2")), key=b"cam-2")
     got = consume(settings, settings.topic("alerts"), quiet=3)
-    assert [Alert.model_validate_json(v).evidence[0].event_id for _, v in got] == ["s-2:2"]
+    assert {Alert.model_validate_json(v).evidence[0].event_id for _, v in got} == {"cam-2:1"}
 
 
 MALFORMED: list[tuple[bytes, str]] = [
@@ -93,7 +120,7 @@ def test_twenty_malformed_messages_are_dead_lettered_and_worker_goes_on(
 ) -> None:
     assert len(MALFORMED) == 20
     send_ground(settings, *[raw for raw, _ in MALFORMED])
-    send_ground(settings, orjson.dumps(ground(7, *INSIDE)))
+    send_camera(settings, orjson.dumps(camera(7, *INSIDE)))
     letters = consume(settings, settings.topic("deadletters"), expect=20, timeout=60)
     assert len(letters) == 20
     parsed = sorted((DeadLetter.model_validate_json(v) for _, v in letters), key=lambda d: d.offset)
@@ -102,20 +129,20 @@ def test_twenty_malformed_messages_are_dead_lettered_and_worker_goes_on(
         assert d.topic == settings.topic("sensors.ground") and d.detail
     assert {d.offset for d in parsed} == set(range(20))
     alerts = consume(settings, settings.topic("alerts"), expect=1)
-    assert Alert.model_validate_json(alerts[0][1]).evidence[0].event_id == "s-1:7"
+    assert Alert.model_validate_json(alerts[0][1]).evidence[0].event_id == "cam-1:7"
     assert worker.poll() is None
 
 
 def test_batch_with_one_bad_report_keeps_the_good_ones(settings: Settings, worker: object) -> None:
-    batch = {
+    frame = {
         "v": 1,
-        "source": "gw-1",
-        "reports": [ground(1, *INSIDE), {**ground(2, *INSIDE), "lat": 123.0}, ground(3, *INSIDE)],
+        "source": "cam-1",
+        "reports": [camera(1, *INSIDE), {**camera(2, *INSIDE), "lat": 123.0}, camera(3, *INSIDE)],
     }
-    send_ground(settings, orjson.dumps(batch))
-    alerts = consume(settings, settings.topic("alerts"), expect=2)
-    ids = sorted(Alert.model_validate_json(v).evidence[0].event_id for _, v in alerts)
-    assert ids == ["s-1:1", "s-1:3"]
+    send_camera(settings, orjson.dumps(frame))
+    (first,) = consume(settings, settings.topic("alerts"), expect=1)
+    alert = Alert.model_validate_json(first[1])
+    assert {e.event_id for e in alert.evidence} == {"cam-1:1", "cam-1:3"}
     (letter,) = consume(settings, settings.topic("deadletters"), expect=1)
     dl = DeadLetter.model_validate_json(letter[1])
     assert (dl.reason, dl.index) == ("out_of_range", 1)
@@ -124,7 +151,7 @@ def test_batch_with_one_bad_report_keeps_the_good_ones(settings: Settings, worke
 def test_cli_alerts_json_limit_one_prints_a_parsable_alert(
     settings: Settings, worker: object
 ) -> None:
-    send_ground(settings, orjson.dumps(ground(1, *INSIDE)))
+    send_camera(settings, orjson.dumps(camera(1, *INSIDE)))
     out = subprocess.run(
         [
             sys.executable,

@@ -18,6 +18,11 @@ def msg(topic: str, value: bytes, offset: int = 0) -> RawMessage:
     return RawMessage(f"bw.{topic}", 0, offset, b"k", value)
 
 
+def camera(seq: int, lat: float) -> dict[str, object]:
+    return {"v": 1, "camera_id": "cam-1", "seq": seq, "ts": TS, "lon": -111.0, "lat": lat,
+            "cls": "person", "confidence": 0.95}
+
+
 def ground(seq: int, lat: float) -> dict[str, object]:
     return {
         "v": 1,
@@ -38,17 +43,22 @@ def make() -> tuple[Pipeline, CollectorRegistry]:
 def test_mixed_batch_counts_reports_dead_letters_and_alerts() -> None:
     p, reg = make()
     batch = {"v": 1, "source": "gw", "reports": [ground(1, 31.33341), ground(2, 31.36)]}
+    frame = {"v": 1, "source": "cam-1", "reports": [camera(7, 31.33341)]}
     health = {"v": 1, "sensor_id": "s-1", "seq": 9, "kind": "pir", "ts": TS, "battery": 0.9}
     result = p.process(
         [
             msg("sensors.ground", orjson.dumps(batch), 0),
             msg("sensors.ground", b"garbage", 1),
+            msg("sensors.camera", orjson.dumps(frame), 0),
             msg("sensors.health", orjson.dumps(health), 0),
         ],
         now=TS,
     )
-    assert result.reports == 3
-    assert [a.evidence[0].event_id for a in result.alerts] == ["s-1:1"]
+    assert result.reports == 4
+    (alert,) = result.alerts
+    assert alert.state.value == "new" and alert.zone_id == "strip-nog-sas"
+    assert "cam-1:7" in {e.event_id for e in alert.evidence}
+    assert any(k.startswith("inc:") for k in result.changed)
     assert [d.reason for d in result.dead_letters] == ["not_json"]
     assert [h.sensor_id for h in result.health] == ["s-1"]
     get = reg.get_sample_value
@@ -81,11 +91,11 @@ def test_switching_fences_changes_the_version_on_alerts_and_the_gauge() -> None:
                             "type": "Polygon",
                             "coordinates": [
                                 [
-                                    [-111.01, 31.35],
-                                    [-110.99, 31.35],
-                                    [-110.99, 31.37],
-                                    [-111.01, 31.37],
-                                    [-111.01, 31.35],
+                                    [-111.01, 31.39],
+                                    [-110.99, 31.39],
+                                    [-110.99, 31.41],
+                                    [-111.01, 31.41],
+                                    [-111.01, 31.39],
                                 ]
                             ],
                         },
@@ -94,10 +104,10 @@ def test_switching_fences_changes_the_version_on_alerts_and_the_gauge() -> None:
             }
         )
     )
-    before = p.process([msg("sensors.ground", orjson.dumps(ground(1, 31.36)))], now=TS)
+    before = p.process([msg("sensors.camera", orjson.dumps(camera(1, 31.40)))], now=TS)
     assert before.alerts == []
     p.use_fences(GeofenceSet.from_geojson(doc))
-    after = p.process([msg("sensors.ground", orjson.dumps(ground(2, 31.36)))], now=TS)
+    after = p.process([msg("sensors.camera", orjson.dumps(camera(2, 31.40)))], now=TS + 1000)
     assert [(a.zone_id, a.geofence_version) for a in after.alerts] == [("r1", "v2")]
     assert reg.get_sample_value("borderwatch_geofence_set_info", {"version": "v2"}) == 1
     assert reg.get_sample_value("borderwatch_geofence_set_info", {"version": "2026.11.1"}) is None
