@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DASHBOARDS = sorted((ROOT / "dashboards").glob("*.json"))
 RULES = ROOT / "prometheus" / "rules" / "borderwatch.rules.yml"
 #: What Grafana would put in place of its variables when "All" is selected.
-GRAFANA_VARS = {"$__rate_interval": "1m", "$__interval": "5s", "$__range": "1h"}
+GRAFANA_VARS = {"$__rate_interval": "5m", "$__interval": "5s", "$__range": "1h"}
 
 
 def require(binary: str) -> str:
@@ -192,6 +192,7 @@ def test_every_dashboard_query_returns_data_after_a_scenario(
     alerts = prometheus.wait("sum(borderwatch_alerts_total)", lambda v: v > 0)
     tampered = 'sum(borderwatch_sensors{sector="nogales", status="tampered"})'
     prometheus.wait(tampered, lambda v: v == 1)
+    prometheus.wait("sum(borderwatch_open_incidents)", lambda v: v >= 1)  # alerts read back
     time.sleep(3)  # a few more scrapes so every rate() window holds two samples after the run
 
     failures = []
