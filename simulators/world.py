@@ -123,6 +123,9 @@ class World:
         self.ground = GroundSensors(self.layout, rng(4), rng(5))
         self.sensor_lon = np.array(self.layout.lon, float)
         self.sensor_lat = np.array(self.layout.lat, float)
+        #: Every device's position, reported in its heartbeats (sensors, then cameras).
+        self.device_lon = [round(v, 7) for v in self.layout.lon] + [c.lon for c in sc.cameras]
+        self.device_lat = [round(v, 7) for v in self.layout.lat] + [c.lat for c in sc.cameras]
         self.state = DeviceState(
             self.ids,
             np.array(self.layout.battery + [1.0] * len(self.cameras)),
@@ -355,6 +358,8 @@ class World:
                 "battery": bat,
                 "tamper": tp,
                 "fault": False,
+                "lon": self.device_lon[i],
+                "lat": self.device_lat[i],
             }
             for i, sq, tv, bat, tp in zip(devices, seqs, ts, battery, tamper, strict=True)
         ]

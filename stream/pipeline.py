@@ -27,7 +27,7 @@ from stream.codec import Decoder, classify, describe
 from stream.correlation.engine import Correlator, CorrelatorResult
 from stream.correlation.evidence import Evidence
 from stream.correlation.policies import Policies
-from stream.correlation.tasking import CameraSite
+from stream.correlation.tasking import CameraNetwork, CameraSite
 from stream.correlation.zone_placement import ZonePlacement
 from stream.metrics import Metrics
 from stream.models import (
@@ -39,6 +39,7 @@ from stream.models import (
     GroundDetection,
     LateEvent,
     SensorHealth,
+    SensorKind,
 )
 from stream.settings import Settings
 
@@ -95,6 +96,7 @@ class Pipeline:
             settings.topic(topics.CAMERA.name): Decoder(CameraDetection, limit),
             settings.topic(topics.HEALTH.name): Decoder(SensorHealth, limit),
         }
+        self.cameras = {c.id: c for c in cameras}
         self.correlator = Correlator(fences, policies, cameras, sensor_sites)
         self.use_fences(fences)
         self.metrics.policy_version.clear()
@@ -152,6 +154,7 @@ class Pipeline:
         if out.reports:
             self.metrics.batch_size.observe(out.reports)
         now = time.time() if now is None else now
+        self._learn_sites(out.health, out.changed)
         if evidence or out.health or acks:
             out.add(self.correlator.process(evidence, now, out.health, acks))
         if tick:
@@ -159,6 +162,24 @@ class Pipeline:
         for late in out.late:
             self.metrics.late_events.labels(topic=late.topic).inc()
         return out
+
+    def _learn_sites(self, health: Sequence[SensorHealth], changed: dict[str, Any]) -> None:
+        """Devices report their position in heartbeats: cameras become tasking targets,
+        sensors get a place for their tamper alerts."""
+        cameras = False
+        for h in health:
+            if h.lon is None or h.lat is None:
+                continue
+            if h.kind == SensorKind.CAMERA:
+                site = self.cameras.get(h.sensor_id)
+                if site is None or (site.lon, site.lat) != (h.lon, h.lat):
+                    self.cameras[h.sensor_id] = CameraSite(h.sensor_id, h.lon, h.lat)
+                    cameras = True
+            elif self.correlator.sites.get(h.sensor_id) != [h.lon, h.lat]:
+                self.correlator.sites[h.sensor_id] = [h.lon, h.lat]
+                changed[f"site:{h.sensor_id}"] = [h.lon, h.lat]
+        if cameras:
+            self.correlator.cameras = CameraNetwork(list(self.cameras.values()))
 
     def tick(self, now: float) -> BatchResult:
         """Run the correlator's timers (escalation, clearing) without new messages."""

@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     geofences_file: Path | None = Field(
         None, description="GeoJSON geofence set; the bundled set when unset."
     )
+    inventory_file: Path | None = Field(
+        None,
+        description=(
+            "JSON lines of camera and sensor records (id, lon, lat, range_m), e.g. a simulator "
+            "truth file; devices that report their position in heartbeats need no entry."
+        ),
+    )
     web_port: int = Field(6066, description="Faust web port (loopback).")
     tick_interval: float = Field(
         2.0, gt=0, description="Seconds between timer ticks (alert escalation and clearing)."

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import faust
+import orjson
 
 from geofences.index import GeofenceSet
 from stream.agents.geofences import register_geofences
 from stream.agents.health import register_health
 from stream.agents.ingest import register_ingest
+from stream.correlation.tasking import CameraSite, sites_from_records
 from stream.metrics import Metrics
 from stream.pipeline import Pipeline
 from stream.settings import Settings
@@ -29,12 +32,23 @@ def register_all(
             if settings.geofences_file
             else GeofenceSet.load_bundled()
         )
-    pipeline = Pipeline(settings, fences, metrics)
+    cameras, sites = load_inventory(settings.inventory_file)
+    pipeline = Pipeline(settings, fences, metrics, cameras=cameras, sensor_sites=sites)
     register_ingest(app, settings, pipeline)
     register_geofences(app, settings, pipeline)
     register_health(app, settings, pipeline)
     _track_assignment(app, metrics)
     return pipeline
+
+
+def load_inventory(
+    path: Path | None,
+) -> tuple[list[CameraSite], dict[str, tuple[float, float]]]:
+    """Camera sites and sensor positions from a JSON-lines inventory, if one is given."""
+    if path is None:
+        return [], {}
+    records = [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+    return sites_from_records(records)
 
 
 def _track_assignment(app: faust.App, metrics: Metrics) -> None:

@@ -1,0 +1,153 @@
+"""Bundled scenarios through the real broker and worker: few, trustworthy alerts."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import orjson
+import pytest
+
+from simulators.geo import to_metric
+from stream.cli.demo import stop_process
+from stream.models import Alert, Severity
+from stream.settings import Settings
+from tests.conftest import settings_env, start_worker
+from tests.kafka_helpers import consume
+
+pytestmark = pytest.mark.integration
+
+
+def cli(settings: Settings, *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "stream.cli", *args],
+        env=settings_env(settings),
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
+
+
+def simulate(settings: Settings, name: str, tmp: Path) -> list[dict[str, object]]:
+    """Publish a bundled scenario as fast as the broker takes it; its truth records."""
+    truth = tmp / f"{name}.truth.jsonl"
+    cli(settings, "simulate", name, "--fast", "--quiet", "--truth", str(truth))
+    return [orjson.loads(line) for line in truth.read_bytes().splitlines()]
+
+
+def alerts_by_id(settings: Settings, quiet: float = 10.0) -> dict[str, list[Alert]]:
+    out: dict[str, list[Alert]] = defaultdict(list)
+    for _, value in consume(settings, settings.topic("alerts"), quiet=quiet, timeout=180):
+        alert = Alert.model_validate_json(value)
+        out[alert.id].append(alert)
+    return out
+
+
+def serious(alerts: dict[str, list[Alert]]) -> dict[str, list[Alert]]:
+    """Alerts that reached medium severity or above at some point."""
+    return {
+        k: v for k, v in alerts.items() if max(a.severity.rank for a in v) >= Severity.MEDIUM.rank
+    }
+
+
+def true_heading(actor: dict[str, object]) -> float:
+    """Heading from the actor's crossing to its last position, degrees from north."""
+    path = actor["path"]
+    crossing = actor["crossing"]
+    assert isinstance(path, list) and isinstance(crossing, dict)
+    x, y = to_metric([crossing["lon"], path[-1][1]], [crossing["lat"], path[-1][2]])
+    return math.degrees(math.atan2(x[1] - x[0], y[1] - y[0])) % 360
+
+
+def angle_between(a: float, b: float) -> float:
+    return abs((a - b + 180) % 360 - 180)
+
+
+def test_five_crossing_on_foot_gives_one_alert_that_moves_escalates_and_heads_north(
+    settings: Settings, worker: object, tmp_path: Path
+) -> None:
+    truth = simulate(settings, "five-on-foot", tmp_path)
+    (group,) = [r for r in truth if r.get("type") == "actor" and r.get("intrusion")]
+    alerts = serious(alerts_by_id(settings))
+    assert len(alerts) == 1, {
+        k: [(a.state, a.severity, a.rule) for a in v] for k, v in alerts.items()
+    }
+    (messages,) = alerts.values()
+    states = [a.state.value for a in messages]
+    assert states[0] == "new" and "escalated" in states and "updated" in states, states
+    assert len({(round(a.lat, 4), round(a.lon, 4)) for a in messages}) > 1, "it moved"
+    headings = [a.heading_deg for a in messages if a.heading_deg is not None]
+    assert headings, "no track heading on the alert"
+    assert angle_between(headings[-1], true_heading(group)) <= 30
+    assert all(a.geofence_version and a.policy_version for a in messages)
+    assert all(a.evidence for a in messages)
+
+
+def test_quiet_night_with_wildlife_gives_nothing_above_low(
+    settings: Settings, worker: object, tmp_path: Path
+) -> None:
+    truth = simulate(settings, "quiet-night", tmp_path)
+    assert not [r for r in truth if r.get("type") == "actor" and r.get("intrusion")]
+    alerts = alerts_by_id(settings)
+    above_low = [a for msgs in alerts.values() for a in msgs if a.severity.rank > Severity.LOW.rank]
+    assert above_low == []
+
+
+def test_tamper_then_crossing_gives_a_tamper_alert_and_a_crossing_alert(
+    settings: Settings, worker: object, tmp_path: Path
+) -> None:
+    simulate(settings, "tamper-gap", tmp_path)
+    alerts = serious(alerts_by_id(settings))
+    rules = {msgs[0].rule for msgs in alerts.values()}
+    assert "tamper" in rules
+    crossing = [msgs for msgs in alerts.values() if msgs[0].rule != "tamper"]
+    assert len(crossing) == 1, [(m[0].rule, m[0].zone_id) for m in crossing]
+    tamper = [msgs for msgs in alerts.values() if msgs[0].rule == "tamper"]
+    assert all(m[0].zone_id != "unlocated" for m in tamper), (
+        "tamper alerts carry the sensor's place"
+    )
+
+
+def test_worker_killed_mid_crossing_resumes_without_a_second_alert_id(
+    topics: Settings, tmp_path: Path
+) -> None:
+    settings = topics
+    recording = tmp_path / "five.jsonl"
+    cli(
+        settings,
+        "simulate",
+        "five-on-foot",
+        "--quiet",
+        "--output",
+        str(recording),
+        "--start",
+        str(round(time.time())),
+    )
+    lines = recording.read_bytes().splitlines()
+    crossing_ts = min(r["ts"] for r in map(orjson.loads, lines) if r["topic"] == "sensors.ground")
+    first = [ln for ln in lines if orjson.loads(ln)["ts"] <= crossing_ts + 120]
+    rest = [ln for ln in lines if orjson.loads(ln)["ts"] > crossing_ts + 120]
+    assert first and rest
+    (tmp_path / "first.jsonl").write_bytes(b"\n".join(first) + b"\n")
+    (tmp_path / "rest.jsonl").write_bytes(b"\n".join(rest) + b"\n")
+
+    worker = start_worker(settings, tmp_path / "worker-1.log")
+    try:
+        cli(settings, "replay", str(tmp_path / "first.jsonl"), "--fast", "--quiet")
+        before = serious(alerts_by_id(settings, quiet=8))
+        assert len(before) == 1, "the crossing alerts before the kill"
+        time.sleep(2)  # let the worker commit offsets and flush its table changelog
+    finally:
+        worker.kill()
+        worker.wait()
+    worker = start_worker(settings, tmp_path / "worker-2.log")
+    try:
+        cli(settings, "replay", str(tmp_path / "rest.jsonl"), "--fast", "--quiet")
+        after = serious(alerts_by_id(settings, quiet=10))
+    finally:
+        stop_process("worker", worker)
+    assert set(after) == set(before), {k: [a.state.value for a in v] for k, v in after.items()}
