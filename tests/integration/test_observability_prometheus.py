@@ -219,7 +219,8 @@ def test_every_dashboard_query_returns_data_after_a_scenario(
         (r["metric"]["sector"], r["metric"]["status"]): float(r["value"][1])
         for r in prometheus.query("sum by (sector, status) (borderwatch_sensors)")
     }
-    assert sensors[("nogales", "online")] == 3 and sensors[("nogales", "offline")] == 1
+    # ours (3 online, 1 offline, 1 low, 1 tampered) plus the scenario's, all online near 111°W
+    assert sensors[("nogales", "online")] >= 3 and sensors[("nogales", "offline")] == 1
     assert sensors[("nogales", "low_battery")] == 1 and sensors[("sasabe", "online")] == 1
     opened = prometheus.value("sum(borderwatch_open_incidents)")
     assert 1 <= opened <= prometheus.value('sum(borderwatch_alerts_total{state="new"})')
