@@ -1,0 +1,149 @@
+"""Patrol-facing commands over Kafka: ack, sector filters, CoT and CAP output, the TAK bridge."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+
+import orjson
+import pytest
+import takproto
+
+from stream.models import Alert
+from stream.settings import Settings
+from tests.conftest import settings_env
+from tests.kafka_helpers import consume, produce
+
+pytestmark = pytest.mark.integration
+
+STRIP = (-111.0, 31.33341)  # in the border strip, Nogales sector
+
+
+def camera_person(settings: Settings, seq: int = 1) -> None:
+    value = {
+        "v": 1,
+        "camera_id": "cam-9",
+        "seq": seq,
+        "ts": time.time(),
+        "lon": STRIP[0],
+        "lat": STRIP[1],
+        "cls": "person",
+        "confidence": 0.95,
+    }
+    produce(settings, settings.topic("sensors.camera"), [(b"cam-9", orjson.dumps(value))])
+
+
+def borderwatch(settings: Settings, *args: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-m", "stream.cli", *args],
+        env=settings_env(settings),
+        capture_output=True,
+        timeout=120,
+        check=True,
+        text=True,
+    )
+    return out.stdout
+
+
+def first_alert(settings: Settings) -> Alert:
+    got = consume(settings, settings.topic("alerts"), expect=1, timeout=60)
+    assert got, "no alert"
+    return Alert.model_validate_json(got[0][1])
+
+
+def test_ack_over_kafka_is_carried_by_the_next_alert_message(
+    settings: Settings, worker: object
+) -> None:
+    camera_person(settings)
+    alert = first_alert(settings)
+    assert alert.ack is None
+    borderwatch(settings, "ack", alert.id, "--by", "agent-7", "--note", "on my way")
+    deadline = time.monotonic() + 60
+    acked: list[Alert] = []
+    while not acked and time.monotonic() < deadline:
+        msgs = [
+            Alert.model_validate_json(v)
+            for _, v in consume(settings, settings.topic("alerts"), quiet=2)
+        ]
+        acked = [m for m in msgs if m.id == alert.id and m.ack is not None]
+    assert acked, "no alert message carries the acknowledgement"
+    assert acked[0].ack is not None
+    assert (acked[0].ack.by, acked[0].ack.note) == ("agent-7", "on my way")
+    assert acked[0].ack.at >= alert.raised_ts
+
+
+def test_sector_and_severity_filters_show_a_team_only_its_own(
+    settings: Settings, worker: object
+) -> None:
+    camera_person(settings)
+    first_alert(settings)
+    base = ("alerts", "--format", "json", "--from-beginning", "--timeout", "4")
+    own = borderwatch(settings, *base, "--sector", "nogales", "--min-severity", "high")
+    other = borderwatch(settings, *base, "--sector", "sasabe")
+    assert own.strip() and all(
+        Alert.model_validate_json(x).sector == "nogales" for x in own.splitlines()
+    )
+    assert other.strip() == ""
+
+
+def test_cot_output_parses_as_tak_and_cap_output_is_cap_1_2(
+    settings: Settings, worker: object
+) -> None:
+    camera_person(settings)
+    alert = first_alert(settings)
+    cot = borderwatch(
+        settings, "alerts", "--format", "cot", "--limit", "1", "--from-beginning", "--timeout", "30"
+    )
+    event = ET.fromstring(cot.split("\n", 1)[1] if cot.startswith("<?xml") else cot)
+    assert event.get("uid") == f"borderwatch.{alert.id}" and event.get("type", "").startswith("a-")
+    point = event.find("point")
+    assert point is not None and abs(float(point.get("lat", "0")) - alert.lat) < 1e-6
+    parsed = takproto.parse_proto(takproto.xml2proto(cot.strip()))
+    assert parsed.cotEvent.uid == f"borderwatch.{alert.id}"
+    cap = borderwatch(
+        settings, "alerts", "--format", "cap", "--limit", "1", "--from-beginning", "--timeout", "30"
+    )
+    root = ET.fromstring(cap.split("\n", 1)[1] if cap.startswith("<?xml") else cap)
+    assert root.tag == "{urn:oasis:names:tc:emergency:cap:1.2}alert"
+
+
+def test_tak_bridge_sends_cot_to_a_tak_server(settings: Settings, worker: object) -> None:
+    received = bytearray()
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        with conn:
+            while chunk := conn.recv(65536):
+                received.extend(chunk)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    camera_person(settings)
+    alert = first_alert(settings)
+    borderwatch(
+        settings,
+        "alerts",
+        "--format",
+        "json",
+        "--limit",
+        "1",
+        "--from-beginning",
+        "--timeout",
+        "30",
+        "--tak",
+        f"tcp://127.0.0.1:{port}",
+    )
+    thread.join(10)
+    server.close()
+    text = received.decode()
+    assert f'uid="borderwatch.{alert.id}"' in text
+    assert (
+        takproto.parse_proto(takproto.xml2proto(text.strip())).cotEvent.uid
+        == f"borderwatch.{alert.id}"
+    )
