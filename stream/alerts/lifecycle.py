@@ -94,6 +94,7 @@ def _message(rec: dict[str, Any], a: Assessment, now: float, reason: str) -> Ale
 def _emit(rec: dict[str, Any], a: Assessment, now: float, reasons: list[str]) -> Alert:
     rec["revision"] += 1
     rec["sent_ts"] = now
+    rec["sent_event_ts"] = a.last_ts
     rec["pending"] = False
     rec["snap"] = _snapshot(a)
     return _message(rec, a, now, ",".join(reasons))
@@ -148,7 +149,10 @@ def step(rec: dict[str, Any], a: Assessment, now: float, policy: LifecyclePolicy
     if _moved(snap, a) >= policy.move_m:
         rec["pending"] = True
     if not IMMEDIATE.intersection(reasons):
-        if not rec["pending"] or now - rec["sent_ts"] < policy.update_interval_s:
+        # the interval counts in processing time or in event time, whichever went further:
+        # a replay or a catching-up worker tells the story as it happened, not in one burst
+        elapsed = max(now - rec["sent_ts"], a.last_ts - rec.get("sent_event_ts", a.last_ts))
+        if not rec["pending"] or elapsed < policy.update_interval_s:
             return None
         reasons.append("more-evidence")
     if rec["state"] == AlertState.NEW.value:

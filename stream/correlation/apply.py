@@ -64,6 +64,7 @@ def _apply_incident(inc: Incident, grp: npt.NDArray[np.intp], b: Batch,
     for j in sel.tolist():
         inc.add_ref(b.ev[j].ref_dict())
     inc.evidence_count += grp.size - sel.size
+    inc.add_path(b.ts[grp], b.x[grp], b.y[grp])
     latest = {b.kinds[j]: j for j in grp.tolist()}
     for kind, j in latest.items():
         if kind not in inc.modalities:
@@ -80,8 +81,8 @@ def _apply_incident(inc: Incident, grp: npt.NDArray[np.intp], b: Batch,
     sectors = [s for s in (b.place.sector[j] for j in grp.tolist()) if s is not None]
     if sectors and (b.ts[last] >= inc.last_ts or inc.sector is None):
         inc.sector = sectors[-1]
-    if b.place.boundary[grp].any():
-        inc.boundary_reached = True
+    if (b.place.boundary[grp] & ~b.is_cam[grp]).any():
+        inc.boundary_reached = True  # a sensor there fired; a camera's estimate is too rough
     prio = b.place.priority[grp]
     best = int(grp[int(np.argmax(prio))])
     zone = b.place.zone[best]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from geofences.index import GeofenceSet
 from stream.alerts import lifecycle
@@ -21,12 +22,13 @@ from stream.correlation import fusion, lateness
 from stream.correlation.apply import Batch, apply
 from stream.correlation.evidence import Evidence
 from stream.correlation.incidents import Incident, group_new, match
+from stream.correlation.merge import merge_into, survivor
 from stream.correlation.metric import to_metric, to_wgs84
 from stream.correlation.policies import Policies
 from stream.correlation.rules import animal_confirmed, fired_rule
 from stream.correlation.tamper import tamper_incident
 from stream.correlation.tasking import CameraNetwork, CameraSite, plan_task
-from stream.correlation.tracks import crossed, fit_track, predicted_crossing
+from stream.correlation.tracks import crossed, fit_track_robust, predicted_crossing
 from stream.correlation.zone_placement import ZonePlacement
 from stream.correlation.zone_rule import stable_id
 from stream.models import (
@@ -40,6 +42,18 @@ from stream.models import (
     SensorHealth,
     TargetClass,
 )
+
+
+def _paths(incs: Sequence[Incident]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64],
+                                             npt.NDArray[np.float64], npt.NDArray[np.intp]]:
+    """Every incident's path points (its last position when it has none) and their owner."""
+    pts = [(p, k) for k, i in enumerate(incs) for p in (i.path or [[i.last_ts, i.x, i.y]])]
+    if not pts:
+        e = np.empty(0, float)
+        return e, e, e, np.empty(0, np.intp)
+    a = np.array([p for p, _ in pts], float)
+    return a[:, 0], a[:, 1], a[:, 2], np.array([k for _, k in pts], np.intp)
+
 
 #: Classes that keep incidents apart (0 person, 1 vehicle); see Correlator._gate_class.
 GATED = {TargetClass.PERSON.value: 0, TargetClass.VEHICLE.value: 1}
@@ -114,12 +128,32 @@ class Correlator:
                 acks: Sequence[AlertAckMessage] = ()) -> CorrelatorResult:
         """One batch; ``now`` is processing time (UTC epoch seconds)."""
         out = CorrelatorResult()
-        touched = self._ingest(evidence, now, out)
-        touched |= self._health(health, now, out)
-        for inc_id in sorted(touched):
+        for inc_id in sorted(self._health(health, now, out)):
             self._evaluate(self.incidents[inc_id], now, out)
+        for part in self._slices(evidence):
+            touched = self._ingest(part, now, out)
+            touched = self._merge(touched, now, out)
+            for inc_id in sorted(touched):
+                self._evaluate(self.incidents[inc_id], now, out)
         self._acks(acks, now, out)
         return self._flush(out)
+
+    def _slices(self, evidence: Sequence[Evidence]) -> list[list[Evidence]]:
+        """The batch in event-time order, cut into ``slice_s`` steps: a batch may hold
+        minutes of reports from several partitions in any order (a replay, a worker
+        catching up), and is then correlated as if it had arrived in time."""
+        if not evidence:
+            return []
+        ordered = sorted(evidence, key=lambda e: e.report.ts)
+        step = self.policies.incident.slice_s
+        out: list[list[Evidence]] = [[]]
+        end = ordered[0].report.ts + step
+        for e in ordered:
+            if e.report.ts >= end:
+                out.append([])
+                end = e.report.ts + step
+            out[-1].append(e)
+        return out
 
     def tick(self, now: float) -> CorrelatorResult:
         """Timers: escalate unacknowledged alerts, clear idle ones, send held-back updates,
@@ -173,10 +207,9 @@ class Correlator:
 
         incs = [i for i in self.incidents.values() if i.open and i.kind == "detection"]
         gate_cls = np.where(is_cam, -1, _GATED_IDX[cls_idx + 1])  # a camera may refute one
-        codes = match(ts, x, y, np.array([i.last_ts for i in incs], float),
-                      np.array([i.x for i in incs], float),
-                      np.array([i.y for i in incs], float), pol.incident,
-                      gate_cls, np.array([self._gate_class(i) for i in incs], np.intp))
+        st, sx, sy, owner = _paths(incs)
+        codes = match(ts, x, y, st, sx, sy, pol.incident, gate_cls,
+                      np.array([self._gate_class(i) for i in incs], np.intp), owner)
         fresh = np.flatnonzero(codes < 0)
         if fresh.size:
             labels = group_new(ts[fresh], x[fresh], y[fresh], pol.incident)
@@ -196,6 +229,55 @@ class Correlator:
         touched, dups = apply(batch, incs, codes, self.sites, out.changed, pol.incident)
         out.duplicates += dups
         return touched
+
+    def _merge(self, touched: set[str], now: float, out: CorrelatorResult) -> set[str]:
+        """Merge each touched incident with an open one whose path meets its recent path
+        (within the incident gate, classes compatible): reports of one target that
+        arrived in a different order can start two incidents. The one with an alert (else
+        the older) survives with its alert id; the other closes without a message of its
+        own unless it had an alert too (then it clears, reason ``merged``)."""
+        pol = self.policies.incident
+        # the same target: seen at about the same time and place, not merely reachable
+        pol = pol.model_copy(update={"max_speed_mps": 0.0, "grow_s": 0.0,
+                                     "window_s": pol.corroborate_s})
+        for inc_id in sorted(touched):
+            inc = self.incidents.get(inc_id)
+            if inc is None or not inc.open or inc.kind != "detection" or not inc.path:
+                continue
+            others = [i for i in self.incidents.values()
+                      if i.open and i.kind == "detection" and i.id != inc.id]
+            if not others:
+                continue
+            mine = np.array(inc.path[-3:], float)  # what this slice added, or about
+            st, sx, sy, owner = _paths(others)
+            cls = np.full(len(mine), self._merge_class(inc), np.intp)
+            hit = match(mine[:, 0], mine[:, 1], mine[:, 2], st, sx, sy, pol, cls,
+                        np.array([self._merge_class(i) for i in others], np.intp), owner)
+            for j in sorted(set(hit[hit >= 0].tolist())):
+                other = others[j]
+                if not other.open or not inc.open:
+                    continue
+                keep, gone = survivor(inc, other)
+                merge_into(keep, gone)
+                gone.closed_ts = now
+                gone.folded_into = keep.alert["id"] if keep.alert else keep.id
+                if gone.alert is not None:
+                    msg = lifecycle.step(gone.alert, self._assess(gone, gone.alert["rule"]), now,
+                                         self.policies.lifecycle, close="merged")
+                    if msg is not None:
+                        out.alerts.append(msg)
+                self._dirty.update((keep.id, gone.id))
+                touched = (touched - {gone.id}) | {keep.id}
+                inc = keep
+        return {i for i in touched if i in self.incidents}
+
+    def _merge_class(self, inc: Incident) -> int:
+        """Person or vehicle by camera, else by fused class when fairly sure; else -1."""
+        gate = self._gate_class(inc)
+        if gate >= 0:
+            return gate
+        cls, conf = fusion.fuse(fusion.total(inc.scores), self.policies.fusion.min_score)
+        return GATED.get(cls.value, -1) if conf >= 0.5 else -1
 
     def _gate_class(self, inc: Incident) -> int:
         """Person or vehicle, when a camera confirmed it (the incident then refuses sensor
@@ -276,7 +358,11 @@ class Correlator:
         if len(inc.sensor_hits) < self.policies.track.min_sensors:
             return
         h = np.array(list(inc.sensor_hits.values()), float)
-        tr = fit_track(h[:, 1] / h[:, 0], h[:, 2], h[:, 3], self.policies.track)
+        t, x, y = h[:, 1] / h[:, 0], h[:, 2], h[:, 3]
+        if inc.path:  # every hit, camera estimates of the target's position included
+            p = np.array(inc.path, float)
+            t, x, y = np.r_[t, p[:, 0]], np.r_[x, p[:, 1]], np.r_[y, p[:, 2]]
+        tr = fit_track_robust(t, x, y, self.policies.track)
         if tr is None:
             return
         d: dict[str, float] = {"heading_deg": tr.heading_deg, "speed_mps": tr.speed_mps,
@@ -287,7 +373,7 @@ class Correlator:
             d.update(crossing_lon=round(float(clon[0]), 6), crossing_lat=round(float(clat[0]), 6),
                      crossing_ts=round(cross[2], 1))
         inc.track = d
-        if crossed(inc.x0, inc.y0, inc.x, inc.y):
+        if crossed(inc.x0, inc.y0, tr.x, tr.y):  # the fitted position, not the last report
             inc.boundary_reached = True
 
     def _evaluate(self, inc: Incident, now: float, out: CorrelatorResult,

@@ -21,6 +21,8 @@ from stream.correlation.policies import IncidentPolicy
 MAX_REFS_HEAD = 5
 MAX_REFS_TAIL = 25
 MAX_SEEN = 512
+PATH_STEP_S = 5.0
+MAX_PATH = 240  # 20 minutes of 5 s steps
 _OCTAGON = 1.0 / np.cos(np.pi / 8)  # an 8-sided buffer must cover the circle
 
 
@@ -60,6 +62,9 @@ class Incident:
     evidence_count: int = 0
     seen: dict[str, None] = field(default_factory=dict)
     track: dict[str, float] | None = None
+    #: where it was when: [ts, x, y] per ``PATH_STEP_S`` of event time, time-ordered, for
+    #: matching detections that arrive out of order
+    path: list[list[float]] = field(default_factory=list)
     task: dict[str, Any] | None = None
     alert: dict[str, Any] | None = None
     folded_into: str | None = None  # alert id that counted this rate-limited incident
@@ -84,6 +89,21 @@ class Incident:
             del self.seen[next(iter(self.seen))]
         return True
 
+    def add_path(self, ts: npt.NDArray[np.float64], x: npt.NDArray[np.float64],
+                 y: npt.NDArray[np.float64]) -> None:
+        """Remember positions (time-ordered arrays): the last one per ``PATH_STEP_S`` step,
+        merged with what is known, oldest dropped beyond ``MAX_PATH`` steps."""
+        step = np.floor(ts / PATH_STEP_S)
+        last = np.ones(ts.size, bool)
+        last[:-1] = step[1:] != step[:-1]
+        new = {int(s): [float(t), float(a), float(b)]
+               for s, t, a, b in zip(step[last], ts[last], x[last], y[last], strict=True)}
+        old = {int(p[0] // PATH_STEP_S): p for p in self.path}
+        for k, v in new.items():
+            if k not in old or v[0] >= old[k][0]:
+                old[k] = v
+        self.path = [old[k] for k in sorted(old)][-MAX_PATH:]
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view; it shares inner lists with the incident, so serialise it now."""
         d = {f: getattr(self, f) for f in _FIELDS}
@@ -105,8 +125,14 @@ def match(
     inc_t: npt.NDArray[np.float64], inc_x: npt.NDArray[np.float64],
     inc_y: npt.NDArray[np.float64], policy: IncidentPolicy,
     cls: npt.NDArray[np.intp] | None = None, inc_cls: npt.NDArray[np.intp] | None = None,
+    owner: npt.NDArray[np.intp] | None = None,
 ) -> npt.NDArray[np.intp]:
     """For each detection, the index of the open incident it joins, or -1.
+
+    ``inc_t``/``inc_x``/``inc_y`` are points of the incidents' paths (with ``owner``: the
+    incident each belongs to; without, one point per incident). A detection is compared
+    with every point of a path, so one that arrives out of time order (another partition,
+    a later batch) still meets the incident where it was at that time.
 
     The gate grows with time only for ``grow_s``, so a nuisance hit cannot swallow
     everything around it for minutes. Among incidents
@@ -129,13 +155,14 @@ def match(
     ok = d <= policy.radius_m + policy.max_speed_mps * np.minimum(dt, policy.grow_s)
     ok &= dt <= policy.window_s
     if cls is not None and inc_cls is not None:
-        pc, ic = cls[pi], inc_cls[ii]
+        pc, ic = cls[pi], inc_cls[ii if owner is None else owner[ii]]
         ok &= (pc < 0) | (ic < 0) | (pc == ic)
     pi, ii, d = pi[ok], ii[ok], d[ok] + policy.max_speed_mps * dt[ok]
     order = np.lexsort((d, pi))  # per point, nearest first
     first = np.ones(order.size, bool)
     first[1:] = pi[order][1:] != pi[order][:-1]
-    out[pi[order][first]] = ii[order][first]
+    best = ii[order][first]
+    out[pi[order][first]] = best if owner is None else owner[best]
     return out
 
 

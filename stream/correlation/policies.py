@@ -33,6 +33,7 @@ class IncidentPolicy(_Strict):
     retain_s: float = Field(900.0, ge=0)
     corroborate_s: float = Field(60.0, ge=0)
     grow_s: float = Field(60.0, ge=0)
+    slice_s: float = Field(5.0, gt=0)
 
 
 class LatenessPolicy(_Strict):

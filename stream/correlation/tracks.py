@@ -1,9 +1,11 @@
 """Tracks: three or more ground sensors firing in a line give a heading, a speed and a
 predicted boundary crossing.
 
-Each distinct sensor is one point (its position, the mean time of its hits); a least
-squares fit of x(t), y(t) gives the velocity. The fit is a track only if the sensors lie
-near the line, spread along it, and the speed is plausible.
+Points are where the target was when: a ground sensor's position at the mean time of its
+hits, and the incident's path (every hit, camera estimates included, one per 5 s); a least
+squares fit of x(t), y(t) gives the velocity, refitted without the points that disagree.
+The fit is a track only if the points lie near the line, spread along it, and the speed
+is plausible.
 """
 
 from __future__ import annotations
@@ -67,6 +69,32 @@ def fit_track(
         x=float(x.mean() + vx * (t_last - t.mean())), y=float(y.mean() + vy * (t_last - t.mean())),
         t=t_last, vx=vx, vy=vy, residual_m=round(residual, 1), sensors=int(t.size),
     )
+
+
+def fit_track_robust(
+    t: npt.ArrayLike, x: npt.ArrayLike, y: npt.ArrayLike, policy: TrackPolicy, rounds: int = 4
+) -> Track | None:
+    """:func:`fit_track` on the points that agree: points far from where a first least
+    squares fit puts the target at their time (a nuisance hit that joined the incident, a
+    sensor far off the walker's line) are dropped and the fit repeated."""
+    t, x, y = (np.asarray(a, float) for a in (t, x, y))
+    keep = np.ones(t.size, bool)
+    for _ in range(rounds):
+        if keep.sum() < policy.min_sensors or np.ptp(t[keep]) <= 0.0:
+            return None
+        tk = t[keep]
+        tc = tk - tk.mean()
+        denom = float(tc @ tc)
+        vx = float(tc @ (x[keep] - x[keep].mean())) / denom
+        vy = float(tc @ (y[keep] - y[keep].mean())) / denom
+        dt = t - tk.mean()
+        r = np.hypot(x - x[keep].mean() - vx * dt, y - y[keep].mean() - vy * dt)
+        limit = max(2.0 * policy.max_residual_m, 2.5 * float(np.median(r[keep])))
+        new = r <= limit
+        if np.array_equal(new, keep):
+            break
+        keep = new
+    return fit_track(t[keep], x[keep], y[keep], policy)
 
 
 def predicted_crossing(

@@ -1,0 +1,62 @@
+"""Merging two incidents that turn out to be the same target (e.g. one started from camera
+reports, the other from ground sensors delivered later by another partition)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from stream.correlation import fusion
+from stream.correlation.incidents import MAX_REFS_HEAD, MAX_REFS_TAIL, MAX_SEEN, Incident
+
+
+def survivor(a: Incident, b: Incident) -> tuple[Incident, Incident]:
+    """(kept, absorbed): the one with an alert, else the older (first evidence first), so
+    the alert a patrol already has keeps its id."""
+    if (a.alert is None) != (b.alert is None):
+        return (a, b) if a.alert is not None else (b, a)
+    return (a, b) if (a.first_ts, a.id) <= (b.first_ts, b.id) else (b, a)
+
+
+def merge_into(keep: Incident, gone: Incident) -> None:
+    """Fold everything ``gone`` knows into ``keep``; the caller closes ``gone``."""
+    if gone.first_ts < keep.first_ts:
+        keep.first_ts, keep.x0, keep.y0 = gone.first_ts, gone.x0, gone.y0
+    if gone.last_ts > keep.last_ts:
+        keep.last_ts, keep.x, keep.y = gone.last_ts, gone.x, gone.y
+        keep.lon, keep.lat = gone.lon, gone.lat
+        keep.sector = gone.sector or keep.sector
+    keep.sector = keep.sector or gone.sector
+    if gone.zone_priority > keep.zone_priority:
+        keep.zone_priority = gone.zone_priority
+        keep.zone_id, keep.zone_type, keep.zone_name = gone.zone_id, gone.zone_type, gone.zone_name
+    keep.boundary_reached |= gone.boundary_reached
+    keep.backlog &= gone.backlog
+    keep.corroborated |= gone.corroborated
+    keep.modalities += [m for m in gone.modalities if m not in keep.modalities]
+    for kind, last in gone.modality_last.items():
+        if kind not in keep.modality_last or last[0] > keep.modality_last[kind][0]:
+            keep.modality_last[kind] = last
+    for sensor, h in gone.sensor_hits.items():
+        mine = keep.sensor_hits.setdefault(sensor, [0.0, 0.0, h[2], h[3]])
+        mine[0] += h[0]
+        mine[1] += h[1]
+    n = len(fusion.CLASSES)
+    for sensor, row in gone.scores.items():
+        for ci in range(n):
+            if row[ci] > 0.0:
+                fusion.merge(keep.scores, sensor, ci, row[ci], int(row[n + ci]))
+    for c, conf in gone.camera_conf.items():
+        keep.camera_conf[c] = max(keep.camera_conf.get(c, 0.0), conf)
+    refs = sorted(keep.evidence + gone.evidence, key=lambda r: r["ts"])
+    if len(refs) > MAX_REFS_HEAD + MAX_REFS_TAIL:
+        refs = refs[:MAX_REFS_HEAD] + refs[-MAX_REFS_TAIL:]
+    keep.evidence = refs
+    keep.evidence_count += gone.evidence_count
+    for event_id in gone.seen:
+        keep.seen[event_id] = None
+    while len(keep.seen) > MAX_SEEN:
+        del keep.seen[next(iter(keep.seen))]
+    if gone.path:
+        g = np.array(gone.path, float)
+        keep.add_path(g[:, 0], g[:, 1], g[:, 2])
+    keep.track = None  # refitted from the merged hits
