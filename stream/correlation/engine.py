@@ -355,9 +355,10 @@ class Correlator:
             backlog=inc.backlog, track=track, crossing=crossing)
 
     def _update_track(self, inc: Incident) -> None:
-        if len(inc.sensor_hits) < self.policies.track.min_sensors:
-            return
-        h = np.array(list(inc.sensor_hits.values()), float)
+        need = self.policies.track.min_sensors
+        if len(inc.sensor_hits) < need and len(inc.path) < 2 * need:
+            return  # three sensors, or a camera following it for a while
+        h = np.array(list(inc.sensor_hits.values()), float).reshape(-1, 4)
         t, x, y = h[:, 1] / h[:, 0], h[:, 2], h[:, 3]
         if inc.path:  # every hit, camera estimates of the target's position included
             p = np.array(inc.path, float)

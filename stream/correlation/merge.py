@@ -7,14 +7,16 @@ import numpy as np
 
 from stream.correlation import fusion
 from stream.correlation.incidents import MAX_REFS_HEAD, MAX_REFS_TAIL, MAX_SEEN, Incident
+from stream.models import Severity
 
 
 def survivor(a: Incident, b: Incident) -> tuple[Incident, Incident]:
-    """(kept, absorbed): the one with an alert, else the older (first evidence first), so
-    the alert a patrol already has keeps its id."""
-    if (a.alert is None) != (b.alert is None):
-        return (a, b) if a.alert is not None else (b, a)
-    return (a, b) if (a.first_ts, a.id) <= (b.first_ts, b.id) else (b, a)
+    """(kept, absorbed): the one with an alert, the more severe alert if both have one,
+    else the older (first evidence first), so the alert a patrol acts on keeps its id."""
+    def rank(i: Incident) -> tuple[bool, int, float, str]:
+        sev = Severity((i.alert or {}).get("snap", {}).get("severity", "low"))
+        return i.alert is not None, sev.rank, -i.first_ts, i.id
+    return (a, b) if rank(a) >= rank(b) else (b, a)
 
 
 def merge_into(keep: Incident, gone: Incident) -> None:

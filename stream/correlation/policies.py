@@ -103,6 +103,9 @@ class Policies(_Strict):
         TargetClass.PERSON, TargetClass.VEHICLE, TargetClass.UNKNOWN,
     )
     tamper_severity: Severity = Severity.HIGH
+    #: south of the boundary, in no zone, within this distance of the line: the ``approach``
+    #: zone type (0: none)
+    approach_m: float = Field(0.0, ge=0)
 
     def zone(self, zone_type: str) -> ZonePolicy | None:
         return self.zones.get(zone_type)

@@ -1,6 +1,10 @@
 """Where detections are, in policy terms: for a batch of points (one vectorised geofence
 query) the governing zone (the highest-priority zone type that has a policy), whether it
-is a boundary zone, and the patrol sector."""
+is a boundary zone, and the patrol sector.
+
+A point south of the boundary, in no zone with a policy and within ``approach_m`` of the
+line lies in the synthetic ``approach`` zone (when the policies define one): people a
+camera sees walking up to the line."""
 
 from __future__ import annotations
 
@@ -8,9 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import shapely
 
 from geofences.index import GeofenceSet, Zone
+from stream.correlation.metric import boundary_metric, north_of_boundary, to_metric
 from stream.correlation.policies import Policies
+
+APPROACH = Zone(id="approach", name="approach to the boundary", zone_type="approach",
+                geometry=shapely.Point(0.0, 0.0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +37,9 @@ class ZonePlacement:
         self.prio = np.array([p.priority if p else -1 for p in pols], np.int64)
         self.boundary = np.array([bool(p and p.boundary) for p in pols], bool)
         self.sector = [z.sector if z.zone_type == "patrol_sector" else None for z in fences.zones]
+        approach = policies.zone(APPROACH.zone_type)
+        self.approach_m = policies.approach_m if approach else 0.0
+        self.approach_prio = approach.priority if approach else -1
 
     def place(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> Placement:
         n = np.asarray(lon).size
@@ -49,4 +61,13 @@ class ZonePlacement:
                 if self.sector[z] is not None:
                     sector[p] = self.sector[z]
         zone_list = [self.fences.zones[b] if b >= 0 else None for b in best.tolist()]
+        if self.approach_m > 0 and (prio < 0).any():
+            out = np.flatnonzero(prio < 0)
+            x, y = to_metric(np.ravel(lon)[out], np.ravel(lat)[out])
+            south = ~north_of_boundary(x, y)
+            out, x, y = out[south], x[south], y[south]
+            near = shapely.distance(shapely.points(x, y), boundary_metric()) <= self.approach_m
+            for i in out[near].tolist():
+                prio[i] = self.approach_prio
+                zone_list[i] = APPROACH
         return Placement(prio, zone_list, boundary, sector)

@@ -46,7 +46,7 @@ def test_a_mixed_signature_sensor_stays_unsure() -> None:
     per: dict[str, list[float]] = {}
     fusion.merge(per, "s", 0, 0.54, reports=3)
     fusion.merge(per, "s", 2, 0.54, reports=3)
-    cls, conf = fusion.fuse(fusion.total(per))
+    _cls, conf = fusion.fuse(fusion.total(per))
     assert conf < 0.5
 
 

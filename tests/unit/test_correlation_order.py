@@ -1,0 +1,105 @@
+"""Batches as a live worker gets them: minutes of reports from several partitions in one
+batch, out of time order, and the rest of the story in a later batch."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from geofences.index import GeofenceSet
+from stream.correlation.engine import Correlator
+from stream.correlation.evidence import Evidence
+from stream.correlation.incidents import Incident
+from stream.correlation.merge import merge_into, survivor
+from stream.correlation.policies import TrackPolicy
+from stream.correlation.tracks import fit_track, fit_track_robust
+from stream.models import Alert, AlertState, TargetClass
+from tests.unit.correlation_builders import T0, camera, ground, walk_north
+
+FENCES = GeofenceSet.load_bundled()
+PERSON = TargetClass.PERSON
+
+
+def crossing() -> list[Evidence]:
+    """Sensors every 50 m from 100 m south to 600 m north, and a camera following along."""
+    sensors = walk_north("s", 0, -100, 600)
+    cams = [camera("cam-1", i, t, 5.0, -100 + 1.3 * t, PERSON, 0.9)
+            for i, t in enumerate(range(0, 540, 20))]
+    return sensors + cams
+
+
+def ids(alerts: list[Alert]) -> set[str]:
+    return {a.id for a in alerts}
+
+
+def test_one_shuffled_batch_gives_the_same_single_alert_as_arrival_in_time() -> None:
+    ev = crossing()
+    in_time = Correlator(FENCES)
+    expected: list[Alert] = []
+    for e in sorted(ev, key=lambda e: e.report.ts):
+        expected += in_time.process([e], now=e.report.ts + 1).alerts
+    shuffled = ev[:]
+    random.Random(3).shuffle(shuffled)
+    burst = Correlator(FENCES)
+    got = burst.process(shuffled, now=T0).alerts + burst.tick(T0 + 2).alerts
+    assert len(ids(expected)) == 1 and ids(got) == ids(expected)
+    states = [a.state for a in got]
+    assert states[0] == AlertState.NEW and AlertState.ESCALATED in states
+    assert len(got) > 2, "the story is told in steps of event time, not in one message"
+
+
+def test_partitions_delivered_one_after_the_other_still_give_one_incident() -> None:
+    """Cameras first (their whole walk), then the ground sensors of the same walk."""
+    ev = crossing()
+    cams = [e for e in ev if e.topic.endswith("camera")]
+    sensors = [e for e in ev if not e.topic.endswith("camera")]
+    cor = Correlator(FENCES)
+    alerts = cor.process(cams, now=T0).alerts + cor.process(sensors, now=T0 + 0.1).alerts
+    alerts += cor.tick(T0 + 2).alerts
+    assert len(ids(alerts)) == 1
+    assert alerts[-1].heading_deg is not None
+    assert min(alerts[-1].heading_deg, 360 - alerts[-1].heading_deg) < 30
+    assert len([i for i in cor.incidents.values() if i.open]) == 1
+
+
+def test_two_incidents_of_one_target_merge_into_the_one_with_the_alert() -> None:
+    a = Incident(id="a", first_event="a:1", first_ts=10.0, last_ts=20.0, x=0, y=0, x0=0,
+                 y0=0, lon=0, lat=0, sensor_hits={"s-1": [2.0, 30.0, 0.0, 0.0]},
+                 evidence_count=2, path=[[10.0, 0.0, 0.0], [20.0, 0.0, 5.0]])
+    b = Incident(id="b", first_event="b:1", first_ts=5.0, last_ts=40.0, x=0, y=30, x0=0,
+                 y0=-10, lon=1, lat=1, sensor_hits={"s-1": [1.0, 40.0, 0.0, 0.0],
+                                                    "s-2": [1.0, 35.0, 0.0, 20.0]},
+                 evidence_count=2, path=[[5.0, 0.0, -10.0], [40.0, 0.0, 30.0]],
+                 alert={"id": "alr-b", "snap": {"severity": "high"}})
+    keep, gone = survivor(a, b)
+    assert (keep.id, gone.id) == ("b", "a")
+    b.alert = None
+    assert survivor(a, b)[0].id == "b"  # neither alerted: the older one
+    merge_into(keep, gone)
+    assert keep.first_ts == 5.0 and keep.last_ts == 40.0 and keep.evidence_count == 4
+    assert keep.sensor_hits["s-1"][:2] == [3.0, 70.0]
+    assert [p[0] for p in keep.path] == [5.0, 10.0, 20.0, 40.0]
+
+
+def test_robust_track_ignores_a_nuisance_hit_off_the_line() -> None:
+    t = np.arange(0.0, 100.0, 10.0)
+    x, y = np.zeros_like(t), 1.3 * t
+    pol = TrackPolicy()
+    t2, x2, y2 = np.r_[t, 50.0], np.r_[x, 400.0], np.r_[y, 30.0]
+    assert fit_track(t2, x2, y2, pol) is None
+    tr = fit_track_robust(t2, x2, y2, pol)
+    assert tr is not None and min(tr.heading_deg, 360 - tr.heading_deg) < 2
+    assert abs(tr.speed_mps - 1.3) < 0.05
+
+
+def test_a_late_report_meets_the_incident_where_it_was_then() -> None:
+    """A report of 60 s ago, 780 m behind the latest position of a fast target, joins it
+    (the gate around the latest position is 550 m at most)."""
+    cor = Correlator(FENCES)
+    first = [ground(f"p-{i}", 1, 10.0 * i, 0.0, 200.0 + 130.0 * i, sig=TargetClass.VEHICLE)
+             for i in range(10)]
+    cor.process(first, now=T0 + 100)
+    late = ground("q-1", 1, 30.0, 20.0, 590.0, sig=TargetClass.VEHICLE)
+    cor.process([late], now=T0 + 101)
+    assert len([i for i in cor.incidents.values() if i.open]) == 1
