@@ -17,7 +17,7 @@ rest); "tree only" is the STRtree envelope query + ``intersects_xy`` on prepared
 without the grid, for comparison.
 
 Goal: with 10,000 fences, at least 0.8 of the 100-fence throughput (constant cover).
-Run: ``python benchmarks/geofences.py [--points 100000]``.
+Run: ``python -m benchmarks.geofences [--points 100000]``.
 """
 
 from __future__ import annotations

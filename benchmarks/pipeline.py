@@ -4,7 +4,7 @@ Runs, in one go on one embedded broker, the BorderWatch worker (batched agent) a
 plain per-event Faust agent doing the same work, and prints events/s, p50/p99
 latency and the ratio between them.
 
-    python benchmarks/pipeline.py [--reports 300000] [--baseline-reports 30000]
+    python -m benchmarks.pipeline [--reports 300000] [--baseline-reports 30000]
 
 Throughput: a backlog of N reports is produced first, then the worker starts; the
 rate is N over the time from its first to its last consumed report (from its
@@ -15,6 +15,7 @@ time; latency is the time the alert is read back from the alert topic minus ``ts
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import subprocess
 import sys
@@ -37,7 +38,6 @@ from stream.models import Alert
 from stream.settings import Settings
 from stream.topics import create_topics
 
-HERE = Path(__file__).resolve().parent
 console = Console(width=120)
 INSIDE_LAT, OUTSIDE_LAT = 31.33341, 31.36  # in the 60-ft strip / 3 km behind the line
 
@@ -136,19 +136,21 @@ def run_case(
         for k, v in s.model_dump(exclude_none=True).items()
         if k != "sasl_password"
     }
-    import os
-
+    log = state / f"{tag}.log"
     proc = subprocess.Popen(
         case.command,
         env={**os.environ, **env},
         start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{s.metrics_port}/metrics"
     try:
         with console.status(f"[{case.name}] worker starting"):
-            wait_worker_ready(url, proc, timeout=120)
+            try:
+                wait_worker_ready(url, proc, timeout=120)
+            except RuntimeError as exc:
+                raise RuntimeError(f"{exc}:\n{log.read_text()[-3000:]}") from None
         first = last = None
         with console.status(f"[{case.name}] draining the backlog") as status:
             deadline = time.monotonic() + 600
@@ -231,7 +233,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=8.0, help="length of the latency phase")
     args = ap.parse_args()
     worker = [sys.executable, "-m", "stream.cli", "worker"]
-    baseline = [sys.executable, str(HERE / "per_event_worker.py")]
+    baseline = [sys.executable, "-m", "benchmarks.per_event_worker"]
     cases = [
         Case("worker, batches of 100 reports", worker, 100, args.reports),
         Case("worker, one report per message", worker, 1, args.baseline_reports),
