@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections import deque
 from datetime import UTC, datetime
 
+from rich import box
 from rich.table import Table
 
 from stream.models import Alert, Severity
@@ -41,40 +41,53 @@ def _clock(ts: float) -> str:
 
 
 class AlertTable:
-    """The newest ``size`` alerts, newest last, as a rich table."""
+    """One row per alert, showing its latest message; the ``size`` most recently changed.
+
+    >>> t = AlertTable()
+    >>> t.total
+    0
+    """
 
     def __init__(self, size: int = 20) -> None:
-        self.rows: deque[Alert] = deque(maxlen=size)
+        self.size = size
+        self.latest: dict[str, Alert] = {}
+        self.messages: dict[str, int] = {}
         self.total = 0
 
     def add(self, alert: Alert) -> None:
-        self.rows.append(alert)
+        self.latest.pop(alert.id, None)  # re-insert: most recently changed last
+        self.latest[alert.id] = alert
+        self.messages[alert.id] = self.messages.get(alert.id, 0) + 1
         self.total += 1
+        while len(self.latest) > self.size:
+            del self.latest[next(iter(self.latest))]
 
     def render(self) -> Table:
-        table = Table(title=f"BorderWatch alerts ({self.total} received)", expand=False)
+        title = f"BorderWatch alerts: {len(self.messages)} alerts, {self.total} messages"
+        table = Table(
+            title=title, box=box.SIMPLE_HEAD, expand=False, pad_edge=False, collapse_padding=True
+        )
         for col in (
-            "time UTC",
+            "time",
             "severity",
             "state",
+            "class",
             "zone",
             "sector",
-            "class",
-            "conf",
             "lat, lon",
             "alert",
+            "msgs",
         ):
-            table.add_column(col, no_wrap=True)
-        for a in self.rows:
+            table.add_column(col, no_wrap=True, overflow="ellipsis")
+        for a in self.latest.values():
             table.add_row(
-                _clock(a.event_ts),
+                _clock(a.updated_ts or a.event_ts),
                 f"[{SEVERITY_STYLE[a.severity]}]{a.severity.value}[/]",
                 a.state.value,
+                f"{a.cls.value} {a.confidence:.2f}",
                 a.zone_id,
                 a.sector or "-",
-                a.cls.value,
-                f"{a.confidence:.2f}",
-                f"{a.lat:.5f}, {a.lon:.5f}",
+                f"{a.lat:.4f}, {a.lon:.4f}",
                 a.id,
             )
         return table

@@ -227,7 +227,7 @@ def _run(
                 check()
         except _Done:
             pass
-    console.print(f"{table.total} alerts received")
+    console.print(f"{len(table.messages)} alerts received ({table.total} messages)")
 
 
 class _Done(Exception):
