@@ -169,6 +169,8 @@ class Correlator:
                 continue
             if inc.alert:
                 self._evaluate(inc, now, out, timers_only=True)
+            elif inc.armed_ts is not None and inc.kind == "detection":
+                self._evaluate(inc, now, out)  # a rule fired: alert once confirm_s passed
             elif inc.kind == "detection" and now - inc.last_ts >= pol.incident.window_s:
                 inc.closed_ts = now
                 self._dirty.add(inc_id)
@@ -186,6 +188,9 @@ class Correlator:
         out.late.extend(lateness.late_event(evidence[i], self.watermark)
                         for i in np.flatnonzero(late).tolist())
         keep = np.flatnonzero(~late)
+        if keep.size == 0:
+            return set()
+        keep = keep[self._touches(evidence, keep, ts, out)]
         if keep.size == 0:
             return set()
         ev = [evidence[i] for i in keep.tolist()]
@@ -288,6 +293,62 @@ class Correlator:
         return GATED.get(best, -1) if ok else -1
 
     # --- health (tamper) -------------------------------------------------------------------
+    def _tampers(self) -> dict[str, list[Incident]]:
+        """Sensor id -> its tamper incidents (open, or closed and still retained)."""
+        out: dict[str, list[Incident]] = {}
+        for inc in self.incidents.values():
+            if inc.kind == "tamper":
+                out.setdefault(inc.first_event.rsplit(":", 1)[0], []).append(inc)
+        return out
+
+    def _touches(self, evidence: Sequence[Evidence], idx: npt.NDArray[np.intp],
+                 ts: npt.NDArray[np.float64], out: CorrelatorResult) -> npt.NDArray[np.bool_]:
+        """Mask over ``idx``: False for a sensor's detections within ``touch_s`` of its
+        tamper report (someone handling the sensor, not a crossing): they are evidence of
+        the tamper incident instead."""
+        keep = np.ones(idx.size, bool)
+        tampers = self._tampers()
+        if not tampers:
+            return keep
+        window = self.policies.incident.touch_s
+        for k, i in enumerate(idx.tolist()):
+            r = evidence[i].report
+            if not isinstance(r, GroundDetection):
+                continue
+            for inc in tampers.get(r.sensor_id, ()):
+                if abs(float(ts[i]) - inc.first_ts) <= window:
+                    keep[k] = False
+                    if inc.mark_seen(r.event_id):
+                        inc.add_ref(evidence[i].ref_dict())
+                        self._dirty.add(inc.id)
+                    break
+        return keep
+
+    def _absorb_touches(self, tamper: Incident, now: float, out: CorrelatorResult) -> None:
+        """Detection incidents made only of tampered sensors' hits around their tamper
+        reports (which came first): they were the tamper, not a crossing."""
+        window = self.policies.incident.touch_s
+        tampers = self._tampers()
+        for inc in list(self.incidents.values()):
+            if (inc.kind != "detection" or not inc.open or not inc.sensor_hits
+                    or set(inc.scores) - set(inc.sensor_hits)):
+                continue
+            near = all(any(abs(t.first_ts - h[1] / h[0]) <= window for t in tampers.get(s, ()))
+                       for s, h in inc.sensor_hits.items())
+            if not near:
+                continue
+            for ref in inc.evidence:
+                if tamper.mark_seen(ref["event_id"]):
+                    tamper.add_ref(ref)
+            inc.closed_ts = now
+            inc.folded_into = tamper.id
+            if inc.alert is not None:
+                msg = lifecycle.step(inc.alert, self._assess(inc, inc.alert["rule"]), now,
+                                     self.policies.lifecycle, close="tamper")
+                if msg is not None:
+                    out.alerts.append(msg)
+            self._dirty.update((inc.id, tamper.id))
+
     def _health(self, health: Iterable[SensorHealth], now: float,
                 out: CorrelatorResult) -> set[str]:
         touched: set[str] = set()
@@ -301,6 +362,7 @@ class Correlator:
                     continue  # a replay of a tamper already closed
                 open_tamper[h.sensor_id] = inc
                 touched.add(inc.id)
+                self._absorb_touches(inc, now, out)
             elif inc is not None:
                 inc.mark_seen(h.event_id)
                 inc.last_ts = max(inc.last_ts, h.ts)
@@ -393,7 +455,12 @@ class Correlator:
         a = self._assess(inc, rule, fused)
         msg: Alert | None = None
         if inc.alert is None:
-            if rule is None or a.backlog:
+            if rule is not None and inc.armed_ts is None:
+                inc.armed_ts = now
+            hold = (pol.lifecycle.confirm_s if inc.kind == "detection"
+                    and "camera" not in inc.modalities else 0.0)
+            if (rule is None or a.backlog or inc.armed_ts is None
+                    or now - inc.armed_ts < hold):
                 self._maybe_task(inc, a, now, out)
                 self._dirty.add(inc.id)
                 return

@@ -67,6 +67,7 @@ class Incident:
     path: list[list[float]] = field(default_factory=list)
     task: dict[str, Any] | None = None
     alert: dict[str, Any] | None = None
+    armed_ts: float | None = None  # processing time a rule first fired (see confirm_s)
     folded_into: str | None = None  # alert id that counted this rate-limited incident
     closed_ts: float | None = None
 

@@ -28,6 +28,7 @@ class _Strict(BaseModel):
 
 class IncidentPolicy(_Strict):
     radius_m: float = Field(250.0, gt=0)
+    touch_s: float = Field(60.0, ge=0)
     max_speed_mps: float = Field(5.0, ge=0)
     window_s: float = Field(600.0, gt=0)
     retain_s: float = Field(900.0, ge=0)
@@ -66,6 +67,7 @@ class TaskingPolicy(_Strict):
 
 
 class LifecyclePolicy(_Strict):
+    confirm_s: float = Field(0.0, ge=0)
     update_interval_s: float = Field(10.0, ge=0)
     move_m: float = Field(50.0, ge=0)
     escalate_unacked_s: float = Field(300.0, gt=0)

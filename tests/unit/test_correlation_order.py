@@ -14,8 +14,8 @@ from stream.correlation.incidents import Incident
 from stream.correlation.merge import merge_into, survivor
 from stream.correlation.policies import TrackPolicy
 from stream.correlation.tracks import fit_track, fit_track_robust
-from stream.models import Alert, AlertState, TargetClass
-from tests.unit.correlation_builders import T0, camera, ground, walk_north
+from stream.models import Alert, AlertState, SensorHealth, TargetClass
+from tests.unit.correlation_builders import T0, camera, ground, health, lonlat, walk_north
 
 FENCES = GeofenceSet.load_bundled()
 PERSON = TargetClass.PERSON
@@ -103,3 +103,36 @@ def test_a_late_report_meets_the_incident_where_it_was_then() -> None:
     late = ground("q-1", 1, 30.0, 20.0, 590.0, sig=TargetClass.VEHICLE)
     cor.process([late], now=T0 + 101)
     assert len([i for i in cor.incidents.values() if i.open]) == 1
+
+
+def touch_and_tamper() -> tuple[list[Evidence], list[SensorHealth]]:
+    """Two strip sensors dug up: each reports strong 'person' hits, then its tamper switch."""
+    hits = [ground(s, n, t, dx, 10.0, strength=0.95)
+            for s, dx in (("t-1", 0.0), ("t-2", 50.0)) for n, t in ((1, 0.0), (2, 0.5))]
+    tampers = [health(s, 1, 1.0, tamper=True) for s in ("t-1", "t-2")]
+    return hits, tampers
+
+
+def test_a_tampered_sensors_own_hits_are_the_tamper_not_a_crossing() -> None:
+    hits, tampers = touch_and_tamper()
+    sites = {s: lonlat(dx, 10.0) for s, dx in (("t-1", 0.0), ("t-2", 50.0))}
+    for order in ("tamper first", "hits first"):
+        cor = Correlator(FENCES, sensor_sites=sites)
+        if order == "tamper first":
+            alerts = cor.process([], now=T0 + 1, health=tampers).alerts
+            alerts += cor.process(hits, now=T0 + 1.1).alerts
+        else:  # the health topic's batch comes a moment later: within confirm_s
+            alerts = cor.process(hits, now=T0 + 1).alerts
+            alerts += cor.process([], now=T0 + 1.5, health=tampers).alerts
+        alerts += cor.tick(T0 + 10).alerts
+        assert {a.rule for a in alerts} == {"tamper"}, order
+        assert len(ids(alerts)) == 2
+        assert sum(i.evidence_count for i in cor.incidents.values() if i.kind == "tamper") >= 4
+
+
+def test_without_a_tamper_report_the_same_hits_alert_after_confirm_s() -> None:
+    hits, _ = touch_and_tamper()
+    cor = Correlator(FENCES)
+    assert cor.process(hits, now=T0 + 1).alerts == []
+    later = cor.tick(T0 + 1 + cor.policies.lifecycle.confirm_s).alerts
+    assert [a.rule for a in later] == ["confident-detection"]
