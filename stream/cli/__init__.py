@@ -14,6 +14,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Every option also reads BORDERWATCH_<COMMAND>_<OPTION> (e.g. BORDERWATCH_ALERTS_LIMIT);
+    # options shared with the settings read BORDERWATCH_<SETTING> (e.g. ..._BOOTSTRAP_SERVERS).
+    context_settings={"auto_envvar_prefix": "BORDERWATCH", "show_default": True},
 )
 app.command("broker")(broker.broker)
 app.add_typer(topics.app, name="topics")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -82,3 +85,17 @@ def test_configuration_doc_lists_every_setting() -> None:
 
     doc = Path(__file__).parents[2] / "docs" / "configuration.md"
     assert doc.read_text() == settings_markdown(), "run: python -m stream.cli.config_doc"
+
+
+def test_every_option_reads_its_environment_variable(tmp_path: Path) -> None:
+    out = tmp_path / "events.jsonl"
+    env = {
+        "BORDERWATCH_SIMULATE_OUTPUT": str(out),
+        "BORDERWATCH_SIMULATE_DURATION": "60",
+        "BORDERWATCH_SIMULATE_QUIET": "1",
+    }
+    result = runner.invoke(app, ["simulate", "crossing"], env=env)
+    assert result.exit_code == 0, result.output
+    lines = out.read_text().splitlines()
+    assert lines and all(json.loads(x)["ts"] for x in lines)
+    assert max(json.loads(x)["ts"] for x in lines) - min(json.loads(x)["ts"] for x in lines) <= 60
