@@ -69,7 +69,7 @@ def main() -> None:
         now = batch[-1].report.ts + 0.5
         t = time.perf_counter()
         res = cor.process(batch, now=now)
-        res2 = cor.tick(now)
+        res2 = cor.tick(now + cor.policies.lifecycle.confirm_s)  # the worker's next tick
         busy += time.perf_counter() - t
         alerts += len(res.alerts) + len(res2.alerts)
         tasks += len(res.tasks)

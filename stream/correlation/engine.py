@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import shapely
 
 from geofences.index import GeofenceSet
 from stream.alerts import lifecycle
@@ -237,44 +238,55 @@ class Correlator:
 
     def _merge(self, touched: set[str], now: float, out: CorrelatorResult) -> set[str]:
         """Merge each touched incident with an open one whose path meets its recent path
-        (within the incident gate, classes compatible): reports of one target that
-        arrived in a different order can start two incidents. The one with an alert (else
-        the older) survives with its alert id; the other closes without a message of its
-        own unless it had an alert too (then it clears, reason ``merged``)."""
+        (within ``radius_m`` and ``corroborate_s``, classes compatible): reports of one
+        target that arrived in a different order can start two incidents. The one with an
+        alert (the more severe, else the older) survives with its alert id; the other
+        closes without a message of its own unless it had an alert too (then it clears,
+        reason ``merged``). One STRtree query for the whole slice."""
         pol = self.policies.incident
-        # the same target: seen at about the same time and place, not merely reachable
-        pol = pol.model_copy(update={"max_speed_mps": 0.0, "grow_s": 0.0,
-                                     "window_s": pol.corroborate_s})
-        for inc_id in sorted(touched):
-            inc = self.incidents.get(inc_id)
-            if inc is None or not inc.open or inc.kind != "detection" or not inc.path:
+        incs = [i for i in self.incidents.values() if i.open and i.kind == "detection"]
+        mine = [k for k, i in enumerate(incs) if i.id in touched and i.path]
+        if len(incs) < 2 or not mine:
+            return touched
+        st, sx, sy, owner = _paths(incs)
+        q = [(p, k) for k in mine for p in incs[k].path[-3:]]  # what this slice added
+        qa = np.array([p for p, _ in q], float)
+        qk = np.array([k for _, k in q], np.intp)
+        qi, si = shapely.STRtree(shapely.points(sx, sy)).query(
+            shapely.points(qa[:, 1], qa[:, 2]), predicate="dwithin", distance=pol.radius_m)
+        a, b = qk[qi], owner[si]
+        ok = (a != b) & (np.abs(qa[qi, 0] - st[si]) <= pol.corroborate_s)
+        if not ok.any():
+            return touched
+        cls = np.array([self._merge_class(i) for i in incs], np.intp)
+        ok &= (cls[a] < 0) | (cls[b] < 0) | (cls[a] == cls[b])
+        pairs = sorted({(min(x, y), max(x, y)) for x, y in zip(a[ok].tolist(), b[ok].tolist(),
+                                                                strict=True)})
+        root = list(range(len(incs)))
+
+        def find(k: int) -> int:
+            while root[k] != k:
+                k = root[k]
+            return k
+
+        for x, y in pairs:
+            rx, ry = find(x), find(y)
+            if rx == ry:
                 continue
-            others = [i for i in self.incidents.values()
-                      if i.open and i.kind == "detection" and i.id != inc.id]
-            if not others:
-                continue
-            mine = np.array(inc.path[-3:], float)  # what this slice added, or about
-            st, sx, sy, owner = _paths(others)
-            cls = np.full(len(mine), self._merge_class(inc), np.intp)
-            hit = match(mine[:, 0], mine[:, 1], mine[:, 2], st, sx, sy, pol, cls,
-                        np.array([self._merge_class(i) for i in others], np.intp), owner)
-            for j in sorted(set(hit[hit >= 0].tolist())):
-                other = others[j]
-                if not other.open or not inc.open:
-                    continue
-                keep, gone = survivor(inc, other)
-                merge_into(keep, gone)
-                gone.closed_ts = now
-                gone.folded_into = keep.alert["id"] if keep.alert else keep.id
-                if gone.alert is not None:
-                    msg = lifecycle.step(gone.alert, self._assess(gone, gone.alert["rule"]), now,
-                                         self.policies.lifecycle, close="merged")
-                    if msg is not None:
-                        out.alerts.append(msg)
-                self._dirty.update((keep.id, gone.id))
-                touched = (touched - {gone.id}) | {keep.id}
-                inc = keep
-        return {i for i in touched if i in self.incidents}
+            keep, gone = survivor(incs[rx], incs[ry])
+            merge_into(keep, gone)
+            gone.closed_ts = now
+            gone.folded_into = keep.alert["id"] if keep.alert else keep.id
+            if gone.alert is not None:
+                msg = lifecycle.step(gone.alert, self._assess(gone, gone.alert["rule"]), now,
+                                     self.policies.lifecycle, close="merged")
+                if msg is not None:
+                    out.alerts.append(msg)
+            self._dirty.update((keep.id, gone.id))
+            kept = rx if keep is incs[rx] else ry
+            root[rx] = root[ry] = kept
+            touched = (touched - {gone.id}) | {keep.id}
+        return touched
 
     def _merge_class(self, inc: Incident) -> int:
         """Person or vehicle by camera, else by fused class when fairly sure; else -1."""

@@ -23,7 +23,6 @@ MAX_REFS_TAIL = 25
 MAX_SEEN = 512
 PATH_STEP_S = 5.0
 MAX_PATH = 240  # 20 minutes of 5 s steps
-_OCTAGON = 1.0 / np.cos(np.pi / 8)  # an 8-sided buffer must cover the circle
 
 
 @dataclass(slots=True)
@@ -140,17 +139,17 @@ def match(
     whose gate admits a detection it joins the closest in space and time
     (``distance + max_speed * |dt|``).
 
-    Candidates come from one STRtree query of the points against each incident's reach
-    over the whole batch; the exact gate is then checked on those pairs only. With classes
+    Candidates come from one STRtree query of the points within the largest reach over
+    the whole batch; the exact gate is then checked on those pairs only. With classes
     (index, -1: none), a detection never joins an incident of another class: a person
     walking past vehicles in a port-of-entry lane is an incident of its own."""
     out = np.full(ts.size, -1, dtype=np.intp)
     if ts.size == 0 or inc_t.size == 0:
         return out
     span = np.maximum(ts.max() - inc_t, inc_t - ts.min()).clip(0.0, policy.grow_s)
-    reach = (policy.radius_m + policy.max_speed_mps * span) * _OCTAGON
-    tree = shapely.STRtree(shapely.buffer(shapely.points(inc_x, inc_y), reach, quad_segs=2))
-    pi, ii = tree.query(shapely.points(x, y), predicate="intersects")
+    reach = policy.radius_m + policy.max_speed_mps * span
+    tree = shapely.STRtree(shapely.points(inc_x, inc_y))
+    pi, ii = tree.query(shapely.points(x, y), predicate="dwithin", distance=float(reach.max()))
     d = np.hypot(x[pi] - inc_x[ii], y[pi] - inc_y[ii])
     dt = np.abs(ts[pi] - inc_t[ii])
     ok = d <= policy.radius_m + policy.max_speed_mps * np.minimum(dt, policy.grow_s)

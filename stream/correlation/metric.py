@@ -52,6 +52,12 @@ def north_of_boundary(x: npt.ArrayLike, y: npt.ArrayLike) -> npt.NDArray[np.bool
     return np.asarray(y, float) > np.interp(np.asarray(x, float), bx, by)
 
 
+def south_of_boundary_m(x: npt.ArrayLike, y: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Metres due south of the boundary (negative: north of it)."""
+    bx, by = _boundary_xy()
+    return np.interp(np.asarray(x, float), bx, by) - np.asarray(y, float)
+
+
 def cell_keys(lon: npt.ArrayLike, lat: npt.ArrayLike, cell_m: float = 5000.0) -> list[str]:
     """Spatial partition keys (``cell:<ix>:<iy>`` on a ``cell_m`` UTM grid): repartition
     detections by them so one worker sees every detection of an incident."""

@@ -2,9 +2,9 @@
 query) the governing zone (the highest-priority zone type that has a policy), whether it
 is a boundary zone, and the patrol sector.
 
-A point south of the boundary, in no zone with a policy and within ``approach_m`` of the
-line lies in the synthetic ``approach`` zone (when the policies define one): people a
-camera sees walking up to the line."""
+A point in no zone with a policy, at most ``approach_m`` due south of the boundary, lies
+in the synthetic ``approach`` zone (when the policies define one): people a camera sees
+walking up to the line."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import numpy.typing as npt
 import shapely
 
 from geofences.index import GeofenceSet, Zone
-from stream.correlation.metric import boundary_metric, north_of_boundary, to_metric
+from stream.correlation.metric import south_of_boundary_m, to_metric
 from stream.correlation.policies import Policies
 
 APPROACH = Zone(id="approach", name="approach to the boundary", zone_type="approach",
@@ -64,10 +64,8 @@ class ZonePlacement:
         if self.approach_m > 0 and (prio < 0).any():
             out = np.flatnonzero(prio < 0)
             x, y = to_metric(np.ravel(lon)[out], np.ravel(lat)[out])
-            south = ~north_of_boundary(x, y)
-            out, x, y = out[south], x[south], y[south]
-            near = shapely.distance(shapely.points(x, y), boundary_metric()) <= self.approach_m
-            for i in out[near].tolist():
+            south = south_of_boundary_m(x, y)
+            for i in out[(south >= 0) & (south <= self.approach_m)].tolist():
                 prio[i] = self.approach_prio
                 zone_list[i] = APPROACH
         return Placement(prio, zone_list, boundary, sector)
