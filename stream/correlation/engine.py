@@ -84,6 +84,7 @@ class Correlator:
         self.incidents: dict[str, Incident] = {}
         self.sites: dict[str, list[float]] = {k: list(v) for k, v in (sensor_sites or {}).items()}
         self.watermark = 0.0
+        self.health_ts = 0.0  # newest health report seen (event time)
         self.limiter = lifecycle.RateLimiter(self.policies.lifecycle.rate_per_zone_per_minute)
         self._by_alert: dict[str, str] = {}
         self._dirty: set[str] = set()
@@ -108,11 +109,13 @@ class Correlator:
                 self.sites[name] = list(value)
             elif key == "meta":
                 self.watermark = float(value["watermark"])
+                self.health_ts = float(value.get("health_ts", 0.0))
                 self.limiter.buckets = {k: list(v) for k, v in value["buckets"].items()}
         self._by_alert = {inc.alert["id"]: i for i, inc in self.incidents.items() if inc.alert}
 
     def _meta(self) -> dict[str, Any]:
-        return {"watermark": self.watermark, "buckets": self.limiter.buckets}
+        return {"watermark": self.watermark, "health_ts": self.health_ts,
+                "buckets": self.limiter.buckets}
 
     def _flush(self, out: CorrelatorResult) -> CorrelatorResult:
         """Write each changed incident once per call (``None``: forget the key)."""
@@ -367,6 +370,7 @@ class Correlator:
         open_tamper = {inc.first_event.rsplit(":", 1)[0]: inc for inc in self.incidents.values()
                        if inc.kind == "tamper" and inc.open}
         for h in sorted(health, key=lambda r: r.ts):
+            self.health_ts = max(self.health_ts, h.ts)
             inc = open_tamper.get(h.sensor_id)
             if h.tamper and inc is None:
                 inc = self._tamper_incident(h)
@@ -468,11 +472,8 @@ class Correlator:
         msg: Alert | None = None
         if inc.alert is None:
             if rule is not None and inc.armed_ts is None:
-                inc.armed_ts = now
-            hold = (pol.lifecycle.confirm_s if inc.kind == "detection"
-                    and "camera" not in inc.modalities else 0.0)
-            if (rule is None or a.backlog or inc.armed_ts is None
-                    or now - inc.armed_ts < hold):
+                inc.armed_ts, inc.armed_event_ts = now, inc.last_ts
+            if rule is None or a.backlog or inc.armed_ts is None or self._held(inc, now):
                 self._maybe_task(inc, a, now, out)
                 self._dirty.add(inc.id)
                 return
@@ -490,6 +491,21 @@ class Correlator:
                 self._close(inc, None, now, out)
         self._maybe_task(inc, a, now, out)
         self._dirty.add(inc.id)
+
+    def _held(self, inc: Incident, now: float) -> bool:
+        """A new alert on ground sensors alone waits until the health topic has been read
+        past its moment (a tamper report then would have explained it: someone handling
+        the sensors) or ``confirm_s`` of processing time, whichever comes first; a replay
+        or a catching-up worker thus tells the story from its start. Not after its own
+        evidence ran on for more than ``touch_s``: then the hits are not all touches."""
+        if inc.kind != "detection" or "camera" in inc.modalities:
+            return False
+        pol = self.policies
+        armed = inc.armed_event_ts if inc.armed_event_ts is not None else inc.last_ts
+        if (inc.last_ts - armed > pol.incident.touch_s
+                or self.health_ts >= armed + pol.lifecycle.confirm_s):
+            return False
+        return now - (inc.armed_ts or now) < pol.lifecycle.confirm_s
 
     def _fold(self, inc: Incident, a: lifecycle.Assessment, now: float,
               out: CorrelatorResult) -> None:

@@ -67,6 +67,7 @@ class Incident:
     task: dict[str, Any] | None = None
     alert: dict[str, Any] | None = None
     armed_ts: float | None = None  # processing time a rule first fired (see confirm_s)
+    armed_event_ts: float | None = None  # and the incident's event time then
     folded_into: str | None = None  # alert id that counted this rate-limited incident
     closed_ts: float | None = None
 

@@ -136,3 +136,12 @@ def test_without_a_tamper_report_the_same_hits_alert_after_confirm_s() -> None:
     assert cor.process(hits, now=T0 + 1).alerts == []
     later = cor.tick(T0 + 1 + cor.policies.lifecycle.confirm_s).alerts
     assert [a.rule for a in later] == ["confident-detection"]
+
+
+def test_health_read_past_the_moment_releases_the_alert_at_once() -> None:
+    """A replay: the health topic (heartbeats, no tamper) is already read beyond the hits."""
+    hits, _ = touch_and_tamper()
+    cor = Correlator(FENCES)
+    beats = [health("t-9", 1, 30.0, tamper=False)]
+    alerts = cor.process(hits, now=T0 + 1, health=beats).alerts
+    assert [a.rule for a in alerts] == ["confident-detection"]
