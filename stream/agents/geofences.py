@@ -11,9 +11,9 @@ which the embedded broker reports too low (it would silently miss the newest set
 a table would add a changelog topic for data that already lives in a compacted topic.
 
 The swap is atomic: a set is parsed and indexed off the event loop, then handed to
-``Pipeline.use_fences`` on it, between batches. At start-up the first partition
-assignment of the worker waits (up to ``CATCH_UP_S``) until the log has been read to
-its end, so the first sensor batch is already judged against the newest published set.
+``Pipeline.use_fences`` on it, between batches. At start-up, before the worker joins
+its consumer group, the log is read to its end (blocking, at most ``CATCH_UP_S``), so
+the worker's first sensor batch is already judged against the newest published set.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, cast
 
 import faust
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPartition
@@ -107,60 +106,55 @@ class GeofenceFeed:
         self.pipeline = pipeline
         self.metrics = pipeline.metrics
         self.log: FenceLog | None = None
-        self.lock = asyncio.Lock()
-        self.caught_up = asyncio.Event()
 
-    async def _apply(self, records: list[Record]) -> None:
+    def _newest(self, records: list[Record]) -> Published | None:
+        """The newest valid, new version in ``records`` (rejections logged and counted)."""
         if not records:
-            return
+            return None
         published, errors = newest_valid(records)
         for err in errors:
             log.error("geofence set rejected: %s", err)
             self.metrics.geofence_reloads.labels(result="rejected").inc()
-        if published is None:
-            return
-        if published.version == self.pipeline.fences.version:
+        if published is not None and published.version == self.pipeline.fences.version:
             self.metrics.geofence_reloads.labels(result="same").inc()
-            return
-        fences: GeofenceSet = await asyncio.to_thread(to_set, published)
-        self.pipeline.use_fences(fences)  # atomic: on the event loop, between batches
+            return None
+        return published
+
+    def _use(self, fences: GeofenceSet) -> None:
+        self.pipeline.use_fences(fences)
         self.metrics.geofence_reloads.labels(result="applied").inc()
         log.warning("geofence set %s in force (%d zones)", fences.version, len(fences.zones))
 
-    async def catch_up(self) -> None:
-        async with self.lock:
-            if self.caught_up.is_set():
-                return
-            try:
-                if self.log is None:
-                    self.log = await asyncio.to_thread(FenceLog, self.settings)
-                await self._apply(await asyncio.to_thread(self.log.read_to_end, CATCH_UP_S))
-            finally:
-                self.caught_up.set()
+    def bootstrap(self, timeout: float = CATCH_UP_S) -> None:
+        """Blocking: read the log to its end and apply the newest set, before the worker
+        joins its consumer group, so its first batch is judged with that set."""
+        try:
+            self.log = FenceLog(self.settings)
+            published = self._newest(self.log.read_to_end(timeout))
+        except KafkaException as exc:
+            log.error("geofences topic unreadable at start-up (%s): using %s", exc,
+                      self.pipeline.fences.version)
+            return
+        if published is not None:
+            self._use(to_set(published))
 
     async def run(self) -> None:
-        await self.catch_up()
+        """Follow the log; parse and index new sets off the event loop, swap on it."""
+        if self.log is None:
+            self.log = await asyncio.to_thread(FenceLog, self.settings)
         try:
             while True:
-                async with self.lock:
-                    assert self.log is not None
-                    records = await asyncio.to_thread(self.log.poll, 1.0)
-                await self._apply(records)
+                published = self._newest(await asyncio.to_thread(self.log.poll, 1.0))
+                if published is not None:
+                    # atomic: the swap happens on the event loop, between batches
+                    self._use(await asyncio.to_thread(to_set, published))
         finally:
-            if self.log is not None:
-                await asyncio.to_thread(self.log.close)
+            await asyncio.to_thread(self.log.close)
 
 
 def register_geofences(app: faust.App, settings: Settings, pipeline: Pipeline) -> GeofenceFeed:
+    """Apply the newest published set now (blocking, at most ``CATCH_UP_S``), then follow."""
     feed = GeofenceFeed(settings, pipeline)
+    feed.bootstrap()
     app.task(feed.run)
-
-    async def wait_for_fences(sender: Any, *_: Any, **__: Any) -> None:
-        try:
-            await asyncio.wait_for(feed.catch_up(), CATCH_UP_S + 5)
-        except TimeoutError:
-            log.error("geofences topic not read within %.0fs: using %s", CATCH_UP_S,
-                      pipeline.fences.version)
-
-    app.on_partitions_assigned.connect(cast(Any, wait_for_fences))
     return feed
