@@ -29,6 +29,7 @@ from stream.correlation.evidence import Evidence
 from stream.correlation.policies import Policies
 from stream.correlation.tasking import CameraNetwork, CameraSite
 from stream.correlation.zone_placement import ZonePlacement
+from stream.correlation.zone_rule import ZoneEntryRule
 from stream.metrics import Metrics
 from stream.models import (
     Alert,
@@ -96,6 +97,7 @@ class Pipeline:
             settings.topic(topics.CAMERA.name): Decoder(CameraDetection, limit),
             settings.topic(topics.HEALTH.name): Decoder(SensorHealth, limit),
         }
+        self.naive = ZoneEntryRule(fences) if settings.rule == "naive" else None
         self.cameras = {c.id: c for c in cameras}
         self.correlator = Correlator(fences, policies, cameras, sensor_sites)
         self.use_fences(fences)
@@ -109,6 +111,8 @@ class Pipeline:
     def use_fences(self, fences: GeofenceSet) -> None:
         """Switch to another geofence set; the batch running now finishes on the old one."""
         self.correlator.placement = ZonePlacement(fences, self.correlator.policies)
+        if self.naive is not None:
+            self.naive.fences = fences
         self.metrics.geofence_version.clear()
         self.metrics.geofence_version.labels(version=fences.version).set(1)
 
@@ -154,6 +158,9 @@ class Pipeline:
         if out.reports:
             self.metrics.batch_size.observe(out.reports)
         now = time.time() if now is None else now
+        if self.naive is not None:
+            out.alerts = self.naive.evaluate(evidence, now)
+            return out
         self._learn_sites(out.health, out.changed)
         if evidence or out.health or acks:
             out.add(self.correlator.process(evidence, now, out.health, acks))

@@ -70,6 +70,22 @@ class Settings(BaseSettings):
         ),
     )
     web_port: int = Field(6066, description="Faust web port (loopback).")
+    rule: Literal["correlate", "naive"] = Field(
+        "correlate",
+        description=(
+            "'correlate': incidents, tracks, fusion, zone policies and the alert lifecycle. "
+            "'naive': one alert per detection in a border-strip or restricted zone, the "
+            "baseline the correlator is measured against."
+        ),
+    )
+    state_flush_interval: float = Field(
+        1.0,
+        ge=0,
+        description=(
+            "Seconds between writes of changed correlator state to its table; a batch that "
+            "changes an alert writes at once."
+        ),
+    )
     tick_interval: float = Field(
         2.0, gt=0, description="Seconds between timer ticks (alert escalation and clearing)."
     )

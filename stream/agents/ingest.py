@@ -3,7 +3,8 @@
 It consumes the sensor topics, patrol acknowledgements and timer ticks, and sends what
 the pure core returns: alerts, dead letters, late events and camera tasks. The
 correlator's state (incidents, sensor sites) is mirrored into the changelogged
-``correlation`` table after every batch and restored from it after a rebalance, so a
+``correlation`` table (at once when an alert changed, else at most every
+``state_flush_interval`` seconds) and restored from it after a rebalance, so a
 restarted worker resumes its incidents and keeps their alert ids.
 """
 
@@ -48,6 +49,10 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
         ),
     )
     restore = {"needed": True}
+    # Changed state keys wait here and are written together, at most every
+    # state_flush_interval seconds, and at once when the batch changed an alert.
+    pending: dict[str, Any] = {}
+    flushed = {"at": 0.0}
 
     async def send(result: BatchResult) -> None:
         for letter in result.dead_letters:
@@ -65,18 +70,26 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
             ).inc()
             if alert.state == AlertState.NEW:
                 metrics.latency.observe(max(0.0, time.time() - alert.event_ts))
-        for key, value in result.changed.items():
-            if value is None:
-                state.pop(key, None)
-            else:
-                state[key] = orjson.dumps(value)
+        pending.update(result.changed)
+        now = time.monotonic()
+        if result.alerts or now - flushed["at"] >= settings.state_flush_interval:
+            # Values are the correlator's live records: written as they are now.
+            for key, value in pending.items():
+                if value is None:
+                    state.pop(key, None)
+                else:
+                    state[key] = orjson.dumps(value)
+            pending.clear()
+            flushed["at"] = now
 
     async def ingest(stream: Any) -> None:
         async for events in stream.take_events(settings.batch_max, settings.batch_within):
             try:
                 if restore["needed"]:
-                    pipeline.restore({k: orjson.loads(v) for k, v in state.items()})
                     restore["needed"] = False
+                    pipeline.restore(
+                        {k: orjson.loads(v) for k, v in state.items() if v is not None}
+                    )
                 result = pipeline.process(
                     [
                         RawMessage(m.topic, m.partition, m.offset, m.key, m.value)

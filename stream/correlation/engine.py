@@ -222,8 +222,10 @@ class Correlator:
         fresh = np.flatnonzero(codes < 0)
         if fresh.size:
             labels = group_new(ts[fresh], x[fresh], y[fresh], pol.incident)
-            for label in np.unique(labels).tolist():
-                members = fresh[labels == label]
+            order = np.argsort(labels, kind="stable")
+            bounds = np.flatnonzero(np.diff(labels[order])) + 1
+            for group in np.split(order, bounds):
+                members = fresh[group]
                 first = int(members[np.argmin(ts[members])])
                 inc_id = stable_id("inc", rep[first].event_id)
                 if inc_id not in self.incidents:  # else a replay: closed, or joined anyway

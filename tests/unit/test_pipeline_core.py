@@ -19,8 +19,16 @@ def msg(topic: str, value: bytes, offset: int = 0) -> RawMessage:
 
 
 def camera(seq: int, lat: float) -> dict[str, object]:
-    return {"v": 1, "camera_id": "cam-1", "seq": seq, "ts": TS, "lon": -111.0, "lat": lat,
-            "cls": "person", "confidence": 0.95}
+    return {
+        "v": 1,
+        "camera_id": "cam-1",
+        "seq": seq,
+        "ts": TS,
+        "lon": -111.0,
+        "lat": lat,
+        "cls": "person",
+        "confidence": 0.95,
+    }
 
 
 def ground(seq: int, lat: float) -> dict[str, object]:
@@ -117,3 +125,15 @@ def test_unknown_topic_is_counted_but_not_decoded() -> None:
     p, _ = make()
     result = p.process([RawMessage("other", 0, 0, None, b"x")])
     assert result.reports == 0 and result.dead_letters == [] and result.alerts == []
+
+
+def test_naive_rule_alerts_once_per_detection_in_the_strip() -> None:
+    p = Pipeline(
+        Settings(topic_prefix="bw", rule="naive"),
+        GeofenceSet.load_bundled(),
+        Metrics(registry=CollectorRegistry()),
+    )
+    batch = {"v": 1, "source": "gw", "reports": [ground(i, 31.33341) for i in range(5)]}
+    result = p.process([msg("sensors.ground", orjson.dumps(batch))], now=TS)
+    assert sorted(a.evidence[0].event_id for a in result.alerts) == [f"s-1:{i}" for i in range(5)]
+    assert len({a.id for a in result.alerts}) == 5
