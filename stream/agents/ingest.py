@@ -87,9 +87,9 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
             try:
                 if restore["needed"]:
                     restore["needed"] = False
-                    pipeline.restore(
-                        {k: orjson.loads(v) for k, v in state.items() if v is not None}
-                    )
+                    saved = {k: orjson.loads(v) for k, v in state.items() if v is not None}
+                    pipeline.restore(saved)
+                    log.info("correlator restored from %d state keys", len(saved))
                 result = pipeline.process(
                     [
                         RawMessage(m.topic, m.partition, m.offset, m.key, m.value)

@@ -116,7 +116,7 @@ def test_worker_killed_mid_crossing_resumes_without_a_second_alert_id(
     topics: Settings, tmp_path: Path
 ) -> None:
     settings = topics
-    recording = tmp_path / "five.jsonl"
+    recording, truth = tmp_path / "five.jsonl", tmp_path / "five.truth.jsonl"
     cli(
         settings,
         "simulate",
@@ -124,13 +124,20 @@ def test_worker_killed_mid_crossing_resumes_without_a_second_alert_id(
         "--quiet",
         "--output",
         str(recording),
+        "--truth",
+        str(truth),
         "--start",
         str(round(time.time())),
     )
     lines = recording.read_bytes().splitlines()
-    crossing_ts = min(r["ts"] for r in map(orjson.loads, lines) if r["topic"] == "sensors.ground")
-    first = [ln for ln in lines if orjson.loads(ln)["ts"] <= crossing_ts + 120]
-    rest = [ln for ln in lines if orjson.loads(ln)["ts"] > crossing_ts + 120]
+    (group,) = [
+        r
+        for r in map(orjson.loads, truth.read_bytes().splitlines())
+        if r.get("type") == "actor" and r.get("intrusion")
+    ]
+    split = group["crossing"]["ts"] + 30  # the kill comes just after the group crossed
+    first = [ln for ln in lines if orjson.loads(ln)["ts"] <= split]
+    rest = [ln for ln in lines if orjson.loads(ln)["ts"] > split]
     assert first and rest
     (tmp_path / "first.jsonl").write_bytes(b"\n".join(first) + b"\n")
     (tmp_path / "rest.jsonl").write_bytes(b"\n".join(rest) + b"\n")
