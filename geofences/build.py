@@ -10,11 +10,9 @@ from typing import Any
 
 import orjson
 import shapely
-from pyproj import Transformer
 from shapely.geometry import LineString, Polygon, box, mapping
 
-WGS84 = "EPSG:4326"
-UTM12N = "EPSG:32612"
+from geofences.crs import UTM12N, to_metric, to_wgs84
 
 #: The boundary west of Nogales follows the parallel 31°20'N to 111°04'59"W, then runs
 #: in a straight line to the Colorado River at 32°29'38"N, 114°48'47"W (1853 Gadsden
@@ -29,8 +27,8 @@ STRIP_M = 18.288  # the 60-ft Roosevelt Reservation along the line
 BUFFERS_M = (1_000.0, 3_000.0)
 VERSION = "2026.11.1"
 
-_to_utm = Transformer.from_crs(WGS84, UTM12N, always_xy=True).transform
-_to_wgs = Transformer.from_crs(UTM12N, WGS84, always_xy=True).transform
+_to_utm = to_metric
+_to_wgs = to_wgs84
 
 
 def transform(fn: Any, geom: Any) -> Any:

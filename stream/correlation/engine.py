@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from geofences.crs import to_metric, to_wgs84
 from geofences.index import GeofenceSet
 from stream.alerts import lifecycle
 from stream.correlation import fusion, lateness
@@ -24,7 +25,6 @@ from stream.correlation.apply import Batch, apply
 from stream.correlation.evidence import Evidence
 from stream.correlation.incidents import Incident, group_new, match
 from stream.correlation.merge import merge_into, survivor
-from stream.correlation.metric import to_metric, to_wgs84
 from stream.correlation.policies import Policies
 from stream.correlation.rules import animal_confirmed, fired_rule
 from stream.correlation.tamper import tamper_incident

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from stream.correlation.metric import to_metric
+from geofences.crs import to_metric
 from stream.models import Alert, Severity
 
 

@@ -10,24 +10,10 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 import shapely
-from pyproj import Transformer
 from shapely.geometry import LineString
 
 from geofences.build import boundary_line
-
-Array = npt.NDArray[np.float64]
-_FWD = Transformer.from_crs("EPSG:4326", "EPSG:32612", always_xy=True)
-_INV = Transformer.from_crs("EPSG:32612", "EPSG:4326", always_xy=True)
-
-
-def to_metric(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[Array, Array]:
-    x, y = _FWD.transform(np.asarray(lon, float), np.asarray(lat, float))
-    return np.asarray(x, float), np.asarray(y, float)
-
-
-def to_wgs84(x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[Array, Array]:
-    lon, lat = _INV.transform(np.asarray(x, float), np.asarray(y, float))
-    return np.asarray(lon, float), np.asarray(lat, float)
+from geofences.crs import Array, to_metric
 
 
 @cache

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from geofences.crs import to_metric
 from stream.correlation.incidents import Incident
-from stream.correlation.metric import to_metric
 from stream.correlation.zone_placement import ZonePlacement
 from stream.models import SensorHealth
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from geofences.crs import to_metric, to_wgs84
 from stream.correlation.incidents import Incident
-from stream.correlation.metric import to_metric, to_wgs84
 from stream.correlation.policies import TaskingPolicy
 from stream.correlation.zone_rule import stable_id
 from stream.models import CameraTask

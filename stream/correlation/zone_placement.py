@@ -14,8 +14,9 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from geofences.crs import to_metric
 from geofences.index import GeofenceSet, Zone
-from stream.correlation.metric import south_of_boundary_m, to_metric
+from stream.correlation.metric import south_of_boundary_m
 from stream.correlation.policies import Policies
 
 APPROACH = Zone(id="approach", name="approach to the boundary", zone_type="approach",

@@ -6,8 +6,8 @@ from __future__ import annotations
 import itertools
 
 from geofences.build import PARALLEL_LAT
+from geofences.crs import to_metric, to_wgs84
 from stream.correlation.evidence import Evidence
-from stream.correlation.metric import to_metric, to_wgs84
 from stream.models import CameraDetection, GroundDetection, SensorHealth, SensorKind, TargetClass
 
 T0 = 1_800_000_000.0

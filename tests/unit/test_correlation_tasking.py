@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stream.correlation.metric import to_metric
+from geofences.crs import to_metric
 from stream.correlation.tasking import CameraNetwork, CameraSite
 from tests.unit.correlation_builders import lonlat
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from stream.correlation.metric import north_of_boundary, to_metric
+from geofences.crs import to_metric
+from stream.correlation.metric import north_of_boundary
 from stream.correlation.policies import TrackPolicy
 from stream.correlation.tracks import crossed, fit_track, predicted_crossing
 from tests.unit.correlation_builders import lonlat
