@@ -203,7 +203,7 @@ class Correlator:
         lon = np.fromiter((r.lon for r in rep), float, len(rep))
         lat = np.fromiter((r.lat for r in rep), float, len(rep))
         x, y = to_metric(lon, lat)
-        place = self.placement.place(lon, lat)
+        place = self.placement.place(lon, lat, ts)
         backlog = lateness.backlog_mask(ts, now, pol.lateness.backlog_s)
         out.backlog += int(backlog.sum())
         is_cam = np.fromiter((isinstance(r, CameraDetection) for r in rep), bool, len(rep))

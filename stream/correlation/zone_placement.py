@@ -42,9 +42,12 @@ class ZonePlacement:
         self.approach_m = policies.approach_m if approach else 0.0
         self.approach_prio = approach.priority if approach else -1
 
-    def place(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> Placement:
+    def place(
+        self, lon: npt.ArrayLike, lat: npt.ArrayLike, at: npt.ArrayLike | None = None
+    ) -> Placement:
+        """Zones in force at ``at`` (event times; fences with a closed time window drop out)."""
         n = np.asarray(lon).size
-        pts, zones = self.fences.locate(lon, lat)
+        pts, zones = self.fences.locate(lon, lat, at)
         prio = np.full(n, -1, np.int64)
         best = np.full(n, -1, np.intp)
         boundary = np.zeros(n, bool)

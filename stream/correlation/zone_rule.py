@@ -52,7 +52,8 @@ class ZoneEntryRule:
         fences = self.fences  # one set for the whole batch, even if swapped meanwhile
         lon = np.fromiter((e.report.lon for e in evidence), float, len(evidence))
         lat = np.fromiter((e.report.lat for e in evidence), float, len(evidence))
-        pts, zones = fences.locate(lon, lat)
+        ts = np.fromiter((e.report.ts for e in evidence), float, len(evidence))
+        pts, zones = fences.locate(lon, lat, ts)
         sector: dict[int, str] = {}
         alerting: list[tuple[int, int]] = []
         for p, z in zip(pts.tolist(), zones.tolist(), strict=True):

@@ -137,3 +137,40 @@ def test_naive_rule_alerts_once_per_detection_in_the_strip() -> None:
     result = p.process([msg("sensors.ground", orjson.dumps(batch))], now=TS)
     assert sorted(a.evidence[0].event_id for a in result.alerts) == [f"s-1:{i}" for i in range(5)]
     assert len({a.id for a in result.alerts}) == 5
+
+
+def test_a_night_only_zone_alerts_at_night_and_not_by_day() -> None:
+    doc = {
+        "type": "FeatureCollection",
+        "borderwatch": {"version": "night-1"},
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {
+                    "id": "night",
+                    "name": "closed at night",
+                    "zone_type": "restricted",
+                    "active": {"from": "19:00", "to": "06:00", "tz": "America/Phoenix"},
+                },
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [
+                            [-111.01, 31.39],
+                            [-110.99, 31.39],
+                            [-110.99, 31.41],
+                            [-111.01, 31.41],
+                            [-111.01, 31.39],
+                        ]
+                    ],
+                },
+            }
+        ],
+    }
+    night = 1_764_403_200.0  # 2025-11-29 01:00 in Arizona
+    day = night + 12 * 3600  # 13:00
+    for ts, expected in ((day, []), (night, ["night"])):
+        p = Pipeline(S, GeofenceSet.from_geojson(doc), Metrics(registry=CollectorRegistry()))
+        frame = {**camera(1, 31.40), "ts": ts}
+        result = p.process([msg("sensors.camera", orjson.dumps(frame))], now=ts)
+        assert [a.zone_id for a in result.alerts] == expected
