@@ -67,6 +67,8 @@ class BatchResult:
     late: list[LateEvent] = field(default_factory=list)
     #: Correlator state to persist: key -> value (``None``: delete the key).
     changed: dict[str, Any] = field(default_factory=dict)
+    #: Incidents folded into an open alert by the zone rate limit, by sector.
+    rate_limited: Counter[str] = field(default_factory=Counter)
     reports: int = 0
 
     def add(self, result: CorrelatorResult) -> None:
@@ -74,6 +76,7 @@ class BatchResult:
         self.tasks.extend(result.tasks)
         self.late.extend(result.late)
         self.changed.update(result.changed)
+        self.rate_limited.update(result.rate_limited_sectors)
 
 
 class Pipeline:
@@ -168,6 +171,8 @@ class Pipeline:
             out.add(self.correlator.tick(now))
         for late in out.late:
             self.metrics.late_events.labels(topic=late.topic).inc()
+        for sector, n in out.rate_limited.items():
+            self.metrics.alerts_rate_limited.labels(sector=sector).inc(n)
         return out
 
     def _learn_sites(self, health: Sequence[SensorHealth], changed: dict[str, Any]) -> None:

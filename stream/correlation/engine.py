@@ -67,6 +67,7 @@ class CorrelatorResult:
     tasks: list[CameraTask] = field(default_factory=list)
     late: list[LateEvent] = field(default_factory=list)
     rate_limited: Counter[str] = field(default_factory=Counter)  # zone id -> incidents folded
+    rate_limited_sectors: Counter[str] = field(default_factory=Counter)  # sector -> folded
     backlog: int = 0  # detections older than the backlog limit (they open no alert)
     duplicates: int = 0  # redelivered detections, counted once already
     changed: dict[str, Any] = field(default_factory=dict)
@@ -515,6 +516,7 @@ class Correlator:
         if inc.folded_into is not None:
             return
         out.rate_limited[a.zone_id] += 1
+        out.rate_limited_sectors[a.sector or "unknown"] += 1
         hosts = [i for i in self.incidents.values()
                  if i.alert and i.open and i.zone_id == a.zone_id]
         host = max(hosts, key=lambda i: (i.alert or {})["raised_ts"], default=None)

@@ -174,3 +174,16 @@ def test_a_night_only_zone_alerts_at_night_and_not_by_day() -> None:
         frame = {**camera(1, 31.40), "ts": ts}
         result = p.process([msg("sensors.camera", orjson.dumps(frame))], now=ts)
         assert [a.zone_id for a in result.alerts] == expected
+
+
+def test_zone_rate_limit_folds_the_excess_and_counts_it_per_sector() -> None:
+    p, reg = make()
+    frames = [
+        msg("sensors.camera", orjson.dumps({**camera(k, 31.33341), "lon": -111.08 + k * 0.012}), k)
+        for k in range(10)  # ten people ~1.1 km apart along the strip, in one minute
+    ]
+    result = p.process(frames, now=TS)
+    new = [a for a in result.alerts if a.state.value == "new"]
+    folded = reg.get_sample_value("borderwatch_alerts_rate_limited_total", {"sector": "nogales"})
+    assert len(new) == p.correlator.policies.lifecycle.rate_per_zone_per_minute
+    assert folded == 10 - len(new)
