@@ -39,11 +39,19 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
     late = app.topic(settings.topic(topics.LATE.name))
     tasking = app.topic(settings.topic(topics.TASKING.name))
     ticks = app.topic(settings.topic(topics.TICKS.name))
-    # The correlator's state is per worker, not per source partition: a batch's changes are
-    # written in the context of its last event (see docs/architecture.md, Scaling).
+    # The correlator's state is per worker, not per source partition (see
+    # docs/architecture.md, Scaling). So each key lives in ONE changelog partition (by key
+    # hash, not the batch's last event, which would leave an older copy of the key in
+    # another partition for a restart to read), in memory (the RocksDB store keeps a copy
+    # per source partition), and its values stay the bytes written (value_type: without
+    # it a recovered table hands back JSON-decoded values, not bytes).
     state = app.Table(
         "correlation",
         partitions=settings.partitions,
+        key_type=str,
+        value_type=bytes,
+        use_partitioner=True,
+        store="memory://",
         schema=faust.Schema(
             key_type=str, value_type=bytes, key_serializer="json", value_serializer="raw"
         ),
