@@ -120,8 +120,15 @@ class Pipeline:
         self.metrics.geofence_version.labels(version=fences.version).set(1)
 
     def restore(self, state: dict[str, Any]) -> None:
-        """Resume incidents from persisted correlator state (e.g. a recovered table)."""
+        """Resume incidents from persisted correlator state (e.g. a recovered table), and
+        the camera sites learned from heartbeats (``cam:<id>`` keys)."""
         self.correlator.restore(state)
+        cams = {k.partition(":")[2]: v for k, v in state.items()
+                if k.startswith("cam:") and v is not None}
+        for cam_id, (lon, lat) in cams.items():
+            self.cameras.setdefault(cam_id, CameraSite(cam_id, float(lon), float(lat)))
+        if cams:
+            self.correlator.cameras = CameraNetwork(list(self.cameras.values()))
 
     def process(self, messages: Sequence[RawMessage], now: float | None = None) -> BatchResult:
         out = BatchResult()
@@ -186,6 +193,7 @@ class Pipeline:
                 site = self.cameras.get(h.sensor_id)
                 if site is None or (site.lon, site.lat) != (h.lon, h.lat):
                     self.cameras[h.sensor_id] = CameraSite(h.sensor_id, h.lon, h.lat)
+                    changed[f"cam:{h.sensor_id}"] = [h.lon, h.lat]
                     cameras = True
             elif self.correlator.sites.get(h.sensor_id) != [h.lon, h.lat]:
                 self.correlator.sites[h.sensor_id] = [h.lon, h.lat]

@@ -140,4 +140,18 @@ def test_restored_state_round_trips_unchanged(
     again = Worker(table, worker.now)
     state: dict[str, Any] = orjson.loads(orjson.dumps(worker.pipeline.correlator.state()))
     assert orjson.loads(orjson.dumps(again.pipeline.correlator.state())) == state
-    assert {k for k in table} == set(state)
+    cams = {f"cam:{c}" for c in worker.pipeline.cameras}
+    assert cams, "cameras announce their sites in heartbeats"
+    assert set(table) == set(state) | cams
+
+
+def test_restarted_pipeline_knows_the_cameras_before_their_next_heartbeat(
+    crossing: tuple[list[Emission], list[Emission]],
+) -> None:
+    table: dict[str, bytes] = {}
+    worker = Worker(table, START)
+    for b in batches(crossing[0], 0):
+        worker.feed(b)
+    again = Worker(table, worker.now)
+    assert again.pipeline.cameras == worker.pipeline.cameras
+    assert set(again.pipeline.correlator.cameras.sites) == set(worker.pipeline.cameras.values())
