@@ -92,12 +92,16 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
 
     async def ingest(stream: Any) -> None:
         async for events in stream.take_events(settings.batch_max, settings.batch_within):
-            try:
-                if restore["needed"]:
-                    restore["needed"] = False
+            if restore["needed"]:
+                restore["needed"] = False
+                try:
                     saved = {k: orjson.loads(v) for k, v in state.items() if v is not None}
                     pipeline.restore(saved)
                     log.info("correlator restored from %d state keys", len(saved))
+                except Exception:  # go on with what was restored: the batch still counts
+                    log.exception("restoring the correlator's state failed")
+                    metrics.batch_failures.inc()
+            try:
                 result = pipeline.process(
                     [
                         RawMessage(m.topic, m.partition, m.offset, m.key, m.value)
