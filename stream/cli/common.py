@@ -32,6 +32,17 @@ Profile = Annotated[
     ),
 ]
 
+SimMetricsPort = Annotated[
+    int | None, typer.Option(help="Serve the simulator's /metrics on this port.")
+]
+SendTimeout = Annotated[
+    float | None,
+    typer.Option(
+        help="Give up on a message after this many seconds without a broker (default: wait)."
+    ),
+]
+Quiet = Annotated[bool, typer.Option(help="No progress bar.")]
+
 
 def make_settings(**overrides: Any) -> Settings:
     """Settings from the environment, with the CLI flags that were given on top."""

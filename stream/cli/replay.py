@@ -9,7 +9,14 @@ from typing import Annotated
 import typer
 
 from simulators.publish import ReplayError, read_emissions
-from stream.cli.common import Bootstrap, console, make_settings
+from stream.cli.common import (
+    Bootstrap,
+    Quiet,
+    SendTimeout,
+    SimMetricsPort,
+    console,
+    make_settings,
+)
 from stream.cli.simulate import kafka_sink, publish
 
 
@@ -33,16 +40,9 @@ def replay(
     retime: Annotated[
         bool, typer.Option(help="Shift every time so the recording starts now (keeps the gaps).")
     ] = False,
-    metrics_port: Annotated[
-        int | None, typer.Option(help="Serve the simulator's /metrics on this port.")
-    ] = None,
-    timeout: Annotated[
-        float | None,
-        typer.Option(
-            help="Give up on a message after this many seconds without a broker [default: wait]."
-        ),
-    ] = None,
-    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+    metrics_port: SimMetricsPort = None,
+    timeout: SendTimeout = None,
+    quiet: Quiet = False,
 ) -> None:
     """Publish a recorded file, keeping its event times and the gaps between messages."""
     settings = make_settings(bootstrap_servers=bootstrap_servers)

@@ -15,7 +15,14 @@ from simulators.publish import FileSink, KafkaSink, PublishError, Sink, paced
 from simulators.scenario import ScenarioError, bundled_names, load_scenario
 from simulators.tasking import TaskingListener
 from simulators.world import Emission, World
-from stream.cli.common import Bootstrap, console, make_settings
+from stream.cli.common import (
+    Bootstrap,
+    Quiet,
+    SendTimeout,
+    SimMetricsPort,
+    console,
+    make_settings,
+)
 from stream.metrics import SimulatorMetrics
 from stream.settings import Settings
 
@@ -116,16 +123,9 @@ def simulate(
             help="Cameras obey slew-to-cue messages on <prefix>.camera-tasking (Kafka only)."
         ),
     ] = True,
-    metrics_port: Annotated[
-        int | None, typer.Option(help="Serve the simulator's /metrics on this port.")
-    ] = None,
-    timeout: Annotated[
-        float | None,
-        typer.Option(
-            help="Give up on a message after this many seconds without a broker (default: wait)."
-        ),
-    ] = None,
-    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+    metrics_port: SimMetricsPort = None,
+    timeout: SendTimeout = None,
+    quiet: Quiet = False,
 ) -> None:
     """Run a scenario and publish what its sensors and cameras report."""
     settings = make_settings(bootstrap_servers=bootstrap_servers)
