@@ -78,8 +78,13 @@ def test_five_crossing_on_foot_gives_one_alert_that_moves_escalates_and_heads_no
     }
     (messages,) = alerts.values()
     states = [a.state.value for a in messages]
-    assert states[0] == "new" and "escalated" in states and "updated" in states, states
-    assert len({(round(a.lat, 4), round(a.lon, 4)) for a in messages}) > 1, "it moved"
+    assert states[0] == "new" and "escalated" in states, states
+    # Updated as it moves: later messages of the same alert carry new positions. (Their
+    # state reads 'updated' before the boundary and stays 'escalated' after it; in a
+    # burst replay the approach and the crossing can share one batch.)
+    moved = {(round(a.lat, 4), round(a.lon, 4)) for a in messages[1:]}
+    assert len(moved - {(round(messages[0].lat, 4), round(messages[0].lon, 4))}) >= 1, "it moved"
+    assert [a.revision for a in messages] == sorted(a.revision for a in messages)
     headings = [a.heading_deg for a in messages if a.heading_deg is not None]
     assert headings, "no track heading on the alert"
     assert angle_between(headings[-1], true_heading(group)) <= 30
