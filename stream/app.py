@@ -10,6 +10,7 @@ from typing import Any
 
 import faust
 
+from stream.metrics import Metrics
 from stream.settings import Settings
 
 
@@ -53,10 +54,10 @@ def faust_settings(settings: Settings) -> dict[str, Any]:
     return conf
 
 
-def create_app(settings: Settings) -> faust.App:
+def create_app(settings: Settings, metrics: Metrics | None = None) -> faust.App:
     """A Faust app with every agent registered."""
     from stream.agents import register_all
 
     app = faust.App(settings.app_id, **faust_settings(settings))
-    register_all(app, settings)
+    register_all(app, settings, metrics=metrics)
     return app

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import faust
 
-from stream.agents import register_all
-from stream.app import faust_settings
+from stream.app import create_app
 from stream.metrics import Metrics
 from stream.settings import Settings
 
@@ -15,7 +14,6 @@ def run_worker(settings: Settings) -> None:
     metrics = Metrics()
     if settings.metrics_port:
         metrics.serve(settings.metrics_host, settings.metrics_port)
-    app = faust.App(settings.app_id, **faust_settings(settings))
-    register_all(app, settings, metrics=metrics)
+    app = create_app(settings, metrics)
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
     worker.execute_from_commandline()
