@@ -25,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +37,7 @@ from rich.table import Table
 
 from geofences.build import boundary_line
 from stream.broker import EmbeddedBroker, free_port
-from stream.cli.demo import stop_process, wait_worker_ready
+from stream.cli.demo import scrape_total, stop_process, wait_worker_ready
 from stream.models import Alert
 from stream.settings import Settings
 from stream.topics import create_topics
@@ -118,16 +117,7 @@ def produce(producer: Producer, topic: str, values: list[bytes]) -> None:
 
 
 def consumed(url: str) -> float:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as r:
-            text = r.read().decode()
-    except OSError:
-        return 0.0
-    return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in text.splitlines()
-        if line.startswith("borderwatch_events_consumed_total{")
-    )
+    return scrape_total(url, "borderwatch_events_consumed_total") or 0.0
 
 
 def run_case(

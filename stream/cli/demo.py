@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from prometheus_client.parser import text_string_to_metric_families
 from rich.live import Live
 
 from stream.alerts.feed import read_alerts
@@ -30,15 +31,19 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "stream.cli", *args]
 
 
-def _metric(url: str, name: str) -> float | None:
+def scrape_total(url: str, name: str) -> float | None:
+    """The sum of a metric's samples (all label sets) at a /metrics URL; None if unreachable."""
     try:
-        with urllib.request.urlopen(url, timeout=1) as r:
-            for line in r.read().decode().splitlines():
-                if line.startswith(name + " "):
-                    return float(line.split()[1])
+        with urllib.request.urlopen(url, timeout=2) as r:
+            text = r.read().decode()
     except OSError:
         return None
-    return None
+    return sum(
+        s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == name
+    )
 
 
 def wait_worker_ready(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
@@ -46,7 +51,7 @@ def wait_worker_ready(url: str, proc: subprocess.Popen[bytes], timeout: float) -
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"worker exited with code {proc.returncode}")
-        if _metric(url, "borderwatch_worker_ready") == 1.0:
+        if scrape_total(url, "borderwatch_worker_ready") == 1.0:
             return
         time.sleep(0.25)
     raise RuntimeError(f"worker not ready after {timeout:.0f}s")
