@@ -43,6 +43,28 @@ def ground(seq: int, lat: float) -> dict[str, object]:
     }
 
 
+def restricted_set(version: str, **props: object) -> dict[str, object]:
+    """A geofence set of one restricted zone around (-111.0, 31.40), 7 km behind the line."""
+    ring = [
+        [-111.01, 31.39],
+        [-110.99, 31.39],
+        [-110.99, 31.41],
+        [-111.01, 31.41],
+        [-111.01, 31.39],
+    ]
+    return {
+        "type": "FeatureCollection",
+        "borderwatch": {"version": version},
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"zone_type": "restricted", **props},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        ],
+    }
+
+
 def make() -> tuple[Pipeline, CollectorRegistry]:
     reg = CollectorRegistry()
     return Pipeline(S, GeofenceSet.load_bundled(), Metrics(registry=reg)), reg
@@ -82,36 +104,7 @@ def test_mixed_batch_counts_reports_dead_letters_and_alerts() -> None:
 
 def test_switching_fences_changes_the_version_on_alerts_and_the_gauge() -> None:
     p, reg = make()
-    doc = orjson.loads(
-        orjson.dumps(
-            {
-                "type": "FeatureCollection",
-                "borderwatch": {"version": "v2"},
-                "features": [
-                    {
-                        "type": "Feature",
-                        "properties": {
-                            "id": "r1",
-                            "name": "closed area",
-                            "zone_type": "restricted",
-                        },
-                        "geometry": {
-                            "type": "Polygon",
-                            "coordinates": [
-                                [
-                                    [-111.01, 31.39],
-                                    [-110.99, 31.39],
-                                    [-110.99, 31.41],
-                                    [-111.01, 31.41],
-                                    [-111.01, 31.39],
-                                ]
-                            ],
-                        },
-                    }
-                ],
-            }
-        )
-    )
+    doc = restricted_set("v2", id="r1", name="closed area")
     before = p.process([msg("sensors.camera", orjson.dumps(camera(1, 31.40)))], now=TS)
     assert before.alerts == []
     p.use_fences(GeofenceSet.from_geojson(doc))
@@ -140,33 +133,8 @@ def test_naive_rule_alerts_once_per_detection_in_the_strip() -> None:
 
 
 def test_a_night_only_zone_alerts_at_night_and_not_by_day() -> None:
-    doc = {
-        "type": "FeatureCollection",
-        "borderwatch": {"version": "night-1"},
-        "features": [
-            {
-                "type": "Feature",
-                "properties": {
-                    "id": "night",
-                    "name": "closed at night",
-                    "zone_type": "restricted",
-                    "active": {"from": "19:00", "to": "06:00", "tz": "America/Phoenix"},
-                },
-                "geometry": {
-                    "type": "Polygon",
-                    "coordinates": [
-                        [
-                            [-111.01, 31.39],
-                            [-110.99, 31.39],
-                            [-110.99, 31.41],
-                            [-111.01, 31.41],
-                            [-111.01, 31.39],
-                        ]
-                    ],
-                },
-            }
-        ],
-    }
+    night_only = {"from": "19:00", "to": "06:00", "tz": "America/Phoenix"}
+    doc = restricted_set("night-1", id="night", name="closed at night", active=night_only)
     night = 1_764_403_200.0  # 2025-11-29 01:00 in Arizona
     day = night + 12 * 3600  # 13:00
     for ts, expected in ((day, []), (night, ["night"])):
