@@ -102,7 +102,7 @@ def crossing_test(
         return inside, np.ones(k, dtype=bool)
     pair = np.repeat(np.arange(k), count)
     first = np.cumsum(count) - count
-    e = edges[np.arange(total) + np.repeat(start - first, count)]
+    e = np.take(edges, np.arange(total) + np.repeat(start - first, count), axis=0)
     ax, ay, bx, by = e[:, 0], e[:, 1], e[:, 2], e[:, 3]
     rxp, ryp, qx, qy = rx[pair], ry[pair], px[pair], py[pair]
     ex, ey = bx - ax, by - ay

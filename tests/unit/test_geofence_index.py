@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import numpy as np
 import shapely
@@ -102,3 +103,26 @@ def test_distance_in_metres() -> None:
     d = fences.distance_m(strip, -111.0, 31.3334984 + 0.001)
     assert 105 < d < 115
     assert fences.metric_crs == "EPSG:32612"
+
+
+def test_many_small_fences_match_the_tree_without_the_grid() -> None:
+    """At thousands of fences the grid is fine-grained: still exact, also on every vertex."""
+    rng = np.random.default_rng(3)
+    angles = np.linspace(0, 2 * np.pi, 24, endpoint=False)
+    zs = []
+    for i in range(3_000):
+        cx, cy = rng.uniform(-0.05, 0.05, 2)
+        r = rng.uniform(0.0005, 0.002) * rng.uniform(0.75, 1.0, 24)
+        ring = np.column_stack([LON0 + cx + r * np.cos(angles), LAT0 + cy + r * np.sin(angles)])
+        zs.append(Zone(f"z{i}", "", "buffer", Polygon(ring)))
+    fences = GeofenceSet.from_zones("many", zs)
+    assert fences.grid is not None and fences.grid.nx * fences.grid.ny > 50_000
+    verts = shapely.get_coordinates(np.array([z.geometry for z in zs]))
+    lon = np.concatenate([LON0 + rng.uniform(-0.06, 0.06, 20_000), verts[:, 0]])
+    lat = np.concatenate([LAT0 + rng.uniform(-0.06, 0.06, 20_000), verts[:, 1]])
+    got = fences.locate(lon, lat)
+    want = replace(fences, grid=None).locate(lon, lat)
+    order = np.lexsort((want[1], want[0]))
+    assert len(got[0]) > 20_000
+    assert np.array_equal(np.lexsort((got[1], got[0])), np.arange(len(got[0])))
+    assert np.array_equal(got[0], want[0][order]) and np.array_equal(got[1], want[1][order])
