@@ -41,7 +41,7 @@ class CellGrid:
     ny: int
     offsets: npt.NDArray[np.int32]  # CSR: entries of cell c are offsets[c]:offsets[c+1]
     info: npt.NDArray[np.int32]  # per entry: zone, mode, first edge, edge count
-    edges: npt.NDArray[np.float64]  # per edge: ax, ay, bx, by
+    edges: npt.NDArray[np.float64]  # per edge: ax, ay, bx, by relative to the cell centre
     geoms: npt.NDArray[np.object_]  # prepared zone geometries
 
     @classmethod
@@ -104,10 +104,9 @@ class CellGrid:
         exact = np.flatnonzero(mode == GEOS)
         if fast.size:  # numpy crossing tests; GEOS only where they abstain
             fs, tp = slot[fast], rep_p[fast]
-            rx = np.asarray(self.x0 + (ix[fs] + 0.5) * self.cw, dtype=np.float64)
-            ry = np.asarray(self.y0 + (iy[fs] + 0.5) * self.ch, dtype=np.float64)
-            inside, decided = crossing_test(np.take(rows, fast, axis=0), self.edges,
-                                            x[tp], y[tp], rx, ry)
+            qx = x[tp] - (self.x0 + (ix[fs] + 0.5) * self.cw)  # relative to the centre
+            qy = y[tp] - (self.y0 + (iy[fs] + 0.5) * self.ch)
+            inside, decided = crossing_test(np.take(rows, fast, axis=0), self.edges, qx, qy)
             keep[fast] = inside
             exact = np.concatenate([exact, fast[~decided]])
         if exact.size:
