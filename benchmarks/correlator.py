@@ -17,10 +17,10 @@ from rich.console import Console
 from rich.progress import track
 
 from geofences.build import PARALLEL_LAT
+from geofences.crs import to_metric, to_wgs84
 from geofences.index import GeofenceSet
 from stream.correlation.engine import Correlator
 from stream.correlation.evidence import Evidence
-from stream.correlation.metric import to_metric, to_wgs84
 from stream.models import GroundDetection, SensorKind, TargetClass
 
 T0 = 1_800_000_000.0
