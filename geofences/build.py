@@ -5,11 +5,13 @@ Run ``python -m geofences.build`` to rebuild ``geofences/data/nogales-sasabe.geo
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 import orjson
 import shapely
+import shapely.ops
 from shapely.geometry import LineString, Polygon, box, mapping
 
 from geofences.crs import UTM12N, to_metric, to_wgs84
@@ -24,8 +26,13 @@ NOGALES_LON = -110.9400  # DeConcini port of entry, Nogales AZ
 SASABE_LON = -111.5436  # Sasabe port of entry, AZ
 
 STRIP_M = 18.288  # the 60-ft Roosevelt Reservation along the line
+#: Buenos Aires National Wildlife Refuge: the strip along its 5.5-mile border frontage
+#: east of Sasabe, about one mile deep, closed to the public since 6 October 2006
+#: (~3,500 acres; U.S. Fish and Wildlife Service closure notice)
+REFUGE_FRONTAGE_M = 5.5 * 1609.344
+REFUGE_CLOSED_DEPTH_M = 1609.344
 BUFFERS_M = (1_000.0, 3_000.0)
-VERSION = "2026.11.1"
+VERSION = "2026.11.2"
 
 _to_utm = to_metric
 _to_wgs = to_wgs84
@@ -38,10 +45,8 @@ def transform(fn: Any, geom: Any) -> Any:
 
 def boundary_line() -> LineString:
     """The boundary from the Nogales port of entry west to the Sasabe port of entry (WGS84)."""
-    t = (SASABE_LON - TURN_LON) / (COLORADO[0] - TURN_LON)
-    sasabe_lat = PARALLEL_LAT + t * (COLORADO[1] - PARALLEL_LAT)
     return LineString(
-        [(NOGALES_LON, PARALLEL_LAT), (TURN_LON, PARALLEL_LAT), (SASABE_LON, sasabe_lat)]
+        [(NOGALES_LON, PARALLEL_LAT), (TURN_LON, PARALLEL_LAT), (SASABE_LON, line_lat(SASABE_LON))]
     )
 
 
@@ -73,9 +78,29 @@ def _feature(zid: str, name: str, zone_type: str, geom_utm: Any, **props: Any) -
     }
 
 
-def _box_around(lon: float, lat: float, half_w: float, half_h: float) -> Polygon:
-    x, y = _to_utm(lon, lat)
-    return box(x - half_w, y, x + half_w, y + 2 * half_h)
+def port_area(line_utm: LineString, lon: float, half_w: float, depth: float) -> Polygon:
+    """The rectangle north of the line at a port: ``2 * half_w`` along it, ``depth`` deep.
+
+    Aligned with the line where the port stands (on the diagonal too), so the whole
+    width of the port lies on the line; past an end of ``line_utm`` it continues
+    straight, as the boundary does.
+    """
+    at = line_utm.project(shapely.Point(*_to_utm(lon, line_lat(lon))))
+    (ax, ay), (bx, by) = (line_utm.interpolate(min(max(at + d, 0.0), line_utm.length)).coords[0]
+                          for d in (-1.0, 1.0))
+    ux, uy = (bx - ax) / math.hypot(bx - ax, by - ay), (by - ay) / math.hypot(bx - ax, by - ay)
+    nx, ny = (-uy, ux) if ux > 0 else (uy, -ux)  # the normal pointing north
+    px, py = line_utm.interpolate(at).coords[0]
+    return Polygon([(px - half_w * ux, py - half_w * uy), (px + half_w * ux, py + half_w * uy),
+                    (px + half_w * ux + depth * nx, py + half_w * uy + depth * ny),
+                    (px - half_w * ux + depth * nx, py - half_w * uy + depth * ny)])
+
+
+def line_lat(lon: float) -> float:
+    """Latitude of the boundary at ``lon`` (the parallel east of the turn, the diagonal west)."""
+    if lon >= TURN_LON:
+        return PARALLEL_LAT
+    return PARALLEL_LAT + (lon - TURN_LON) / (COLORADO[0] - TURN_LON) * (COLORADO[1] - PARALLEL_LAT)
 
 
 def build() -> dict[str, Any]:
@@ -95,12 +120,19 @@ def build() -> dict[str, Any]:
         )
     feats.append(
         _feature("poe-nogales-deconcini", "Nogales (DeConcini) port of entry", "port_of_entry",
-                 _box_around(NOGALES_LON, PARALLEL_LAT, 250, 200))
+                 port_area(line, NOGALES_LON, 250, 400))
     )
-    sasabe = boundary_line().coords[-1]
     feats.append(
         _feature("poe-sasabe", "Sasabe port of entry", "port_of_entry",
-                 _box_around(sasabe[0], sasabe[1], 150, 150))
+                 port_area(line, SASABE_LON, 150, 300))
+    )
+    # Buenos Aires NWR closed area: the line east of the Sasabe port, one mile deep.
+    from_sasabe = shapely.ops.substring(line, line.length - 150.0 - REFUGE_FRONTAGE_M,
+                                        line.length - 150.0)
+    feats.append(
+        _feature("closed-buenos-aires-nwr", "Buenos Aires NWR closed area (no public entry)",
+                 "restricted", north_side(from_sasabe, REFUGE_CLOSED_DEPTH_M),
+                 since="2006-10-06", area_acres=3500)
     )
     # Sycamore Canyon / Atascosa Mountains wildlife corridor (Coronado NF), across the line.
     corridor_x, corridor_y = _to_utm(-111.2100, PARALLEL_LAT + 0.02)
@@ -133,6 +165,8 @@ def build() -> dict[str, Any]:
                 "International Boundary Commission resurvey 1891-96: turn at 111°04'59\"W",
                 "Presidential proclamation of 27 May 1907 (Roosevelt Reservation, 60 ft)",
                 "CBP port of entry locations: Nogales DeConcini, Sasabe",
+                "U.S. Fish and Wildlife Service, Buenos Aires NWR closure of 6 Oct 2006: "
+                "~3,500 acres along the refuge's 5.5-mile border frontage east of Sasabe",
             ],
         },
         "features": feats,

@@ -111,7 +111,8 @@ def test_switching_fences_changes_the_version_on_alerts_and_the_gauge() -> None:
     after = p.process([msg("sensors.camera", orjson.dumps(camera(2, 31.40)))], now=TS + 1000)
     assert [(a.zone_id, a.geofence_version) for a in after.alerts] == [("r1", "v2")]
     assert reg.get_sample_value("borderwatch_geofence_set_info", {"version": "v2"}) == 1
-    assert reg.get_sample_value("borderwatch_geofence_set_info", {"version": "2026.11.1"}) is None
+    bundled = GeofenceSet.load_bundled().version
+    assert reg.get_sample_value("borderwatch_geofence_set_info", {"version": bundled}) is None
 
 
 def test_unknown_topic_is_counted_but_not_decoded() -> None:
