@@ -1,6 +1,6 @@
 """Geofence index throughput for 100, 1,000 and 10,000 fences, measured in one run.
 
-Fences: the 8 bundled zones of the Nogales-Sasabe stretch plus synthetic 24-vertex
+Fences: the 9 bundled zones of the Nogales-Sasabe stretch plus synthetic 24-vertex
 fences (built in UTM 12N, stored in WGS84) scattered over the stretch's 20-km band.
 Points: uniform over the same band, queried in batches of 500 (the worker's batch size).
 Throughput is points per CPU second (``process_time``, so time the process spends

@@ -175,16 +175,22 @@ def port_tracks(
     They are legitimate by construction: never an intrusion, and their crossings are at the port.
     """
     zone = zone_metric(spec.port)
-    cx = float(zone.centroid.x)
-    _, ymin, _, _ = zone.bounds
-    half_w = (zone.bounds[2] - zone.bounds[0]) / 2
+    if shapely.distance(zone, boundary.line) > 1.0:
+        raise ValueError(f"port_traffic: the boundary does not run through port {spec.port!r}")
+    # the port in the line's frame: centre along the line, half width along it, depth north
+    centre = boundary.along(zone.centroid.x, zone.centroid.y)
+    ux, uy, nx, ny = boundary.frame(centre)
+    px, py = boundary.point(centre)
+    vx, vy = np.asarray(zone.exterior.coords).T - np.array([[float(px)], [float(py)]])
+    half_w = float(np.abs(vx * ux + vy * uy).max())
+    depth = float((vx * nx + vy * ny).max())
     prefix = spec.prefix or spec.port
     end = duration if spec.to_s is None else min(spec.to_s, duration)
-    # lanes where a northbound path crosses the boundary line (the line ends at a port)
+    # lanes across the port that cross the boundary line (the line ends at a port); x
+    # grows with f, the distance along the line runs the other way (from the east end)
     lanes_all = [
-        f
-        for f in np.linspace(-0.8, 0.8, 9).tolist()
-        if boundary.crossings(np.full(2, cx + f * half_w), np.array([ymin - 50.0, ymin + 50.0]))
+        f for f in np.linspace(-0.8, 0.8, 9).tolist()
+        if -1e-6 <= centre - f * half_w <= boundary.length + 1e-6
     ]
     if len(lanes_all) < 2:
         raise ValueError(f"port_traffic: the boundary does not run through port {spec.port!r}")
@@ -200,17 +206,10 @@ def port_tracks(
             now += float(rng.exponential(3600.0 / per_h))
             if now >= end:
                 break
-            lane = cx + float(lanes[int(rng.integers(len(lanes)))]) * half_w
-            x = np.full(4, lane)
-            y = ymin + np.array(
-                [
-                    -spec.approach_m,
-                    0.3 * (zone.bounds[3] - ymin),
-                    0.3 * (zone.bounds[3] - ymin),
-                    spec.depart_m,
-                ]
-            )
-            y[2] += 1.0
+            lane = centre - float(lanes[int(rng.integers(len(lanes)))]) * half_w
+            x, y = boundary.point(np.full(4, lane), np.array(
+                [-spec.approach_m, 0.3 * depth, 0.3 * depth + 1.0, spec.depart_m]
+            ))
             pauses = [0.0, float(rng.exponential(spec.inspection_s)), 0.0, 0.0]
             count = 1 if cls == "vehicle" else int(rng.integers(1, 4))
             t, kx, ky = timed(x, y, pauses, speed * float(rng.uniform(0.8, 1.2)), round(now, 1))

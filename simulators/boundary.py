@@ -73,6 +73,13 @@ class Boundary:
         y = self.y[seg] + t * self.uy[seg] + off * self.ny[seg]
         return x, y
 
+    def frame(self, along_m: float) -> tuple[float, float, float, float]:
+        """Unit direction (towards the west end) and north normal of the line at ``along_m``."""
+        seg = int(np.clip(np.searchsorted(self.cum, along_m, side="right") - 1, 0,
+                          len(self.seg_len) - 1))
+        return (float(self.ux[seg]), float(self.uy[seg]), float(self.nx[seg]),
+                float(self.ny[seg]))
+
     def along(self, x: float, y: float) -> float:
         """Distance along the line of the line point closest to ``(x, y)``."""
         return float(self.line.project(shapely.Point(x, y)))

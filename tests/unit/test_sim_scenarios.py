@@ -311,21 +311,26 @@ def test_every_message_of_a_bundled_scenario_passes_the_edge_models(name: str) -
     assert len(seen) == sum(w.reports.values())
 
 
-def test_port_traffic_at_sasabe_crosses_inside_the_port() -> None:
+@pytest.mark.parametrize("port", ["poe-sasabe", "poe-nogales-deconcini"])
+def test_port_traffic_crosses_the_line_inside_the_port(port: str) -> None:
+    from geofences.index import GeofenceSet
+
     sc = scenario(
         duration_s=1800,
-        port_traffic=[{"port": "poe-sasabe", "vehicles_per_h": 60, "pedestrians_per_h": 30}],
+        port_traffic=[{"port": port, "vehicles_per_h": 60, "pedestrians_per_h": 30}],
     )
     w = World(sc, start=START)
     list(w.run())
     acts = actors(w.truth_records())
     assert len(acts) > 20 and not any(a["intrusion"] for a in acts)
-    assert all(
-        a["crossing"]["port"] == "poe-sasabe" and a["crossing"]["northbound"]
-        for a in acts
-        if a["crossing"]
-    )
-    assert sum(a["crossing"] is not None for a in acts) > 10
+    crossings = [a["crossing"] for a in acts if a["crossing"]]
+    assert len(crossings) > 10
+    assert all(c["port"] == port and c["northbound"] for c in crossings)
+    # where they cross lies in the port's zone (on the diagonal at Sasabe too; the
+    # crossing is on the line, the zone's south edge: allow the centimetre of rounding)
+    fences = GeofenceSet.load_bundled()
+    zone = fences.ids[port]
+    assert max(fences.distance_m(zone, c["lon"], c["lat"]) for c in crossings) < 0.05
 
 
 def test_wildlife_stays_in_its_zone() -> None:
