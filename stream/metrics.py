@@ -121,6 +121,12 @@ class Metrics:
             ["version"],
             registry=registry,
         )
+        self.zone_events = Counter(
+            "borderwatch_zone_events",
+            "Zone transitions of tracked alerts (enter, exit, dwell), by kind and zone type.",
+            ["kind", "zone_type"],
+            registry=registry,
+        )
         self.alerts_rate_limited = Counter(
             "borderwatch_alerts_rate_limited",
             "Alert messages held back by the per-zone rate limit, by sector.",

@@ -238,6 +238,26 @@ class CameraTask(_Out):
     reason: str
 
 
+class ZoneEvent(_Out):
+    """A tracked alert entered, left or dwelt in a zone (on the zone-events topic).
+
+    ``since`` is when the stay began; an exit is reported only beyond the hysteresis band.
+    """
+
+    v: Literal[1] = SCHEMA_VERSION
+    kind: Literal["enter", "exit", "dwell"]
+    alert_id: str
+    zone_id: str
+    zone_type: str
+    zone_name: str
+    sector: str | None = Field(None, description="Patrol sector at the position, if any.")
+    ts: float = Field(description="Event time of the position that caused it.")
+    since: float
+    lon: float
+    lat: float
+    geofence_version: str
+
+
 class LateEvent(_Out):
     """A detection older than the allowed lateness, sent to the late-events topic."""
 

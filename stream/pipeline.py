@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from geofences.index import GeofenceSet
+from geofences.transitions import Kind, TransitionEngine
 from stream import topics
 from stream.codec import Decoder, classify, describe
 from stream.correlation.engine import Correlator, CorrelatorResult
@@ -41,6 +42,7 @@ from stream.models import (
     LateEvent,
     SensorHealth,
     SensorKind,
+    ZoneEvent,
 )
 from stream.settings import Settings
 
@@ -65,11 +67,13 @@ class BatchResult:
     health: list[SensorHealth] = field(default_factory=list)
     tasks: list[CameraTask] = field(default_factory=list)
     late: list[LateEvent] = field(default_factory=list)
+    zone_events: list[ZoneEvent] = field(default_factory=list)
     #: Correlator state to persist: key -> value (``None``: delete the key).
     changed: dict[str, Any] = field(default_factory=dict)
     #: Incidents folded into an open alert by the zone rate limit, by sector.
     rate_limited: Counter[str] = field(default_factory=Counter)
     reports: int = 0
+    positions: list[tuple[str, float, float, float]] = field(default_factory=list)
 
     def add(self, result: CorrelatorResult) -> None:
         self.alerts.extend(result.alerts)
@@ -77,6 +81,7 @@ class BatchResult:
         self.late.extend(result.late)
         self.changed.update(result.changed)
         self.rate_limited.update(result.rate_limited_sectors)
+        self.positions.extend(result.positions)
 
 
 class Pipeline:
@@ -103,6 +108,8 @@ class Pipeline:
         self.naive = ZoneEntryRule(fences) if settings.rule == "naive" else None
         self.cameras = {c.id: c for c in cameras}
         self.correlator = Correlator(fences, policies, cameras, sensor_sites)
+        self.zones = TransitionEngine(hysteresis_m=settings.zone_hysteresis_m,
+                                      dwell_s=settings.zone_dwell_s, emit_inside=False)
         self.use_fences(fences)
         self.metrics.policy_version.clear()
         self.metrics.policy_version.labels(version=self.correlator.policies.version).set(1)
@@ -176,11 +183,33 @@ class Pipeline:
             out.add(self.correlator.process(evidence, now, out.health, acks))
         if tick:
             out.add(self.correlator.tick(now))
+        self._zone_events(out)
         for late in out.late:
             self.metrics.late_events.labels(topic=late.topic).inc()
         for sector, n in out.rate_limited.items():
             self.metrics.alerts_rate_limited.labels(sector=sector).inc(n)
         return out
+
+    def _zone_events(self, out: BatchResult) -> None:
+        """Enter, exit and dwell of tracked alerts (the positions the correlator moved);
+        a cleared alert is no longer tracked."""
+        if out.positions:
+            ids, ts, lon, lat = zip(*out.positions, strict=True)
+            fences = self.fences
+            moves = [t for t in self.zones.update(fences, ids, lon, lat, ts)
+                     if not (t.kind == Kind.DWELL and t.zone_type == "patrol_sector")]
+            sectors = sectors_at(fences, [t.lon for t in moves], [t.lat for t in moves])
+            for t, sector in zip(moves, sectors, strict=True):
+                out.zone_events.append(ZoneEvent(
+                    kind=t.kind.value, alert_id=t.object_id, zone_id=t.zone_id,
+                    zone_type=t.zone_type, zone_name=fences.zones[fences.ids[t.zone_id]].name,
+                    sector=sector, ts=t.ts, since=t.since, lon=t.lon, lat=t.lat,
+                    geofence_version=t.version,
+                ))
+                self.metrics.zone_events.labels(kind=t.kind.value, zone_type=t.zone_type).inc()
+        for alert in out.alerts:
+            if alert.state == "cleared":
+                self.zones.forget(alert.id)
 
     def _learn_sites(self, health: Sequence[SensorHealth], changed: dict[str, Any]) -> None:
         """Devices report their position in heartbeats: cameras become tasking targets,
@@ -205,6 +234,7 @@ class Pipeline:
         """Run the correlator's timers (escalation, clearing) without new messages."""
         out = BatchResult()
         out.add(self.correlator.tick(now))
+        self._zone_events(out)
         return out
 
     def _ack(self, msg: RawMessage, acks: list[AlertAckMessage], dead: list[DeadLetter]) -> None:
@@ -223,3 +253,15 @@ class Pipeline:
                     ts=time.time(),
                 )
             )
+
+
+def sectors_at(fences: GeofenceSet, lon: Sequence[float], lat: Sequence[float]) -> list[str | None]:
+    """The patrol sector at each position (the first by zone order), ``None`` outside all."""
+    out: list[str | None] = [None] * len(lon)
+    if out:
+        pts, zones = fences.locate(lon, lat)
+        for p, z in zip(pts.tolist(), zones.tolist(), strict=True):
+            zone = fences.zones[z]
+            if out[p] is None and zone.zone_type == "patrol_sector" and zone.sector:
+                out[p] = zone.sector
+    return out

@@ -89,6 +89,22 @@ class Settings(BaseSettings):
     tick_interval: float = Field(
         2.0, gt=0, description="Seconds between timer ticks (alert escalation and clearing)."
     )
+    zone_hysteresis_m: float = Field(
+        25.0,
+        ge=0,
+        description=(
+            "Metres a tracked alert must be outside a zone before it counts as an exit (no "
+            "flapping on a boundary); a zone's hysteresis_m property overrides it."
+        ),
+    )
+    zone_dwell_s: float = Field(
+        300.0,
+        ge=0,
+        description=(
+            "Seconds inside a zone before a dwell event; a zone's dwell_s property overrides it. "
+            "Patrol sectors give no dwell events."
+        ),
+    )
 
     # --- metrics ----------------------------------------------------------
     metrics_host: str = Field("127.0.0.1", description="Address /metrics listens on.")

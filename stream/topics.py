@@ -40,6 +40,9 @@ POLICIES = TopicSpec("policies", "Versioned zone policies.", keyed=False, config
 ACKS = TopicSpec("alert-acks", "Patrol acknowledgements, keyed by alert id.")
 TASKING = TopicSpec("camera-tasking", "Slew-to-cue requests, keyed by camera id.")
 TICKS = TopicSpec("ticks", "Timer ticks per partition that drive escalation and clearing.")
+ZONE_EVENTS = TopicSpec(
+    "zone-events", "Tracked alerts entering, leaving and dwelling in zones, keyed by alert id."
+)
 
 ALL: tuple[TopicSpec, ...] = (
     GROUND,
@@ -53,6 +56,7 @@ ALL: tuple[TopicSpec, ...] = (
     ACKS,
     TASKING,
     TICKS,
+    ZONE_EVENTS,
 )
 
 

@@ -1,7 +1,7 @@
 """The ingest agent: batches of sensor messages through :class:`~stream.pipeline.Pipeline`.
 
 It consumes the sensor topics, patrol acknowledgements and timer ticks, and sends what
-the pure core returns: alerts, dead letters, late events and camera tasks. The
+the pure core returns: alerts, dead letters, late events, zone events and camera tasks. The
 correlator's state (incidents, sensor sites) is mirrored into the changelogged
 ``correlation`` table (at once when an alert changed, else at most every
 ``state_flush_interval`` seconds) and restored from it after a rebalance, so a
@@ -37,6 +37,7 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
     alerts = app.topic(settings.topic(topics.ALERTS.name))
     dead = app.topic(settings.topic(topics.DEAD_LETTERS.name))
     late = app.topic(settings.topic(topics.LATE.name))
+    zone_events = app.topic(settings.topic(topics.ZONE_EVENTS.name))
     tasking = app.topic(settings.topic(topics.TASKING.name))
     ticks = app.topic(settings.topic(topics.TICKS.name))
     # The correlator's state is per worker, not per source partition (see
@@ -67,6 +68,9 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
             await dead.send(key=letter.key, value=letter.model_dump_json().encode())
         for event in result.late:
             await late.send(key=event.event_id.encode(), value=event.model_dump_json().encode())
+        for change in result.zone_events:
+            await zone_events.send(key=change.alert_id.encode(),
+                                   value=change.model_dump_json().encode())
         for task in result.tasks:
             await tasking.send(key=task.camera_id.encode(), value=task.model_dump_json().encode())
         for alert in result.alerts:

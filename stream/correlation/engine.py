@@ -71,6 +71,9 @@ class CorrelatorResult:
     backlog: int = 0  # detections older than the backlog limit (they open no alert)
     duplicates: int = 0  # redelivered detections, counted once already
     changed: dict[str, Any] = field(default_factory=dict)
+    #: (alert id, event time, lon, lat): the fitted track position of every open alert a
+    #: slice moved (raw reports jump between sensors; a track is smoothed)
+    positions: list[tuple[str, float, float, float]] = field(default_factory=list)
 
 
 class Correlator:
@@ -133,13 +136,24 @@ class Correlator:
                 acks: Sequence[AlertAckMessage] = ()) -> CorrelatorResult:
         """One batch; ``now`` is processing time (UTC epoch seconds)."""
         out = CorrelatorResult()
+        moved: list[tuple[str, float, float, float]] = []
         for inc_id in sorted(self._health(health, now, out)):
             self._evaluate(self.incidents[inc_id], now, out)
         for part in self._slices(evidence):
             touched = self._ingest(part, now, out)
             touched = self._merge(touched, now, out)
             for inc_id in sorted(touched):
-                self._evaluate(self.incidents[inc_id], now, out)
+                inc = self.incidents[inc_id]
+                self._evaluate(inc, now, out)
+                if inc.alert and inc.alert["state"] != "cleared" and inc.track:
+                    tr = inc.track
+                    at = tr["x"] + tr["vx"] * (inc.last_ts - tr["t"]), \
+                        tr["y"] + tr["vy"] * (inc.last_ts - tr["t"])
+                    moved.append((inc.alert["id"], inc.last_ts, *at))
+        if moved:
+            ids, ts, x, y = zip(*moved, strict=True)
+            lon, lat = to_wgs84(np.array(x), np.array(y))
+            out.positions = list(zip(ids, ts, lon.tolist(), lat.tolist(), strict=True))
         self._acks(acks, now, out)
         return self._flush(out)
 
