@@ -1,17 +1,21 @@
-"""Read alerts from the alert topic (confluent-kafka, partitions assigned directly, no group)."""
+"""Read alerts (or zone events) from their topic: confluent-kafka, partitions assigned
+directly, no consumer group."""
 
 from __future__ import annotations
 
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaException, TopicPartition
 from pydantic import ValidationError
 
 from stream import topics
-from stream.models import Alert, Severity
+from stream.models import Alert, Severity, ZoneEvent
 from stream.settings import Settings
+
+M = TypeVar("M", Alert, ZoneEvent)
 
 
 def alert_filter(
@@ -35,10 +39,24 @@ def read_alerts(
     idle: Callable[[], None] | None = None,
 ) -> Iterator[Alert]:
     """Yield alerts as they arrive; stops after ``timeout`` seconds without one, if given."""
-    name = settings.topic(topics.ALERTS.name)
+    return read_topic(settings, topics.ALERTS, Alert, from_beginning=from_beginning,
+                      timeout=timeout, idle=idle)
+
+
+def read_topic(
+    settings: Settings,
+    spec: topics.TopicSpec,
+    model: type[M],
+    *,
+    from_beginning: bool = False,
+    timeout: float | None = None,
+    idle: Callable[[], None] | None = None,
+) -> Iterator[M]:
+    """Yield the topic's messages as ``model`` objects (others are skipped)."""
+    name = settings.topic(spec.name)
     consumer = Consumer(
         settings.consumer_config(
-            f"borderwatch-alerts-cli-{uuid.uuid4().hex[:8]}", **{"enable.partition.eof": False}
+            f"borderwatch-cli-{uuid.uuid4().hex[:8]}", **{"enable.partition.eof": False}
         )
     )
     try:
@@ -61,8 +79,8 @@ def read_alerts(
                 raise KafkaException(msg.error())
             last = time.monotonic()
             try:
-                yield Alert.model_validate_json(msg.value() or b"")
+                yield model.model_validate_json(msg.value() or b"")
             except ValidationError:
-                continue  # not an alert of a version we understand
+                continue  # not a message of a version we understand
     finally:
         consumer.close()

@@ -1,4 +1,5 @@
-"""``borderwatch geofences``: validate, publish, list, render and build geofence sets."""
+"""``borderwatch geofences``: validate, publish, list, render and build geofence sets, and
+follow the zone events of tracked alerts."""
 
 from __future__ import annotations
 
@@ -165,6 +166,46 @@ def list_(
         for rec in records:
             meta = (orjson.loads(rec.value or b"{}") or {}).get("borderwatch") or {}
             console.print(f"offset {rec.offset}: version {meta.get('version', '?')}")
+
+
+@app.command("events")
+def events(
+    bootstrap_servers: Bootstrap = None,
+    from_beginning: Annotated[bool, typer.Option(help="Start at the oldest event kept.")] = False,
+    limit: Annotated[int | None, typer.Option(min=1, help="Exit after this many events.")] = None,
+    timeout: Annotated[
+        float | None, typer.Option(min=0, help="Exit after this many seconds without an event.")
+    ] = None,
+    sector: Annotated[str | None, typer.Option(help="Only zones of this patrol sector.")] = None,
+    json_: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Follow tracked alerts entering, leaving and dwelling in zones (Ctrl-C stops)."""
+    from stream.alerts.feed import read_topic
+    from stream.models import ZoneEvent
+
+    settings = make_settings(bootstrap_servers=bootstrap_servers)
+    shown = 0
+    try:
+        for ev in read_topic(settings, topics.ZONE_EVENTS, ZoneEvent,
+                             from_beginning=from_beginning, timeout=timeout):
+            if sector is not None and ev.sector != sector:
+                continue
+            if json_:
+                print(ev.model_dump_json(), flush=True)
+            else:
+                when = datetime.fromtimestamp(ev.ts, UTC).strftime("%H:%M:%S")
+                stay = f" after {ev.ts - ev.since:.0f} s" if ev.kind != "enter" else ""
+                console.print(f"{when} [bold]{ev.kind:>5}[/] {ev.zone_type} {ev.zone_id} "
+                              f"({ev.zone_name}){stay}  alert {ev.alert_id} "
+                              f"at {ev.lat:.5f}, {ev.lon:.5f}", highlight=False)
+            shown += 1
+            if limit is not None and shown >= limit:
+                break
+    except KafkaException as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    except KeyboardInterrupt:
+        pass
 
 
 @app.command("render")
