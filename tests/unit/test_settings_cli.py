@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from stream.cli import app
@@ -46,20 +48,15 @@ def test_faust_settings_follow_the_profile() -> None:
     assert kafka["broker"] == ["kafka://127.0.0.1:9092"]
 
 
-@pytest.mark.parametrize(
-    "cmd",
-    [
-        [],
-        ["broker"],
-        ["topics"],
-        ["topics", "create"],
-        ["topics", "list"],
-        ["worker"],
-        ["simulate"],
-        ["alerts"],
-        ["demo"],
-    ],
-)
+def _commands(group: Any, path: list[str]) -> list[list[str]]:
+    """Every command path of the CLI (typer's groups have ``commands``)."""
+    out = [path]
+    for name, sub in sorted((getattr(group, "commands", None) or {}).items()):
+        out += _commands(sub, [*path, name])
+    return out
+
+
+@pytest.mark.parametrize("cmd", _commands(typer.main.get_command(app), []), ids=" ".join)
 def test_every_command_has_help(cmd: list[str]) -> None:
     result = runner.invoke(app, [*cmd, "--help"])
     assert result.exit_code == 0, result.output
