@@ -13,7 +13,14 @@ from rich.live import Live
 from stream.alerts.feed import alert_filter, read_alerts
 from stream.alerts.formats import AlertTable, to_text
 from stream.alerts.tak import TakSender
-from stream.cli.common import Bootstrap, console, make_settings
+from stream.cli.common import (
+    Bootstrap,
+    FromBeginning,
+    IdleTimeout,
+    Limit,
+    console,
+    make_settings,
+)
 from stream.models import Severity
 
 
@@ -26,11 +33,9 @@ class Format(StrEnum):
 
 def alerts(
     bootstrap_servers: Bootstrap = None,
-    from_beginning: Annotated[bool, typer.Option(help="Start at the oldest alert kept.")] = False,
-    limit: Annotated[int | None, typer.Option(min=1, help="Exit after this many alerts.")] = None,
-    timeout: Annotated[
-        float | None, typer.Option(min=0, help="Exit after this many seconds without an alert.")
-    ] = None,
+    from_beginning: FromBeginning = False,
+    limit: Limit = None,
+    timeout: IdleTimeout = None,
     fmt: Annotated[
         Format,
         typer.Option(

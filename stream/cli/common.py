@@ -42,6 +42,12 @@ SendTimeout = Annotated[
     ),
 ]
 Quiet = Annotated[bool, typer.Option(help="No progress bar.")]
+# options of the commands that follow a topic (alerts, geofences events)
+FromBeginning = Annotated[bool, typer.Option(help="Start at the oldest message kept.")]
+Limit = Annotated[int | None, typer.Option(min=1, help="Exit after this many messages.")]
+IdleTimeout = Annotated[
+    float | None, typer.Option(min=0, help="Exit after this many seconds without a message.")
+]
 
 
 def make_settings(**overrides: Any) -> Settings:

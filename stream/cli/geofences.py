@@ -16,7 +16,14 @@ from geofences.index import GeofenceSet
 from geofences.store import KEY, InvalidSet, encode, stamp
 from geofences.validate import Report, fix, validate
 from stream import topics
-from stream.cli.common import Bootstrap, console, make_settings
+from stream.cli.common import (
+    Bootstrap,
+    FromBeginning,
+    IdleTimeout,
+    Limit,
+    console,
+    make_settings,
+)
 
 app = typer.Typer(help="Validate, publish, list and draw geofence sets.", no_args_is_help=True)
 
@@ -171,11 +178,9 @@ def list_(
 @app.command("events")
 def events(
     bootstrap_servers: Bootstrap = None,
-    from_beginning: Annotated[bool, typer.Option(help="Start at the oldest event kept.")] = False,
-    limit: Annotated[int | None, typer.Option(min=1, help="Exit after this many events.")] = None,
-    timeout: Annotated[
-        float | None, typer.Option(min=0, help="Exit after this many seconds without an event.")
-    ] = None,
+    from_beginning: FromBeginning = False,
+    limit: Limit = None,
+    timeout: IdleTimeout = None,
     sector: Annotated[str | None, typer.Option(help="Only zones of this patrol sector.")] = None,
     json_: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
