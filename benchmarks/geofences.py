@@ -4,7 +4,7 @@ Fences: the 9 bundled zones of the Nogales-Sasabe stretch plus synthetic 24-vert
 fences (built in UTM 12N, stored in WGS84) scattered over the stretch's 20-km band.
 Points: uniform over the same band, queried in batches of 500 (the worker's batch size).
 Throughput is points per CPU second (``process_time``, so time the process spends
-waiting for a shared core does not count), best of 5 rounds that visit every fence
+waiting for a shared core does not count), best of 9 rounds that visit every fence
 count in turn; each measured pass follows a warm-up pass over the same set. Two layouts:
 
 * ``constant cover``: fence size shrinks as the count grows, so a point lies in about
@@ -43,7 +43,7 @@ from geofences.index import GeofenceSet, Zone
 
 COUNTS = (100, 1_000, 10_000)
 BATCH = 500
-ROUNDS = 5
+ROUNDS = 9
 GOAL = 0.8  # 10,000 fences cost at most 20 % of the 100-fence throughput
 WARM = 20_000
 VERTICES = 24
