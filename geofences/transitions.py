@@ -27,14 +27,17 @@ Rules, per (object, zone):
   A zone that disappears, or whose time window closes, ends the stay silently.
 * A position older than the object's last one is ignored and counted in ``stale``.
 
-State is per object id (:meth:`inside_of`, :meth:`forget`, :meth:`expire`).
+State is per object id (:meth:`inside_of`, :meth:`forget`, :meth:`expire`), and can be
+saved and resumed as JSON-native data (:meth:`state`, :meth:`resume`), e.g. through a
+changelog, so a restarted consumer neither repeats a dwell nor misses an exit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -171,6 +174,20 @@ class TransitionEngine:
         """Zone id -> start of the stay, for every zone the object is inside."""
         obj = self.objects.get(object_id)
         return {} if obj is None else {z: s.since for z, s in obj.stays.items()}
+
+    def state(self, object_id: str) -> dict[str, Any] | None:
+        """The object's state as JSON-native data; ``None`` for an unknown object."""
+        obj = self.objects.get(object_id)
+        if obj is None:
+            return None
+        return {"last_ts": obj.last_ts, "known": sorted(obj.known),
+                "stays": {z: [s.since, s.dwelt] for z, s in obj.stays.items()}}
+
+    def resume(self, object_id: str, state: Mapping[str, Any]) -> None:
+        """Take up an object's state saved by :meth:`state`."""
+        stays = {z: _Stay(float(v[0]), bool(v[1])) for z, v in state["stays"].items()}
+        self.objects[object_id] = _Object(float(state["last_ts"]), frozenset(state["known"]),
+                                          stays)
 
     def forget(self, object_id: str) -> None:
         self.objects.pop(object_id, None)

@@ -127,9 +127,13 @@ class Pipeline:
         self.metrics.geofence_version.labels(version=fences.version).set(1)
 
     def restore(self, state: dict[str, Any]) -> None:
-        """Resume incidents from persisted correlator state (e.g. a recovered table), and
-        the camera sites learned from heartbeats (``cam:<id>`` keys)."""
+        """Resume incidents from persisted correlator state (e.g. a recovered table), the
+        camera sites learned from heartbeats (``cam:<id>`` keys) and the zone state of
+        tracked alerts (``zon:<alert id>``)."""
         self.correlator.restore(state)
+        for key, value in state.items():
+            if key.startswith("zon:") and value is not None:
+                self.zones.resume(key[4:], value)
         cams = {k.partition(":")[2]: v for k, v in state.items()
                 if k.startswith("cam:") and v is not None}
         for cam_id, (lon, lat) in cams.items():
@@ -192,7 +196,7 @@ class Pipeline:
 
     def _zone_events(self, out: BatchResult) -> None:
         """Enter, exit and dwell of tracked alerts (the positions the correlator moved);
-        a cleared alert is no longer tracked."""
+        a cleared alert is no longer tracked. Their state goes out as ``zon:`` keys."""
         if out.positions:
             ids, ts, lon, lat = zip(*out.positions, strict=True)
             fences = self.fences
@@ -207,9 +211,12 @@ class Pipeline:
                     geofence_version=t.version,
                 ))
                 self.metrics.zone_events.labels(kind=t.kind.value, zone_type=t.zone_type).inc()
+            for oid in set(ids):
+                out.changed[f"zon:{oid}"] = self.zones.state(oid)
         for alert in out.alerts:
-            if alert.state == "cleared":
+            if alert.state == "cleared" and alert.id in self.zones.objects:
                 self.zones.forget(alert.id)
+                out.changed[f"zon:{alert.id}"] = None
 
     def _learn_sites(self, health: Sequence[SensorHealth], changed: dict[str, Any]) -> None:
         """Devices report their position in heartbeats: cameras become tasking targets,

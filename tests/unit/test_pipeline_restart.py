@@ -142,7 +142,10 @@ def test_restored_state_round_trips_unchanged(
     assert orjson.loads(orjson.dumps(again.pipeline.correlator.state())) == state
     cams = {f"cam:{c}" for c in worker.pipeline.cameras}
     assert cams, "cameras announce their sites in heartbeats"
-    assert set(table) == set(state) | cams
+    tracked = worker.pipeline.zones.objects  # zone stays of tracked alerts
+    assert set(table) == set(state) | cams | {f"zon:{o}" for o in tracked}
+    assert {o: again.pipeline.zones.state(o) for o in tracked} == {
+        o: worker.pipeline.zones.state(o) for o in tracked}
 
 
 def test_restarted_pipeline_knows_the_cameras_before_their_next_heartbeat(

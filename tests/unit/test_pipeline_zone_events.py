@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 import shapely
 from prometheus_client import CollectorRegistry
@@ -22,16 +24,20 @@ CLOSED = Zone("closed-test", "test closed area", "restricted",
                           LINE_LAT + 700 / M_PER_DEG))
 
 
-def walk(p: Pipeline, metres_north: list[float]) -> list[ZoneEvent]:
-    """A camera sees one person every 20 s at these distances north of the line."""
+def walk(p: Pipeline, metres_north: list[float], start: int = 0,
+         state: dict[str, Any] | None = None) -> list[ZoneEvent]:
+    """A camera sees one person every 20 s at these distances north of the line; the
+    state the pipeline hands out is collected in ``state``."""
     events = []
-    for i, north in enumerate(metres_north):
+    for i, north in enumerate(metres_north, start):
         ts = TS + 20 * i
         det = {"v": 1, "camera_id": "cam-1", "seq": i, "ts": ts, "lon": -111.0,
                "lat": LINE_LAT + north / M_PER_DEG, "cls": "person", "confidence": 0.95}
         out = p.process([RawMessage("bw.sensors.camera", 0, i, b"cam-1", orjson.dumps(det))],
                         now=ts + 0.5)
         events.extend(out.zone_events)
+        if state is not None:
+            state.update(out.changed)
     return events
 
 
@@ -80,3 +86,19 @@ def test_zone_events_name_the_patrol_sector_where_they_happen() -> None:
     p, _ = pipeline()
     events = walk(p, NORTHWARD)
     assert events and {e.sector for e in events} == {"nogales"}  # 111°W is east of 111°15'W
+
+
+def test_a_restarted_worker_carries_on_without_repeating_or_missing_events() -> None:
+    whole, _ = pipeline()
+    expected = walk(whole, NORTHWARD)
+    first, _ = pipeline()
+    state: dict[str, Any] = {}
+    before = walk(first, NORTHWARD[:22], state=state)  # ~360 m north: inside buffers
+    assert any(k.startswith("zon:") for k in state)
+    second, _ = pipeline()
+    second.restore(orjson.loads(orjson.dumps(state)))  # as JSON, like the changelog
+    after = walk(second, NORTHWARD[22:], start=22)
+    assert before and after
+    assert [(e.kind, e.zone_id, e.ts, e.since) for e in before + after] == [
+        (e.kind, e.zone_id, e.ts, e.since) for e in expected
+    ]
