@@ -58,6 +58,21 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def run_cli(
+    settings: Settings, *args: str, timeout: float = 120, check: bool = True, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``borderwatch ARGS`` in a child process using ``settings`` (and extra ``env``),
+    its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "stream.cli", *args],
+        env={**settings_env(settings), **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=check,
+    )
+
+
 def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
     """A ``borderwatch worker`` process for ``settings``, ready to consume."""
     with log.open("wb") as out:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import socket
-import subprocess
-import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -15,7 +13,7 @@ import takproto
 
 from stream.models import Alert
 from stream.settings import Settings
-from tests.conftest import settings_env
+from tests.conftest import run_cli
 from tests.kafka_helpers import consume, produce
 
 pytestmark = pytest.mark.integration
@@ -38,15 +36,7 @@ def camera_person(settings: Settings, seq: int = 1) -> None:
 
 
 def borderwatch(settings: Settings, *args: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "stream.cli", *args],
-        env=settings_env(settings),
-        capture_output=True,
-        timeout=120,
-        check=True,
-        text=True,
-    )
-    return out.stdout
+    return run_cli(settings, *args).stdout
 
 
 def first_alert(settings: Settings) -> Alert:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 from geofences.index import GeofenceSet
 from stream.models import Alert
 from stream.settings import Settings
-from tests.conftest import settings_env
+from tests.conftest import run_cli
 from tests.kafka_helpers import consume, produce
 
 pytestmark = pytest.mark.integration
@@ -49,9 +48,7 @@ def version_two(path: Path) -> Path:
 
 
 def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "stream.cli", "geofences", *args],
-                          env={**settings_env(settings), "COLUMNS": "200"}, capture_output=True,
-                          text=True, timeout=60)
+    return run_cli(settings, "geofences", *args, timeout=60, check=False, COLUMNS="200")
 
 
 def wait_version(settings: Settings, version: str, timeout: float = 30) -> None:

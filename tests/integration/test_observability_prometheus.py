@@ -9,7 +9,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
@@ -23,7 +22,7 @@ import pytest
 from stream.broker import free_port
 from stream.cli.demo import start_prometheus, stop_process, wait_http_ok
 from stream.settings import Settings
-from tests.conftest import settings_env
+from tests.conftest import run_cli
 from tests.kafka_helpers import produce
 
 pytestmark = pytest.mark.integration
@@ -182,12 +181,9 @@ def test_every_dashboard_query_returns_data_after_a_scenario(
     # A few refused messages so the dead-letter panel has something to show.
     produce(settings, settings.topic("sensors.ground"), [(b"bad", b"not json"), (b"bad", b"[1]")])
     # 600 s of scenario in about 6 s, so Prometheus scrapes the simulator while it runs.
-    sim = subprocess.run(
-        [sys.executable, "-m", "stream.cli", "simulate", "crossing", "--speed", "100",
-         "--metrics-port", str(sim_port), "--quiet"],
-        env=settings_env(settings), capture_output=True, timeout=120,
-    )
-    assert sim.returncode == 0, sim.stderr.decode()[-2000:]
+    sim = run_cli(settings, "simulate", "crossing", "--speed", "100",
+                  "--metrics-port", str(sim_port), "--quiet", check=False)
+    assert sim.returncode == 0, sim.stderr[-2000:]
 
     alerts = prometheus.wait("sum(borderwatch_alerts_total)", lambda v: v > 0)
     tampered = 'sum(borderwatch_sensors{sector="nogales", status="tampered"})'

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 
 import orjson
@@ -11,7 +10,7 @@ import pytest
 
 from stream.models import Alert, DeadLetter
 from stream.settings import Settings
-from tests.conftest import settings_env
+from tests.conftest import run_cli
 from tests.kafka_helpers import consume, produce
 
 pytestmark = pytest.mark.integration
@@ -152,26 +151,9 @@ def test_cli_alerts_json_limit_one_prints_a_parsable_alert(
     settings: Settings, worker: object
 ) -> None:
     send_camera(settings, orjson.dumps(camera(1, *INSIDE)))
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "stream.cli",
-            "alerts",
-            "--format",
-            "json",
-            "--limit",
-            "1",
-            "--from-beginning",
-            "--timeout",
-            "60",
-        ],
-        env=settings_env(settings),
-        capture_output=True,
-        timeout=90,
-        check=True,
-    )
-    lines = out.stdout.decode().splitlines()
+    out = run_cli(settings, "alerts", "--format", "json", "--limit", "1", "--from-beginning",
+                  "--timeout", "60", timeout=90)
+    lines = out.stdout.splitlines()
     assert len(lines) == 1
     alert = Alert.model_validate_json(lines[0])
     assert alert.zone_type == "border_strip" and alert.severity.value in {

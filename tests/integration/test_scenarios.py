@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -16,26 +14,16 @@ from simulators.geo import to_metric
 from stream.cli.demo import stop_process
 from stream.models import Alert, Severity
 from stream.settings import Settings
-from tests.conftest import settings_env, start_worker
+from tests.conftest import run_cli, start_worker
 from tests.kafka_helpers import consume
 
 pytestmark = pytest.mark.integration
 
 
-def cli(settings: Settings, *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "stream.cli", *args],
-        env=settings_env(settings),
-        check=True,
-        timeout=300,
-        capture_output=True,
-    )
-
-
 def simulate(settings: Settings, name: str, tmp: Path) -> list[dict[str, object]]:
     """Publish a bundled scenario as fast as the broker takes it; its truth records."""
     truth = tmp / f"{name}.truth.jsonl"
-    cli(settings, "simulate", name, "--fast", "--quiet", "--truth", str(truth))
+    run_cli(settings, "simulate", name, "--fast", "--quiet", "--truth", str(truth), timeout=300)
     return [orjson.loads(line) for line in truth.read_bytes().splitlines()]
 
 
@@ -122,7 +110,7 @@ def test_worker_killed_mid_crossing_resumes_without_a_second_alert_id(
 ) -> None:
     settings = topics
     recording, truth = tmp_path / "five.jsonl", tmp_path / "five.truth.jsonl"
-    cli(
+    run_cli(
         settings,
         "simulate",
         "five-on-foot",
@@ -133,6 +121,7 @@ def test_worker_killed_mid_crossing_resumes_without_a_second_alert_id(
         str(truth),
         "--start",
         str(round(time.time())),
+        timeout=300,
     )
     lines = recording.read_bytes().splitlines()
     (group,) = [
@@ -149,7 +138,8 @@ def test_worker_killed_mid_crossing_resumes_without_a_second_alert_id(
 
     worker = start_worker(settings, tmp_path / "worker-1.log")
     try:
-        cli(settings, "replay", str(tmp_path / "first.jsonl"), "--fast", "--quiet")
+        run_cli(settings, "replay", str(tmp_path / "first.jsonl"), "--fast", "--quiet",
+                timeout=300)
         before = serious(alerts_by_id(settings, quiet=8))
         assert len(before) == 1, "the crossing alerts before the kill"
         time.sleep(2)  # let the worker commit offsets and flush its table changelog
@@ -158,7 +148,8 @@ def test_worker_killed_mid_crossing_resumes_without_a_second_alert_id(
         worker.wait()
     worker = start_worker(settings, tmp_path / "worker-2.log")
     try:
-        cli(settings, "replay", str(tmp_path / "rest.jsonl"), "--fast", "--quiet")
+        run_cli(settings, "replay", str(tmp_path / "rest.jsonl"), "--fast", "--quiet",
+                timeout=300)
         after = serious(alerts_by_id(settings, quiet=10))
     finally:
         stop_process("worker", worker)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +13,7 @@ from geofences.index import GeofenceSet
 from stream.cli.demo import stop_process
 from stream.models import ZoneEvent
 from stream.settings import Settings
-from tests.conftest import settings_env, start_worker
+from tests.conftest import run_cli, start_worker
 from tests.kafka_helpers import consume, produce
 
 pytestmark = pytest.mark.integration
@@ -61,9 +59,6 @@ def test_walk_across_the_line_enters_exits_and_dwells(short_dwell: Settings) -> 
     assert {e.geofence_version for e in events} == {GeofenceSet.load_bundled().version}
     assert {e.sector for e in events} == {"nogales"}
 
-    shown = subprocess.run(
-        [sys.executable, "-m", "stream.cli", "geofences", "events", "--from-beginning", "--json",
-         "--timeout", "3", "--sector", "nogales"],
-        env=settings_env(settings), check=True, timeout=120, capture_output=True,
-    ).stdout.splitlines()
+    shown = run_cli(settings, "geofences", "events", "--from-beginning", "--json",
+                    "--timeout", "3", "--sector", "nogales").stdout.splitlines()
     assert [ZoneEvent.model_validate_json(line) for line in shown] == events
