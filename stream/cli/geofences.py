@@ -48,6 +48,16 @@ def _print_report(path: Path, report: Report) -> None:
         console.print(f"[yellow]warning:[/] {path}: {p}")
 
 
+def _read_valid(path: Path) -> Any:
+    """The document at ``path``, after printing its validation report; exits if invalid."""
+    doc = _read(path)
+    report = validate(doc)
+    _print_report(path, report)
+    if not report.ok:
+        raise typer.Exit(1)
+    return doc
+
+
 @app.command("validate")
 def validate_cmd(
     file: FileArg,
@@ -96,11 +106,7 @@ def publish(
     """Validate FILE and publish it as the set in force; running workers switch to it."""
     from stream.agents.geofences import FenceLog, newest_valid
 
-    doc = _read(file)
-    report = validate(doc)
-    _print_report(file, report)
-    if not report.ok:
-        raise typer.Exit(1)
+    doc = _read_valid(file)
     settings = make_settings(bootstrap_servers=bootstrap_servers)
     try:
         value = encode(doc, version)
@@ -221,12 +227,7 @@ def render_cmd(
     """Draw the zones of FILE, coloured by type, to a PNG."""
     from geofences.render import render
 
-    doc = _read(file)
-    report = validate(doc)
-    _print_report(file, report)
-    if not report.ok:
-        raise typer.Exit(1)
-    fences = GeofenceSet.from_geojson(stamp(doc))
+    fences = GeofenceSet.from_geojson(stamp(_read_valid(file)))
     console.print(f"wrote {render(fences, out)}")
 
 
