@@ -297,11 +297,7 @@ class Correlator:
             merge_into(keep, gone)
             gone.closed_ts = now
             gone.folded_into = keep.alert["id"] if keep.alert else keep.id
-            if gone.alert is not None:
-                msg = lifecycle.step(gone.alert, self._assess(gone, gone.alert["rule"]), now,
-                                     self.policies.lifecycle, close="merged")
-                if msg is not None:
-                    out.alerts.append(msg)
+            self._clear_folded(gone, "merged", now, out)
             self._dirty.update((keep.id, gone.id))
             kept = rx if keep is incs[rx] else ry
             root[rx] = root[ry] = kept
@@ -374,12 +370,16 @@ class Correlator:
                     tamper.add_ref(ref)
             inc.closed_ts = now
             inc.folded_into = tamper.id
-            if inc.alert is not None:
-                msg = lifecycle.step(inc.alert, self._assess(inc, inc.alert["rule"]), now,
-                                     self.policies.lifecycle, close="tamper")
-                if msg is not None:
-                    out.alerts.append(msg)
+            self._clear_folded(inc, "tamper", now, out)
             self._dirty.update((inc.id, tamper.id))
+
+    def _clear_folded(self, inc: Incident, why: str, now: float, out: CorrelatorResult) -> None:
+        """Clear the alert, if any, of an incident folded into another (``why``: the reason)."""
+        if inc.alert is not None:
+            msg = lifecycle.step(inc.alert, self._assess(inc, inc.alert["rule"]), now,
+                                 self.policies.lifecycle, close=why)
+            if msg is not None:
+                out.alerts.append(msg)
 
     def _health(self, health: Iterable[SensorHealth], now: float,
                 out: CorrelatorResult) -> set[str]:
