@@ -129,15 +129,23 @@ def test_restart_mid_crossing_keeps_the_same_alert_ids(
         a.id for a in steady.alerts[len(killed.alerts):] if a.state.value == "new"]
 
 
-def test_restored_state_round_trips_unchanged(
+def first_half_and_restart(
     crossing: tuple[list[Emission], list[Emission]],
-) -> None:
-    """Restoring the written keys gives back the very state that wrote them."""
+) -> tuple[Worker, Worker]:
+    """A worker fed the first half of the crossing, and one restarted from its table."""
     table: dict[str, bytes] = {}
     worker = Worker(table, START)
     for b in batches(crossing[0], 0):
         worker.feed(b)
-    again = Worker(table, worker.now)
+    return worker, Worker(table, worker.now)
+
+
+def test_restored_state_round_trips_unchanged(
+    crossing: tuple[list[Emission], list[Emission]],
+) -> None:
+    """Restoring the written keys gives back the very state that wrote them."""
+    worker, again = first_half_and_restart(crossing)
+    table = worker.table
     state: dict[str, Any] = orjson.loads(orjson.dumps(worker.pipeline.correlator.state()))
     assert orjson.loads(orjson.dumps(again.pipeline.correlator.state())) == state
     cams = {f"cam:{c}" for c in worker.pipeline.cameras}
@@ -151,10 +159,6 @@ def test_restored_state_round_trips_unchanged(
 def test_restarted_pipeline_knows_the_cameras_before_their_next_heartbeat(
     crossing: tuple[list[Emission], list[Emission]],
 ) -> None:
-    table: dict[str, bytes] = {}
-    worker = Worker(table, START)
-    for b in batches(crossing[0], 0):
-        worker.feed(b)
-    again = Worker(table, worker.now)
+    worker, again = first_half_and_restart(crossing)
     assert again.pipeline.cameras == worker.pipeline.cameras
     assert set(again.pipeline.correlator.cameras.sites) == set(worker.pipeline.cameras.values())
