@@ -149,6 +149,16 @@ class GeofenceSet:
             return pts, zones
         return self._in_force(pts, zones, np.broadcast_to(np.asarray(at, float), x.shape))
 
+    def sectors(self, pts: IntArray, zones: IntArray, n: int) -> list[str | None]:
+        """The patrol sector of each of ``n`` points, from a :meth:`locate` result: that of
+        the first patrol-sector zone (in zone order) holding it, ``None`` outside all."""
+        best: dict[int, int] = {}
+        for p, z in zip(pts.tolist(), zones.tolist(), strict=True):
+            zone = self.zones[z]
+            if zone.zone_type == "patrol_sector" and zone.sector and z < best.get(p, z + 1):
+                best[p] = z
+        return [self.zones[best[p]].sector if p in best else None for p in range(n)]
+
     def _in_force(
         self, pts: IntArray, zones: IntArray, ts: npt.NDArray[np.float64]
     ) -> tuple[IntArray, IntArray]:

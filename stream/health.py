@@ -17,8 +17,6 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-import numpy as np
-
 from geofences.index import GeofenceSet
 from stream.models import Alert, AlertState, SensorHealth
 
@@ -32,12 +30,7 @@ def sector_lookup(fences: GeofenceSet) -> Callable[[float, float], str]:
     """``(lon, lat) -> sector`` from the set's patrol-sector zones, ``"unknown"`` outside them."""
 
     def sector_of(lon: float, lat: float) -> str:
-        _, zones = fences.locate(np.array([lon]), np.array([lat]))
-        for z in sorted(zones.tolist()):
-            zone = fences.zones[z]
-            if zone.zone_type == "patrol_sector" and zone.sector:
-                return zone.sector
-        return UNKNOWN
+        return fences.sectors(*fences.locate([lon], [lat]), 1)[0] or UNKNOWN
 
     return sector_of
 

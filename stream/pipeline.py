@@ -35,6 +35,7 @@ from stream.metrics import Metrics
 from stream.models import (
     Alert,
     AlertAckMessage,
+    AlertState,
     CameraDetection,
     CameraTask,
     DeadLetter,
@@ -202,7 +203,8 @@ class Pipeline:
             fences = self.fences
             moves = [t for t in self.zones.update(fences, ids, lon, lat, ts)
                      if not (t.kind == Kind.DWELL and t.zone_type == "patrol_sector")]
-            sectors = sectors_at(fences, [t.lon for t in moves], [t.lat for t in moves])
+            lon_m, lat_m = [t.lon for t in moves], [t.lat for t in moves]
+            sectors = fences.sectors(*fences.locate(lon_m, lat_m), len(moves))
             for t, sector in zip(moves, sectors, strict=True):
                 out.zone_events.append(ZoneEvent(
                     kind=t.kind.value, alert_id=t.object_id, zone_id=t.zone_id,
@@ -214,7 +216,7 @@ class Pipeline:
             for oid in set(ids):
                 out.changed[f"zon:{oid}"] = self.zones.state(oid)
         for alert in out.alerts:
-            if alert.state == "cleared" and alert.id in self.zones.objects:
+            if alert.state == AlertState.CLEARED and alert.id in self.zones.objects:
                 self.zones.forget(alert.id)
                 out.changed[f"zon:{alert.id}"] = None
 
@@ -260,15 +262,3 @@ class Pipeline:
                     ts=time.time(),
                 )
             )
-
-
-def sectors_at(fences: GeofenceSet, lon: Sequence[float], lat: Sequence[float]) -> list[str | None]:
-    """The patrol sector at each position (the first by zone order), ``None`` outside all."""
-    out: list[str | None] = [None] * len(lon)
-    if out:
-        pts, zones = fences.locate(lon, lat)
-        for p, z in zip(pts.tolist(), zones.tolist(), strict=True):
-            zone = fences.zones[z]
-            if out[p] is None and zone.zone_type == "patrol_sector" and zone.sector:
-                out[p] = zone.sector
-    return out
