@@ -36,6 +36,7 @@ from stream.models import (
     Ack,
     Alert,
     AlertAckMessage,
+    AlertState,
     CameraDetection,
     CameraTask,
     GroundDetection,
@@ -145,11 +146,8 @@ class Correlator:
             for inc_id in sorted(touched):
                 inc = self.incidents[inc_id]
                 self._evaluate(inc, now, out)
-                if inc.alert and inc.alert["state"] != "cleared" and inc.track:
-                    tr = inc.track
-                    at = tr["x"] + tr["vx"] * (inc.last_ts - tr["t"]), \
-                        tr["y"] + tr["vy"] * (inc.last_ts - tr["t"])
-                    moved.append((inc.alert["id"], inc.last_ts, *at))
+                if inc.track and inc.alert and inc.alert["state"] != AlertState.CLEARED.value:
+                    moved.append((inc.alert["id"], inc.last_ts, *inc.position_at(inc.last_ts)))
         if moved:
             ids, ts, x, y = zip(*moved, strict=True)
             lon, lat = to_wgs84(np.array(x), np.array(y))

@@ -75,6 +75,15 @@ class Incident:
     def open(self) -> bool:
         return self.closed_ts is None
 
+    def position_at(self, ts: float) -> tuple[float, float]:
+        """Where the incident is at ``ts`` (metric): on its fitted track, else its last
+        position."""
+        tr = self.track
+        if not tr:
+            return self.x, self.y
+        dt = ts - tr["t"]
+        return tr["x"] + tr["vx"] * dt, tr["y"] + tr["vy"] * dt
+
     def add_ref(self, ref: dict[str, Any]) -> None:
         self.evidence_count += 1
         self.evidence.append(ref)

@@ -84,10 +84,7 @@ def plan_task(inc: Incident, cameras: CameraNetwork, policy: TaskingPolicy,
     on its track); at most every ``retask_s`` and only once it moved ``move_m``."""
     if not cameras.sites:
         return None
-    x, y = inc.x, inc.y
-    if inc.track:
-        lead = inc.last_ts - inc.track["t"] + policy.lead_s
-        x, y = inc.track["x"] + inc.track["vx"] * lead, inc.track["y"] + inc.track["vy"] * lead
+    x, y = inc.position_at(inc.last_ts + policy.lead_s)
     prev = inc.task or {}
     if "ts" in prev and (now - prev["ts"] < policy.retask_s
                          or np.hypot(x - prev["x"], y - prev["y"]) < policy.move_m):
