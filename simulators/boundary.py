@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 
 from geofences.build import boundary_line
@@ -66,7 +67,7 @@ class Boundary:
     def point(self, along_m: Array | float, offset_m: Array | float = 0.0) -> tuple[Array, Array]:
         """Metric point(s) ``along_m`` from the east end, ``offset_m`` north of the line."""
         a = np.clip(np.asarray(along_m, float), 0.0, self.length)
-        seg = np.clip(np.searchsorted(self.cum, a, side="right") - 1, 0, len(self.seg_len) - 1)
+        seg = self._segment(a)
         t = a - self.cum[seg]
         off = np.asarray(offset_m, float)
         x = self.x[seg] + t * self.ux[seg] + off * self.nx[seg]
@@ -75,10 +76,14 @@ class Boundary:
 
     def frame(self, along_m: float) -> tuple[float, float, float, float]:
         """Unit direction (towards the west end) and north normal of the line at ``along_m``."""
-        seg = int(np.clip(np.searchsorted(self.cum, along_m, side="right") - 1, 0,
-                          len(self.seg_len) - 1))
+        seg = int(self._segment(np.asarray(along_m, float)))
         return (float(self.ux[seg]), float(self.uy[seg]), float(self.nx[seg]),
                 float(self.ny[seg]))
+
+    def _segment(self, along_m: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
+        """Index of the segment each distance along the line falls on (ends clamped)."""
+        seg = np.searchsorted(self.cum, along_m, side="right") - 1
+        return np.clip(seg, 0, len(self.seg_len) - 1)
 
     def along(self, x: float, y: float) -> float:
         """Distance along the line of the line point closest to ``(x, y)``."""
