@@ -88,8 +88,9 @@ def port_area(line_utm: LineString, lon: float, half_w: float, depth: float) -> 
     at = line_utm.project(shapely.Point(*_to_utm(lon, line_lat(lon))))
     (ax, ay), (bx, by) = (line_utm.interpolate(min(max(at + d, 0.0), line_utm.length)).coords[0]
                           for d in (-1.0, 1.0))
-    ux, uy = (bx - ax) / math.hypot(bx - ax, by - ay), (by - ay) / math.hypot(bx - ax, by - ay)
-    nx, ny = (-uy, ux) if ux > 0 else (uy, -ux)  # the normal pointing north
+    length = math.hypot(bx - ax, by - ay)
+    ux, uy = (bx - ax) / length, (by - ay) / length
+    nx, ny = (-uy, ux) if ux > 0 else (uy, -ux)  # the normal that points north
     px, py = line_utm.interpolate(at).coords[0]
     return Polygon([(px - half_w * ux, py - half_w * uy), (px + half_w * ux, py + half_w * uy),
                     (px + half_w * ux + depth * nx, py + half_w * uy + depth * ny),
