@@ -9,6 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from geofences.build import PARALLEL_LAT
 from geofences.index import GeofenceSet
 from stream.cli.demo import stop_process
 from stream.models import ZoneEvent
@@ -18,7 +19,7 @@ from tests.kafka_helpers import consume, produce
 
 pytestmark = pytest.mark.integration
 
-LINE_LAT = 31 + 20 / 60
+LINE_LAT = PARALLEL_LAT  # the boundary at 111°W
 M_PER_DEG = 110_900.0  # metres per degree of latitude here
 
 

@@ -8,6 +8,7 @@ import orjson
 import shapely
 from prometheus_client import CollectorRegistry
 
+from geofences.build import PARALLEL_LAT
 from geofences.index import GeofenceSet, Zone
 from stream.metrics import Metrics
 from stream.models import ZoneEvent
@@ -16,7 +17,7 @@ from stream.settings import Settings
 
 TS = 1_800_000_000.0
 S = Settings(topic_prefix="bw", zone_hysteresis_m=25.0, zone_dwell_s=300.0)
-LINE_LAT = 31 + 20 / 60
+LINE_LAT = PARALLEL_LAT  # the boundary at 111°W
 M_PER_DEG = 110_900.0  # metres per degree of latitude here
 #: a closed area 400-700 m north of the line at 111°W
 CLOSED = Zone("closed-test", "test closed area", "restricted",
