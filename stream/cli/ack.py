@@ -6,11 +6,9 @@ import time
 from typing import Annotated
 
 import typer
-from confluent_kafka import Producer
 
-from stream import topics
+from stream.alerts.acks import AckNotDelivered, make_ack, send_ack
 from stream.cli.common import Bootstrap, console, make_settings
-from stream.models import AlertAckMessage
 
 
 def ack(
@@ -29,19 +27,10 @@ def ack(
         console.print("[red]error:[/] --by must name someone")
         raise typer.Exit(2)
     settings = make_settings(bootstrap_servers=bootstrap_servers)
-    msg = AlertAckMessage(
-        alert_id=alert_id, by=by, at=time.time(), note=note, action="close" if close else "ack"
-    )
-    producer = Producer(settings.producer_config())
-    errors: list[str] = []
-    producer.produce(
-        settings.topic(topics.ACKS.name),
-        msg.model_dump_json().encode(),
-        alert_id.encode(),
-        on_delivery=lambda err, _m: errors.append(str(err)) if err else None,
-    )
-    left = producer.flush(30)
-    if left or errors:
-        console.print(f"[red]error:[/] acknowledgement not delivered: {errors or 'timed out'}")
-        raise typer.Exit(1)
+    msg = make_ack(alert_id, by, time.time(), note, "close" if close else "ack")
+    try:
+        send_ack(settings, msg)
+    except AckNotDelivered as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
     console.print(f"{msg.action} of {alert_id} by {by} sent")
