@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaException, TopicPartition
@@ -43,6 +43,31 @@ def read_alerts(
                       timeout=timeout, idle=idle)
 
 
+def assigned_consumer(
+    settings: Settings, specs: Sequence[topics.TopicSpec], start: int = OFFSET_BEGINNING
+) -> Consumer:
+    """A consumer assigned every partition of the topics at ``start``: no consumer group is
+    joined and nothing is committed, so any number of readers each see everything."""
+    consumer = Consumer(
+        settings.consumer_config(
+            f"borderwatch-reader-{uuid.uuid4().hex[:8]}", **{"enable.partition.eof": False}
+        )
+    )
+    try:
+        assignment = []
+        for spec in specs:
+            name = settings.topic(spec.name)
+            tmeta = consumer.list_topics(name, timeout=10).topics.get(name)
+            if tmeta is None or tmeta.error is not None or not tmeta.partitions:
+                raise KafkaException(f"topic {name} not found: run `borderwatch topics create`")
+            assignment += [TopicPartition(name, p, start) for p in tmeta.partitions]
+        consumer.assign(assignment)
+    except BaseException:
+        consumer.close()
+        raise
+    return consumer
+
+
 def read_topic(
     settings: Settings,
     spec: topics.TopicSpec,
@@ -53,19 +78,9 @@ def read_topic(
     idle: Callable[[], None] | None = None,
 ) -> Iterator[M]:
     """Yield the topic's messages as ``model`` objects (others are skipped)."""
-    name = settings.topic(spec.name)
-    consumer = Consumer(
-        settings.consumer_config(
-            f"borderwatch-cli-{uuid.uuid4().hex[:8]}", **{"enable.partition.eof": False}
-        )
-    )
+    start = OFFSET_BEGINNING if from_beginning else OFFSET_END
+    consumer = assigned_consumer(settings, [spec], start)
     try:
-        meta = consumer.list_topics(name, timeout=10)
-        tmeta = meta.topics.get(name)
-        if tmeta is None or tmeta.error is not None or not tmeta.partitions:
-            raise KafkaException(f"topic {name} not found: run `borderwatch topics create`")
-        start = OFFSET_BEGINNING if from_beginning else OFFSET_END
-        consumer.assign([TopicPartition(name, p, start) for p in tmeta.partitions])
         last = time.monotonic()
         while True:
             msg = consumer.poll(0.2)
