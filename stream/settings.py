@@ -119,6 +119,34 @@ class Settings(BaseSettings):
         0.2, ge=0, le=1, description="Battery fraction below which a sensor counts as low."
     )
 
+    # --- live map (borderwatch map) -------------------------------------------
+    map_host: str = Field(
+        "127.0.0.1", description="Address the map page listens on; other than loopback needs "
+        "map_tokens."
+    )
+    map_port: int = Field(8080, ge=0, le=65535, description="Port of the map page.")
+    map_tokens: SecretStr | None = Field(
+        None,
+        description=(
+            "Operators allowed on the map, 'name:token' comma separated; when set, the page, "
+            "its feed and its acks need a token and an ack records the operator's name."
+        ),
+    )
+    map_tile_url: str | None = Field(
+        None,
+        description=(
+            "Tile layer under the map, e.g. 'https://tiles.example/{z}/{x}/{y}.png'; without "
+            "one the map draws fences on a plain background with a graticule."
+        ),
+    )
+    map_tile_attribution: str = Field("", description="Attribution shown for the tile layer.")
+    map_history_s: float = Field(
+        3600.0, gt=0, description="Seconds of messages the map keeps for its time slider."
+    )
+    map_incident_stale_s: float = Field(
+        600.0, gt=0, description="An incident with no alert message for this long greys out."
+    )
+
     # --- embedded broker ----------------------------------------------------
     broker_host: str = Field("127.0.0.1", description="Address the embedded broker binds.")
     broker_port: int = Field(9092, ge=1, le=65535, description="Port of the embedded broker.")

@@ -6,6 +6,7 @@ import typer
 
 from stream.cli import ack, alerts, broker, demo, simulate, topics, worker
 from stream.cli import geofences as geofences_cli
+from stream.cli.map import map_command
 from stream.cli.replay import replay
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app.command("replay")(replay)
 app.command("alerts")(alerts.alerts)
 app.command("ack")(ack.ack)
 app.command("demo")(demo.demo)
+app.command("map")(map_command)
 
 
 def main() -> None:

@@ -26,6 +26,8 @@ from stream.cli.common import console, make_settings
 from stream.settings import Settings
 from stream.topics import create_topics
 
+Started = list[tuple[str, subprocess.Popen[bytes] | None]]
+
 
 def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "stream.cli", *args]
@@ -104,6 +106,21 @@ def start_prometheus(
         log_text = (Path(home) / "prometheus.log").read_text()
         raise RuntimeError(f"prometheus did not start: {log_text[-2000:]}")
     return f"http://127.0.0.1:{port}"
+
+
+def start_map(settings: Settings, env: dict[str, str], started: Started) -> str:
+    """``borderwatch map`` on its port (a free one if that is busy); its URL."""
+    port = settings.map_port
+    if wait_for_port(settings.map_host, port, 0.1):
+        port = free_port(settings.map_host)
+        console.print(f"port {settings.map_port} is busy: using {port} for the map")
+    proc = subprocess.Popen(_cli("map", "--host", settings.map_host, "--port", str(port)),
+                            env=env, start_new_session=True)
+    started.append(("map", proc))
+    url = f"http://{settings.map_host}:{port}/"
+    if not wait_http_ok(url + "api/config", timeout=30):
+        raise RuntimeError(f"the map did not start on {url}")
+    return url
 
 
 def stop_process(name: str, proc: subprocess.Popen[bytes] | None, timeout: float = 15.0) -> None:
@@ -202,6 +219,9 @@ def _run(
     with console.status("starting the worker (joining its consumer group)"):
         wait_worker_ready(metrics_url, worker, timeout=90)
     console.print(f"worker   ready; metrics at [bold]{metrics_url}[/]")
+    with console.status("starting the map"):
+        map_url = start_map(settings, env, started)
+    console.print(f"map      [bold]{map_url}[/] (live operating picture)")
     with console.status("starting Prometheus"):
         prometheus_url = start_prometheus(settings, started)
     if prometheus_url:
