@@ -23,6 +23,8 @@ from aiohttp.typedefs import Middleware
 from pydantic import SecretStr
 
 COOKIE = "bw_map"
+#: The signed-in operator's name on a request (None without tokens).
+OPERATOR: web.RequestKey[str | None] = web.RequestKey("operator", str)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -73,12 +75,12 @@ def _operator(tokens: dict[str, str], given: str | None) -> str | None:
 
 
 def middleware(tokens: dict[str, str]) -> Middleware:
-    """Sets ``request["operator"]`` (None when no tokens are configured)."""
+    """Sets ``request[OPERATOR]`` (None when no tokens are configured)."""
 
     @web.middleware
     async def check(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not tokens:
-            request["operator"] = None
+            request[OPERATOR] = None
             return await handler(request)
         auth = request.headers.get("Authorization", "")
         from_query = request.query.get("token")
@@ -95,7 +97,7 @@ def middleware(tokens: dict[str, str]) -> Middleware:
             redirect.set_cookie(COOKIE, from_query, httponly=True, samesite="Strict",
                                 secure=request.secure)
             raise redirect
-        request["operator"] = name
+        request[OPERATOR] = name
         return await handler(request)
 
     return check

@@ -50,7 +50,7 @@ async def config(request: web.Request) -> web.Response:
         "tile_url": settings.map_tile_url,
         "tile_attribution": settings.map_tile_attribution,
         "history_s": settings.map_history_s,
-        "operator": request["operator"],
+        "operator": request[access.OPERATOR],
         "feed_error": service.feed_error,
         "read": service.read,
         "now": time.time(),
@@ -103,7 +103,7 @@ async def ack(request: web.Request) -> web.Response:
     try:
         body = await request.json(loads=orjson.loads)
         alert_id, action = str(body["alert_id"]), body.get("action", "ack")
-        by = request["operator"] or str(body.get("by") or "")
+        by = request[access.OPERATOR] or str(body.get("by") or "")
         note = body.get("note") or None
         if action not in ("ack", "close"):
             raise ValueError("action must be 'ack' or 'close'")
@@ -147,7 +147,10 @@ async def _background(app: web.Application) -> Any:
     await asyncio.gather(task, return_exceptions=True)
 
 
-def make_app(settings: Settings, tokens: dict[str, str]) -> web.Application:
+def make_app(
+    settings: Settings, tokens: dict[str, str], read_topics: bool = True
+) -> web.Application:
+    """The web application; ``read_topics=False`` serves only the fences (tests)."""
     app = web.Application(middlewares=[access.middleware(tokens)])
     app[SETTINGS] = settings
     app[SERVICE] = MapService(settings, default_fences(settings))
@@ -157,7 +160,8 @@ def make_app(settings: Settings, tokens: dict[str, str]) -> web.Application:
     app.router.add_get("/api/events", events)
     app.router.add_post("/api/ack", ack)
     app.router.add_static("/static", STATIC)
-    app.cleanup_ctx.append(_background)
+    if read_topics:
+        app.cleanup_ctx.append(_background)
     return app
 
 
