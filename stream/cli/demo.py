@@ -108,18 +108,23 @@ def start_prometheus(
     return f"http://127.0.0.1:{port}"
 
 
-def start_map(settings: Settings, env: dict[str, str], started: Started) -> str:
-    """``borderwatch map`` on its port (a free one if that is busy); its URL."""
+def start_map(settings: Settings, env: dict[str, str], started: Started, state: str) -> str | None:
+    """``borderwatch map`` on its port (a free one if that is busy); its URL, None if it failed
+    (the demo goes on without it)."""
     port = settings.map_port
     if wait_for_port(settings.map_host, port, 0.1):
         port = free_port(settings.map_host)
         console.print(f"port {settings.map_port} is busy: using {port} for the map")
-    proc = subprocess.Popen(_cli("map", "--host", settings.map_host, "--port", str(port)),
-                            env=env, start_new_session=True)
+    log_path = Path(state) / "map.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(_cli("map", "--host", settings.map_host, "--port", str(port)),
+                                env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
     started.append(("map", proc))
     url = f"http://{settings.map_host}:{port}/"
     if not wait_http_ok(url + "api/config", timeout=30):
-        raise RuntimeError(f"the map did not start on {url}")
+        console.print(f"[yellow]map did not start:[/] {log_path.read_text()[-500:].strip()}")
+        return None
     return url
 
 
@@ -157,9 +162,17 @@ def demo(
     duration: Annotated[
         float | None, typer.Option(help="Stop by itself after this many seconds.")
     ] = None,
+    map_port: Annotated[
+        int | None,
+        typer.Option(
+            envvar="BORDERWATCH_MAP_PORT",
+            show_envvar=True,
+            help="Port of the live map (default: 8080, else a free one).",
+        ),
+    ] = None,
 ) -> None:
     """Run the whole pipeline on the embedded broker and show alerts as they arrive."""
-    base = make_settings(broker_port=broker_port, metrics_port=metrics_port)
+    base = make_settings(broker_port=broker_port, metrics_port=metrics_port, map_port=map_port)
     port = base.broker_port
     if wait_for_port(base.broker_host, port, 0.1):
         port = free_port(base.broker_host)
@@ -220,8 +233,9 @@ def _run(
         wait_worker_ready(metrics_url, worker, timeout=90)
     console.print(f"worker   ready; metrics at [bold]{metrics_url}[/]")
     with console.status("starting the map"):
-        map_url = start_map(settings, env, started)
-    console.print(f"map      [bold]{map_url}[/] (live operating picture)")
+        map_url = start_map(settings, env, started, state)
+    if map_url:
+        console.print(f"map      [bold]{map_url}[/] (live operating picture in a browser)")
     with console.status("starting Prometheus"):
         prometheus_url = start_prometheus(settings, started)
     if prometheus_url:

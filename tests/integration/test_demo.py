@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ pytestmark = pytest.mark.integration
 
 
 def demo_command(broker_port: int, metrics_port: int, *extra: str) -> list[str]:
+    """The demo on free ports (a map port is passed as ``--map-port`` in ``extra``)."""
     return [
         sys.executable,
         "-m",
@@ -32,9 +34,10 @@ def demo_command(broker_port: int, metrics_port: int, *extra: str) -> list[str]:
 
 
 def test_demo_shows_alerts_and_stops_cleanly_after_its_duration() -> None:
-    bport, mport = free_port(), free_port()
+    bport, mport, map_port = free_port(), free_port(), free_port()
     out = subprocess.run(
-        demo_command(bport, mport, "--duration", "40"), capture_output=True, timeout=240, text=True
+        demo_command(bport, mport, "--duration", "40", "--map-port", str(map_port)),
+        capture_output=True, timeout=240, text=True,
     )
     text = out.stdout + out.stderr
     assert out.returncode == 0, text[-3000:]
@@ -42,14 +45,19 @@ def test_demo_shows_alerts_and_stops_cleanly_after_its_duration() -> None:
     assert received and int(received.group(1)) > 0, text[-3000:]
     assert "stopped cleanly" in text and "worker" in text
     assert f"http://127.0.0.1:{mport}/metrics" in text
+    assert f"map      http://127.0.0.1:{map_port}/" in text
     assert not wait_for_port("127.0.0.1", bport, 0.5), "broker still listening"
     assert not wait_for_port("127.0.0.1", mport, 0.5), "worker metrics still served"
+    assert not wait_for_port("127.0.0.1", map_port, 0.5), "map still served"
 
 
 def test_demo_interrupted_stops_every_process_it_started() -> None:
     bport, mport = free_port(), free_port()
+    busy = socket.create_server(("127.0.0.1", 0))  # the map's port is taken: it moves
+    busy_port = busy.getsockname()[1]
     proc = subprocess.Popen(
-        demo_command(bport, mport), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        demo_command(bport, mport, "--map-port", str(busy_port)),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     assert proc.stdout is not None
     seen = []
@@ -63,6 +71,10 @@ def test_demo_interrupted_stops_every_process_it_started() -> None:
     rest, _ = proc.communicate(timeout=90)
     text = "".join(seen) + rest
     assert proc.returncode == 0, text[-3000:]
+    busy.close()
     assert "interrupted: stopping" in text and "stopped cleanly" in text
+    moved = re.search(rf"port {busy_port} is busy: using (\d+) for the map", text)
+    assert moved and f"map      http://127.0.0.1:{moved.group(1)}/" in text, text[-3000:]
+    assert not wait_for_port("127.0.0.1", int(moved.group(1)), 0.5), "map still served"
     assert not wait_for_port("127.0.0.1", bport, 0.5), "broker still listening"
     assert not wait_for_port("127.0.0.1", mport, 0.5), "worker metrics still served"
