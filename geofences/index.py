@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -26,9 +25,9 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 import shapely
-from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
+from geofences.frame import Frame, metric_crs_for
 from geofences.grid import CellGrid
 from geofences.windows import TimeWindow
 
@@ -40,7 +39,10 @@ ZONE_TYPES = (
     "patrol_sector",
     "restricted",
 )
-BUNDLED = "nogales-sasabe.geojson"
+#: The zone type of the boundary line(s): LineString/MultiLineString features with a
+#: ``home_side`` property (``left`` or ``right`` of the line's direction); not a zone.
+BOUNDARY = "boundary"
+BUNDLED = "nogales-sasabe"
 IntArray = npt.NDArray[np.intp]
 
 
@@ -75,6 +77,8 @@ class GeofenceSet:
     grid: CellGrid | None = field(default=None, repr=False, compare=False)
     metric_crs: str = ""
     source: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    #: The boundary line(s) (WGS84) and which side of each is home (``left``/``right``).
+    boundary: tuple[tuple[BaseGeometry, str], ...] = field(default=(), compare=False)
 
     @classmethod
     def from_zones(
@@ -84,13 +88,18 @@ class GeofenceSet:
         *,
         metric_crs: str = "",
         source: dict[str, Any] | None = None,
+        boundary: tuple[tuple[BaseGeometry, str], ...] = (),
     ) -> GeofenceSet:
         geoms = np.array([z.geometry for z in zones], dtype=object)
         shapely.prepare(geoms)
         tree = shapely.STRtree(geoms)
+        every = np.array([*geoms, *(g for g, _ in boundary)], dtype=object)
+        if not metric_crs and len(every) == 0:
+            raise ValueError("a geofence set needs at least one zone or a boundary")
         return cls(
             version=version, zones=tuple(zones), tree=tree, grid=CellGrid.build(tree, geoms),
-            metric_crs=metric_crs or utm_for(geoms), source=source,
+            metric_crs=metric_crs or metric_crs_for(tuple(shapely.total_bounds(every))),
+            source=source, boundary=tuple(boundary),
         )
 
     @classmethod
@@ -100,9 +109,13 @@ class GeofenceSet:
         Trusts its input: run :func:`geofences.validate.validate` on untrusted documents.
         """
         zones = []
+        boundary = []
         for feat in doc["features"]:
             props = dict(feat.get("properties") or {})
             geom = shapely.from_geojson(json.dumps(feat["geometry"]))
+            if props.get("zone_type") == BOUNDARY:
+                boundary.append((geom, str(props.get("home_side"))))
+                continue
             zones.append(
                 Zone(
                     id=str(props.pop("id", feat.get("id"))),
@@ -117,7 +130,8 @@ class GeofenceSet:
         meta = doc.get("borderwatch") or {}
         version = str(meta.get("version") or content_version(doc))
         return cls.from_zones(
-            version, zones, metric_crs=str(meta.get("crs_for_distances") or ""), source=doc
+            version, zones, metric_crs=str(meta.get("crs_for_distances") or ""), source=doc,
+            boundary=tuple(boundary),
         )
 
     @classmethod
@@ -126,8 +140,12 @@ class GeofenceSet:
 
     @classmethod
     def load_bundled(cls, name: str = BUNDLED) -> GeofenceSet:
-        data = resources.files("geofences").joinpath("data", name).read_bytes()
-        return cls.from_geojson(orjson.loads(data))
+        return cls.from_geojson(bundled_doc(name))
+
+    @cached_property
+    def frame(self) -> Frame:
+        """The metric CRS and the boundary in it (see :mod:`geofences.frame`)."""
+        return Frame(self.metric_crs, self.boundary)
 
     def locate(
         self, lon: npt.ArrayLike, lat: npt.ArrayLike, at: npt.ArrayLike | None = None
@@ -192,16 +210,11 @@ class GeofenceSet:
         return [i for i, z in enumerate(self.zones) if z.zone_type in types]
 
     # --- metric CRS: distances in metres, never degrees -------------------
-    @cached_property
-    def _to_metric(self) -> Transformer:
-        return Transformer.from_crs("EPSG:4326", self.metric_crs, always_xy=True)
-
     def to_metric(
         self, lon: npt.ArrayLike, lat: npt.ArrayLike
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Project WGS84 coordinates into the set's metric CRS (metres)."""
-        x, y = self._to_metric.transform(np.asarray(lon, float), np.asarray(lat, float))
-        return np.asarray(x, float), np.asarray(y, float)
+        return self.frame.to_metric(lon, lat)
 
     @cached_property
     def _metric_geoms(self) -> dict[int, BaseGeometry]:
@@ -211,8 +224,7 @@ class GeofenceSet:
         """Zone ``index`` projected into the metric CRS (cached, prepared)."""
         cache = self._metric_geoms
         if index not in cache:
-            g = shapely.transform(self.zones[index].geometry, self._to_metric.transform,
-                                  interleaved=False)
+            g = self.frame.geometry_to_metric(self.zones[index].geometry)
             shapely.prepare(g)
             cache[index] = g
         return cache[index]
@@ -224,14 +236,53 @@ class GeofenceSet:
         return float(shapely.distance(self.metric_geometry(index), point))
 
 
-def utm_for(geoms: npt.NDArray[np.object_]) -> str:
-    """The WGS84/UTM zone (EPSG code) at the centre of the geometries."""
-    if len(geoms) == 0:
-        return "EPSG:32612"
-    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
-    lon, lat = (xmin + xmax) / 2, (ymin + ymax) / 2
-    zone = min(60, max(1, math.floor((lon + 180) / 6) + 1))
-    return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
+def bundled_names() -> list[str]:
+    """The names of the bundled sets (``geofences/data/<name>.geojson``)."""
+    data = resources.files("geofences").joinpath("data")
+    return sorted(p.name.removesuffix(".geojson") for p in data.iterdir()
+                  if p.name.endswith(".geojson"))
+
+
+def bundled_doc(name: str) -> dict[str, Any]:
+    """The GeoJSON document of a bundled set, by name (``nogales-sasabe``)."""
+    name = name.removesuffix(".geojson")
+    if name not in bundled_names():
+        raise ValueError(f"no bundled geofence set {name!r} "
+                         f"(bundled: {', '.join(bundled_names())})")
+    return dict(orjson.loads(resources.files("geofences").joinpath(
+        "data", f"{name}.geojson").read_bytes()))
+
+
+def set_document(ref: str | Path) -> dict[str, Any]:
+    """The GeoJSON document of a set given by bundled name (``new-mexico``) or file path;
+    ValueError (one line) when it is neither, or the file is not JSON."""
+    text = str(ref)
+    if text.removesuffix(".geojson") in bundled_names() and not Path(text).is_file():
+        return bundled_doc(text)
+    path = Path(text)
+    if not path.is_file():
+        raise ValueError(f"no geofence set {text!r}: neither a bundled set "
+                         f"({', '.join(bundled_names())}) nor a file")
+    try:
+        doc = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not JSON ({exc})") from exc
+    if not isinstance(doc, dict):
+        raise ValueError(f"{path}: not a GeoJSON FeatureCollection")
+    return doc
+
+
+@lru_cache(maxsize=8)
+def _named(name: str) -> GeofenceSet:
+    return GeofenceSet.from_geojson(bundled_doc(name))
+
+
+def open_set(ref: str | Path) -> GeofenceSet:
+    """A set by bundled name (loaded once) or file path (trusted: validate untrusted ones)."""
+    text = str(ref)
+    if text.removesuffix(".geojson") in bundled_names() and not Path(text).is_file():
+        return _named(text.removesuffix(".geojson"))
+    return GeofenceSet.from_geojson(set_document(text))
 
 
 def content_version(doc: dict[str, Any]) -> str:

@@ -20,7 +20,8 @@ import orjson
 import shapely
 from shapely.geometry import mapping, shape
 
-from geofences.index import ZONE_TYPES
+from geofences.frame import HOME_SIDES
+from geofences.index import BOUNDARY, ZONE_TYPES
 from geofences.windows import TimeWindow, WindowError
 
 #: Where fences are expected when the file does not say (``borderwatch.expected_area``):
@@ -102,6 +103,13 @@ def validate(doc: Any) -> Report:
     for i, feat in enumerate(feats):
         for p in _check_feature(i, feat, area, seen):
             (rep.warnings if p.code == "outside_expected_area" else rep.errors).append(p)
+    types = [((f.get("properties") or {}).get("zone_type") if isinstance(f, dict) else None)
+             for f in feats]
+    if BOUNDARY not in types:
+        rep.errors.append(Problem(
+            "no_boundary", "", -1, f"no boundary: the set has {len(feats)} zone(s) but no "
+            "feature with zone_type 'boundary' (a LineString along the border with "
+            "home_side 'left' or 'right' of its direction), so crossings cannot be told"))
     return rep
 
 
@@ -127,6 +135,13 @@ def _check_feature(
     zone_type = props.get("zone_type")
     if zone_type is None:
         yield problem("missing_zone_type", f"no 'zone_type' property ({', '.join(ZONE_TYPES)})")
+    elif zone_type == BOUNDARY:
+        if props.get("home_side") not in HOME_SIDES:
+            got = props.get("home_side")
+            yield problem("bad_home_side", "a boundary needs home_side 'left' or 'right' (the "
+                          f"protected side, looking along the line), got {got!r}")
+        yield from _check_line(feat.get("geometry"), area, problem)
+        return
     elif zone_type not in ZONE_TYPES:
         yield problem("unknown_zone_type",
                       f"{zone_type!r} is not one of {', '.join(ZONE_TYPES)}")
@@ -182,6 +197,32 @@ def _check_geometry(geom: Any, area: tuple[float, ...], problem: Any) -> Iterato
     g = shape(geom)
     if not shapely.is_valid(g):
         yield problem("invalid_geometry", shapely.is_valid_reason(g))
+
+
+def _check_line(geom: Any, area: tuple[float, ...], problem: Any) -> Iterator[Problem]:
+    kind = geom.get("type") if isinstance(geom, dict) else type(geom).__name__
+    if kind not in ("LineString", "MultiLineString"):
+        yield problem("unsupported_geometry",
+                      f"a boundary must be a LineString or MultiLineString, got {kind}")
+        return
+    coords = geom.get("coordinates")
+    lines = coords if kind == "MultiLineString" else [coords]
+    if not isinstance(lines, list) or not lines or not _positions_ok(lines):
+        yield problem("bad_coordinates", "coordinates must be [longitude, latitude] numbers")
+        return
+    pts = [(float(p[0]), float(p[1])) for ln in lines for p in ln]
+    if not all(_in_area(x, y, area) for x, y in pts):
+        if all(_in_area(y, x, area) for x, y in pts):
+            yield problem("swapped_lat_lon", "coordinates look like [latitude, longitude]: "
+                          "GeoJSON (RFC 7946) wants longitude first")
+            return
+        if not all(-180 <= x <= 180 and -90 <= y <= 90 for x, y in pts):
+            yield problem("out_of_range", "a position is outside lon -180..180 / lat -90..90")
+            return
+        yield problem("outside_expected_area",
+                      f"lies (partly) outside the expected area {list(area)}")
+    if any(len({tuple(p[:2]) for p in ln}) < 2 for ln in lines):
+        yield problem("too_few_positions", "each line needs at least 2 distinct positions")
 
 
 def fix(doc: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:

@@ -233,12 +233,25 @@ def render_cmd(
 
 @app.command("build")
 def build(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Bundled sets to build [default: all].")
+    ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Output [default: the bundled data file].")
+        Path | None, typer.Option(help="Output for one named set [default: the bundled file].")
     ] = None,
 ) -> None:
-    """Regenerate the bundled zones from the boundary line (metric buffers in UTM 12N)."""
+    """Regenerate bundled sets from their cited boundary facts (metric buffers in each
+    set's own frame)."""
     from geofences import build as builder
 
-    path = builder.main(out)
-    console.print(f"wrote {path}")
+    unknown = sorted(set(names or ()) - set(builder.STRETCHES))
+    if unknown:
+        console.print(f"[red]error:[/] no bundled set {', '.join(unknown)} "
+                      f"(bundled: {', '.join(builder.STRETCHES)})")
+        raise typer.Exit(2)
+    if out is not None and len(names or ()) != 1:
+        console.print("[red]error:[/] --out writes one set: name it, e.g. "
+                      "`geofences build new-mexico --out my.geojson`")
+        raise typer.Exit(2)
+    for path in builder.main(out, names):
+        console.print(f"wrote {path}")

@@ -32,7 +32,7 @@ def square(zid: str = "sq", side: float = 1000.0, **props: Any) -> Zone:
 
 
 def fset(*zones: Zone, version: str = "v1") -> GeofenceSet:
-    return GeofenceSet.from_zones(version, list(zones), metric_crs="EPSG:32612")
+    return GeofenceSet.from_zones(version, list(zones))
 
 
 def step(e: TransitionEngine, f: GeofenceSet, dx: float, dy: float, ts: float,

@@ -28,8 +28,15 @@ def feature(fid: str | None = "a", zone_type: str | None = "buffer", ring: Any =
             "geometry": {"type": "Polygon", "coordinates": [ring or copy.deepcopy(SQUARE)]}}
 
 
-def doc(*features: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "FeatureCollection", "features": list(features)}
+def line(fid: str = "border", coords: Any = None, **props: Any) -> dict[str, Any]:
+    p: dict[str, Any] = {"id": fid, "zone_type": "boundary", "home_side": "left", **props}
+    return {"type": "Feature", "properties": p, "geometry": {
+        "type": "LineString", "coordinates": coords or [[-110.98, 31.39], [-111.01, 31.39]]}}
+
+
+def doc(*features: dict[str, Any], boundary: bool = True) -> dict[str, Any]:
+    """A FeatureCollection of ``features`` and (last) a boundary line south of them."""
+    return {"type": "FeatureCollection", "features": [*features, *([line()] if boundary else [])]}
 
 
 def codes(d: Any) -> list[tuple[str, str]]:
@@ -84,6 +91,22 @@ def test_document_errors() -> None:
     point = feature()
     point["geometry"] = {"type": "Point", "coordinates": [-111.0, 31.4]}
     assert codes(doc(point)) == [("unsupported_geometry", "a")]
+
+
+def test_a_set_without_a_boundary_is_refused_and_the_message_says_what_is_missing() -> None:
+    (p,) = validate(doc(feature(), feature("b"), boundary=False)).errors
+    assert p.code == "no_boundary" and "2 zone(s)" in p.message and "'boundary'" in str(p)
+
+
+@pytest.mark.parametrize(("bad", "code"), [
+    (line(home_side="north"), "bad_home_side"),
+    (line(home_side=None), "bad_home_side"),
+    (line(coords=[[-111.0, 31.39], [-111.0, 31.39]]), "too_few_positions"),
+    (line(coords=[[31.39, -110.98], [31.39, -111.01]]), "swapped_lat_lon"),
+    ({**feature("border", "boundary", home_side="left")}, "unsupported_geometry"),
+])
+def test_boundary_lines_are_checked(bad: dict[str, Any], code: str) -> None:
+    assert codes(doc(feature("ok"), bad, boundary=False)) == [(code, "border")]
 
 
 def test_far_away_fence_is_only_a_warning() -> None:
