@@ -29,7 +29,6 @@ from stream.correlation.engine import Correlator, CorrelatorResult
 from stream.correlation.evidence import Evidence
 from stream.correlation.policies import Policies
 from stream.correlation.tasking import CameraNetwork, CameraSite
-from stream.correlation.zone_placement import ZonePlacement
 from stream.correlation.zone_rule import ZoneEntryRule
 from stream.metrics import Metrics
 from stream.models import (
@@ -121,7 +120,7 @@ class Pipeline:
 
     def use_fences(self, fences: GeofenceSet) -> None:
         """Switch to another geofence set; the batch running now finishes on the old one."""
-        self.correlator.placement = ZonePlacement(fences, self.correlator.policies)
+        self.correlator.use_fences(fences)
         if self.naive is not None:
             self.naive.fences = fences
         self.metrics.geofence_version.clear()
@@ -140,7 +139,8 @@ class Pipeline:
         for cam_id, (lon, lat) in cams.items():
             self.cameras.setdefault(cam_id, CameraSite(cam_id, float(lon), float(lat)))
         if cams:
-            self.correlator.cameras = CameraNetwork(list(self.cameras.values()))
+            self.correlator.cameras = CameraNetwork(list(self.cameras.values()),
+                                                    self.correlator.frame)
 
     def process(self, messages: Sequence[RawMessage], now: float | None = None) -> BatchResult:
         out = BatchResult()
@@ -237,7 +237,8 @@ class Pipeline:
                 self.correlator.sites[h.sensor_id] = [h.lon, h.lat]
                 changed[f"site:{h.sensor_id}"] = [h.lon, h.lat]
         if cameras:
-            self.correlator.cameras = CameraNetwork(list(self.cameras.values()))
+            self.correlator.cameras = CameraNetwork(list(self.cameras.values()),
+                                                    self.correlator.frame)
 
     def tick(self, now: float) -> BatchResult:
         """Run the correlator's timers (escalation, clearing) without new messages."""

@@ -8,6 +8,7 @@ change for the alert topic, keyed by alert id.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,7 +165,7 @@ def _moved(snap: dict[str, Any], a: Assessment) -> float:
     if "lon" not in snap:
         return 0.0
     dlat = (a.lat - snap["lat"]) * 111_320.0
-    dlon = (a.lon - snap["lon"]) * 111_320.0 * 0.853  # cos(31.4 deg), fine for a threshold
+    dlon = (a.lon - snap["lon"]) * 111_320.0 * math.cos(math.radians(a.lat))  # a threshold
     return float((dlat * dlat + dlon * dlon) ** 0.5)
 
 

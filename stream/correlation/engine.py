@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from geofences.crs import to_metric, to_wgs84
+from geofences.frame import Frame
 from geofences.index import GeofenceSet
 from stream.alerts import lifecycle
 from stream.correlation import fusion, lateness
@@ -26,6 +26,7 @@ from stream.correlation.evidence import Evidence
 from stream.correlation.incidents import Incident, group_new, match
 from stream.correlation.merge import merge_into, survivor
 from stream.correlation.policies import Policies
+from stream.correlation.reframe import reproject
 from stream.correlation.rules import animal_confirmed, fired_rule
 from stream.correlation.tamper import tamper_incident
 from stream.correlation.tasking import CameraNetwork, CameraSite, plan_task
@@ -85,7 +86,7 @@ class Correlator:
                  sensor_sites: Mapping[str, tuple[float, float]] | None = None) -> None:
         self.policies = policies or Policies.bundled()
         self.placement = ZonePlacement(fences, self.policies)
-        self.cameras = CameraNetwork(cameras)
+        self.cameras = CameraNetwork(cameras, fences.frame)
         self.incidents: dict[str, Incident] = {}
         self.sites: dict[str, list[float]] = {k: list(v) for k, v in (sensor_sites or {}).items()}
         self.watermark = 0.0
@@ -93,6 +94,22 @@ class Correlator:
         self.limiter = lifecycle.RateLimiter(self.policies.lifecycle.rate_per_zone_per_minute)
         self._by_alert: dict[str, str] = {}
         self._dirty: set[str] = set()
+
+    @property
+    def frame(self) -> Frame:
+        """The metric frame and boundary of the geofence set in force."""
+        return self.placement.fences.frame
+
+    def use_fences(self, fences: GeofenceSet) -> None:
+        """Switch every user of the geofence set and its frame (call between batches);
+        open incidents move into the new frame when its CRS differs."""
+        old = self.frame
+        self.placement = ZonePlacement(fences, self.policies)
+        self.cameras = CameraNetwork(self.cameras.sites, fences.frame)
+        if fences.frame.crs != old.crs:
+            for inc in self.incidents.values():
+                reproject(inc, old, fences.frame)
+                self._dirty.add(inc.id)
 
     # --- state ------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
@@ -150,7 +167,7 @@ class Correlator:
                     moved.append((inc.alert["id"], inc.last_ts, *inc.position_at(inc.last_ts)))
         if moved:
             ids, ts, x, y = zip(*moved, strict=True)
-            lon, lat = to_wgs84(np.array(x), np.array(y))
+            lon, lat = self.frame.to_wgs84(np.array(x), np.array(y))
             out.positions = list(zip(ids, ts, lon.tolist(), lat.tolist(), strict=True))
         self._acks(acks, now, out)
         return self._flush(out)
@@ -215,7 +232,7 @@ class Correlator:
         ts = ts[keep]
         lon = np.fromiter((r.lon for r in rep), float, len(rep))
         lat = np.fromiter((r.lat for r in rep), float, len(rep))
-        x, y = to_metric(lon, lat)
+        x, y = self.frame.to_metric(lon, lat)
         place = self.placement.place(lon, lat, ts)
         backlog = lateness.backlog_mask(ts, now, pol.lateness.backlog_s)
         out.backlog += int(backlog.sum())
@@ -461,13 +478,14 @@ class Correlator:
             return
         d: dict[str, float] = {"heading_deg": tr.heading_deg, "speed_mps": tr.speed_mps,
                                "vx": tr.vx, "vy": tr.vy, "x": tr.x, "y": tr.y, "t": tr.t}
-        cross = predicted_crossing(tr)
+        cross = predicted_crossing(tr, self.frame)
         if cross is not None:
-            clon, clat = to_wgs84([cross[0]], [cross[1]])
+            clon, clat = self.frame.to_wgs84([cross[0]], [cross[1]])
             d.update(crossing_lon=round(float(clon[0]), 6), crossing_lat=round(float(clat[0]), 6),
                      crossing_ts=round(cross[2], 1))
         inc.track = d
-        if crossed(inc.x0, inc.y0, tr.x, tr.y):  # the fitted position, not the last report
+        # the fitted position, not the last report
+        if crossed(self.frame, inc.x0, inc.y0, tr.x, tr.y):
             inc.boundary_reached = True
 
     def _evaluate(self, inc: Incident, now: float, out: CorrelatorResult,

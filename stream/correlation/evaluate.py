@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from geofences.crs import to_metric
+from geofences.frame import Frame
 from stream.models import Alert, Severity
 
 
@@ -90,6 +90,9 @@ def score(alerts: Iterable[Alert], truth: Sequence[TruthIncident], *, radius_m: 
     true = [t for t in truth if t.true_intrusion]
     if not ids:
         return Score(0, len(true), 0, len(true), 0, 0)
+    lons = [a.lon for a in msgs] + [t.lon for t in true]
+    lats = [a.lat for a in msgs] + [t.lat for t in true]
+    to_metric = Frame.for_extent((min(lons), min(lats), max(lons), max(lats))).to_metric
     ax, ay = to_metric([a.lon for a in msgs], [a.lat for a in msgs])
     at = np.array([a.event_ts for a in msgs])
     aid = np.array([ids.index(a.id) for a in msgs])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from geofences.crs import to_metric
 from stream.correlation.incidents import Incident
 from stream.correlation.zone_placement import ZonePlacement
 from stream.models import SensorHealth
@@ -15,7 +14,7 @@ def tamper_incident(inc_id: str, h: SensorHealth, lon: float, lat: float,
                     placement: ZonePlacement) -> Incident:
     """The incident for a tamper report; ``lon``/``lat`` 0, 0 when the position is unknown
     (its zone is then ``unlocated``)."""
-    x, y = to_metric([lon], [lat])
+    x, y = placement.fences.frame.to_metric([lon], [lat])
     inc = Incident(id=inc_id, first_event=h.event_id, first_ts=h.ts, last_ts=h.ts,
                    x=float(x[0]), y=float(y[0]), x0=float(x[0]), y0=float(y[0]),
                    lon=lon, lat=lat, kind="tamper")

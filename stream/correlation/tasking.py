@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from geofences.crs import to_metric, to_wgs84
+from geofences.frame import Frame
 from stream.correlation.incidents import Incident
 from stream.correlation.policies import TaskingPolicy
 from stream.correlation.zone_rule import stable_id
@@ -37,11 +37,12 @@ class Aim:
 
 
 class CameraNetwork:
-    """Camera sites with their metric positions precomputed."""
+    """Camera sites with their metric positions (in a geofence set's frame) precomputed."""
 
-    def __init__(self, sites: Sequence[CameraSite]) -> None:
+    def __init__(self, sites: Sequence[CameraSite], frame: Frame) -> None:
         self.sites = tuple(sites)
-        self.x, self.y = to_metric([s.lon for s in sites], [s.lat for s in sites])
+        self.frame = frame
+        self.x, self.y = frame.to_metric([s.lon for s in sites], [s.lat for s in sites])
         self.range = np.array([s.range_m for s in sites], float)
         self.pan_from = np.array([s.pan_from_deg for s in sites], float) % 360.0
         self.pan_width = np.array([s.pan_to_deg - s.pan_from_deg for s in sites], float)
@@ -92,7 +93,7 @@ def plan_task(inc: Incident, cameras: CameraNetwork, policy: TaskingPolicy,
     aim = cameras.aim(x, y)
     if aim is None:
         return None
-    lon, lat = to_wgs84([x], [y])
+    lon, lat = cameras.frame.to_wgs84([x], [y])
     n = int(prev.get("n", 0))
     prev.update(ts=now, x=x, y=y, n=n + 1, camera_id=aim.camera_id)
     inc.task = prev

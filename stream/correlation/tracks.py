@@ -15,16 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import shapely
-from shapely.geometry import LineString
 
-from stream.correlation.metric import boundary_metric, north_of_boundary
+from geofences.frame import Frame
 from stream.correlation.policies import TrackPolicy
 
 
 @dataclass(frozen=True, slots=True)
 class Track:
-    heading_deg: float  # clockwise from grid north (UTM 12N; within 1.5 deg of true here)
+    heading_deg: float  # clockwise from grid north of the set's metric frame
     speed_mps: float
     x: float  # fitted position at time t
     y: float
@@ -98,20 +96,21 @@ def fit_track_robust(
 
 
 def predicted_crossing(
-    track: Track, horizon_s: float = 3600.0
+    track: Track, frame: Frame, horizon_s: float = 3600.0
 ) -> tuple[float, float, float] | None:
-    """Where and when (x, y, ts) the track meets the boundary, if it heads there in time."""
+    """Where and when (x, y, ts) the track meets the set's boundary, if it heads there in
+    time (None too when the set has no boundary)."""
     x1, y1 = track.at(track.t + horizon_s)
-    hit = shapely.intersection(LineString([(track.x, track.y), (x1, y1)]), boundary_metric())
-    if hit.is_empty:
+    hit = frame.first_crossing(track.x, track.y, x1, y1)
+    if hit is None:
         return None
-    pts = np.asarray(shapely.get_coordinates(hit))
-    d = np.hypot(pts[:, 0] - track.x, pts[:, 1] - track.y)
-    k = int(np.argmin(d))
-    return float(pts[k, 0]), float(pts[k, 1]), track.t + float(d[k]) / track.speed_mps
+    d = math.hypot(hit[0] - track.x, hit[1] - track.y)
+    return hit[0], hit[1], track.t + d / track.speed_mps
 
 
-def crossed(x_first: float, y_first: float, x_last: float, y_last: float) -> bool:
-    """True when the two positions lie on different sides of the boundary."""
-    side = north_of_boundary([x_first, x_last], [y_first, y_last])
+def crossed(frame: Frame, x_first: float, y_first: float, x_last: float, y_last: float) -> bool:
+    """True when the two positions lie on different sides of the set's boundary."""
+    if not frame.has_boundary:
+        return False
+    side = frame.home([x_first, x_last], [y_first, y_last])
     return bool(side[0] != side[1])

@@ -2,9 +2,9 @@
 query) the governing zone (the highest-priority zone type that has a policy), whether it
 is a boundary zone, and the patrol sector.
 
-A point in no zone with a policy, at most ``approach_m`` due south of the boundary, lies
-in the synthetic ``approach`` zone (when the policies define one): people a camera sees
-walking up to the line."""
+A point in no zone with a policy, at most ``approach_m`` from the boundary on its far
+side (the set's frame measures it), lies in the synthetic ``approach`` zone (when the
+policies define one): people a camera sees walking up to the line."""
 
 from __future__ import annotations
 
@@ -14,9 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from geofences.crs import to_metric
 from geofences.index import GeofenceSet, Zone
-from stream.correlation.metric import south_of_boundary_m
 from stream.correlation.policies import Policies
 
 APPROACH = Zone(id="approach", name="approach to the boundary", zone_type="approach",
@@ -65,11 +63,12 @@ class ZonePlacement:
                 if self.sector[z] is not None:
                     sector[p] = self.sector[z]
         zone_list = [self.fences.zones[b] if b >= 0 else None for b in best.tolist()]
-        if self.approach_m > 0 and (prio < 0).any():
+        frame = self.fences.frame
+        if self.approach_m > 0 and frame.has_boundary and (prio < 0).any():
             out = np.flatnonzero(prio < 0)
-            x, y = to_metric(np.ravel(lon)[out], np.ravel(lat)[out])
-            south = south_of_boundary_m(x, y)
-            for i in out[(south >= 0) & (south <= self.approach_m)].tolist():
+            x, y = frame.to_metric(np.ravel(lon)[out], np.ravel(lat)[out])
+            far = -frame.signed_distance(x, y)
+            for i in out[(far >= 0) & (far <= self.approach_m)].tolist():
                 prio[i] = self.approach_prio
                 zone_list[i] = APPROACH
         return Placement(prio, zone_list, boundary, sector)

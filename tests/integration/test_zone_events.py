@@ -9,8 +9,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from geofences.build import PARALLEL_LAT
 from geofences.index import GeofenceSet
+from geofences.stretches.nogales_sasabe import PARALLEL_LAT
 from stream.cli.demo import stop_process
 from stream.models import ZoneEvent
 from stream.settings import Settings

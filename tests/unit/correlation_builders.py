@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import itertools
 
-from geofences.build import PARALLEL_LAT
-from geofences.crs import to_metric, to_wgs84
+from geofences.index import GeofenceSet
 from stream.correlation.evidence import Evidence
 from stream.models import CameraDetection, GroundDetection, SensorHealth, SensorKind, TargetClass
 
 T0 = 1_800_000_000.0
 ORIGIN_LON = -111.0
-_X0, _Y0 = (float(v[0]) for v in to_metric([ORIGIN_LON], [PARALLEL_LAT]))
+FRAME = GeofenceSet.load_bundled().frame
+#: the boundary point at 111 deg W (the line runs along a parallel there: y is north)
+_X0, _Y0 = (float(v[0]) for v in FRAME.point(FRAME.along(*FRAME.to_metric([ORIGIN_LON],
+                                                                              [31.3]))))
 _offsets = itertools.count()
 
 
 def lonlat(dx: float, dy: float) -> tuple[float, float]:
-    lon, lat = to_wgs84([_X0 + dx], [_Y0 + dy])
+    lon, lat = FRAME.to_wgs84([_X0 + dx], [_Y0 + dy])
     return round(float(lon[0]), 7), round(float(lat[0]), 7)
 
 
@@ -58,7 +60,7 @@ def walk_north(prefix: str, t_start: float, y_start: float, y_end: float, *,
 
 
 def _dx(lon: float) -> float:
-    x, _ = to_metric([lon], [PARALLEL_LAT])
+    x, _ = FRAME.to_metric([lon], [31.3])
     return float(x[0]) - _X0
 
 

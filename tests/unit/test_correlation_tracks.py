@@ -5,18 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from geofences.crs import to_metric
-from stream.correlation.metric import north_of_boundary
 from stream.correlation.policies import TrackPolicy
 from stream.correlation.tracks import crossed, fit_track, predicted_crossing
-from tests.unit.correlation_builders import lonlat
+from tests.unit.correlation_builders import FRAME, lonlat
 
 POL = TrackPolicy()
 
 
 def _xy(points: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
     lon, lat = zip(*(lonlat(dx, dy) for dx, dy in points), strict=True)
-    return to_metric(lon, lat)
+    return FRAME.to_metric(lon, lat)
 
 
 def test_three_sensors_walking_north_east() -> None:
@@ -33,7 +31,7 @@ def test_heading_south_and_prediction_at_the_boundary() -> None:
     x, y = _xy([(0, 400), (0, 300), (0, 200)])
     tr = fit_track(np.array([0.0, 10.0, 20.0]), x, y, POL)
     assert tr is not None and tr.heading_deg == pytest.approx(180.0, abs=2.0)
-    cross = predicted_crossing(tr)
+    cross = predicted_crossing(tr, FRAME)
     assert cross is not None
     cx, cy, cts = cross
     bx, by = _xy([(0, 0)])
@@ -44,7 +42,7 @@ def test_heading_south_and_prediction_at_the_boundary() -> None:
 def test_moving_away_from_the_boundary_predicts_no_crossing() -> None:
     x, y = _xy([(0, 100), (0, 200), (0, 300)])
     tr = fit_track(np.array([0.0, 60.0, 120.0]), x, y, POL)
-    assert tr is not None and predicted_crossing(tr) is None
+    assert tr is not None and predicted_crossing(tr, FRAME) is None
 
 
 def test_two_sensors_are_not_a_track() -> None:
@@ -75,15 +73,15 @@ def test_implausible_speed_is_rejected() -> None:
 
 def test_side_of_boundary() -> None:
     x, y = _xy([(0, -30), (0, 30)])
-    assert north_of_boundary(x, y).tolist() == [False, True]
-    assert crossed(x[0], y[0], x[1], y[1])
-    assert not crossed(x[1], y[1], x[1], y[1] + 100)
+    assert FRAME.home(x, y).tolist() == [False, True]
+    assert crossed(FRAME, x[0], y[0], x[1], y[1])
+    assert not crossed(FRAME, x[1], y[1], x[1], y[1] + 100)
 
 
 def test_cell_keys_group_near_points_and_split_far_ones() -> None:
     from stream.correlation.metric import cell_keys
 
     pts = [lonlat(10, 10), lonlat(60, 40), lonlat(12_000, 10)]
-    keys = cell_keys([p[0] for p in pts], [p[1] for p in pts], cell_m=5000)
+    keys = cell_keys(FRAME, [p[0] for p in pts], [p[1] for p in pts], cell_m=5000)
     assert keys[0] == keys[1] != keys[2]
     assert all(k.startswith("cell:") for k in keys)

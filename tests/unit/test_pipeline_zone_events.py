@@ -8,8 +8,8 @@ import orjson
 import shapely
 from prometheus_client import CollectorRegistry
 
-from geofences.build import PARALLEL_LAT
 from geofences.index import GeofenceSet, Zone
+from geofences.stretches.nogales_sasabe import PARALLEL_LAT
 from stream.metrics import Metrics
 from stream.models import ZoneEvent
 from stream.pipeline import Pipeline, RawMessage
@@ -44,7 +44,8 @@ def walk(p: Pipeline, metres_north: list[float], start: int = 0,
 
 def pipeline() -> tuple[Pipeline, CollectorRegistry]:
     bundled = GeofenceSet.load_bundled()
-    fences = GeofenceSet.from_zones("with-closed", [*bundled.zones, CLOSED])
+    fences = GeofenceSet.from_zones("with-closed", [*bundled.zones, CLOSED],
+                                    boundary=bundled.boundary)
     reg = CollectorRegistry()
     return Pipeline(S, fences, Metrics(registry=reg)), reg
 

@@ -36,7 +36,7 @@ def test_detection_in_border_strip_alerts_with_zone_sector_and_provenance(
 
 
 def test_sasabe_sector_routes_west_of_the_split(rule: ZoneEntryRule) -> None:
-    from geofences.build import COLORADO, PARALLEL_LAT, TURN_LON
+    from geofences.stretches.nogales_sasabe import COLORADO, PARALLEL_LAT, TURN_LON
 
     lon = -111.3  # on the diagonal stretch: the line's latitude there, plus ~9 m north
     lat = PARALLEL_LAT + (lon - TURN_LON) / (COLORADO[0] - TURN_LON) * (COLORADO[1] - PARALLEL_LAT)
