@@ -16,8 +16,6 @@ import numpy as np
 from rich.console import Console
 from rich.progress import track
 
-from geofences.build import PARALLEL_LAT
-from geofences.crs import to_metric, to_wgs84
 from geofences.index import GeofenceSet
 from stream.correlation.engine import Correlator
 from stream.correlation.evidence import Evidence
@@ -28,7 +26,8 @@ T0 = 1_800_000_000.0
 
 def synthesize(n: int, targets: int, rate: float, seed: int = 1) -> list[Evidence]:
     rng = np.random.default_rng(seed)
-    x0, y0 = to_metric([-111.2], [PARALLEL_LAT])
+    frame = GeofenceSet.load_bundled().frame
+    x0, y0 = frame.point([10_000.0])  # on the line, along its parallel part
     ts = np.sort(rng.uniform(0.0, n / rate, n))
     who = rng.integers(0, targets, n)
     noise = rng.random(n) < 0.02
@@ -38,7 +37,7 @@ def synthesize(n: int, targets: int, rate: float, seed: int = 1) -> list[Evidenc
     y = y0[0] - 200 + speed[who] * (ts % 600) + rng.normal(0, 20, n)
     x = np.where(noise, x0[0] + rng.uniform(0, 40_000, n), x)
     y = np.where(noise, y0[0] + rng.uniform(0, 3000, n), y)
-    lon, lat = to_wgs84(x, y)
+    lon, lat = frame.to_wgs84(x, y)
     sig = [TargetClass.UNKNOWN if z else TargetClass.PERSON for z in noise.tolist()]
     return [
         Evidence(GroundDetection(sensor_id=f"s-{int(xi // 50)}-{int(yi // 50)}", seq=i,

@@ -34,7 +34,6 @@ if not __package__:  # run as a file: this folder would shadow the geofences pac
 
 import numpy as np
 import shapely
-from pyproj import Transformer
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -47,8 +46,7 @@ ROUNDS = 9
 GOAL = 0.8  # 10,000 fences cost at most 20 % of the 100-fence throughput
 WARM = 20_000
 VERTICES = 24
-TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:32612", always_xy=True)
-TO_WGS = Transformer.from_crs("EPSG:32612", "EPSG:4326", always_xy=True)
+FRAME = GeofenceSet.load_bundled().frame  # metres in the bundled set's own frame
 console = Console(width=None if sys.stdout.isatty() else 132)  # whole table when piped
 
 
@@ -69,7 +67,7 @@ def synthetic(n: int, region: shapely.Geometry, radius_m: Callable[[int], float]
     for i in range(n):
         r = radius_m(n) * rng.uniform(0.6, 1.4) * rng.uniform(0.75, 1.0, VERTICES)
         xs, ys = cx[i] + r * np.cos(angles), cy[i] + r * np.sin(angles)
-        lon, lat = TO_WGS.transform(xs, ys)
+        lon, lat = FRAME.to_wgs84(xs, ys)
         ring = np.column_stack([lon, lat])
         zones.append(Zone(f"syn-{i}", "", "patrol_sector", shapely.Polygon(ring)))
     return zones
@@ -92,7 +90,7 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     base = GeofenceSet.load_bundled()
     sectors = shapely.union_all([z.geometry for z in base.zones if z.zone_type == "patrol_sector"])
-    region = shapely.transform(sectors, TO_UTM.transform, interleaved=False)
+    region = FRAME.geometry_to_metric(sectors)
     area = region.area
     cover = 0.5  # synthetic fences a point lies in, on average, in 'constant cover'
     layouts: dict[str, Callable[[int], float]] = {
@@ -103,7 +101,7 @@ def main() -> None:
     shapely.prepare(region)
     x, y = rng.uniform(xmin, xmax, args.points * 2), rng.uniform(ymin, ymax, args.points * 2)
     inside = shapely.contains_xy(region, x, y)
-    lon, lat = TO_WGS.transform(x[inside][: args.points], y[inside][: args.points])
+    lon, lat = FRAME.to_wgs84(x[inside][: args.points], y[inside][: args.points])
     lon, lat = np.asarray(lon), np.asarray(lat)
 
     rows: list[tuple[str, int, float, float, float, float]] = []
@@ -114,7 +112,8 @@ def main() -> None:
             for n in COUNTS:
                 zones = list(base.zones) + synthetic(n - len(base.zones), region, radius, rng)
                 t0 = time.perf_counter()
-                sets.append(GeofenceSet.from_zones(f"bench-{n}", zones, metric_crs="EPSG:32612"))
+                sets.append(GeofenceSet.from_zones(f"bench-{n}", zones, metric_crs=FRAME.crs,
+                                                   boundary=base.boundary))
                 build.append(time.perf_counter() - t0)
                 progress.advance(task)
             # rounds visit every count in turn, so load from elsewhere hits them alike;

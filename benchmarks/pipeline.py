@@ -35,7 +35,7 @@ from confluent_kafka import OFFSET_END, Consumer, Producer, TopicPartition
 from rich.console import Console
 from rich.table import Table
 
-from geofences.build import boundary_line
+from geofences.index import GeofenceSet
 from stream.broker import EmbeddedBroker, free_port
 from stream.cli.demo import scrape_total, stop_process, wait_worker_ready
 from stream.models import Alert
@@ -63,15 +63,15 @@ class Result:
     alerts: int
 
 
-def _sites(north_deg: float, n: int = 2500) -> list[tuple[float, float]]:
-    """``n`` sensor sites along the boundary line, ``north_deg`` north of it."""
-    line = boundary_line()
-    points = (line.interpolate(f, normalized=True) for f in np.linspace(0.0, 1.0, n))
-    return [(round(p.x, 7), round(p.y + north_deg, 7)) for p in points]
+def _sites(home_m: float, n: int = 2500) -> list[tuple[float, float]]:
+    """``n`` sensor sites along the bundled boundary, ``home_m`` metres on its US side."""
+    frame = GeofenceSet.load_bundled().frame
+    lon, lat = frame.to_wgs84(*frame.point(np.linspace(0.0, frame.length, n), home_m))
+    return [(round(a, 7), round(b, 7)) for a, b in zip(lon.tolist(), lat.tolist(), strict=True)]
 
 
-STRIP_SITES = _sites(0.0001)  # ~11 m north of the line: inside the 60-ft strip
-BUFFER_SITES = _sites(0.02)  # ~2.2 km north: in the 3 km buffer
+STRIP_SITES = _sites(11.0)  # inside the 60-ft strip
+BUFFER_SITES = _sites(2200.0)  # in the 3 km buffer
 
 
 def report(seq: int, inside: bool, ts: float) -> dict[str, object]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
-from simulators.geo import to_metric
+from simulators.boundary import Boundary
 from simulators.publish import KafkaSink
 from simulators.scenario import Scenario, parse_scenario
 from simulators.world import World
@@ -52,7 +52,7 @@ def scale_scenario(
     lat = 31.62  # ~32 km north of the boundary parallel, clear of the zones' edges
     west = -111.70
     east = west + length_km / 94.9  # degrees of longitude per km at 31.6°N
-    (x0, x1), _ = to_metric([west, east], [lat, lat])
+    (x0, x1), _ = Boundary.bundled().to_metric([west, east], [lat, lat])
     spacing = float(x1 - x0) / (sensors - 1) * (1 - 1e-9)
     actors: list[dict[str, Any]] = [
         {

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from functools import cache
 
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geofences.index import GeofenceSet
-from simulators.boundary import Boundary, Crossing
-from simulators.geo import Array, to_metric
+from simulators.boundary import Array, Boundary, Crossing
 from simulators.scenario import Actor, PortTraffic, Scenario, Wildlife
 
 DEFAULT_SPEED = {"person": 1.3, "vehicle": 8.0, "animal": 0.8}
@@ -98,21 +95,6 @@ def timed(
     return np.array(ts), np.array(xs), np.array(ys)
 
 
-def _xy_to_metric(xy: Array) -> Array:
-    x, y = to_metric(xy[:, 0], xy[:, 1])
-    return np.column_stack([x, y])
-
-
-@cache
-def zone_metric(zone_id: str) -> BaseGeometry:
-    """A bundled geofence zone in metres (UTM 12N)."""
-    fences = GeofenceSet.load_bundled()
-    for z in fences.zones:
-        if z.id == zone_id:
-            return shapely.transform(z.geometry, _xy_to_metric)
-    known = ", ".join(sorted(z.id for z in fences.zones))
-    raise ValueError(f"unknown zone {zone_id!r} (zones: {known})")
-
 
 def random_points(zone: BaseGeometry, n: int, rng: np.random.Generator) -> tuple[Array, Array]:
     """``n`` uniform random points inside ``zone`` (rejection sampling)."""
@@ -132,10 +114,10 @@ def random_points(zone: BaseGeometry, n: int, rng: np.random.Generator) -> tuple
 def actor_track(actor: Actor, boundary: Boundary, rng: np.random.Generator) -> Track:
     speed = actor.speed_mps or DEFAULT_SPEED[actor.cls]
     if actor.wander is not None:
-        zone = zone_metric(actor.wander.zone)
+        zone = boundary.zone(actor.wander.zone)
         x, y = random_points(zone, actor.wander.legs + 1, rng)
         if actor.wander.start is not None:
-            sx, sy = to_metric([actor.wander.start[0]], [actor.wander.start[1]])
+            sx, sy = boundary.to_metric([actor.wander.start[0]], [actor.wander.start[1]])
             x[0], y[0] = sx[0], sy[0]
         pauses = rng.uniform(0.0, 120.0, len(x)).round(1).tolist()
     else:
@@ -143,15 +125,16 @@ def actor_track(actor: Actor, boundary: Boundary, rng: np.random.Generator) -> T
         a = np.array([p[0] for p in actor.path])
         b = np.array([p[1] for p in actor.path])
         pauses = [float(p[2]) if len(p) > 2 else 0.0 for p in actor.path]
-        x, y = boundary.point(a, b) if actor.frame == "boundary" else to_metric(a, b)
+        x, y = boundary.point(a, b) if actor.frame == "boundary" else boundary.to_metric(a, b)
     t, kx, ky = timed(x, y, pauses, speed, actor.start_s)
     return Track(
         actor.id, actor.cls, actor.count, "scenario", t, kx, ky, actor.intrusion, actor.note
     )
 
 
-def wildlife_tracks(spec: Wildlife, k: int, rng: np.random.Generator) -> list[Track]:
-    zone = zone_metric(spec.zone)
+def wildlife_tracks(spec: Wildlife, k: int, boundary: Boundary,
+                    rng: np.random.Generator) -> list[Track]:
+    zone = boundary.zone(spec.zone)
     out = []
     lo, hi = sorted(spec.count)
     for h in range(spec.herds):
@@ -174,7 +157,7 @@ def port_tracks(
 
     They are legitimate by construction: never an intrusion, and their crossings are at the port.
     """
-    zone = zone_metric(spec.port)
+    zone = boundary.zone(spec.port)
     if shapely.distance(zone, boundary.line) > 1.0:
         raise ValueError(f"port_traffic: the boundary does not run through port {spec.port!r}")
     # the port in the line's frame: centre along the line, half width along it, depth north
@@ -225,7 +208,7 @@ def build_tracks(scenario: Scenario, boundary: Boundary, seed: int) -> list[Trac
     for i, a in enumerate(scenario.actors):
         tracks.append(actor_track(a, boundary, np.random.default_rng([seed, 1, i])))
     for k, w in enumerate(scenario.wildlife):
-        tracks.extend(wildlife_tracks(w, k, np.random.default_rng([seed, 2, k])))
+        tracks.extend(wildlife_tracks(w, k, boundary, np.random.default_rng([seed, 2, k])))
     for k, p in enumerate(scenario.port_traffic):
         tracks.extend(
             port_tracks(p, k, boundary, scenario.duration_s, np.random.default_rng([seed, 3, k]))
@@ -245,11 +228,8 @@ class TrackCrossing:
     along_m: float
 
 
-PORTS = ("poe-nogales-deconcini", "poe-sasabe")
-
-
 def track_crossings(track: Track, boundary: Boundary) -> list[TrackCrossing]:
-    ports = [(p, zone_metric(p).buffer(5.0)) for p in PORTS]
+    ports = [(p, g.buffer(5.0)) for p, g in boundary.ports()]
     out = []
     c: Crossing
     for c in boundary.crossings(track.x, track.y):
@@ -257,7 +237,7 @@ def track_crossings(track: Track, boundary: Boundary) -> list[TrackCrossing]:
         port = track.port or next((name for name, g in ports if g.contains(pt)), None)
         out.append(
             TrackCrossing(
-                track.time_at(c.path_m), c.x, c.y, c.northbound, port, boundary.along(c.x, c.y)
+                track.time_at(c.path_m), c.x, c.y, c.homeward, port, boundary.along(c.x, c.y)
             )
         )
     return out

@@ -1,6 +1,10 @@
-"""The boundary line in metres (UTM 12N): positions along it, offsets north, and crossings.
+"""The boundary of the geofence set a scenario runs on, in that set's metric frame:
+positions along it, offsets towards the home side, and crossings.
 
-Distances along the line start at its Nogales (east) end; offsets are metres north (US side).
+The simulators use exactly the line (and frame) the pipeline uses, so a sensor placed
+``offset_m`` from the line lies that far from it for the geofences too. Distances along
+the line start at its first vertex (home side on the right; for the bundled Arizona set,
+the Nogales end); offsets are metres towards the home (US) side.
 
 >>> b = Boundary.bundled()
 >>> round(b.length / 1000)
@@ -13,111 +17,80 @@ Distances along the line start at its Nogales (east) end; offsets are metres nor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 import numpy.typing as npt
-import shapely
+from shapely.geometry.base import BaseGeometry
 
-from geofences.build import boundary_line
-from simulators.geo import Array, to_metric, to_wgs84
+from geofences.frame import Crossing
+from geofences.index import BUNDLED, GeofenceSet
 
+Array = npt.NDArray[np.float64]
+Like = npt.ArrayLike
 
-@dataclass(frozen=True, slots=True)
-class Crossing:
-    """Where a path crosses the line: distance along the path, point, and direction."""
-
-    path_m: float
-    x: float
-    y: float
-    northbound: bool
+__all__ = ["Boundary", "Crossing"]
 
 
 class Boundary:
-    """A polyline with a consistent north normal per segment."""
+    """A geofence set's boundary and frame, as the simulators use them."""
 
-    def __init__(self, x: Array, y: Array) -> None:
-        self.x, self.y = np.asarray(x, float), np.asarray(y, float)
-        dx, dy = np.diff(self.x), np.diff(self.y)
-        self.seg_len = np.hypot(dx, dy)
-        self.cum = np.concatenate([[0.0], np.cumsum(self.seg_len)])
-        self.ux, self.uy = dx / self.seg_len, dy / self.seg_len
-        # the normal that points north (y grows) on each segment
-        nx, ny = -self.uy, self.ux
-        flip = ny < 0
-        self.nx, self.ny = np.where(flip, -nx, nx), np.where(flip, -ny, ny)
-        self.line = shapely.LineString(np.column_stack([self.x, self.y]))
+    def __init__(self, fences: GeofenceSet) -> None:
+        if not fences.frame.has_boundary:
+            raise ValueError(f"geofence set {fences.version} has no boundary line")
+        self.fences = fences
+        self.metric = fences.frame
+        self.line = fences.frame.line
+
+    @classmethod
+    def of(cls, fences: GeofenceSet) -> Boundary:
+        return cls(fences)
 
     @classmethod
     @cache
-    def bundled(cls) -> Boundary:
-        """The Nogales-Sasabe boundary of the bundled geofences."""
-        coords = np.asarray(boundary_line().coords)
-        x, y = to_metric(coords[:, 0], coords[:, 1])
-        return cls(x, y)
+    def bundled(cls, name: str = BUNDLED) -> Boundary:
+        """The boundary of a bundled geofence set (by name)."""
+        return cls.of(GeofenceSet.load_bundled(name))
 
     @property
     def length(self) -> float:
-        return float(self.cum[-1])
+        return self.metric.length
 
-    def lonlat(self, x: Array | float, y: Array | float) -> tuple[Array, Array]:
-        return to_wgs84(x, y)
+    def to_metric(self, lon: Like, lat: Like) -> tuple[Array, Array]:
+        return self.metric.to_metric(lon, lat)
 
-    def point(self, along_m: Array | float, offset_m: Array | float = 0.0) -> tuple[Array, Array]:
-        """Metric point(s) ``along_m`` from the east end, ``offset_m`` north of the line."""
-        a = np.clip(np.asarray(along_m, float), 0.0, self.length)
-        seg = self._segment(a)
-        t = a - self.cum[seg]
-        off = np.asarray(offset_m, float)
-        x = self.x[seg] + t * self.ux[seg] + off * self.nx[seg]
-        y = self.y[seg] + t * self.uy[seg] + off * self.ny[seg]
-        return x, y
+    def lonlat(self, x: Like, y: Like) -> tuple[Array, Array]:
+        return self.metric.to_wgs84(x, y)
+
+    def point(self, along_m: Like, offset_m: Like = 0.0) -> tuple[Array, Array]:
+        """Metric point(s) ``along_m`` along the line, ``offset_m`` towards the home side."""
+        return self.metric.point(along_m, offset_m)
 
     def frame(self, along_m: float) -> tuple[float, float, float, float]:
-        """Unit direction (towards the west end) and north normal of the line at ``along_m``."""
-        seg = int(self._segment(np.asarray(along_m, float)))
-        return (float(self.ux[seg]), float(self.uy[seg]), float(self.nx[seg]),
-                float(self.ny[seg]))
-
-    def _segment(self, along_m: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
-        """Index of the segment each distance along the line falls on (ends clamped)."""
-        seg = np.searchsorted(self.cum, along_m, side="right") - 1
-        return np.clip(seg, 0, len(self.seg_len) - 1)
+        """Unit direction of the line at ``along_m`` and its home-side normal."""
+        return self.metric.direction(along_m)
 
     def along(self, x: float, y: float) -> float:
         """Distance along the line of the line point closest to ``(x, y)``."""
-        return float(self.line.project(shapely.Point(x, y)))
+        return float(self.metric.along([x], [y])[0])
 
-    def crossings(self, px: Array, py: Array) -> list[Crossing]:
-        """Every crossing of the polyline ``(px, py)`` with the boundary, in path order."""
-        out: list[Crossing] = []
-        done = 0.0
-        for i in range(len(px) - 1):
-            ax, ay, bx, by = float(px[i]), float(py[i]), float(px[i + 1]), float(py[i + 1])
-            seg_len = float(np.hypot(bx - ax, by - ay))
-            if seg_len > 0:
-                out.extend(self._segment_crossings(ax, ay, bx, by, done))
-            done += seg_len
-        return out
+    def offset(self, x: Like, y: Like) -> Array:
+        """Signed metres from the line (positive on the home side)."""
+        return self.metric.signed_distance(x, y)
 
-    def _segment_crossings(
-        self, ax: float, ay: float, bx: float, by: float, done: float
-    ) -> list[Crossing]:
-        rx, ry = bx - ax, by - ay
-        sx, sy = self.x[1:] - self.x[:-1], self.y[1:] - self.y[:-1]
-        denom = rx * sy - ry * sx
-        qpx, qpy = self.x[:-1] - ax, self.y[:-1] - ay
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = (qpx * sy - qpy * sx) / denom  # along the path segment
-            u = (qpx * ry - qpy * rx) / denom  # along the boundary segment
-        hit = (denom != 0) & (t >= 0) & (t < 1) & (u >= 0) & (u <= 1)
-        found = []
-        for j in np.flatnonzero(hit):
-            tj = float(t[j])
-            northbound = rx * self.nx[j] + ry * self.ny[j] > 0
-            found.append(
-                Crossing(done + tj * np.hypot(rx, ry), ax + tj * rx, ay + tj * ry, bool(northbound))
-            )
-        found.sort(key=lambda c: c.path_m)
-        return found
+    def crossings(self, px: Like, py: Like) -> list[Crossing]:
+        """Every crossing of the metric polyline ``(px, py)`` with the boundary, in order."""
+        return self.metric.crossings(px, py)
+
+    def zone(self, zone_id: str) -> BaseGeometry:
+        """A zone of the set in metres."""
+        index = self.fences.ids.get(zone_id)
+        if index is None:
+            known = ", ".join(sorted(self.fences.ids))
+            raise ValueError(f"unknown zone {zone_id!r} (zones: {known})")
+        return self.fences.metric_geometry(index)
+
+    def ports(self) -> list[tuple[str, BaseGeometry]]:
+        """The set's ports of entry (id, metric geometry)."""
+        return [(self.fences.zones[i].id, self.fences.metric_geometry(i))
+                for i in self.fences.zones_of_type("port_of_entry")]

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from simulators.geo import Array, to_metric
+from simulators.boundary import Array, Boundary
 from simulators.scenario import CameraSpec
 from simulators.sensors import CLASSES, REPORTED, confusion_table
 
@@ -69,9 +69,10 @@ class CameraHit:
 class Camera:
     """One camera's pointing, tasking and detector."""
 
-    def __init__(self, spec: CameraSpec, index: int, rng: np.random.Generator) -> None:
+    def __init__(self, spec: CameraSpec, index: int, rng: np.random.Generator,
+                 boundary: Boundary) -> None:
         self.spec, self.index, self.rng = spec, index, rng
-        x, y = to_metric([spec.lon], [spec.lat])
+        x, y = boundary.to_metric([spec.lon], [spec.lat])
         self.x, self.y = float(x[0]), float(y[0])
         self.bearing = spec.bearing_deg
         self.target = spec.bearing_deg

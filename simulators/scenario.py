@@ -91,7 +91,8 @@ class SensorSpec(SensorParams):
 
 
 class BoundarySpan(_Spec):
-    """A stretch of the boundary line, measured from its Nogales (east) end, offset north.
+    """A stretch of the boundary line, measured from its start (the Nogales end of the
+    Arizona set), offset towards the home (US) side.
 
     Give either ``from_m``/``to_m`` or ``near`` (a point; the span is centred on the
     boundary point closest to it) with ``length_m``.
@@ -101,7 +102,8 @@ class BoundarySpan(_Spec):
     to_m: NonNegative | None = None
     near: LonLat | None = None
     length_m: Positive | None = None
-    offset_m: float = Field(0.0, description="Metres north of the line (negative: south).")
+    offset_m: float = Field(
+        0.0, description="Metres from the line on the home (US) side (negative: across it).")
 
     @model_validator(mode="after")
     def _one_way(self) -> BoundarySpan:
@@ -201,8 +203,8 @@ class Actor(_Spec):
     path: Annotated[list[Waypoint], Field(min_length=2)] | None = None
     frame: Literal["lonlat", "boundary"] = Field(
         "lonlat",
-        description="lonlat: points are [lon, lat]; boundary: [metres along the line from "
-        "its Nogales end, metres north of it].",
+        description="lonlat: points are [lon, lat]; boundary: [metres along the set's "
+        "boundary from its start, metres from it on the home side (negative: across)].",
     )
     wander: Wander | None = None
     intrusion: bool | None = Field(
@@ -350,6 +352,11 @@ class Scenario(_Spec):
     day_hours: tuple[Annotated[float, Field(ge=0, le=24)], Annotated[float, Field(ge=0, le=24)]] = (
         6.0,
         18.0,
+    )
+    geofences: str = Field(
+        "nogales-sasabe",
+        description="The geofence set (boundary, zones, metric frame) the scenario runs on: "
+        "a bundled set's name or a GeoJSON file.",
     )
     heartbeat_s: Positive = Field(60.0, description="Default heartbeat of every sensor.")
     gateway_size: Annotated[int, Field(ge=1, le=10_000)] = Field(

@@ -17,8 +17,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from simulators.boundary import Boundary
-from simulators.geo import Array, to_metric, to_wgs84
+from simulators.boundary import Array, Boundary
 from simulators.scenario import ClassRanges, Scenario, SensorLine, SensorParams
 
 #: Target classes an actor can have, in array column order.
@@ -131,8 +130,10 @@ def _merged_confusion(
 
 @dataclass
 class SensorArray:
-    """Every ground sensor as parallel arrays (index = position in layout order)."""
+    """Every ground sensor as parallel arrays (index = position in layout order), in the
+    metric frame of ``boundary`` (the scenario's geofence set)."""
 
+    boundary: Boundary
     ids: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     gateways: list[str] = field(default_factory=list)
@@ -208,7 +209,7 @@ def _line_points(line: SensorLine, boundary: Boundary) -> tuple[Array, Array]:
     if line.along_boundary is not None:
         span = line.along_boundary
         if span.near is not None and span.length_m is not None:
-            nx, ny = to_metric([span.near[0]], [span.near[1]])
+            nx, ny = boundary.to_metric([span.near[0]], [span.near[1]])
             mid = boundary.along(float(nx[0]), float(ny[0]))
             a0, a1 = (
                 max(0.0, mid - span.length_m / 2),
@@ -221,7 +222,7 @@ def _line_points(line: SensorLine, boundary: Boundary) -> tuple[Array, Array]:
     pts = line.path if line.path is not None else [line.start, line.end]
     lon = [p[0] for p in pts if p is not None]
     lat = [p[1] for p in pts if p is not None]
-    x, y = to_metric(lon, lat)
+    x, y = boundary.to_metric(lon, lat)
     geom = shapely.LineString(np.column_stack([x, y]))
     n = int(geom.length // line.spacing_m) + 1
     if n == 1:
@@ -234,7 +235,7 @@ def _line_points(line: SensorLine, boundary: Boundary) -> tuple[Array, Array]:
 
 def build_layout(scenario: Scenario, boundary: Boundary) -> SensorArray:
     """Every ground sensor of the scenario, explicit ones first, then each line's."""
-    arr = SensorArray()
+    arr = SensorArray(boundary)
     sig_keys: dict[str, int] = {}
 
     def signature(kind: str, given: Any, where: str) -> int:
@@ -246,7 +247,7 @@ def build_layout(scenario: Scenario, boundary: Boundary) -> SensorArray:
         return sig_keys[key]
 
     for i, s in enumerate(scenario.sensors):
-        x, y = to_metric([s.lon], [s.lat])
+        x, y = boundary.to_metric([s.lon], [s.lat])
         sig = signature(s.kind, s.signature, f"sensors.{i}.signature")
         seg = (float(x[0]), float(y[0]), float(x[0]), float(y[0]))
         arr.add(s.id, s.kind, s, scenario.heartbeat_s, seg, sig, gateway=s.gateway)
@@ -265,7 +266,7 @@ def build_layout(scenario: Scenario, boundary: Boundary) -> SensorArray:
         else:
             segs = list(zip(x, y, x, y, strict=True))
             mx, my = x, y
-        lon, lat = to_wgs84(mx, my)
+        lon, lat = boundary.lonlat(mx, my)
         for j, seg in enumerate(segs):
             arr.add(
                 f"{line.prefix}-{j:03d}",
@@ -396,7 +397,8 @@ class GroundSensors:
             )
         f = np.clip(f, 0.0, 1.0)
         d = np.hypot(ux - f * self.dx[si], uy - f * self.dy[si])
-        keep = d <= self.ranges[si, cls_col[owner[qi]]]
+        rng_c = self.ranges[si, cls_col[owner[qi]]]
+        keep = (d <= rng_c) & (rng_c > 0)  # range 0: never detects that class
         return qi[keep], si[keep], d[keep], f[keep]
 
     def step(
@@ -460,7 +462,8 @@ class GroundSensors:
         fib = np.flatnonzero(self.is_fibre[fired])
         if len(fib):
             s, f = fired[fib], u[fib, 3]
-            lo, la = to_wgs84(self.x0[s] + f * self.dx[s], self.y0[s] + f * self.dy[s])
+            lo, la = self.arr.boundary.lonlat(self.x0[s] + f * self.dx[s],
+                                              self.y0[s] + f * self.dy[s])
             lon[fib], lat[fib] = np.round(lo, 7), np.round(la, 7)
         return HitBlock(
             fired.astype(np.int64),
@@ -490,7 +493,8 @@ class GroundSensors:
             f = float(self.rng.random()) if frac is None else frac
             if seg_len > 0:
                 f = float(np.clip(f + self.rng.normal(0.0, self.resolution[s]) / seg_len, 0.0, 1.0))
-            lo, la = to_wgs84(self.x0[s] + f * self.dx[s], self.y0[s] + f * self.dy[s])
+            lo, la = self.arr.boundary.lonlat(self.x0[s] + f * self.dx[s],
+                                              self.y0[s] + f * self.dy[s])
             lon, lat = round(float(lo), 7), round(float(la), 7)
         return Hit(s, ts, round(strength, 3), sig, cause, lon, lat)
 

@@ -24,7 +24,6 @@ import numpy as np
 import orjson
 
 from simulators.actors import TrackCrossing, track_crossings
-from simulators.geo import to_wgs84
 
 if TYPE_CHECKING:
     from simulators.world import World
@@ -35,7 +34,7 @@ def _r(v: float, nd: int) -> float:
 
 
 def _crossing(w: World, c: TrackCrossing) -> dict[str, Any]:
-    lon, lat = to_wgs84([c.x], [c.y])
+    lon, lat = w.boundary.lonlat([c.x], [c.y])
     return {
         "ts": _r(w.start + c.t, 3),
         "lon": _r(lon[0], 7),
@@ -59,7 +58,7 @@ def actor_records(w: World) -> list[dict[str, Any]]:
         else:
             intrusion = tr.cls in ("person", "vehicle") and bool(illegal)
         first = next((c for c in crossings if c["in_scenario"]), None)
-        lon, lat = to_wgs84(tr.x, tr.y)
+        lon, lat = w.boundary.lonlat(tr.x, tr.y)
         path = [
             [_r(w.start + t, 3), _r(lo, 7), _r(la, 7)]
             for t, lo, la in zip(tr.t.tolist(), lon.tolist(), lat.tolist(), strict=True)

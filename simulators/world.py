@@ -24,11 +24,11 @@ from typing import Any
 import numpy as np
 import orjson
 
+from geofences.index import open_set
 from simulators.actors import Track, build_tracks
 from simulators.boundary import Boundary
 from simulators.cameras import Camera, CameraHit
 from simulators.faults import DeviceState, FaultAction, FaultTimeline
-from simulators.geo import to_metric, to_wgs84
 from simulators.scenario import Scenario, ScenarioError
 from simulators.sensors import (
     BATTERY_PER_REPORT,
@@ -100,7 +100,7 @@ class World:
         self.scenario = sc = scenario
         self.seed = sc.seed if seed is None else seed
         self.start = float(start)
-        self.boundary = boundary or Boundary.bundled()
+        self.boundary = boundary or Boundary.of(open_set(sc.geofences))
 
         def rng(stream: int, *more: int) -> np.random.Generator:
             return np.random.default_rng([self.seed & 0xFFFFFFFF, stream, *more])
@@ -108,7 +108,8 @@ class World:
         try:
             self.layout = build_layout(sc, self.boundary)
             self.tracks: list[Track] = build_tracks(sc, self.boundary, self.seed & 0xFFFFFFFF)
-            self.cameras = [Camera(c, i, rng(10, i)) for i, c in enumerate(sc.cameras)]
+            self.cameras = [Camera(c, i, rng(10, i), self.boundary)
+                            for i, c in enumerate(sc.cameras)]
             n = len(self.layout)
             self.ids = self.layout.ids + [c.id for c in sc.cameras]
             self.index = {d: i for i, d in enumerate(self.ids)}
@@ -280,7 +281,7 @@ class World:
         i = self.index.get(cue.camera_id, -1)
         applied = i >= self.n
         if applied:
-            x, y = to_metric([cue.lon], [cue.lat])
+            x, y = self.boundary.to_metric([cue.lon], [cue.lat])
             self.cameras[i - self.n].cue(t, float(x[0]), float(y[0]), cue.hold_s)
         self.tasking_log.append(
             {
@@ -431,7 +432,7 @@ class World:
         return out
 
     def _camera_batch(self, t: float, i: int, cam: Camera, hits: list[CameraHit]) -> list[Emission]:
-        lon, lat = to_wgs84([h.x for h in hits], [h.y for h in hits])
+        lon, lat = self.boundary.lonlat([h.x for h in hits], [h.y for h in hits])
         reports = []
         for h, lo, la in zip(hits, lon.tolist(), lat.tolist(), strict=True):
             ts = _r(self.start + h.ts + self.state.offset[i], 3)

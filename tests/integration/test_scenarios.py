@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from simulators.geo import to_metric
+from simulators.boundary import Boundary
 from stream.cli.demo import stop_process
 from stream.models import Alert, Severity
 from stream.settings import Settings
@@ -47,6 +47,7 @@ def true_heading(actor: dict[str, object]) -> float:
     path = actor["path"]
     crossing = actor["crossing"]
     assert isinstance(path, list) and isinstance(crossing, dict)
+    to_metric = Boundary.bundled().to_metric
     x, y = to_metric([crossing["lon"], path[-1][1]], [crossing["lat"], path[-1][2]])
     return math.degrees(math.atan2(x[1] - x[0], y[1] - y[0])) % 360
 

@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 
 from simulators.boundary import Boundary
-from simulators.geo import to_metric
 from simulators.tasking import parse_cue
 from stream.models import CameraDetection, CameraTask
 from tests.unit.sim_helpers import reports, run, scenario, wire
@@ -88,7 +87,7 @@ def test_estimated_position_error_matches_the_configured_error() -> None:
     dets = detections(
         duration_s=600, cameras=[cam(position_error_m=10)], actors=[walker(CAM_ALONG, 250)]
     )
-    x, y = to_metric([d["lon"] for d in dets], [d["lat"] for d in dets])
+    x, y = B.to_metric([d["lon"] for d in dets], [d["lat"] for d in dets])
     tx, ty = B.point(CAM_ALONG, 250)
     err = np.hypot(x - tx, y - ty)
     # sigma = 10 * (0.5 + 0.5 * 750/1500) = 7.5 m per axis -> mean radial error 7.5 * sqrt(pi/2)

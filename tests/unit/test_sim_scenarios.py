@@ -336,13 +336,13 @@ def test_port_traffic_crosses_the_line_inside_the_port(port: str) -> None:
 def test_wildlife_stays_in_its_zone() -> None:
     from shapely.geometry import Point
 
-    from simulators.actors import zone_metric
-    from simulators.geo import to_metric
+    from simulators.boundary import Boundary
 
     sc = scenario(duration_s=60, wildlife=[{"zone": "corridor-sycamore", "herds": 20, "legs": 6}])
     w = World(sc, start=START)
-    zone = zone_metric("corridor-sycamore").buffer(1.0)
+    b = Boundary.bundled()
+    zone = b.zone("corridor-sycamore").buffer(1.0)
     for a in actors(w.truth_records()):
         assert a["cls"] == "animal" and a["origin"] == "wildlife" and not a["intrusion"]
-        x, y = to_metric([p[1] for p in a["path"]], [p[2] for p in a["path"]])
+        x, y = b.to_metric([p[1] for p in a["path"]], [p[2] for p in a["path"]])
         assert all(zone.contains(Point(px, py)) for px, py in zip(x, y, strict=True))

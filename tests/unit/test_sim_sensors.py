@@ -208,10 +208,9 @@ def test_fibre_fence_reports_where_along_the_fence_it_was_disturbed() -> None:
     dets = reports(em, "sensors.ground")
     assert dets and {d["sensor_id"] for d in dets} == {"fence-002"}  # segment 5000..5500
     b = Boundary.bundled()
-    from simulators.geo import to_metric
 
     for d in dets:
-        x, y = to_metric([d["lon"]], [d["lat"]])
+        x, y = b.to_metric([d["lon"]], [d["lat"]])
         assert abs(b.along(float(x[0]), float(y[0])) - (ALONG + 123)) < 15
 
 
