@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
 
-from geofences.index import GeofenceSet, content_version
+from geofences.index import GeofenceSet, content_version, set_document
 from geofences.validate import validate
 
 KEY = b"active"
@@ -61,6 +62,20 @@ def decode(value: bytes | None, offset: int = -1) -> Published:
     meta = doc.get("borderwatch") or {}
     version = str(meta.get("version") or content_version(doc))
     return Published(version, float(meta.get("published_ts") or 0.0), doc, offset)
+
+
+def load_valid(ref: str | Path) -> GeofenceSet:
+    """The set named ``ref`` (a bundled name or a file), validated; raises
+    :class:`InvalidSet` with every error on one line."""
+    try:
+        doc = set_document(ref)
+    except ValueError as exc:
+        raise InvalidSet(str(exc)) from exc
+    report = validate(doc)
+    if not report.ok:
+        raise InvalidSet(f"geofence set {str(ref)!r} is invalid: "
+                         + "; ".join(str(p) for p in report.errors))
+    return GeofenceSet.from_geojson(doc)
 
 
 def to_set(published: Published) -> GeofenceSet:

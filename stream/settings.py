@@ -59,8 +59,10 @@ class Settings(BaseSettings):
     max_message_bytes: int = Field(
         1_048_576, ge=1024, description="Larger sensor messages are dead-lettered."
     )
-    geofences_file: Path | None = Field(
-        None, description="GeoJSON geofence set; the bundled set when unset."
+    geofences: str = Field(
+        "nogales-sasabe",
+        description="Geofence set in force at start (until one is published): a bundled "
+        "set's name (see `borderwatch geofences list --bundled`) or a GeoJSON file.",
     )
     inventory_file: Path | None = Field(
         None,

@@ -9,6 +9,7 @@ import faust
 import orjson
 
 from geofences.index import GeofenceSet
+from geofences.store import load_valid
 from stream.agents.geofences import register_geofences
 from stream.agents.health import register_health
 from stream.agents.ingest import register_ingest
@@ -27,11 +28,7 @@ def register_all(
     """Register every agent on ``app``; returns the pipeline they share."""
     metrics = metrics or Metrics()
     if fences is None:
-        fences = (
-            GeofenceSet.load(settings.geofences_file)
-            if settings.geofences_file
-            else GeofenceSet.load_bundled()
-        )
+        fences = load_valid(settings.geofences)
     cameras, sites = load_inventory(settings.inventory_file)
     pipeline = Pipeline(settings, fences, metrics, cameras=cameras, sensor_sites=sites)
     register_ingest(app, settings, pipeline)

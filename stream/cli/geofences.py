@@ -12,7 +12,7 @@ import typer
 from confluent_kafka import KafkaException, Producer
 from rich.table import Table
 
-from geofences.index import GeofenceSet
+from geofences.index import GeofenceSet, bundled_doc, bundled_names
 from geofences.store import KEY, InvalidSet, encode, stamp
 from geofences.validate import Report, fix, validate
 from stream import topics
@@ -27,28 +27,40 @@ from stream.cli.common import (
 
 app = typer.Typer(help="Validate, publish, list and draw geofence sets.", no_args_is_help=True)
 
-FileArg = Annotated[Path, typer.Argument(help="GeoJSON FeatureCollection of zones.")]
+FileArg = Annotated[str, typer.Argument(
+    metavar="NAME|FILE", show_default=False,
+    help="A bundled set's name (see `geofences list --bundled`) or a GeoJSON "
+    "FeatureCollection file with the boundary and zones.")]
 
 
-def _read(path: Path) -> Any:
+def _bundled(ref: str) -> bool:
+    return not Path(ref).exists() and ref.removesuffix(".geojson") in bundled_names()
+
+
+def _read(ref: str) -> Any:
+    """The document of a bundled set (by name) or of a file; exits 2 when neither."""
+    if _bundled(ref):
+        return bundled_doc(ref)
+    path = Path(ref)
     try:
         return orjson.loads(path.read_bytes())
     except OSError as exc:
-        console.print(f"[red]error:[/] cannot read {path}: {exc.strerror}")
+        console.print(f"[red]error:[/] cannot read {path}: {exc.strerror} (not a bundled set "
+                      f"either: {', '.join(bundled_names())})", soft_wrap=True)
         raise typer.Exit(2) from exc
     except orjson.JSONDecodeError as exc:
         console.print(f"[red]error:[/] {path} is not JSON: {exc}")
         raise typer.Exit(2) from exc
 
 
-def _print_report(path: Path, report: Report) -> None:
+def _print_report(path: str, report: Report) -> None:
     for p in report.errors:
         console.print(f"[red]error:[/] {path}: {p}")
     for p in report.warnings:
         console.print(f"[yellow]warning:[/] {path}: {p}")
 
 
-def _read_valid(path: Path) -> Any:
+def _read_valid(path: str) -> Any:
     """The document at ``path``, after printing its validation report; exits if invalid."""
     doc = _read(path)
     report = validate(doc)
@@ -68,7 +80,8 @@ def validate_cmd(
         Path | None, typer.Option(help="Where --fix writes [default: FILE.fixed.geojson].")
     ] = None,
 ) -> None:
-    """Check a set: ids, zone types, time windows, coordinates (range, lat/lon order), rings."""
+    """Check a set: its boundary line and home side, ids, zone types, time windows,
+    coordinates (range, lat/lon order), rings."""
     doc = _read(file)
     report = validate(doc)
     _print_report(file, report)
@@ -83,7 +96,8 @@ def validate_cmd(
     for note in notes:
         console.print(f"fixed: {note}")
     again = validate(fixed)
-    target = out or file.with_suffix(".fixed.geojson")
+    target = out or (Path(f"{file.removesuffix('.geojson')}.fixed.geojson") if _bundled(file)
+                     else Path(file).with_suffix(".fixed.geojson"))
     if not again.ok:
         _print_report(file, again)
         console.print("[red]error:[/] errors remain after --fix; nothing written")
@@ -103,7 +117,8 @@ def publish(
     ] = False,
     bootstrap_servers: Bootstrap = None,
 ) -> None:
-    """Validate FILE and publish it as the set in force; running workers switch to it."""
+    """Validate a set (bundled NAME or FILE) and publish it as the set in force; running
+    workers switch to it, boundary and metric frame included."""
     from stream.agents.geofences import FenceLog, newest_valid
 
     doc = _read_valid(file)
@@ -141,16 +156,36 @@ def publish(
                   f"({len(doc['features'])} zones, {len(value):,} bytes)")
 
 
+def _list_bundled() -> None:
+    table = Table("name", "version", "zones", "boundary km", "metric CRS")
+    table.columns[0].no_wrap = True
+    for name in bundled_names():
+        fences = GeofenceSet.load_bundled(name)
+        crs = fences.frame.crs
+        if crs.startswith("+proj=aeqd"):
+            crs = "local equidistant"
+        table.add_row(name, fences.version, str(len(fences.zones)),
+                      f"{fences.frame.length / 1000:,.1f}", crs)
+    console.print(table)
+
+
 @app.command("list")
 def list_(
     history: Annotated[
         bool, typer.Option(help="Also list older versions still in the log.")
+    ] = False,
+    bundled: Annotated[
+        bool, typer.Option("--bundled", help="List the sets that ship with BorderWatch "
+                           "(no broker needed).")
     ] = False,
     bootstrap_servers: Bootstrap = None,
 ) -> None:
     """Show the geofence set in force (from the compacted topic) and its zones."""
     from stream.agents.geofences import FenceLog, newest_valid
 
+    if bundled:
+        _list_bundled()
+        return
     settings = make_settings(bootstrap_servers=bootstrap_servers)
     reader = FenceLog(settings)
     try:
@@ -162,7 +197,8 @@ def list_(
         console.print(f"[yellow]rejected:[/] {err}")
     if current is None:
         console.print(f"no geofence set published on {settings.topic(topics.GEOFENCES.name)}: "
-                      "workers use their bundled or configured set")
+                      "workers use their configured set (BORDERWATCH_GEOFENCES, default "
+                      "nogales-sasabe; see `geofences list --bundled`)")
         raise typer.Exit(1)
     fences = GeofenceSet.from_geojson(current.doc)
     when = datetime.fromtimestamp(current.published_ts, UTC).isoformat(timespec="seconds")
@@ -224,7 +260,8 @@ def render_cmd(
     file: FileArg,
     out: Annotated[Path, typer.Option("--out", help="PNG to write.")] = Path("map.png"),
 ) -> None:
-    """Draw the zones of FILE, coloured by type, to a PNG."""
+    """Draw a set's zones (bundled NAME or FILE), coloured by type, and its boundary to a PNG
+    (in the set's metric frame)."""
     from geofences.render import render
 
     fences = GeofenceSet.from_geojson(stamp(_read_valid(file)))

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from stream.cli.common import Bootstrap, Profile, make_settings
+from stream.cli.common import Bootstrap, Profile, console, make_settings
 
 
 def worker(
@@ -29,13 +29,15 @@ def worker(
             help="Directory for table state (default: .borderwatch).",
         ),
     ] = None,
-    geofences_file: Annotated[
-        Path | None,
+    geofences: Annotated[
+        str | None,
         typer.Option(
             "--geofences",
-            envvar="BORDERWATCH_GEOFENCES_FILE",
+            envvar="BORDERWATCH_GEOFENCES",
             show_envvar=True,
-            help="GeoJSON geofence set (default: bundled Nogales-Sasabe set).",
+            metavar="NAME|FILE",
+            help="Geofence set in force at start: a bundled set's name (nogales-sasabe, "
+            "new-mexico) or a GeoJSON file (default: nogales-sasabe).",
         ),
     ] = None,
     web_port: Annotated[
@@ -48,6 +50,7 @@ def worker(
     ] = None,
 ) -> None:
     """Run the processing worker (Faust agents) until Ctrl-C or SIGTERM."""
+    from geofences.store import InvalidSet, load_valid
     from stream.worker import run_worker
 
     settings = make_settings(
@@ -55,7 +58,12 @@ def worker(
         broker_profile=broker_profile,
         metrics_port=metrics_port,
         data_dir=data_dir,
-        geofences_file=geofences_file,
+        geofences=geofences,
         web_port=web_port,
     )
+    try:
+        load_valid(settings.geofences)
+    except InvalidSet as exc:
+        console.print(f"[red]error:[/] {exc}", soft_wrap=True)
+        raise typer.Exit(2) from exc
     run_worker(settings)
