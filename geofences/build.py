@@ -42,6 +42,9 @@ def feature(frame: Frame, zid: str, name: str, zone_type: str, geom_m: Any,
     """A GeoJSON feature from a metric geometry."""
     # Densify first, so edges stay on the line after reprojection (straight in one CRS is
     # curved in the other: ~30 m apart over a 60 km stretch without it).
+    if geom_m.geom_type == "GeometryCollection":  # an intersection's stray lines and points
+        geom_m = shapely.union_all([g for g in shapely.get_parts(geom_m)
+                                    if g.geom_type in ("Polygon", "MultiPolygon")])
     lon_lat = shapely.transform(shapely.segmentize(geom_m, 100.0), frame._inv.transform,
                                 interleaved=False)
     geom = shapely.set_precision(lon_lat, 1e-7)
