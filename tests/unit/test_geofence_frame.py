@@ -19,23 +19,23 @@ coord = st.floats(-5_000.0, 5_000.0, allow_nan=False, allow_infinity=False)
 
 @st.composite
 def polylines(draw: st.DrawFn) -> np.ndarray:
-    """3-12 vertices, one segment due north-south and one due east-west somewhere."""
-    pts = draw(st.lists(st.tuples(coord, coord), min_size=3, max_size=12))
-    xy = np.array(pts, float)
-    k = draw(st.integers(0, len(xy) - 2))
-    xy[k + 1, 0] = xy[k, 0]  # a vertical (meridian) segment
-    j = draw(st.integers(0, len(xy) - 2))
-    if j != k:
-        xy[j + 1, 1] = xy[j, 1]  # a horizontal (parallel) segment
-    d = np.diff(xy, axis=0)
-    seg = np.hypot(*d.T)
-    assume(bool((seg > 1.0).all()) and LineString(xy).is_simple)  # a border never folds back
-    u = d / seg[:, None]
-    assume(bool((np.sum(u[1:] * u[:-1], axis=1) > -0.98).all()))  # nor turns a hairpin
-    parts = shapely.linestrings(np.stack([xy[:-1], xy[1:]], axis=1))
-    for i in range(len(parts) - 2):  # segments that share no vertex stay apart
-        assume(bool((shapely.distance(parts[i], parts[i + 2:]) > 1.0).all()))
-    return xy
+    """Simple polylines of 2-11 segments heading east within +-90 deg (so they never cross
+    themselves), one due north or south and one due east, turned by a multiple of 90 deg."""
+    n = draw(st.integers(2, 11))
+    heading = draw(st.lists(st.floats(-89.0, 89.0), min_size=n, max_size=n))
+    heading[draw(st.integers(0, n - 1))] = draw(st.sampled_from([-90.0, 90.0]))
+    heading[draw(st.integers(0, n - 1))] = 0.0
+    turns = np.abs(np.diff(heading))
+    assume(bool((turns < 170.0).all()))  # no hairpin folding the line onto itself
+    length = np.array(draw(st.lists(st.floats(10.0, 3000.0), min_size=n, max_size=n)))
+    h = np.radians(heading)
+    steps = np.column_stack([length * np.cos(h), length * np.sin(h)])
+    xy = np.vstack([[0.0, 0.0], np.cumsum(steps, axis=0)])
+    k = draw(st.integers(0, 3))
+    rot = np.array([[0.0, -1.0], [1.0, 0.0]])
+    for _ in range(k):
+        xy = xy @ rot.T
+    return np.round(xy + np.array(draw(st.tuples(coord, coord))), 6)
 
 
 def frame_of(xy: np.ndarray) -> Frame:
