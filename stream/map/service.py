@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Iterable
 from typing import Any
 
-from geofences.index import GeofenceSet
+from geofences.index import open_set
 from geofences.store import Published
 from stream.map.history import History
 from stream.map.picture import Change, Item, Picture, PictureConfig
@@ -24,8 +24,7 @@ Event = tuple[int, Change] | None  # None: the subscriber was dropped
 
 def default_fences(settings: Settings) -> Published:
     """The set the worker uses until one is published on the geofences topic."""
-    fences = (GeofenceSet.load(settings.geofences_file) if settings.geofences_file
-              else GeofenceSet.load_bundled())
+    fences = open_set(settings.geofences)
     assert fences.source is not None
     return Published(fences.version, 0.0, fences.source)
 
