@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint unit integration bench system-deps clean
+.PHONY: demo test lint unit integration bench evaluate system-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,13 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.pipeline
+
+## evaluate: the full detection-quality campaign (pure pipeline, 2 processes): tables,
+## and .borderwatch/evaluation/report.json
+evaluate: $(STAMP)
+	@mkdir -p .borderwatch/evaluation
+	$(BIN)/borderwatch evaluate campaigns/default.yaml --jobs 2 \
+		--json .borderwatch/evaluation/report.json
 
 ## system-deps: Debian packages some tests run for real (prometheus, promtool, docker-compose)
 system-deps:

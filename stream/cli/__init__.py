@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from stream.cli import ack, alerts, broker, demo, simulate, topics, worker
+from stream.cli import ack, alerts, broker, demo, evaluate, simulate, topics, worker
 from stream.cli import geofences as geofences_cli
 from stream.cli.map import map_command
 from stream.cli.replay import replay
@@ -29,6 +29,7 @@ app.command("alerts")(alerts.alerts)
 app.command("ack")(ack.ack)
 app.command("demo")(demo.demo)
 app.command("map")(map_command)
+app.command("evaluate")(evaluate.evaluate)
 
 
 def main() -> None:
