@@ -6,10 +6,9 @@ import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from geofences.index import GeofenceSet
+from geofences.index import GeofenceSet, open_set
 from stream.evaluation.campaign import Campaign
 from stream.evaluation.families import Trial, generate
 from stream.evaluation.geography import Site
@@ -20,10 +19,7 @@ from stream.models import Severity
 
 def load_fences(name: str) -> GeofenceSet:
     """A bundled geofence set by name (``nogales-sasabe``) or a GeoJSON file."""
-    path = Path(name)
-    if path.is_file():
-        return GeofenceSet.load(path)
-    return GeofenceSet.load_bundled(name if name.endswith(".geojson") else f"{name}.geojson")
+    return open_set(name)
 
 
 def options(c: Campaign) -> Options:

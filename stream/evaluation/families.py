@@ -64,7 +64,7 @@ def generate(campaign: cmp.Campaign, family: str, index: int, site: Site) -> Tri
     spec: cmp.Family = getattr(campaign.families, family)
     seed = trial_seed(campaign.seed, family, index)
     rng = np.random.default_rng(seed)
-    d = start_draft(rng, f"{campaign.name}-{family}-{index:03d}", seed, spec)
+    d = start_draft(rng, f"{campaign.name}-{family}-{index:03d}", seed, campaign.geofences, spec)
     dwell = FAMILIES[family](rng, site, d, spec)
     return Trial(family, index, seed, d.data(), round(d.border_km, 3), dwell)
 

@@ -17,17 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import shapely
 
-from geofences.build import boundary_line
 from geofences.index import GeofenceSet
 from simulators.boundary import Boundary
 
 #: Sampling step along the line (m) and how far north of it the samples sit.
 STEP_M = 25.0
 PROBE_NORTH_M = 5.0
-DENSIFY_DEG = 0.001
-_SITES: dict[str, Site] = {}
+_SITES: dict[int, Site] = {}
 
 
 @dataclass(frozen=True)
@@ -47,9 +44,10 @@ class Site:
     def of(cls, fences: GeofenceSet, boundary: Boundary | None = None) -> Site:
         if boundary is not None:
             return _site(fences, boundary)
-        if fences.version not in _SITES:
-            _SITES[fences.version] = _site(fences, set_boundary(fences))
-        return _SITES[fences.version]
+        key = id(fences)  # the site keeps the set alive, so its id is not reused
+        if key not in _SITES:
+            _SITES[key] = _site(fences, Boundary.of(fences))
+        return _SITES[key]
 
     @property
     def length(self) -> float:
@@ -85,14 +83,6 @@ class Site:
         return float(rng.uniform(a, b))
 
 
-def set_boundary(fences: GeofenceSet) -> Boundary:
-    """The line the set's zones were drawn from, densified as they were (so a sensor put
-    9 m north of it lies in the 18 m strip all along the diagonal, too)."""
-    line = shapely.segmentize(boundary_line(), DENSIFY_DEG)
-    c = np.asarray(line.coords)
-    return Boundary(*fences.to_metric(c[:, 0], c[:, 1]))
-
-
 def _runs(mask: np.ndarray, along: np.ndarray) -> list[tuple[float, float]]:
     out = []
     edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(int), 0]))
@@ -117,7 +107,17 @@ def _site(fences: GeofenceSet, boundary: Boundary) -> Site:
         runs = _runs(mask, along)
         span = (runs[0][0], runs[-1][1])
         (ports if z.zone_type == "port_of_entry" else corridors)[z.id] = span
-    sectors = fences.sectors(pts, zones, len(along))
-    splits = tuple(float(along[i]) for i in range(1, len(along))
-                   if sectors[i] and sectors[i - 1] and sectors[i] != sectors[i - 1])
-    return Site(fences, boundary, ports, corridors, splits)
+    return Site(fences, boundary, ports, corridors,
+                _splits(along, fences.sectors(pts, zones, len(along))))
+
+
+def _splits(along: np.ndarray, sectors: list[str | None]) -> tuple[float, ...]:
+    """Where the sector changes along the line (midway across any stretch with none)."""
+    out, last, last_at = [], None, 0.0
+    for a, sec in zip(along.tolist(), sectors, strict=True):
+        if sec is None:
+            continue
+        if last is not None and sec != last:
+            out.append((last_at + a) / 2)
+        last, last_at = sec, a
+    return tuple(out)

@@ -30,6 +30,7 @@ class Draft:
 
     name: str
     seed: int
+    geofences: str
     duration_s: float
     night: bool
     local_start: str
@@ -50,6 +51,7 @@ class Draft:
     def data(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "name": self.name, "description": self.description, "seed": self.seed,
+            "geofences": self.geofences,
             "duration_s": round(self.duration_s), "local_start": self.local_start,
             "heartbeat_s": 60, "gateway_size": 10,
         }
@@ -60,10 +62,12 @@ class Draft:
         return out
 
 
-def start_draft(rng: np.random.Generator, name: str, seed: int, spec: Family) -> Draft:
+def start_draft(rng: np.random.Generator, name: str, seed: int, geofences: str,
+                spec: Family) -> Draft:
     night = bool(rng.random() < spec.night)
     hour = int(rng.choice([20, 21, 22, 23, 0, 1, 2, 3, 4])) if night else int(rng.integers(8, 17))
-    draft = Draft(name=name, seed=seed, duration_s=draw(rng, spec.duration_s), night=night,
+    draft = Draft(name=name, seed=seed, geofences=geofences,
+                  duration_s=draw(rng, spec.duration_s), night=night,
                   local_start=f"{hour:02d}:{int(rng.integers(0, 60)):02d}")
     draft.weather.append({"at_s": 0, "wind_mps": round(float(rng.uniform(0, 5)), 1)})
     return draft
