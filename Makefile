@@ -41,7 +41,7 @@ evaluate: $(STAMP)
 	$(BIN)/borderwatch evaluate campaigns/default.yaml --jobs 2 \
 		--json .borderwatch/evaluation/report.json
 
-## system-deps: Debian packages some tests run for real (prometheus, promtool, docker-compose)
+## system-deps: Debian packages some tests run for real (prometheus, promtool, docker-compose, chromium + chromedriver)
 system-deps:
 	@./scripts/system-deps
 

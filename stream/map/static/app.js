@@ -8,7 +8,7 @@
   const state = {
     connected: false, live: true, seq: 0, snapshots: 0, viewTime: null, operator: null,
     geofence_version: null, counts: {}, sensor_status: {}, incidents: [], selected: null,
-    acks_sent: 0, errors: [],
+    listed: [], acks_sent: 0, errors: [],
   };
   const live = new Map(); // id -> feature, as the server pushes them
   let shown = live; // the live model, or a replayed snapshot
@@ -120,33 +120,52 @@
       .sort((a, b) => b.properties.severity_rank - a.properties.severity_rank || b.properties.ts - a.properties.ts);
     $("alert-count").textContent = `${rows.length} open${rows.length !== incidents().length ? ` of ${incidents().length}` : ""}`;
     const ol = $("alerts");
-    ol.replaceChildren(...rows.map((f) => alertRow(f, t)));
+    const keep = new Set(rows.map((f) => f.properties.alert_id));
+    for (const [id, li] of rowRefs) {
+      if (!keep.has(id)) { li.remove(); rowRefs.delete(id); }
+    }
+    rows.forEach((f, i) => {
+      const li = rowRefs.get(f.properties.alert_id) || makeRow(f.properties.alert_id);
+      updateRow(li, f, t);
+      if (ol.children[i] !== li) ol.insertBefore(li, ol.children[i] || null);
+    });
+    state.listed = rows.map((f) => f.properties.alert_id);
     if (state.selected) showDetails(state.selected);
   }
 
-  function alertRow(f, t) {
-    const p = f.properties;
+  // Rows are kept per alert and updated in place: a button is never replaced under a click.
+  const rowRefs = new Map();
+  function makeRow(alertId) {
     const li = document.createElement("li");
-    li.className = `sev-${p.severity}${BW.isStale(f, t) ? " stale" : ""}${state.selected === p.alert_id ? " selected" : ""}`;
-    li.dataset.alertId = p.alert_id;
-    const ack = p.ack ? `acknowledged by ${BW.esc(p.ack.by)} ${BW.age(t - p.ack.at)} ago` : "not acknowledged";
+    li.dataset.alertId = alertId;
     li.innerHTML =
-      `<div class="row"><span class="sev">${BW.esc(p.severity)}</span><span>${BW.esc(p.state)}</span>` +
-      `<span class="muted">${BW.age(t - p.raised_ts)} · upd ${BW.age(t - p.ts)}</span></div>` +
-      `<div>${BW.esc(p.zone_name)} <span class="muted">${BW.esc(p.sector || "no sector")} · ${BW.esc(p.cls)}</span></div>` +
-      `<div class="row"><span class="muted ack">${ack}</span><span></span></div>`;
-    const buttons = li.querySelector(".row:last-child span:last-child");
+      '<div class="row"><span class="sev"></span><span class="state"></span><span class="muted age"></span></div>' +
+      '<div><span class="zone"></span> <span class="muted meta"></span></div>' +
+      '<div class="row"><span class="muted ack"></span><span class="buttons"></span></div>';
     for (const action of ["ack", "close"]) {
       const b = document.createElement("button");
       b.type = "button";
       b.textContent = action === "ack" ? "Ack" : "Close";
       b.className = `do-${action}`;
-      b.disabled = !state.live;
-      b.addEventListener("click", (ev) => { ev.stopPropagation(); sendAck(p.alert_id, action); });
-      buttons.append(b);
+      b.addEventListener("click", (ev) => { ev.stopPropagation(); sendAck(alertId, action); });
+      li.querySelector(".buttons").append(b);
     }
-    li.addEventListener("click", () => BW.select(p.alert_id, true));
+    li.addEventListener("click", () => BW.select(alertId, true));
+    rowRefs.set(alertId, li);
     return li;
+  }
+
+  function updateRow(li, f, t) {
+    const p = f.properties;
+    const text = (sel, value) => { const el = li.querySelector(sel); if (el.textContent !== value) el.textContent = value; };
+    li.className = `sev-${p.severity}${BW.isStale(f, t) ? " stale" : ""}${state.selected === p.alert_id ? " selected" : ""}`;
+    text(".sev", p.severity);
+    text(".state", p.state);
+    text(".age", `${BW.age(t - p.raised_ts)} · upd ${BW.age(t - p.ts)}`);
+    text(".zone", p.zone_name);
+    text(".meta", `${p.sector || "no sector"} · ${p.cls}`);
+    text(".ack", p.ack ? `acknowledged by ${p.ack.by} ${BW.age(t - p.ack.at)} ago` : "not acknowledged");
+    for (const b of li.querySelectorAll("button")) b.disabled = !state.live;
   }
 
   BW.select = (alertId, zoom) => {

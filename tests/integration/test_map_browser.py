@@ -1,0 +1,128 @@
+"""The map page in headless Chromium (Debian's chromium + chromium-driver, Selenium) while
+five-on-foot runs: the page's model, an ack from the page, a screenshot, no console errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from confluent_kafka import OFFSET_BEGINNING
+from matplotlib import image
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from geofences.index import GeofenceSet
+from simulators.scenario import load_scenario
+from simulators.world import World
+from stream import topics
+from stream.alerts.feed import assigned_consumer
+from stream.cli.demo import stop_process
+from stream.models import Alert
+from stream.settings import Settings
+from tests.conftest import settings_env
+from tests.map_helpers import map_server
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+OPERATOR = "agent-browser"
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
+    """Headless Chromium driven by Debian's chromedriver (Selenium downloads nothing)."""
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1400,850",
+                f"--user-data-dir={tmp_path / 'chromium'}"):
+        opts.add_argument(arg)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=opts, service=Service(CHROMEDRIVER))
+    yield driver
+    driver.quit()
+
+
+def page_state(driver: webdriver.Chrome) -> dict[str, Any]:
+    state: dict[str, Any] = driver.execute_script("return window.borderwatch.state")
+    return state
+
+
+def serious(state: dict[str, Any]) -> list[dict[str, Any]]:
+    return [i for i in state["incidents"] if i["severity"] != "low"]
+
+
+def wait_acked_alert(settings: Settings, alert_id: str, timeout: float = 60) -> Alert:
+    """The first message of ``alert_id`` on the alerts topic that carries an ack."""
+    consumer = assigned_consumer(settings, [topics.ALERTS], OFFSET_BEGINNING)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            msg = consumer.poll(0.5)
+            if msg is None or msg.error():
+                continue
+            alert = Alert.model_validate_json(msg.value() or b"")
+            if alert.id == alert_id and alert.ack is not None:
+                return alert
+    finally:
+        consumer.close()
+    raise AssertionError(f"no message of {alert_id} carried an ack within {timeout:.0f}s")
+
+
+def test_page_follows_five_on_foot_and_acks_from_the_page(
+    settings: Settings, worker: object, browser: webdriver.Chrome, tmp_path: Path
+) -> None:
+    zones = len(GeofenceSet.load_bundled().zones)
+    devices = len(World(load_scenario("five-on-foot"), start=time.time()).ids)
+    with map_server(settings, tmp_path / "map.log") as url:
+        browser.get(url)
+        WebDriverWait(browser, 30).until(
+            lambda d: d.execute_script("return !!(window.borderwatch && "
+                                       "window.borderwatch.state.connected)"))
+        assert page_state(browser)["counts"]["fence"] == zones
+        Select(browser.find_element(By.ID, "severity")).select_by_visible_text("medium")
+        browser.find_element(By.ID, "operator").send_keys(OPERATOR)
+        sim = subprocess.Popen(  # paced: the page watches it happen
+            [sys.executable, "-m", "stream.cli", "simulate", "five-on-foot", "--speed", "8",
+             "--quiet"], env=settings_env(settings), start_new_session=True)
+        try:
+            WebDriverWait(browser, 240, poll_frequency=0.5).until(
+                lambda d: (s := page_state(d))["counts"]["sensor"] == devices
+                and len(serious(s)) == 1 and serious(s)[0]["track_points"] >= 3,
+                message="one incident with a track and every sensor on the page")
+            state = page_state(browser)
+            (incident,) = serious(state)
+            assert state["counts"]["fence"] == zones and state["counts"]["track"] >= 1
+            assert state["sensor_status"].get("online", 0) >= 1
+            assert incident["ack_by"] is None
+            WebDriverWait(browser, 10).until(  # the list is filtered to medium and above
+                lambda d: page_state(d)["listed"] == [incident["alert_id"]])
+            browser.find_element(By.CSS_SELECTOR, "#alerts li").click()  # zoom, provenance
+            provenance = browser.find_element(By.ID, "provenance").text
+            assert incident["alert_id"] in provenance and "evidence" in provenance
+            browser.find_element(By.CSS_SELECTOR, "#alerts li .do-ack").click()
+            acked = wait_acked_alert(settings, incident["alert_id"])
+            assert acked.ack is not None and acked.ack.by == OPERATOR
+            WebDriverWait(browser, 60).until(
+                lambda d: serious(page_state(d))[0]["ack_by"] == OPERATOR,
+                message="the page shows who acknowledged")
+            assert f"acknowledged by {OPERATOR}" in browser.find_element(By.ID, "alerts").text
+
+            shot = tmp_path / "map.png"
+            assert browser.save_screenshot(str(shot))
+            pixels = image.imread(shot)[..., :3].reshape(-1, 3)
+            assert pixels.std() > 0.05, "blank screenshot"
+            assert len(np.unique((pixels * 255).astype(np.uint8), axis=0)) > 50
+            errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+            assert errors == []
+        finally:
+            stop_process("simulator", sim)
