@@ -16,6 +16,9 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
+import orjson
+import shapely
+import shapely.geometry
 from pyproj import Geod
 
 from stream.models import Alert, CameraTask, SensorHealth, SensorKind
@@ -58,14 +61,29 @@ def point(lon: float, lat: float) -> dict[str, Any]:
 
 
 def fence_features(version: str, doc: dict[str, Any]) -> list[Feature]:
-    """One feature per zone of a geofence set (GeoJSON FeatureCollection ``doc``)."""
+    """One feature per zone (and the boundary) of a geofence set, a GeoJSON
+    FeatureCollection; outlines are thinned to what a screen can show (see :func:`thin`)."""
     out = []
     for f in doc.get("features", []):
         props = dict(f.get("properties") or {})
         zone_id = str(props.pop("id", None) or f.get("id"))
-        out.append(_feature(Layer.FENCE, zone_id, f["geometry"], None, None, zone_id=zone_id,
-                            geofence_version=version, **props))
+        out.append(_feature(Layer.FENCE, zone_id, thin(f["geometry"]), None, None,
+                            zone_id=zone_id, geofence_version=version, **props))
     return out
+
+
+def thin(geometry: dict[str, Any]) -> dict[str, Any]:
+    """The geometry without vertices that move it less than ~10 cm (1e-6°), coordinates at
+    1e-7°: sets built by densifying lines in a metric frame carry thousands of vertices on
+    straight stretches, which browsers need not download.
+
+    >>> line = {"type": "LineString", "coordinates": [[-111 + i / 1e4, 31.3] for i in range(101)]}
+    >>> thin(line)["coordinates"]
+    [[-111.0, 31.3], [-110.99, 31.3]]
+    """
+    geom = shapely.set_precision(shapely.geometry.shape(geometry), 1e-7)
+    out: dict[str, Any] = shapely.geometry.mapping(geom.simplify(1e-6, preserve_topology=True))
+    return orjson.loads(orjson.dumps(out))  # tuples -> lists, as GeoJSON readers expect
 
 
 def sensor_status(h: SensorHealth, low_battery: float) -> str:

@@ -12,8 +12,7 @@ import asyncio
 from collections.abc import Iterable
 from typing import Any
 
-from geofences.index import open_set
-from geofences.store import Published
+from geofences.store import Published, load_valid
 from stream.map.history import History
 from stream.map.picture import Change, Item, Picture, PictureConfig
 from stream.settings import Settings
@@ -23,8 +22,9 @@ Event = tuple[int, Change] | None  # None: the subscriber was dropped
 
 
 def default_fences(settings: Settings) -> Published:
-    """The set the worker uses until one is published on the geofences topic."""
-    fences = open_set(settings.geofences)
+    """The set the worker uses until one is published on the geofences topic (raises
+    :class:`geofences.store.InvalidSet` for a bad name or file)."""
+    fences = load_valid(settings.geofences)
     assert fences.source is not None
     return Published(fences.version, 0.0, fences.source)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from geofences.index import GeofenceSet
+from geofences.index import bundled_doc
 from stream.settings import Settings
 from tests.conftest import run_cli
 from tests.map_helpers import EventStream, Feature, get_json, map_server
@@ -33,14 +33,13 @@ def upserts(stream: EventStream, fid: str) -> list[dict[str, Any]]:
 def test_snapshot_then_changes_follow_five_on_foot_and_a_cleared_alert_goes(
     settings: Settings, worker: object, tmp_path: Path
 ) -> None:
-    zones = GeofenceSet.load_bundled().zones
-    fences = len(zones) + 1  # every zone and the boundary line
+    zones = bundled_doc("nogales-sasabe")["features"]  # zones and the boundary line
     with map_server(settings, tmp_path / "map.log") as url:
         stream = EventStream(url + "api/events")
         try:
             kind, first = stream.wait("the first event", lambda s: s.events and s.events[0])
             assert kind == "snapshot"
-            assert first["counts"]["fence"] == fences and first["counts"]["incident"] == 0
+            assert first["counts"]["fence"] == len(zones) and first["counts"]["incident"] == 0
             assert all(f["properties"]["stale"] is None for f in first["features"])  # fences
 
             run_cli(settings, "simulate", "five-on-foot", "--fast", "--quiet", timeout=300)
@@ -79,7 +78,7 @@ def test_snapshot_then_changes_follow_five_on_foot_and_a_cleared_alert_goes(
 
             # the time slider's replay: before the scenario there was no incident
             replay = get_json(url + f"api/snapshot?at={incident['properties']['raised_ts'] - 1}")
-            assert replay["counts"]["incident"] == 0 and replay["counts"]["fence"] == fences
+            assert replay["counts"]["incident"] == 0 and replay["counts"]["fence"] == len(zones)
             replay = get_json(url + f"api/snapshot?at={incident['properties']['ts']}")
             assert fid in {f["id"] for f in replay["features"]}
         finally:

@@ -4,6 +4,7 @@
 const BW = (window.BW = window.BW || {});
 
 BW.ZONE_STYLE = {
+  boundary: { color: "#212121", weight: 3, fillOpacity: 0, label: "international boundary" },
   border_strip: { color: "#b71c1c", weight: 2, fillOpacity: 0.35, label: "border strip" },
   buffer: { color: "#ff8f00", weight: 1, fillOpacity: 0.05, dashArray: "4 4", label: "buffer" },
   port_of_entry: { color: "#1565c0", weight: 2, fillOpacity: 0.3, label: "port of entry" },
