@@ -20,7 +20,12 @@ def faust_settings(settings: Settings) -> dict[str, Any]:
     scheme = "tansu" if settings.broker_profile == "embedded" else "kafka"
     conf: dict[str, Any] = {
         "broker": [f"{scheme}://{h.strip()}" for h in settings.bootstrap_servers.split(",")],
-        "store": "rocksdb://",
+        # The correlation table's store (a table's own store="memory://" is ignored by
+        # Faust: the URL is falsy). Nothing is kept on disk; a worker rebuilds its state
+        # from the changelog, so a broker that lost its topics cannot contradict it.
+        "store": "memory://",
+        # Requests as large as the largest message the project allows, and no larger.
+        "producer_max_request_size": settings.max_request_bytes,
         "datadir": str(settings.data_dir),
         "topic_partitions": settings.partitions,
         "topic_replication_factor": settings.replication_factor,

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import time
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic
@@ -22,6 +23,9 @@ from stream.models import DeadLetter, R, ReportBatch
 #: Bounded set of dead-letter reasons (also the metric label values).
 REASONS = (
     "too_large",
+    "unknown_alert",
+    "unsigned",
+    "bad_signature",
     "not_json",
     "not_object",
     "missing_field",
@@ -31,6 +35,47 @@ REASONS = (
     "unsupported_version",
     "wrong_type",
 )
+
+
+#: Bytes of the original a dead letter keeps (base64 in ``excerpt_b64``).
+EXCERPT_BYTES = 512
+#: Characters of detail a dead letter keeps.
+DETAIL_CHARS = 1000
+
+
+def dead_letter(
+    reason: str,
+    detail: str,
+    raw: bytes | None,
+    *,
+    topic: str,
+    partition: int,
+    offset: int,
+    key: bytes | None = None,
+    index: int | None = None,
+    rejected: int = 1,
+) -> DeadLetter:
+    """A bounded dead letter: size, SHA-256 and the first :data:`EXCERPT_BYTES` of ``raw``.
+
+    >>> d = dead_letter("not_json", "x", b"a" * 10_000_000, topic="t", partition=0, offset=1)
+    >>> d.size, len(d.model_dump_json()) < 2_000
+    (10000000, True)
+    """
+    raw = raw or b""
+    return DeadLetter(
+        reason=reason,
+        detail=detail[:DETAIL_CHARS],
+        topic=topic,
+        partition=partition,
+        offset=offset,
+        key=key[:256].decode("utf-8", "replace") if key is not None else None,
+        index=index,
+        rejected=rejected,
+        size=len(raw),
+        sha256=hashlib.sha256(raw).hexdigest(),
+        excerpt_b64=base64.b64encode(raw[:EXCERPT_BYTES]).decode("ascii"),
+        ts=time.time(),
+    )
 
 
 def _shape(value: Any) -> str:
@@ -99,18 +144,11 @@ class Decoder(Generic[R]):
     ) -> tuple[list[Decoded[R]], list[DeadLetter]]:
         raw = raw or b""
 
-        def dead(reason: str, detail: str, index: int | None = None) -> DeadLetter:
-            return DeadLetter(
-                reason=reason,
-                detail=detail,
-                topic=topic,
-                partition=partition,
-                offset=offset,
-                key=key.decode("utf-8", "replace") if key is not None else None,
-                index=index,
-                original_b64=base64.b64encode(raw).decode("ascii"),
-                ts=time.time(),
-            )
+        def dead(
+            reason: str, detail: str, index: int | None = None, rejected: int = 1
+        ) -> DeadLetter:
+            return dead_letter(reason, detail, raw, topic=topic, partition=partition,
+                               offset=offset, key=key, index=index, rejected=rejected)
 
         if len(raw) > self.max_bytes:
             return [], [dead("too_large", f"{len(raw)} bytes > limit {self.max_bytes}")]
@@ -125,7 +163,8 @@ class Decoder(Generic[R]):
     def _partial(
         self, raw: bytes, errors: list[Any], dead: Any
     ) -> tuple[list[Decoded[R]], list[DeadLetter]]:
-        """Keep the valid reports of a batch whose only faults are inside some reports."""
+        """Keep the valid reports of a batch whose only faults are inside some reports; the
+        refused ones make ONE dead letter (reason and position of the first)."""
         by_index: dict[int, list[Any]] = {}
         for e in errors:
             loc = e["loc"]
@@ -140,10 +179,11 @@ class Decoder(Generic[R]):
                 return [], [dead(classify(errors[0]), describe(errors))]
         batch = pydantic_core.from_json(raw, allow_inf_nan=True)
         keep = [i for i in range(len(batch["reports"])) if i not in by_index]
-        letters = [
-            dead(classify(errs[0]), describe([{**x, "loc": x["loc"][2:]} for x in errs]), i)
-            for i, errs in sorted(by_index.items())
-        ]
+        first = min(by_index)
+        errs = by_index[first]
+        detail = (f"{len(by_index)} of {len(batch['reports'])} reports refused; first, "
+                  f"report {first}: " + describe([{**x, "loc": x["loc"][2:]} for x in errs]))
+        letters = [dead(classify(errs[0]), detail, first, len(by_index))]
         if not keep:
             return [], letters
         batch["reports"] = [batch["reports"][i] for i in keep]

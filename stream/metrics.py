@@ -48,8 +48,15 @@ class Metrics:
         )
         self.dead_letters = Counter(
             "borderwatch_dead_letters",
-            "Messages or reports refused at the edge, by reason.",
+            "Dead letters written (one per refused message), by reason.",
             ["reason"],
+            registry=registry,
+        )
+        self.send_failures = Counter(
+            "borderwatch_send_failures",
+            "Worker outputs the broker did not take (logged; the rest of the batch goes on), "
+            "by kind (alert, dead_letter, late, zone_event, task).",
+            ["kind"],
             registry=registry,
         )
         self.alerts = Counter(

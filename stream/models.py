@@ -164,9 +164,15 @@ class EvidenceRef(_Out):
     ts: float
 
 
+#: Who acknowledged (call sign or name) and the free text a patrol may add: bounded.
+Actor = Annotated[str, Field(min_length=1, max_length=64, pattern=r"\S")]
+Note = Annotated[str, Field(max_length=500)]
+AlertId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")]
+
+
 class Ack(_Out):
     by: str
-    at: float
+    at: Annotated[float, Field(allow_inf_nan=False)]
     note: str | None = None
 
 
@@ -208,14 +214,17 @@ class Alert(_Out):
     updated_ts: float | None = None
 
 
-class AlertAckMessage(_Out):
-    """What `borderwatch ack` publishes on the acks topic (keyed by ``alert_id``)."""
+class AlertAckMessage(_Edge):
+    """What `borderwatch ack` publishes on the acks topic (keyed by ``alert_id``).
+
+    A control input, validated as strictly as a sensor report: closed, finite, bounded.
+    """
 
     v: Literal[1] = SCHEMA_VERSION
-    alert_id: str
-    by: str
-    at: float
-    note: str | None = None
+    alert_id: AlertId
+    by: Actor
+    at: EpochSeconds
+    note: Note | None = None
     #: ``ack`` acknowledges; ``close`` also clears the alert (closed by a patrol).
     action: Literal["ack", "close"] = "ack"
 
@@ -273,15 +282,24 @@ class LateEvent(_Out):
 
 
 class DeadLetter(_Out):
-    """A message the edge refused, with why and where it came from."""
+    """A message the edge refused, with why and where it came from.
 
-    v: Literal[1] = SCHEMA_VERSION
+    Never the whole original: its size, SHA-256 and first bytes (``excerpt_b64``), so a
+    dead letter stays small whatever was sent. One per refused message, however many of
+    a batch's reports failed (``rejected`` says how many; the batch's valid ones go on).
+    Version 2; version 1 carried the whole original.
+    """
+
+    v: Literal[2] = 2
     reason: str
     detail: str
     topic: str
     partition: int
     offset: int
     key: str | None = None
-    index: int | None = Field(None, description="Position in a batch, when one report failed.")
-    original_b64: str
+    index: int | None = Field(None, description="First failed report's position in a batch.")
+    rejected: int = Field(1, description="Reports of the message refused (1 for a message).")
+    size: int = Field(description="Bytes of the original value.")
+    sha256: str = Field(description="Hex SHA-256 of the original value.")
+    excerpt_b64: str = Field(description="The original's first bytes, base64.")
     ts: float

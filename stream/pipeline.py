@@ -12,7 +12,6 @@ No Kafka here; the Faust agent hands messages in and sends what comes out.
 
 from __future__ import annotations
 
-import base64
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -24,7 +23,7 @@ from pydantic import ValidationError
 from geofences.index import GeofenceSet
 from geofences.transitions import Kind, TransitionEngine
 from stream import topics
-from stream.codec import Decoder, classify, describe
+from stream.codec import Decoder, classify, dead_letter, describe
 from stream.correlation.engine import Correlator, CorrelatorResult
 from stream.correlation.evidence import Evidence
 from stream.correlation.policies import Policies
@@ -99,7 +98,7 @@ class Pipeline:
         self.metrics = metrics
         self.acks_topic = settings.topic(topics.ACKS.name)
         self.ticks_topic = settings.topic(topics.TICKS.name)
-        limit = settings.max_message_bytes
+        self.max_bytes = limit = settings.max_message_bytes
         self.decoders: dict[str, Decoder[Any]] = {
             settings.topic(topics.GROUND.name): Decoder(GroundDetection, limit),
             settings.topic(topics.CAMERA.name): Decoder(CameraDetection, limit),
@@ -151,7 +150,10 @@ class Pipeline:
         for msg in messages:
             self.metrics.messages_consumed.labels(topic=msg.topic).inc()
             if msg.topic == self.ticks_topic:
-                tick = True
+                if msg.value in (b"{}", b"", None):
+                    tick = True
+                else:
+                    out.dead_letters.append(self._letter(msg, "unknown_field", "a tick is {}"))
                 continue
             if msg.topic == self.acks_topic:
                 self._ack(msg, acks, out.dead_letters)
@@ -174,8 +176,6 @@ class Pipeline:
                     consumed[msg.topic, kind] += 1
         for (topic, kind), n in consumed.items():
             self.metrics.events_consumed.labels(topic=topic, kind=kind).inc(n)
-        for letter in out.dead_letters:
-            self.metrics.dead_letters.labels(reason=letter.reason).inc()
         out.reports = sum(consumed.values())
         if out.reports:
             self.metrics.batch_size.observe(out.reports)
@@ -247,19 +247,22 @@ class Pipeline:
         self._zone_events(out)
         return out
 
+    def _letter(self, msg: RawMessage, reason: str, detail: str) -> DeadLetter:
+        return dead_letter(reason, detail, msg.value, topic=msg.topic, partition=msg.partition,
+                           offset=msg.offset, key=msg.key)
+
     def _ack(self, msg: RawMessage, acks: list[AlertAckMessage], dead: list[DeadLetter]) -> None:
+        """A patrol's ack, as strict as a sensor report; for an alert this worker knows."""
+        raw = msg.value or b""
+        if len(raw) > self.max_bytes:
+            dead.append(self._letter(msg, "too_large", f"{len(raw)} bytes > {self.max_bytes}"))
+            return
         try:
-            acks.append(AlertAckMessage.model_validate_json(msg.value or b""))
+            ack = AlertAckMessage.model_validate_json(raw)
         except ValidationError as exc:
-            dead.append(
-                DeadLetter(
-                    reason=classify(exc.errors()[0]),
-                    detail=describe(exc.errors()),
-                    topic=msg.topic,
-                    partition=msg.partition,
-                    offset=msg.offset,
-                    key=msg.key.decode("utf-8", "replace") if msg.key is not None else None,
-                    original_b64=base64.b64encode(msg.value or b"").decode("ascii"),
-                    ts=time.time(),
-                )
-            )
+            dead.append(self._letter(msg, classify(exc.errors()[0]), describe(exc.errors())))
+            return
+        if self.naive is None and not self.correlator.has_alert(ack.alert_id):
+            dead.append(self._letter(msg, "unknown_alert", f"no alert {ack.alert_id}"))
+            return
+        acks.append(ack)

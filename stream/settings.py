@@ -57,7 +57,14 @@ class Settings(BaseSettings):
         0.02, gt=0, description="Seconds to wait for a batch to fill before processing it."
     )
     max_message_bytes: int = Field(
-        1_048_576, ge=1024, description="Larger sensor messages are dead-lettered."
+        1_048_576,
+        ge=1024,
+        le=64 * 1_048_576,
+        description=(
+            "Largest message value the project accepts: larger sensor and control messages "
+            "are dead-lettered (reason too_large); topics (max.message.bytes) and producers "
+            "(message.max.bytes / max_request_size) are set to it plus protocol overhead."
+        ),
     )
     geofences: str = Field(
         "nogales-sasabe",
@@ -78,14 +85,6 @@ class Settings(BaseSettings):
             "'correlate': incidents, tracks, fusion, zone policies and the alert lifecycle. "
             "'naive': one alert per detection in a border-strip or restricted zone, the "
             "baseline the correlator is measured against."
-        ),
-    )
-    state_flush_interval: float = Field(
-        1.0,
-        ge=0,
-        description=(
-            "Seconds between writes of changed correlator state to its table; a batch that "
-            "changes an alert writes at once."
         ),
     )
     tick_interval: float = Field(
@@ -155,6 +154,11 @@ class Settings(BaseSettings):
 
     log_level: str = Field("WARNING", description="Python log level of the worker.")
 
+    @property
+    def max_request_bytes(self) -> int:
+        """``max_message_bytes`` plus room for a record batch's headers and key."""
+        return self.max_message_bytes + 65_536
+
     def topic(self, name: str) -> str:
         """Full topic name, e.g. ``settings.topic("alerts") == "borderwatch.alerts"``."""
         return f"{self.topic_prefix}.{name}"
@@ -176,7 +180,8 @@ class Settings(BaseSettings):
     def producer_config(self, **extra: Any) -> dict[str, Any]:
         """Idempotent, acks=all producer settings."""
         conf = self.kafka_client_config()
-        conf.update({"enable.idempotence": True, "acks": "all", "linger.ms": 5})
+        conf.update({"enable.idempotence": True, "acks": "all", "linger.ms": 5,
+                     "message.max.bytes": self.max_request_bytes})
         conf.update(extra)
         return conf
 

@@ -68,7 +68,7 @@ def create_topics(settings: Settings, timeout: float = 30.0) -> dict[str, str]:
             settings.topic(spec.name),
             num_partitions=spec.partitions(settings),
             replication_factor=settings.replication_factor,
-            config=dict(spec.config),
+            config={"max.message.bytes": str(settings.max_request_bytes), **spec.config},
         )
         for spec in ALL
     ]

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
 from stream.settings import Settings
 
 
-def produce(settings: Settings, topic: str, items: list[tuple[bytes | None, bytes]]) -> None:
+def produce(
+    settings: Settings, topic: str, items: list[tuple[bytes | None, bytes]], **config: Any
+) -> None:
     """Send ``(key, value)`` pairs to a full topic name and wait for every ack."""
-    p = Producer(settings.producer_config())
+    p = Producer(settings.producer_config(**config))
     for key, value in items:
         p.produce(topic, value, key)
     assert p.flush(30) == 0

@@ -1,15 +1,20 @@
 """The ingest agent: batches of sensor messages through :class:`~stream.pipeline.Pipeline`.
 
 It consumes the sensor topics, patrol acknowledgements and timer ticks, and sends what
-the pure core returns: alerts, dead letters, late events, zone events and camera tasks. The
-correlator's state (incidents, sensor sites) is mirrored into the changelogged
-``correlation`` table (at once when an alert changed, else at most every
-``state_flush_interval`` seconds) and restored from it after a rebalance, so a
-restarted worker resumes its incidents and keeps their alert ids.
+the pure core returns: alerts, dead letters, late events, zone events and camera tasks.
+
+At least once, end to end: each batch's outputs are sent and their delivery awaited, then
+the correlator's changed state (incidents, sensor sites, zone stays) is written to the
+changelogged ``correlation`` table, and only then are the batch's events acknowledged;
+Faust flushes its producer before it commits their offsets. A crash replays at most the
+batches not yet committed, and deterministic alert ids make that replay harmless. A send
+that fails is logged and counted and never stops the rest of the batch. The table is
+restored after a rebalance, so a restarted worker resumes its incidents and alert ids.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -45,7 +50,9 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
     # hash, not the batch's last event, which would leave an older copy of the key in
     # another partition for a restart to read), in memory (the RocksDB store keeps a copy
     # per source partition), and its values stay the bytes written (value_type: without
-    # it a recovered table hands back JSON-decoded values, not bytes).
+    # it a recovered table hands back JSON-decoded values, not bytes). Faust ignores a
+    # table's store="memory://" (the URL is falsy) and uses the app's store, which
+    # stream/app.py therefore sets to memory:// as well.
     state = app.Table(
         "correlation",
         partitions=settings.partitions,
@@ -58,41 +65,53 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
         ),
     )
     restore = {"needed": True}
-    # Changed state keys wait here and are written together, at most every
-    # state_flush_interval seconds, and at once when the batch changed an alert.
-    pending: dict[str, Any] = {}
-    flushed = {"at": 0.0}
+    outputs = {"alert": alerts, "dead_letter": dead, "late": late, "zone_event": zone_events,
+               "task": tasking}
+
+    async def deliver(kind: str, key: str | None, value: bytes) -> bool:
+        """Send one output and wait for the broker; False (logged, counted) if it failed."""
+        try:
+            fut = await outputs[kind].send(key=key.encode() if key is not None else None,
+                                           value=value)
+            await fut
+            return True
+        except Exception as exc:  # one bad send never drops the rest of the batch
+            log.error("sending a %s (%d bytes) failed: %s", kind, len(value), exc)
+            metrics.send_failures.labels(kind=kind).inc()
+            return False
 
     async def send(result: BatchResult) -> None:
+        jobs: list[tuple[str, str | None, bytes, Any]] = []
         for letter in result.dead_letters:
-            await dead.send(key=letter.key, value=letter.model_dump_json().encode())
+            jobs.append(("dead_letter", letter.key, letter.model_dump_json().encode(), letter))
         for event in result.late:
-            await late.send(key=event.event_id.encode(), value=event.model_dump_json().encode())
+            jobs.append(("late", event.event_id, event.model_dump_json().encode(), None))
         for change in result.zone_events:
-            await zone_events.send(key=change.alert_id.encode(),
-                                   value=change.model_dump_json().encode())
+            jobs.append(("zone_event", change.alert_id, change.model_dump_json().encode(), None))
         for task in result.tasks:
-            await tasking.send(key=task.camera_id.encode(), value=task.model_dump_json().encode())
+            jobs.append(("task", task.camera_id, task.model_dump_json().encode(), None))
         for alert in result.alerts:
-            await alerts.send(key=alert.id.encode(), value=alert.model_dump_json().encode())
-            metrics.alerts.labels(
-                state=alert.state.value,
-                severity=alert.severity.value,
-                sector=alert.sector or "unknown",
-            ).inc()
-            if alert.state == AlertState.NEW:
-                metrics.latency.observe(max(0.0, time.time() - alert.event_ts))
-        pending.update(result.changed)
-        now = time.monotonic()
-        if result.alerts or now - flushed["at"] >= settings.state_flush_interval:
-            # Values are the correlator's live records: written as they are now.
-            for key, value in pending.items():
-                if value is None:
-                    state.pop(key, None)
-                else:
-                    state[key] = orjson.dumps(value)
-            pending.clear()
-            flushed["at"] = now
+            jobs.append(("alert", alert.id, alert.model_dump_json().encode(), alert))
+        sent = await asyncio.gather(*(deliver(kind, key, value) for kind, key, value, _ in jobs))
+        for (kind, _, _, item), ok in zip(jobs, sent, strict=True):
+            if not ok:
+                continue
+            if kind == "dead_letter":
+                metrics.dead_letters.labels(reason=item.reason).inc()
+            elif kind == "alert":
+                metrics.alerts.labels(
+                    state=item.state.value,
+                    severity=item.severity.value,
+                    sector=item.sector or "unknown",
+                ).inc()
+                if item.state == AlertState.NEW:
+                    metrics.latency.observe(max(0.0, time.time() - item.event_ts))
+        # Then the state those outputs came from; Faust flushes it before committing offsets.
+        for key, value in result.changed.items():
+            if value is None:
+                state.pop(key, None)
+            else:
+                state[key] = orjson.dumps(value)
 
     async def ingest(stream: Any) -> None:
         async for events in stream.take_events(settings.batch_max, settings.batch_within):

@@ -135,6 +135,10 @@ class Correlator:
                 self.limiter.buckets = {k: list(v) for k, v in value["buckets"].items()}
         self._by_alert = {inc.alert["id"]: i for i, inc in self.incidents.items() if inc.alert}
 
+    def has_alert(self, alert_id: str) -> bool:
+        """Whether ``alert_id`` belongs to an incident this correlator holds."""
+        return alert_id in self._by_alert
+
     def _meta(self) -> dict[str, Any]:
         return {"watermark": self.watermark, "health_ts": self.health_ts,
                 "buckets": self.limiter.buckets}

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 
 import orjson
 import pytest
 
-from stream.codec import REASONS, Decoder
+from stream.codec import DETAIL_CHARS, EXCERPT_BYTES, REASONS, Decoder
 from stream.models import CameraDetection, GroundDetection, SensorHealth, TargetClass
 
 TS = 1_800_000_000.0
@@ -67,12 +68,13 @@ def test_batch_decodes_every_report_in_order() -> None:
         (b"x" * 10_001, "too_large"),
     ],
 )
-def test_refusals_name_their_reason_and_keep_the_original(raw: bytes, reason: str) -> None:
+def test_refusals_name_their_reason_and_digest_the_original(raw: bytes, reason: str) -> None:
     items, dead = decode(raw)
     assert items == []
     (letter,) = dead
     assert letter.reason == reason and reason in REASONS
-    assert base64.b64decode(letter.original_b64) == raw
+    assert base64.b64decode(letter.excerpt_b64) == raw[:EXCERPT_BYTES]
+    assert (letter.size, letter.sha256) == (len(raw), hashlib.sha256(raw).hexdigest())
     assert (letter.topic, letter.partition, letter.offset, letter.key) == ("t", 3, 42, "k")
     assert letter.detail
 
@@ -83,8 +85,26 @@ def test_bad_reports_inside_a_batch_are_split_out() -> None:
     items, dead = decode(raw)
     assert [i.report.seq for i in items] == [0, 2, 4]
     assert [i.index for i in items] == [0, 2, 4]
-    assert [(d.index, d.reason) for d in dead] == [(1, "out_of_range"), (3, "wrong_type")]
-    assert "lat" in dead[0].detail and "kind" in dead[1].detail
+    (letter,) = dead  # one dead letter for the message, naming the first bad report
+    assert (letter.index, letter.reason, letter.rejected) == (1, "out_of_range", 2)
+    assert "2 of 5 reports" in letter.detail and "lat" in letter.detail
+
+
+def test_a_batch_of_many_bad_reports_is_one_small_dead_letter() -> None:
+    raw = orjson.dumps({"v": 1, "source": "gw", "reports": [{}] * 9_999})
+    items, dead = decode(raw, limit=1_000_000)
+    assert items == []
+    (letter,) = dead
+    assert letter.reason == "missing_field" and letter.rejected == 9_999
+    assert len(letter.model_dump_json()) < 3 * EXCERPT_BYTES + DETAIL_CHARS
+
+
+def test_an_oversize_value_is_refused_without_parsing_and_stays_small() -> None:
+    raw = b'{"v": 1, "source": "gw", "reports": [' + b" " * 14_000_000 + b"]}"
+    items, dead = decode(raw, limit=1_048_576)
+    (letter,) = dead
+    assert items == [] and letter.reason == "too_large" and letter.size == len(raw)
+    assert len(letter.model_dump_json()) < 3 * EXCERPT_BYTES + DETAIL_CHARS
 
 
 def test_camera_and_health_models_validate_their_own_fields() -> None:

@@ -44,7 +44,7 @@ def test_faust_settings_follow_the_profile() -> None:
     assert emb["producer_max_batch_size"] == 1 and emb["broker_session_timeout"] == 6
     kafka = faust_settings(Settings(broker_profile="kafka"))
     assert "producer_max_batch_size" not in kafka and "broker_session_timeout" not in kafka
-    assert kafka["store"] == "rocksdb://" and kafka["producer_acks"] == -1
+    assert kafka["store"] == "memory://" and kafka["producer_acks"] == -1
     assert kafka["broker"] == ["kafka://127.0.0.1:9092"]
 
 
