@@ -68,15 +68,23 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
     outputs = {"alert": alerts, "dead_letter": dead, "late": late, "zone_event": zone_events,
                "task": tasking}
 
-    async def deliver(kind: str, key: str | None, value: bytes) -> bool:
-        """Send one output and wait for the broker; False (logged, counted) if it failed."""
+    async def enqueue(kind: str, key: str | None, value: bytes) -> Any:
+        """Hand one output to the producer (in order); its delivery future, or the error."""
         try:
-            fut = await outputs[kind].send(key=key.encode() if key is not None else None,
-                                           value=value)
+            return await outputs[kind].send(key=key.encode() if key is not None else None,
+                                            value=value)
+        except Exception as exc:
+            return exc
+
+    async def delivered(kind: str, size: int, fut: Any) -> bool:
+        """Wait for the broker; False (logged, counted) if the send failed."""
+        try:
+            if isinstance(fut, Exception):
+                raise fut
             await fut
             return True
         except Exception as exc:  # one bad send never drops the rest of the batch
-            log.error("sending a %s (%d bytes) failed: %s", kind, len(value), exc)
+            log.error("sending a %s (%d bytes) failed: %s", kind, size, exc)
             metrics.send_failures.labels(kind=kind).inc()
             return False
 
@@ -92,7 +100,11 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
             jobs.append(("task", task.camera_id, task.model_dump_json().encode(), None))
         for alert in result.alerts:
             jobs.append(("alert", alert.id, alert.model_dump_json().encode(), alert))
-        sent = await asyncio.gather(*(deliver(kind, key, value) for kind, key, value, _ in jobs))
+        # enqueued one after the other (a key's messages keep their order), then awaited
+        futs = [await enqueue(kind, key, value) for kind, key, value, _ in jobs]
+        sent = await asyncio.gather(*(delivered(kind, len(value), fut)
+                                      for (kind, _, value, _), fut in zip(jobs, futs,
+                                                                            strict=True)))
         for (kind, _, _, item), ok in zip(jobs, sent, strict=True):
             if not ok:
                 continue
