@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
-from confluent_kafka import KafkaError, Producer
+from confluent_kafka import KafkaError
 
 from simulators.world import Emission
+from stream import kafka_clients
 from stream.metrics import SimulatorMetrics
 from stream.settings import Settings
 
@@ -27,7 +28,9 @@ KIND = {"sensors.ground": "ground", "sensors.camera": "camera", "sensors.health"
 
 class Sink(Protocol):
     def send(self, emission: Emission) -> None: ...
-    def close(self, timeout: float | None = None) -> None: ...
+    def close(
+        self, timeout: float | None = None, on_wait: Callable[[], None] | None = None
+    ) -> None: ...
 
 
 class PublishError(RuntimeError):
@@ -64,20 +67,19 @@ class KafkaSink:
         self.counter = 0
         self.outage = False
         self.fatal: str | None = None
-        self.config = settings.producer_config(
-            **{
-                "linger.ms": 20,
-                "batch.num.messages": 10000,
-                "compression.type": "lz4",
-                "message.timeout.ms": 0 if timeout_s is None else int(timeout_s * 1000),
-                "error_cb": self._on_error,
-                # connection errors are reported once per outage by _on_error, not per retry
-                "log_level": 2,
-                "log.connection.close": False,
-                **producer_config,
-            }
-        )
-        self.producer = Producer(self.config)
+        self.extra: dict[str, Any] = {
+            "linger.ms": 20,
+            "batch.num.messages": 10000,
+            "compression.type": "lz4",
+            "message.timeout.ms": 0 if timeout_s is None else int(timeout_s * 1000),
+            "error_cb": self._on_error,
+            # connection errors are reported once per outage by _on_error, not per retry
+            "log_level": 2,
+            "log.connection.close": False,
+            **producer_config,
+        }
+        self.config = settings.producer_config(**self.extra)
+        self.producer = kafka_clients.producer(settings, **self.extra)
 
     def _on_error(self, err: KafkaError) -> None:
         if err.fatal():
@@ -138,7 +140,7 @@ class KafkaSink:
         )
         self.producer.purge(in_queue=True, in_flight=True)
         self.producer.poll(0)
-        self.producer = Producer(self.config)
+        self.producer = kafka_clients.producer(self.settings, **self.extra)
         for n, (e, _) in sorted(self.pending.items()):
             self.resent += 1
             self._produce(n, e)
@@ -150,12 +152,22 @@ class KafkaSink:
         self.producer.poll(0)
         self._check_fatal()
 
-    def close(self, timeout: float | None = None) -> None:
-        """Wait for every acknowledgement (``timeout`` s at most; ``None``: as long as it takes)."""
+    def close(
+        self, timeout: float | None = None, on_wait: Callable[[], None] | None = None
+    ) -> None:
+        """Wait for every acknowledgement (``timeout`` s at most; ``None``: as long as it takes);
+        ``on_wait`` is called about twice a second meanwhile."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.pending:
-            self.producer.flush(1.0)
+            try:
+                self.producer.flush(0.5)
+            except SystemError as exc:  # Ctrl-C inside a delivery callback of flush()
+                if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
+                    raise KeyboardInterrupt from None
+                raise
             self._check_fatal()
+            if on_wait is not None:
+                on_wait()
             if deadline is not None and time.monotonic() > deadline:
                 break
         if self.pending or self.errors:
@@ -180,7 +192,9 @@ class FileSink:
     def send(self, emission: Emission) -> None:
         self.file.write(encode_line(emission))
 
-    def close(self, timeout: float | None = None) -> None:
+    def close(
+        self, timeout: float | None = None, on_wait: Callable[[], None] | None = None
+    ) -> None:
         self.file.close()
 
 

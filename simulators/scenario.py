@@ -216,7 +216,19 @@ class Actor(_Spec):
     def _path_or_wander(self) -> Actor:
         if (self.path is None) == (self.wander is None):
             raise ValueError("give either path or wander")
+        if self.frame == "lonlat":
+            for i, point in enumerate(self.path or []):
+                _check_lonlat(point[0], point[1], f"path point {i}")
         return self
+
+
+def _check_lonlat(lon: float, lat: float, where: str) -> None:
+    """Refuse a point outside lon ±180 / lat ±90, saying so when it is [lat, lon] swapped."""
+    if -180 <= lon <= 180 and -90 <= lat <= 90:
+        return
+    swapped = -90 <= lon <= 90 and -180 <= lat <= 180
+    hint = f": it looks like [lat, lon], write [{lat}, {lon}]" if swapped else ""
+    raise ValueError(f"{where} [{lon}, {lat}] is not [lon, lat] in degrees{hint}")
 
 
 class Wildlife(_Spec):
@@ -411,6 +423,8 @@ def parse_scenario(data: Any, where: str = "scenario") -> Scenario:
         for e in exc.errors():
             msg = e["msg"].removeprefix("Value error, ")
             lines.append(f"  {_where(e['loc'])}: {msg}")
+        if len(lines) == 1:  # one problem, one line
+            raise ScenarioError(f"{where}: invalid scenario: {lines[0].strip()}") from exc
         raise ScenarioError(f"{where}: invalid scenario\n" + "\n".join(lines)) from exc
 
 

@@ -6,12 +6,15 @@ Kafka does not; see ``docs/kafka-features.md``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import faust
 
 from stream.metrics import Metrics
 from stream.settings import Settings
+
+if TYPE_CHECKING:
+    from stream.pipeline import Pipeline
 
 
 def faust_settings(settings: Settings) -> dict[str, Any]:
@@ -59,10 +62,14 @@ def faust_settings(settings: Settings) -> dict[str, Any]:
     return conf
 
 
-def create_app(settings: Settings, metrics: Metrics | None = None) -> faust.App:
-    """A Faust app with every agent registered."""
+def build_app(settings: Settings, metrics: Metrics | None = None) -> tuple[faust.App, Pipeline]:
+    """A Faust app with every agent registered, and the pipeline they share."""
     from stream.agents import register_all
 
     app = faust.App(settings.app_id, **faust_settings(settings))
-    register_all(app, settings, metrics=metrics)
-    return app
+    return app, register_all(app, settings, metrics=metrics)
+
+
+def create_app(settings: Settings, metrics: Metrics | None = None) -> faust.App:
+    """A Faust app with every agent registered."""
+    return build_app(settings, metrics)[0]

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from confluent_kafka import KafkaError, KafkaException
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import NewTopic
 
+from stream.kafka_clients import admin as admin_client
 from stream.settings import Settings
 
 COMPACT = {"cleanup.policy": "compact"}
@@ -62,7 +63,7 @@ ALL: tuple[TopicSpec, ...] = (
 
 def create_topics(settings: Settings, timeout: float = 30.0) -> dict[str, str]:
     """Create every topic that does not exist yet; returns ``{topic: "created"|"exists"}``."""
-    admin = AdminClient(settings.kafka_client_config())
+    admin = admin_client(settings)
     new = [
         NewTopic(
             settings.topic(spec.name),
@@ -87,7 +88,7 @@ def create_topics(settings: Settings, timeout: float = 30.0) -> dict[str, str]:
 
 def describe_topics(settings: Settings, timeout: float = 10.0) -> dict[str, int]:
     """``{topic: partitions}`` for the project's topics that exist on the broker."""
-    admin = AdminClient(settings.kafka_client_config())
+    admin = admin_client(settings)
     meta = admin.list_topics(timeout=timeout)
     prefix = settings.topic_prefix + "."
     return {n: len(t.partitions) for n, t in meta.topics.items() if n.startswith(prefix)}

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from confluent_kafka import Producer
-
-from stream import topics
+from stream import kafka_clients, topics
 from stream.models import AlertAckMessage
 from stream.settings import Settings
 
@@ -31,7 +29,7 @@ def make_ack(
 
 def send_ack(settings: Settings, msg: AlertAckMessage, timeout: float = 30.0) -> None:
     """Publish ``msg`` on the acks topic (keyed by alert id) and wait for the broker."""
-    producer = Producer(settings.producer_config())
+    producer = kafka_clients.producer(settings)
     errors: list[str] = []
     producer.produce(
         settings.topic(topics.ACKS.name),

@@ -8,10 +8,17 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
-from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaException, TopicPartition
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    OFFSET_END,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    TopicPartition,
+)
 from pydantic import ValidationError
 
-from stream import topics
+from stream import kafka_clients, topics
 from stream.models import Alert, Severity, ZoneEvent
 from stream.settings import Settings
 
@@ -48,10 +55,8 @@ def assigned_consumer(
 ) -> Consumer:
     """A consumer assigned every partition of the topics at ``start``: no consumer group is
     joined and nothing is committed, so any number of readers each see everything."""
-    consumer = Consumer(
-        settings.consumer_config(
-            f"borderwatch-reader-{uuid.uuid4().hex[:8]}", **{"enable.partition.eof": False}
-        )
+    consumer = kafka_clients.consumer(
+        settings, f"borderwatch-reader-{uuid.uuid4().hex[:8]}", **{"enable.partition.eof": False}
     )
     try:
         assignment = []
@@ -99,3 +104,70 @@ def read_topic(
                 continue  # not a message of a version we understand
     finally:
         consumer.close()
+
+
+def read_snapshot(
+    settings: Settings, spec: topics.TopicSpec, timeout: float = 15.0
+) -> Iterator[tuple[bytes | None, bytes | None]]:
+    """(key, value) of every message now in the topic, oldest first per partition; stops at
+    the end offsets read at the start (or after ``timeout`` s)."""
+    name = settings.topic(spec.name)
+    consumer = kafka_clients.consumer(
+        settings, f"borderwatch-cli-{uuid.uuid4().hex[:8]}", **{"enable.partition.eof": True}
+    )
+    try:
+        meta = consumer.list_topics(name, timeout=10).topics.get(name)
+        if meta is None or meta.error is not None or not meta.partitions:
+            raise KafkaException(f"topic {name} not found: run `borderwatch topics create`")
+        ends = {}
+        for p in meta.partitions:
+            low, high = consumer.get_watermark_offsets(TopicPartition(name, p), timeout=10)
+            if high > low:
+                ends[p] = high
+        consumer.assign([TopicPartition(name, p, OFFSET_BEGINNING) for p in ends])
+        deadline = time.monotonic() + timeout
+        while ends and time.monotonic() < deadline:
+            msg = consumer.poll(0.5)
+            if msg is None:
+                continue
+            p = msg.partition()
+            err = msg.error()
+            if err is not None:
+                if err.code() == KafkaError._PARTITION_EOF:
+                    ends.pop(p, None)
+                    continue
+                raise KafkaException(err)
+            yield msg.key(), msg.value()
+            if p is not None and (msg.offset() or 0) + 1 >= ends.get(p, 0):
+                ends.pop(p, None)
+    finally:
+        consumer.close()
+
+
+def find_alert(settings: Settings, id_or_prefix: str) -> list[str]:
+    """Ids of the alerts on the alert topic equal to ``id_or_prefix``, or starting with it
+    (``alr-`` may be left out); an exact match is the only one returned."""
+    want = id_or_prefix if id_or_prefix.startswith("alr-") else f"alr-{id_or_prefix}"
+    found: set[str] = set()
+    for key, _value in read_snapshot(settings, topics.ALERTS):
+        alert_id = (key or b"").decode("utf-8", "replace")
+        if alert_id == id_or_prefix:
+            return [alert_id]
+        if alert_id.startswith(want):
+            found.add(alert_id)
+    return sorted(found)
+
+
+def known_sectors(settings: Settings) -> list[str]:
+    """Patrol sectors of the geofence set in force (published, else configured or bundled)."""
+    from geofences.store import load_valid, to_set
+    from stream.agents.geofences import FenceLog, newest_valid
+    from stream.health import fence_sectors
+
+    reader = FenceLog(settings)
+    try:
+        published, _ = newest_valid(reader.read_to_end(5.0))
+    finally:
+        reader.close()
+    fences = to_set(published) if published is not None else load_valid(settings.geofences)
+    return fence_sectors(fences)

@@ -7,13 +7,19 @@ from typing import Annotated
 
 import typer
 
+from stream import topics
 from stream.alerts.acks import AckNotDelivered, make_ack, send_ack
-from stream.cli.common import Bootstrap, console, make_settings
+from stream.alerts.feed import find_alert
+from stream.cli.common import Bootstrap, connected_settings, console
+from stream.cli.errors import fail
 
 
 def ack(
     alert_id: Annotated[
-        str, typer.Argument(help="The alert's id, as shown by `borderwatch alerts`.")
+        str,
+        typer.Argument(
+            help="The alert's id as `borderwatch alerts` shows it (a unique prefix will do)."
+        ),
     ],
     by: Annotated[str, typer.Option("--by", help="Who acknowledges (call sign or name).")],
     note: Annotated[str | None, typer.Option(help="Free text carried on the alert.")] = None,
@@ -24,13 +30,19 @@ def ack(
 ) -> None:
     """Acknowledge an alert; its next message carries who acknowledged it and when."""
     if not by.strip():
-        console.print("[red]error:[/] --by must name someone")
-        raise typer.Exit(2)
-    settings = make_settings(bootstrap_servers=bootstrap_servers)
+        fail("--by must name someone", 2)
+    settings = connected_settings(bootstrap_servers=bootstrap_servers)
+    matches = find_alert(settings, alert_id)
+    if not matches:
+        fail(f"no alert {alert_id} on {settings.topic(topics.ALERTS.name)}: "
+             "`borderwatch alerts --from-beginning` lists them", 2)
+    if len(matches) > 1:
+        fail(f"{alert_id} is the start of {len(matches)} alert ids "
+             f"({', '.join(matches[:5])}): give more of it", 2)
+    alert_id = matches[0]
     msg = make_ack(alert_id, by, time.time(), note, "close" if close else "ack")
     try:
         send_ack(settings, msg)
     except AckNotDelivered as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from exc
+        fail(str(exc))
     console.print(f"{msg.action} of {alert_id} by {by} sent")

@@ -7,21 +7,21 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
-from confluent_kafka import KafkaException
-from rich.live import Live
+from rich.console import Console
 
-from stream.alerts.feed import alert_filter, read_alerts
-from stream.alerts.formats import AlertTable, to_text
+from stream.alerts.feed import alert_filter, known_sectors, read_alerts
+from stream.alerts.formats import to_text
 from stream.alerts.tak import TakSender
+from stream.cli.alert_view import LiveAlerts
 from stream.cli.common import (
     Bootstrap,
     FromBeginning,
     IdleTimeout,
     Limit,
-    console,
-    make_settings,
+    connected_settings,
 )
-from stream.models import Severity
+from stream.cli.errors import fail
+from stream.models import Alert, Severity
 
 
 class Format(StrEnum):
@@ -40,9 +40,18 @@ def alerts(
         Format,
         typer.Option(
             "--format",
-            help="table for people, json for scripts, cot for TAK clients, cap (CAP 1.2 XML).",
+            help=(
+                "Output: table for people, json for scripts, cot for TAK clients, cap for "
+                "CAP 1.2 consumers (cot and cap: one XML document per line)."
+            ),
         ),
     ] = Format.TABLE,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide", help="Table: every column (full id, position, confidence), however wide."
+        ),
+    ] = False,
     sector: Annotated[
         str | None, typer.Option(help="Only alerts routed to this patrol sector.")
     ] = None,
@@ -52,49 +61,52 @@ def alerts(
     tak: Annotated[
         str | None,
         typer.Option(
-            envvar="BORDERWATCH_TAK_URL",
-            show_envvar=True,
-            help="Also send each alert as CoT to a TAK server: tcp://host:port or udp://host:port.",
+            help=(
+                "Also send each alert as CoT to a TAK server (tcp://host:port or udp://host:port); "
+                "an unreachable server is retried with backoff while alerts keep printing."
+            ),
         ),
     ] = None,
 ) -> None:
     """Print patrol alerts as they arrive (Ctrl-C stops)."""
-    settings = make_settings(bootstrap_servers=bootstrap_servers)
+    settings = connected_settings(bootstrap_servers=bootstrap_servers)
+    if sector is not None:
+        known = known_sectors(settings)
+        if known and sector not in known:
+            fail(f"unknown sector {sector!r}: known sectors are {', '.join(known)}", 2)
     keep = alert_filter(sector, min_severity)
     try:
         bridge = TakSender(tak) if tak else None
     except ValueError as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from exc
+        fail(str(exc), 2)
     shown = 0
-    table = AlertTable()
-    live = (
-        Live(table.render(), console=console, auto_refresh=False) if fmt == Format.TABLE else None
-    )
+
+    def forward(alert: Alert) -> bool:
+        nonlocal shown
+        shown += 1
+        if bridge:
+            bridge.send(to_text(alert, "cot").encode() + b"\n")
+        return limit is not None and shown >= limit
+
     try:
-        if live:
-            live.start()
-        for alert in read_alerts(settings, from_beginning=from_beginning, timeout=timeout):
-            if not keep(alert):
-                continue
-            shown += 1
-            if live:
-                table.add(alert)
-                live.update(table.render(), refresh=True)
-            else:
+        if fmt == Format.TABLE:
+            view = LiveAlerts(Console(), wide=wide)
+            with view:
+                stream = read_alerts(settings, from_beginning=from_beginning, timeout=timeout,
+                                     idle=view.idle())
+                for alert in view.follow(stream, keep):
+                    if forward(alert):
+                        break
+        else:
+            for alert in read_alerts(settings, from_beginning=from_beginning, timeout=timeout):
+                if not keep(alert):
+                    continue
                 sys.stdout.write(to_text(alert, fmt.value) + "\n")
                 sys.stdout.flush()
-            if bridge:
-                bridge.send(to_text(alert, "cot").encode())
-            if limit is not None and shown >= limit:
-                break
-    except (KafkaException, OSError) as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from exc
+                if forward(alert):
+                    break
     except KeyboardInterrupt:
         pass
     finally:
-        if live:
-            live.stop()
         if bridge:
             bridge.close()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from stream.cli.errors import fail
+from stream.kafka_clients import require_broker
 from stream.settings import Settings
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 Bootstrap = Annotated[
     str | None,
@@ -28,7 +31,7 @@ Profile = Annotated[
         "--broker-profile",
         envvar="BORDERWATCH_BROKER_PROFILE",
         show_envvar=True,
-        help="embedded (Tansu) or kafka (Apache Kafka) (default: embedded).",
+        help="Broker profile: embedded (Tansu) or kafka (Apache Kafka) (default: embedded).",
     ),
 ]
 
@@ -50,12 +53,29 @@ IdleTimeout = Annotated[
 ]
 
 
+def port_free(host: str, port: int) -> bool:
+    """Whether a server could listen on ``host:port`` now."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def make_settings(**overrides: Any) -> Settings:
     """Settings from the environment, with the CLI flags that were given on top."""
     given = {k: v for k, v in overrides.items() if v is not None}
     try:
         return Settings(**given)
     except ValidationError as exc:
-        for e in exc.errors():
-            console.print(f"[red]error:[/] {'.'.join(map(str, e['loc']))}: {e['msg']}")
-        raise typer.Exit(2) from exc
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        fail(f"invalid setting: {problems}", 2)
+
+
+def connected_settings(**overrides: Any) -> Settings:
+    """:func:`make_settings`, after checking that the broker answers (one line if not)."""
+    settings = make_settings(**overrides)
+    require_broker(settings)
+    return settings

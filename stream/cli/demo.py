@@ -17,12 +17,11 @@ from typing import Annotated
 
 import typer
 from prometheus_client.parser import text_string_to_metric_families
-from rich.live import Live
 
 from stream.alerts.feed import read_alerts
-from stream.alerts.formats import AlertTable
 from stream.broker import BrokerError, EmbeddedBroker, free_port, wait_for_port
-from stream.cli.common import console, make_settings
+from stream.cli.alert_view import LiveAlerts
+from stream.cli.common import console, make_settings, port_free
 from stream.settings import Settings
 from stream.topics import create_topics
 
@@ -177,11 +176,16 @@ def demo(
     if wait_for_port(base.broker_host, port, 0.1):
         port = free_port(base.broker_host)
         console.print(f"port {base.broker_port} is busy: using {port} for the broker")
+    mport = base.metrics_port
+    if mport and not port_free(base.metrics_host, mport):
+        mport = free_port(base.metrics_host)
+        console.print(f"port {base.metrics_port} is busy: using {mport} for the worker's metrics")
     settings = base.model_copy(
         update={
             "broker_port": port,
             "bootstrap_servers": f"{base.broker_host}:{port}",
             "broker_profile": "embedded",
+            "metrics_port": mport or free_port(base.metrics_host),
         }
     )
     started: list[tuple[str, subprocess.Popen[bytes] | None]] = []
@@ -227,10 +231,17 @@ def _run(
         create_topics(settings)
     console.print("topics   created")
     metrics_url = f"http://{settings.metrics_host}:{settings.metrics_port}/metrics"
-    worker = subprocess.Popen(_cli("worker"), env=env, start_new_session=True)
+    worker_log = Path(state) / "worker.log"
+    with worker_log.open("wb") as out:  # its lines would tear the live table
+        worker = subprocess.Popen(
+            _cli("worker"), env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     started.append(("worker", worker))
     with console.status("starting the worker (joining its consumer group)"):
-        wait_worker_ready(metrics_url, worker, timeout=90)
+        try:
+            wait_worker_ready(metrics_url, worker, timeout=90)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}: {_last_line(worker_log)}") from None
     console.print(f"worker   ready; metrics at [bold]{metrics_url}[/]")
     with console.status("starting the map"):
         map_url = start_map(settings, env, started, state)
@@ -249,24 +260,35 @@ def _run(
     console.print(
         f"simulator running scenario [bold]{scenario}[/] at {speed:g}x; Ctrl-C stops everything"
     )
-    table = AlertTable()
     deadline = None if duration is None else time.monotonic() + duration
 
     def check() -> None:
         if deadline is not None and time.monotonic() > deadline:
             raise _Done
         if worker.poll() is not None:
-            raise RuntimeError(f"worker exited with code {worker.returncode}")
+            raise RuntimeError(
+                f"worker exited with code {worker.returncode}: {_last_line(worker_log)}"
+            )
 
-    with Live(table.render(), console=console, auto_refresh=False) as live:
+    view = LiveAlerts(console)
+    with view:
         try:
-            for alert in read_alerts(settings, from_beginning=True, idle=check):
-                table.add(alert)
-                live.update(table.render(), refresh=True)
+            stream = read_alerts(settings, from_beginning=True, idle=view.idle(check))
+            for _alert in view.follow(stream, lambda _a: True):
                 check()
         except _Done:
             pass
+    table = view.table
     console.print(f"{len(table.messages)} alerts received ({table.total} messages)")
+
+
+def _last_line(log: Path) -> str:
+    """The worker's last log line (why it stopped), or a pointer to ``--verbose``."""
+    try:
+        lines = [x for x in log.read_text(errors="replace").splitlines() if x.strip()]
+    except OSError:
+        lines = []
+    return lines[-1].strip() if lines else "no output"
 
 
 class _Done(Exception):

@@ -9,20 +9,20 @@ from typing import Annotated, Any
 
 import orjson
 import typer
-from confluent_kafka import KafkaException, Producer
+from confluent_kafka import KafkaException
 from rich.table import Table
 
 from geofences.index import GeofenceSet, bundled_doc, bundled_names
 from geofences.store import KEY, InvalidSet, encode, stamp
 from geofences.validate import Report, fix, validate
-from stream import topics
+from stream import kafka_clients, topics
 from stream.cli.common import (
     Bootstrap,
     FromBeginning,
     IdleTimeout,
     Limit,
+    connected_settings,
     console,
-    make_settings,
 )
 
 app = typer.Typer(help="Validate, publish, list and draw geofence sets.", no_args_is_help=True)
@@ -77,7 +77,8 @@ def validate_cmd(
         bool, typer.Option("--fix", help="Close rings and make_valid bad polygons.")
     ] = False,
     out: Annotated[
-        Path | None, typer.Option(help="Where --fix writes [default: FILE.fixed.geojson].")
+        Path | None,
+        typer.Option(help="Where --fix writes the repaired set (default: FILE.fixed.geojson)."),
     ] = None,
 ) -> None:
     """Check a set: its boundary line and home side, ids, zone types, time windows,
@@ -110,7 +111,8 @@ def validate_cmd(
 def publish(
     file: FileArg,
     version: Annotated[
-        str | None, typer.Option(help="Version [default: the file's, else a content hash].")
+        str | None,
+        typer.Option(help="Version to publish (default: the file's, else a content hash)."),
     ] = None,
     force: Annotated[
         bool, typer.Option(help="Republish a version that exists with other content.")
@@ -122,7 +124,7 @@ def publish(
     from stream.agents.geofences import FenceLog, newest_valid
 
     doc = _read_valid(file)
-    settings = make_settings(bootstrap_servers=bootstrap_servers)
+    settings = connected_settings(bootstrap_servers=bootstrap_servers)
     try:
         value = encode(doc, version)
     except InvalidSet as exc:  # pragma: no cover - validate() above already refused
@@ -142,7 +144,7 @@ def publish(
         console.print(f"[red]error:[/] version {new_version} is already published with other "
                       "content: give a new --version (or --force)")
         raise typer.Exit(1)
-    producer = Producer(settings.producer_config(**{"message.max.bytes": 16_000_000}))
+    producer = kafka_clients.producer(settings, **{"message.max.bytes": 16_000_000})
     try:
         producer.produce(settings.topic(topics.GEOFENCES.name), value, KEY)
         left = producer.flush(30)
@@ -186,7 +188,7 @@ def list_(
     if bundled:
         _list_bundled()
         return
-    settings = make_settings(bootstrap_servers=bootstrap_servers)
+    settings = connected_settings(bootstrap_servers=bootstrap_servers)
     reader = FenceLog(settings)
     try:
         records = reader.read_to_end(10.0)
@@ -230,7 +232,7 @@ def events(
     from stream.alerts.feed import read_topic
     from stream.models import ZoneEvent
 
-    settings = make_settings(bootstrap_servers=bootstrap_servers)
+    settings = connected_settings(bootstrap_servers=bootstrap_servers)
     shown = 0
     try:
         for ev in read_topic(settings, topics.ZONE_EVENTS, ZoneEvent,
@@ -271,10 +273,11 @@ def render_cmd(
 @app.command("build")
 def build(
     names: Annotated[
-        list[str] | None, typer.Argument(help="Bundled sets to build [default: all].")
+        list[str] | None, typer.Argument(help="Bundled sets to build (default: all).")
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Output for one named set [default: the bundled file].")
+        Path | None,
+        typer.Option(help="File to write when one set is named (default: its bundled file)."),
     ] = None,
 ) -> None:
     """Regenerate bundled sets from their cited boundary facts (metric buffers in each

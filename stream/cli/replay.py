@@ -17,6 +17,7 @@ from stream.cli.common import (
     console,
     make_settings,
 )
+from stream.cli.errors import fail
 from stream.cli.simulate import kafka_sink, publish
 
 
@@ -62,7 +63,6 @@ def replay(
             quiet=quiet,
         )
     except ReplayError as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from exc
+        fail(str(exc), 2)
     if not quiet:
         console.print(f"replayed {sent} messages ({events} events) to {settings.bootstrap_servers}")

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from prometheus_client import CollectorRegistry
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from simulators.publish import FileSink, KafkaSink, PublishError, Sink, paced
@@ -23,6 +24,7 @@ from stream.cli.common import (
     console,
     make_settings,
 )
+from stream.cli.errors import fail
 from stream.metrics import SimulatorMetrics
 from stream.settings import Settings
 
@@ -32,11 +34,18 @@ def progress_bar(quiet: bool) -> Progress:
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         TextColumn("{task.completed:.0f}/{task.total:.0f} s"),
-        TextColumn("{task.fields[events]} events, {task.fields[rate]:,.0f} events/s"),
+        TextColumn("{task.fields[events]} events, {task.fields[rate]:,.0f}/s, "
+                   "{task.fields[acked]}"),
         TimeElapsedColumn(),
         console=console,
         disable=quiet,
     )
+
+
+def _acked(sink: Sink, sent: int) -> str:
+    """How many messages the broker acknowledged (a file takes every message at once)."""
+    delivered = getattr(sink, "delivered", None)
+    return "written" if delivered is None else f"{delivered}/{sent} acknowledged"
 
 
 def kafka_sink(settings: Settings, metrics_port: int | None, timeout_s: float | None) -> KafkaSink:
@@ -47,7 +56,7 @@ def kafka_sink(settings: Settings, metrics_port: int | None, timeout_s: float | 
         settings,
         metrics=metrics,
         timeout_s=timeout_s,
-        on_status=lambda msg: console.print(f"[yellow]{msg}[/]"),
+        on_status=lambda msg: console.print(f"[yellow]{escape(msg)}[/]"),
     )
 
 
@@ -67,7 +76,7 @@ def publish(
     progress = progress_bar(quiet)
     try:
         with progress:
-            task = progress.add_task(label, total=total, events=0, rate=0.0)
+            task = progress.add_task(label, total=total, events=0, rate=0.0, acked="")
             for e in paced(emissions, speed):
                 sink.send(e)
                 sent += 1
@@ -76,20 +85,26 @@ def publish(
                 if now - shown >= 0.2:
                     shown = now
                     rate = events / max(now - wall0, 1e-6)
-                    progress.update(task, completed=min(e.ts - t0, total), events=events, rate=rate)
+                    progress.update(task, completed=min(e.ts - t0, total), events=events,
+                                    rate=rate, acked=_acked(sink, sent))
             rate = events / max(time.monotonic() - wall0, 1e-6)
-            progress.update(task, completed=total, events=events, rate=rate)
-            sink.close()
+            progress.update(task, completed=total, events=events, rate=rate,
+                            acked=_acked(sink, sent))
+            sink.close(on_wait=lambda: progress.update(task, acked=_acked(sink, sent)))
+            progress.update(task, acked=_acked(sink, sent))
     except KeyboardInterrupt:
-        console.print(f"interrupted after {sent} messages ({events} events); waiting 10 s for acks")
+        console.print(f"interrupted after {sent} messages ({events} events), "
+                      f"{_acked(sink, sent)}; waiting up to 10 s for the rest "
+                      "(Ctrl-C again stops now)")
         try:
             sink.close(timeout=10)
         except PublishError as exc:
-            console.print(f"[red]error:[/] {exc}")
+            fail(f"{exc} (interrupted)", 130)
+        except KeyboardInterrupt:
+            fail(f"stopped; {_acked(sink, sent)}", 130)
         raise typer.Exit(130) from None
     except PublishError as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from exc
+        fail(str(exc))
     return sent, events
 
 
@@ -134,14 +149,12 @@ def simulate(
         if duration is not None:
             sc = sc.model_copy(update={"duration_s": duration})
     except ScenarioError as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from exc
+        fail(str(exc), 2)
     try:
         t0 = time.time() if start is None else start
         world = World(sc, seed=seed, start=round(t0, 3))
     except ScenarioError as exc:
-        console.print(f"[red]error:[/] {scenario}: {exc}")
-        raise typer.Exit(2) from exc
+        fail(f"{scenario}: {exc}", 2)
     listener: TaskingListener | None = None
     if output:
         sink: Sink = FileSink(output)

@@ -7,7 +7,7 @@ from confluent_kafka import KafkaException
 from rich.table import Table
 
 from stream import topics as spec
-from stream.cli.common import Bootstrap, console, make_settings
+from stream.cli.common import Bootstrap, connected_settings, console
 
 app = typer.Typer(help="Create and list BorderWatch topics.", no_args_is_help=True)
 
@@ -15,7 +15,7 @@ app = typer.Typer(help="Create and list BorderWatch topics.", no_args_is_help=Tr
 @app.command("create")
 def create(bootstrap_servers: Bootstrap = None) -> None:
     """Create every topic with its partitions and config; existing ones are left as they are."""
-    settings = make_settings(bootstrap_servers=bootstrap_servers)
+    settings = connected_settings(bootstrap_servers=bootstrap_servers)
     try:
         result = spec.create_topics(settings)
     except KafkaException as exc:
@@ -30,7 +30,7 @@ def create(bootstrap_servers: Bootstrap = None) -> None:
 @app.command("list")
 def list_(bootstrap_servers: Bootstrap = None) -> None:
     """List the project's topics and their partition counts."""
-    settings = make_settings(bootstrap_servers=bootstrap_servers)
+    settings = connected_settings(bootstrap_servers=bootstrap_servers)
     found = spec.describe_topics(settings)
     table = Table("topic", "partitions", "config", "purpose")
     for s in spec.ALL:

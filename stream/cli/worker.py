@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from stream.cli.common import Bootstrap, Profile, console, make_settings
+from stream.cli.common import Bootstrap, Profile, connected_settings, console, port_free
+from stream.cli.errors import fail
+
+if TYPE_CHECKING:
+    from stream.pipeline import Pipeline
 
 
 def worker(
@@ -48,12 +52,15 @@ def worker(
             help="Faust web port, one per worker on a host (default: 6066).",
         ),
     ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Show Faust's start-up spinner and log.")
+    ] = False,
 ) -> None:
     """Run the processing worker (Faust agents) until Ctrl-C or SIGTERM."""
     from geofences.store import InvalidSet, load_valid
     from stream.worker import run_worker
 
-    settings = make_settings(
+    settings = connected_settings(
         bootstrap_servers=bootstrap_servers,
         broker_profile=broker_profile,
         metrics_port=metrics_port,
@@ -66,4 +73,19 @@ def worker(
     except InvalidSet as exc:
         console.print(f"[red]error:[/] {exc}", soft_wrap=True)
         raise typer.Exit(2) from exc
-    run_worker(settings)
+    for port, option in ((settings.metrics_port, "--metrics-port (BORDERWATCH_METRICS_PORT)"),
+                         (settings.web_port, "--web-port (BORDERWATCH_WEB_PORT)")):
+        if port and not port_free(settings.metrics_host, port):
+            fail(f"port {port} is busy (another worker?): set {option} to a free port", 1)
+    metrics_at = (
+        f"http://{settings.metrics_host}:{settings.metrics_port}/metrics"
+        if settings.metrics_port
+        else "off"
+    )
+
+    def ready(pipeline: Pipeline) -> None:
+        policies = pipeline.correlator.policies.version
+        print(f"worker ready: metrics {metrics_at}, geofences {pipeline.fences.version}, "
+              f"policies {policies} (Ctrl-C stops)", flush=True)
+
+    run_worker(settings, verbose=verbose, on_ready=ready)

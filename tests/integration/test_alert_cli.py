@@ -88,7 +88,8 @@ def test_cot_output_parses_as_tak_and_cap_output_is_cap_1_2(
     cot = borderwatch(
         settings, "alerts", "--format", "cot", "--limit", "1", "--from-beginning", "--timeout", "30"
     )
-    event = ET.fromstring(cot.split("\n", 1)[1] if cot.startswith("<?xml") else cot)
+    assert cot.count("\n") == 1, "one CoT document per line"
+    event = ET.fromstring(cot.strip().encode())
     assert event.get("uid") == f"borderwatch.{alert.id}" and event.get("type", "").startswith("a-")
     point = event.find("point")
     assert point is not None and abs(float(point.get("lat", "0")) - alert.lat) < 1e-6
@@ -97,7 +98,8 @@ def test_cot_output_parses_as_tak_and_cap_output_is_cap_1_2(
     cap = borderwatch(
         settings, "alerts", "--format", "cap", "--limit", "1", "--from-beginning", "--timeout", "30"
     )
-    root = ET.fromstring(cap.split("\n", 1)[1] if cap.startswith("<?xml") else cap)
+    assert cap.count("\n") == 1, "one CAP document per line"
+    root = ET.fromstring(cap.strip().encode())
     assert root.tag == "{urn:oasis:names:tc:emergency:cap:1.2}alert"
 
 

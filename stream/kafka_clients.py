@@ -1,0 +1,121 @@
+"""Every confluent-kafka client BorderWatch builds, made here.
+
+librdkafka's own log and error callbacks go through Python logging (``borderwatch.kafka``)
+at WARNING, once per condition instead of once per retry; repeats are logged at DEBUG.
+:func:`require_broker` turns an unreachable broker into one line with the address and a hint.
+
+>>> once = OncePerCondition()
+>>> [once.first("FAIL", "Connect to 127.0.0.1:9 failed (after 3ms in state CONNECT)"),
+...  once.first("FAIL", "Connect to 127.0.0.1:9 failed (after 12ms in state CONNECT)")]
+[True, False]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import socket
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaError, Producer
+from confluent_kafka.admin import AdminClient
+
+from stream.settings import Settings
+
+log = logging.getLogger("borderwatch.kafka")
+
+HINT = (
+    "start one with `borderwatch broker` (or run `borderwatch demo`), or point "
+    "--bootstrap-servers / BORDERWATCH_BOOTSTRAP_SERVERS at yours"
+)
+
+
+class BrokerUnreachable(RuntimeError):
+    """No bootstrap server answered; the message names them and says what to do."""
+
+
+class OncePerCondition:
+    """Remembers which conditions were already reported; numbers do not make a new one."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def first(self, facility: str, message: str) -> bool:
+        key = facility + re.sub(r"\d+", "#", message.split(", ")[0])
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+
+class _LibrdkafkaLog:
+    """What confluent-kafka calls as ``logger``: ``log(level, fmt, *args)``."""
+
+    def __init__(self, once: OncePerCondition) -> None:
+        self.once = once
+
+    def log(self, level: int, fmt: str, *args: Any) -> None:
+        facility, text = (str(args[0]), str(args[2])) if len(args) == 3 else ("", fmt % args)
+        text = re.sub(r"^\[thrd:[^\]]*\]: ", "", text)
+        if level >= logging.WARNING and self.once.first(str(facility), text):
+            log.warning("Kafka: %s", text)
+        else:
+            log.debug("Kafka %s: %s", facility, text)
+
+
+def _hooks(extra: dict[str, Any]) -> dict[str, Any]:
+    """``logger`` and ``error_cb`` routed through Python logging, unless the caller set them."""
+    once = OncePerCondition()
+    hooks: dict[str, Any] = {"logger": _LibrdkafkaLog(once)}
+
+    def on_error(err: KafkaError) -> None:
+        if once.first(err.name(), err.str()):
+            log.warning("Kafka: %s", err.str())
+        else:
+            log.debug("Kafka: %s", err.str())
+
+    hooks["error_cb"] = on_error
+    hooks.update(extra)
+    return hooks
+
+
+def producer(settings: Settings, **extra: Any) -> Producer:
+    """An idempotent, acks=all producer (``extra`` overrides librdkafka settings)."""
+    return Producer(settings.producer_config(**_hooks(extra)))
+
+
+def consumer(settings: Settings, group_id: str, **extra: Any) -> Consumer:
+    """A consumer; group-less readers pass any group id and ``assign`` partitions."""
+    return Consumer(settings.consumer_config(group_id, **_hooks(extra)))
+
+
+def admin(settings: Settings) -> AdminClient:
+    conf = settings.kafka_client_config()
+    conf.update(_hooks({}))
+    return AdminClient(conf)
+
+
+def _addresses(bootstrap: str) -> list[tuple[str, int]]:
+    out = []
+    for item in bootstrap.split(","):
+        host, _, port = item.strip().rpartition(":")
+        host = re.sub(r"^[a-zA-Z_]+://", "", host).strip("[]")
+        with contextlib.suppress(ValueError):
+            out.append((host, int(port)))
+    return out
+
+
+def require_broker(settings: Settings, timeout: float = 3.0) -> None:
+    """Raise :class:`BrokerUnreachable` unless a bootstrap server accepts a connection."""
+    reasons = []
+    for host, port in _addresses(settings.bootstrap_servers):
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                return
+        except OSError as exc:
+            reasons.append(exc.strerror or type(exc).__name__)
+    why = f" ({reasons[0].lower()})" if reasons else ""
+    raise BrokerUnreachable(
+        f"cannot reach the Kafka broker at {settings.bootstrap_servers}{why}: {HINT}"
+    )
