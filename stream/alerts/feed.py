@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from confluent_kafka import (
     OFFSET_BEGINNING,
@@ -21,6 +21,9 @@ from pydantic import ValidationError
 from stream import kafka_clients, topics
 from stream.models import Alert, Severity, ZoneEvent
 from stream.settings import Settings
+
+if TYPE_CHECKING:
+    from geofences.index import GeofenceSet
 
 M = TypeVar("M", Alert, ZoneEvent)
 
@@ -110,7 +113,7 @@ def read_snapshot(
     settings: Settings, spec: topics.TopicSpec, timeout: float = 15.0
 ) -> Iterator[tuple[bytes | None, bytes | None]]:
     """(key, value) of every message now in the topic, oldest first per partition; stops at
-    the end offsets read at the start (or after ``timeout`` s)."""
+    the end of every partition (or after ``timeout`` s)."""
     name = settings.topic(spec.name)
     consumer = kafka_clients.consumer(
         settings, f"borderwatch-cli-{uuid.uuid4().hex[:8]}", **{"enable.partition.eof": True}
@@ -119,27 +122,22 @@ def read_snapshot(
         meta = consumer.list_topics(name, timeout=10).topics.get(name)
         if meta is None or meta.error is not None or not meta.partitions:
             raise KafkaException(f"topic {name} not found: run `borderwatch topics create`")
-        ends = {}
-        for p in meta.partitions:
-            low, high = consumer.get_watermark_offsets(TopicPartition(name, p), timeout=10)
-            if high > low:
-                ends[p] = high
-        consumer.assign([TopicPartition(name, p, OFFSET_BEGINNING) for p in ends])
+        # end of each partition = the end-of-partition event (fetch's high watermark); the
+        # embedded broker's ListOffsets may answer less than the true end
+        pending = set(meta.partitions)
+        consumer.assign([TopicPartition(name, p, OFFSET_BEGINNING) for p in pending])
         deadline = time.monotonic() + timeout
-        while ends and time.monotonic() < deadline:
+        while pending and time.monotonic() < deadline:
             msg = consumer.poll(0.5)
             if msg is None:
                 continue
-            p = msg.partition()
             err = msg.error()
             if err is not None:
                 if err.code() == KafkaError._PARTITION_EOF:
-                    ends.pop(p, None)
+                    pending.discard(msg.partition())
                     continue
                 raise KafkaException(err)
             yield msg.key(), msg.value()
-            if p is not None and (msg.offset() or 0) + 1 >= ends.get(p, 0):
-                ends.pop(p, None)
     finally:
         consumer.close()
 
@@ -158,16 +156,23 @@ def find_alert(settings: Settings, id_or_prefix: str) -> list[str]:
     return sorted(found)
 
 
-def known_sectors(settings: Settings) -> list[str]:
-    """Patrol sectors of the geofence set in force (published, else configured or bundled)."""
+def fences_in_force(settings: Settings) -> GeofenceSet:
+    """The geofence set in force: the newest published, else the configured or bundled one."""
     from geofences.store import load_valid, to_set
     from stream.agents.geofences import FenceLog, newest_valid
-    from stream.health import fence_sectors
 
     reader = FenceLog(settings)
     try:
         published, _ = newest_valid(reader.read_to_end(5.0))
     finally:
         reader.close()
-    fences = to_set(published) if published is not None else load_valid(settings.geofences)
-    return fence_sectors(fences)
+    if published is not None:
+        return to_set(published)
+    return load_valid(settings.geofences)
+
+
+def known_sectors(settings: Settings) -> list[str]:
+    """Patrol sectors of the geofence set in force."""
+    from stream.health import fence_sectors
+
+    return fence_sectors(fences_in_force(settings))

@@ -8,7 +8,17 @@ from typing import Annotated
 
 import typer
 
-from stream.cli import ack, alerts, broker, demo, evaluate, simulate, topics, worker
+from stream.cli import (
+    ack,
+    alerts,
+    broker,
+    demo,
+    evaluate,
+    sensors,
+    simulate,
+    topics,
+    worker,
+)
 from stream.cli import geofences as geofences_cli
 from stream.cli.errors import debug_enabled, run, setup_logging
 from stream.cli.help_style import Root
@@ -74,6 +84,7 @@ app.command("simulate")(simulate.simulate)
 app.command("replay")(replay)
 app.command("alerts")(alerts.alerts)
 app.command("ack")(ack.ack)
+app.command("sensors")(sensors.sensors)
 app.command("demo")(demo.demo)
 app.command("map")(map_command)
 app.command("evaluate")(evaluate.evaluate)

@@ -55,6 +55,7 @@ def nobody() -> Iterator[str]:
         ["geofences", "list"],
         ["geofences", "events", "--timeout", "1"],
         ["ack", "alr-0123", "--by", "agent-7"],
+        ["sensors"],
     ],
     ids=" ".join,
 )
