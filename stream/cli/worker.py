@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from stream.cli.common import Bootstrap, Profile, connected_settings, console, port_free
+from stream.cli.common import Bootstrap, Profile, console, make_settings, port_free
 from stream.cli.errors import fail
+from stream.kafka_clients import require_broker
 
 if TYPE_CHECKING:
     from stream.pipeline import Pipeline
@@ -60,7 +61,7 @@ def worker(
     from geofences.store import InvalidSet, load_valid
     from stream.worker import run_worker
 
-    settings = connected_settings(
+    settings = make_settings(
         bootstrap_servers=bootstrap_servers,
         broker_profile=broker_profile,
         metrics_port=metrics_port,
@@ -73,6 +74,7 @@ def worker(
     except InvalidSet as exc:
         console.print(f"[red]error:[/] {exc}", soft_wrap=True)
         raise typer.Exit(2) from exc
+    require_broker(settings)
     for port, option in ((settings.metrics_port, "--metrics-port (BORDERWATCH_METRICS_PORT)"),
                          (settings.web_port, "--web-port (BORDERWATCH_WEB_PORT)")):
         if port and not port_free(settings.metrics_host, port):

@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry
 import simulators.publish as publish
 from simulators.publish import KafkaSink, ReplayError, paced, read_emissions
 from simulators.world import Emission
+from stream import kafka_clients
 from stream.metrics import SimulatorMetrics
 from stream.settings import Settings
 
@@ -119,7 +120,7 @@ def test_fatal_producer_error_resends_only_unacknowledged_messages(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     FakeProducer.instances = []
-    monkeypatch.setattr(publish, "Producer", FakeProducer)
+    monkeypatch.setattr(kafka_clients, "Producer", FakeProducer)
     news: list[str] = []
     metrics = SimulatorMetrics(registry=CollectorRegistry())
     sink = KafkaSink(Settings(), metrics=metrics, on_status=news.append)
@@ -134,7 +135,7 @@ def test_fatal_producer_error_resends_only_unacknowledged_messages(
 
 
 def test_producer_is_idempotent_with_acks_all(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(publish, "Producer", FakeProducer)
+    monkeypatch.setattr(kafka_clients, "Producer", FakeProducer)
     sink = KafkaSink(Settings(bootstrap_servers="127.0.0.1:1"), timeout_s=1)
     assert sink.config["enable.idempotence"] is True and sink.config["acks"] == "all"
     assert sink.config["message.timeout.ms"] == 1000
