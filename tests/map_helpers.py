@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 import threading
@@ -9,11 +10,15 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
+import yaml
 
+from simulators.boundary import Boundary
 from stream.broker import free_port
 from stream.cli.demo import stop_process, wait_http_ok
 from stream.settings import Settings
@@ -113,3 +118,27 @@ class EventStream:
 def get_json(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=30) as r:
         return orjson.loads(r.read())
+
+
+def five_on_foot_on(set_name: str, folder: Path) -> str:
+    """Bundled five-on-foot on the geofence set ``set_name``, as a scenario file (its sensor
+    lines and paths already follow that set's boundary; the camera tower keeps its place
+    relative to the line; the Nogales wildlife corridor's herds stay home)."""
+    if set_name == "nogales-sasabe":
+        return "five-on-foot"
+    doc = yaml.safe_load(resources.files("simulators").joinpath(
+        "scenarios", "five-on-foot.yaml").read_text())
+    src, dst = Boundary.bundled("nogales-sasabe"), Boundary.bundled(set_name)
+    for cam in doc["cameras"]:
+        x, y = src.to_metric([cam["lon"]], [cam["lat"]])
+        along, offset = src.along(float(x[0]), float(y[0])), float(src.offset(x, y)[0])
+        lon, lat = dst.lonlat(*dst.point(along, offset))
+        (ux, uy, *_), (vx, vy, *_) = src.frame(along), dst.frame(along)
+        turn = math.degrees(math.atan2(vx, vy) - math.atan2(ux, uy))
+        cam.update(lon=round(float(np.asarray(lon).ravel()[0]), 6),
+                   lat=round(float(np.asarray(lat).ravel()[0]), 6),
+                   bearing_deg=round((cam["bearing_deg"] + turn) % 360, 1))
+    doc.update(geofences=set_name, wildlife=[], name=f"five-on-foot-{set_name}")
+    path = folder / f"five-on-foot-{set_name}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return str(path)

@@ -19,7 +19,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from geofences.index import bundled_doc
+from geofences.index import GeofenceSet, bundled_doc
 from simulators.scenario import load_scenario
 from simulators.world import World
 from stream import topics
@@ -27,8 +27,8 @@ from stream.alerts.feed import assigned_consumer
 from stream.cli.demo import stop_process
 from stream.models import Alert
 from stream.settings import Settings
-from tests.conftest import settings_env
-from tests.map_helpers import map_server
+from tests.conftest import settings_env, start_worker
+from tests.map_helpers import five_on_foot_on, map_server
 
 pytestmark = pytest.mark.integration
 
@@ -78,21 +78,34 @@ def wait_acked_alert(settings: Settings, alert_id: str, timeout: float = 60) -> 
     raise AssertionError(f"no message of {alert_id} carried an ack within {timeout:.0f}s")
 
 
+@pytest.fixture(params=["nogales-sasabe", "new-mexico"])
+def fenced(request: pytest.FixtureRequest, topics: Settings, tmp_path: Path) -> Iterator[Settings]:
+    """Settings on one bundled geofence set, with a worker running on it."""
+    settings = topics.model_copy(update={"geofences": request.param})
+    proc = start_worker(settings, tmp_path / "worker.log")
+    yield settings
+    stop_process("worker", proc)
+
+
 def test_page_follows_five_on_foot_and_acks_from_the_page(
-    settings: Settings, worker: object, browser: webdriver.Chrome, tmp_path: Path
+    fenced: Settings, browser: webdriver.Chrome, tmp_path: Path
 ) -> None:
-    zones = len(bundled_doc("nogales-sasabe")["features"])  # zones and the boundary line
-    devices = len(World(load_scenario("five-on-foot"), start=time.time()).ids)
+    settings = fenced
+    zones = len(bundled_doc(settings.geofences)["features"])  # zones and the boundary line
+    scenario = five_on_foot_on(settings.geofences, tmp_path)
+    devices = len(World(load_scenario(scenario), start=time.time()).ids)
     with map_server(settings, tmp_path / "map.log") as url:
         browser.get(url)
         WebDriverWait(browser, 30).until(
             lambda d: d.execute_script("return !!(window.borderwatch && "
                                        "window.borderwatch.state.connected)"))
         assert page_state(browser)["counts"]["fence"] == zones
+        assert browser.find_element(By.ID, "fences").text.endswith(
+            GeofenceSet.from_geojson(bundled_doc(settings.geofences)).version)
         Select(browser.find_element(By.ID, "severity")).select_by_visible_text("medium")
         browser.find_element(By.ID, "operator").send_keys(OPERATOR)
         sim = subprocess.Popen(  # paced: the page watches it happen
-            [sys.executable, "-m", "stream.cli", "simulate", "five-on-foot", "--speed", "8",
+            [sys.executable, "-m", "stream.cli", "simulate", scenario, "--speed", "8",
              "--quiet"], env=settings_env(settings), start_new_session=True)
         try:
             WebDriverWait(browser, 240, poll_frequency=0.5).until(
@@ -113,9 +126,21 @@ def test_page_follows_five_on_foot_and_acks_from_the_page(
             acked = wait_acked_alert(settings, incident["alert_id"])
             assert acked.ack is not None and acked.ack.by == OPERATOR
             WebDriverWait(browser, 60).until(
-                lambda d: serious(page_state(d))[0]["ack_by"] == OPERATOR,
+                lambda d: serious(page_state(d))[0]["ack_by"] == OPERATOR
+                and f"acknowledged by {OPERATOR}" in d.find_element(By.ID, "alerts").text,
                 message="the page shows who acknowledged")
-            assert f"acknowledged by {OPERATOR}" in browser.find_element(By.ID, "alerts").text
+
+            # the time slider: an hour ago there was no incident; Live brings it back
+            browser.execute_script(
+                "const s = document.getElementById('slider'); s.value = s.min;"
+                "s.dispatchEvent(new Event('input'));")
+            WebDriverWait(browser, 30).until(
+                lambda d: not (s := page_state(d))["live"] and s["counts"]["incident"] == 0
+                and s["counts"]["fence"] == zones, message="the replayed picture")
+            browser.find_element(By.ID, "live").click()
+            WebDriverWait(browser, 30).until(
+                lambda d: (s := page_state(d))["live"] and len(serious(s)) == 1,
+                message="back to the live picture")
 
             shot = tmp_path / "map.png"
             assert browser.save_screenshot(str(shot))
