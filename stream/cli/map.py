@@ -9,7 +9,10 @@ from typing import Annotated
 
 import typer
 
+from geofences.store import InvalidSet
 from stream.cli.common import Bootstrap, console, make_settings
+from stream.cli.errors import fail
+from stream.kafka_clients import BrokerUnreachable, require_broker
 from stream.map.access import AccessError
 from stream.map.server import start
 from stream.settings import Settings
@@ -30,19 +33,27 @@ def map_command(
             help="Port to listen on (default: 8080; 0 = any free port).",
         ),
     ] = None,
+    geofences: Annotated[
+        str | None,
+        typer.Option(
+            "--geofences", envvar="BORDERWATCH_GEOFENCES", show_envvar=True,
+            metavar="NAME|FILE",
+            help="Geofence set shown until one is published: a bundled set's name "
+            "(nogales-sasabe, new-mexico) or a GeoJSON file (default: nogales-sasabe).",
+        ),
+    ] = None,
     bootstrap_servers: Bootstrap = None,
 ) -> None:
     """Serve a live map of fences, sensors, incidents and alerts; patrols acknowledge from it."""
-    settings = make_settings(map_host=host, map_port=port, bootstrap_servers=bootstrap_servers)
+    settings = make_settings(map_host=host, map_port=port, geofences=geofences,
+                             bootstrap_servers=bootstrap_servers)
     try:
         asyncio.run(_serve(settings))
-    except AccessError as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from exc
+    except (AccessError, InvalidSet) as exc:
+        fail(str(exc), 2)
     except OSError as exc:
-        console.print(f"[red]error:[/] cannot listen on {settings.map_host}:{settings.map_port}: "
-                      f"{exc.strerror or exc}")
-        raise typer.Exit(1) from exc
+        fail(f"cannot listen on {settings.map_host}:{settings.map_port}: "
+             f"{exc.strerror or exc}", 1)
 
 
 async def _serve(settings: Settings) -> None:
@@ -53,6 +64,10 @@ async def _serve(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     console.print(f"map at [bold]{url}[/] (reading {settings.bootstrap_servers}; Ctrl-C stops)",
                   highlight=False)
+    try:
+        await asyncio.to_thread(require_broker, settings)
+    except BrokerUnreachable as exc:  # the page still shows the fences; reading starts later
+        console.print(f"[yellow]warning:[/] {exc}; the map keeps trying", highlight=False)
     try:
         await stop.wait()
     finally:
