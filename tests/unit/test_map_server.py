@@ -11,9 +11,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
 from geofences.index import GeofenceSet, bundled_doc
-from stream.map import access
+from stream.map import access, server
 from stream.map.server import make_app
+from stream.models import AlertAckMessage
 from stream.settings import Settings
+from tests.unit.alert_samples import T, sample_alert
 
 Client = TestClient[web.Request, web.Application]
 Check = Callable[[Client], Awaitable[None]]
@@ -85,3 +87,23 @@ def test_a_non_loopback_address_needs_tokens() -> None:
     access.check_exposure("0.0.0.0", {"tok-12345678": "ana"})
     with pytest.raises(access.AccessError, match="name:token"):
         access.parse_tokens(SecretStr("ana"))
+
+
+def test_an_ack_with_a_token_records_the_operator_not_what_the_page_says(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sent: list[AlertAckMessage] = []
+    monkeypatch.setattr(server, "send_ack", lambda _settings, msg, _timeout: sent.append(msg))
+    settings = Settings(map_tokens=SecretStr("ana:ana-secret-1"))
+    app = server.make_app(settings, access.parse_tokens(settings.map_tokens), read_topics=False)
+    app[server.SERVICE].ingest([sample_alert()], now=T + 20)
+
+    async def run() -> None:
+        async with TestClient(TestServer(app)) as client:
+            r = await client.post(
+                "/api/ack", headers={"Authorization": "Bearer ana-secret-1"},
+                json={"alert_id": sample_alert().id, "action": "close", "by": "mallory"})
+            assert r.status == 202, await r.text()
+
+    asyncio.run(run())
+    assert [(m.alert_id, m.by, m.action) for m in sent] == [(sample_alert().id, "ana", "close")]
