@@ -5,8 +5,8 @@ at WARNING, once per condition instead of once per retry; repeats are logged at 
 :func:`require_broker` turns an unreachable broker into one line with the address and a hint.
 
 >>> once = OncePerCondition()
->>> [once.first("FAIL", "Connect to 127.0.0.1:9 failed (after 3ms in state CONNECT)"),
-...  once.first("FAIL", "Connect to 127.0.0.1:9 failed (after 12ms in state CONNECT)")]
+>>> [once.first("Connect to 127.0.0.1:9 failed (after 3ms in state CONNECT)"),
+...  once.first("Connect to 127.0.0.1:9 failed (after 12ms in state CONNECT)")]
 [True, False]
 """
 
@@ -41,8 +41,10 @@ class OncePerCondition:
     def __init__(self) -> None:
         self.seen: set[str] = set()
 
-    def first(self, facility: str, message: str) -> bool:
-        key = facility + re.sub(r"\d+", "#", message.split(", ")[0])
+    def first(self, message: str) -> bool:
+        """True the first time a message like this one (numbers aside) is seen; the log
+        and the error callback report the same condition with the same text."""
+        key = re.sub(r"\d+", "#", message.split(", ")[0])
         if key in self.seen:
             return False
         self.seen.add(key)
@@ -58,7 +60,7 @@ class _LibrdkafkaLog:
     def log(self, level: int, fmt: str, *args: Any) -> None:
         facility, text = (str(args[0]), str(args[2])) if len(args) == 3 else ("", fmt % args)
         text = re.sub(r"^\[thrd:[^\]]*\]: ", "", text)
-        if level >= logging.WARNING and self.once.first(str(facility), text):
+        if level >= logging.WARNING and self.once.first(text):
             log.warning("Kafka: %s", text)
         else:
             log.debug("Kafka %s: %s", facility, text)
@@ -70,7 +72,7 @@ def _hooks(extra: dict[str, Any]) -> dict[str, Any]:
     hooks: dict[str, Any] = {"logger": _LibrdkafkaLog(once)}
 
     def on_error(err: KafkaError) -> None:
-        if once.first(err.name(), err.str()):
+        if once.first(err.str()):
             log.warning("Kafka: %s", err.str())
         else:
             log.debug("Kafka: %s", err.str())

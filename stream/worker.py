@@ -41,7 +41,9 @@ def run_worker(
             said = True
             on_ready(pipeline)
 
-    worker = faust.Worker(app, loglevel=settings.log_level, quiet=not verbose)
+    worker = faust.Worker(
+        app, loglevel=settings.log_level, quiet=not verbose, redirect_stdouts=False
+    )
     if not verbose:
         worker.spinner = None
         for name in CHATTY:

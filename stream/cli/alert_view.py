@@ -35,6 +35,8 @@ class LiveAlerts:
     def __exit__(self, *_: object) -> None:
         self.live.update(self._render(), refresh=True)
         self.live.stop()
+        if not self.console.is_terminal:
+            self.console.line()  # a file or pipe gets the table without a final line break
 
     def add(self, alert: Alert) -> None:
         self.table.add(alert)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import queue
 import re
+import signal
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -151,3 +154,36 @@ def test_tak_server_down_alerts_keep_printing(topics: Settings) -> None:
     warnings = [ln for ln in result.stderr.splitlines() if ln.strip()]
     assert len(warnings) == 1 and warnings[0].startswith("warning: TAK server"), result.stderr
     assert f"127.0.0.1:{dead}" in warnings[0] and "retrying" in warnings[0]
+
+
+def test_ctrl_c_on_simulate_with_the_broker_down(nobody: str) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "stream.cli", "simulate", "crossing", "--fast",
+         "--bootstrap-servers", nobody],
+        env={**os.environ, "COLUMNS": "200"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    seen: list[str] = []
+
+    def read() -> None:
+        for line in proc.stderr or []:
+            lines.put(line)
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        while not any("unreachable" in ln for ln in seen):
+            seen.append(lines.get(timeout=60))  # the simulator says the broker is down
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    finally:
+        proc.kill()
+    while not lines.empty():
+        seen.append(lines.get())
+    text = "".join(seen)
+    assert proc.returncode == 130, text
+    assert "Traceback" not in text and "SystemError" not in text
+    interrupted = next(ln for ln in seen if ln.startswith("interrupted after"))
+    assert re.search(r"0/\d+ acknowledged", interrupted), interrupted
+    errors = [ln for ln in seen if ln.startswith("error:")]
+    assert len(errors) == 1 and "not acknowledged" in errors[0], text

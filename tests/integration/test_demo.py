@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import socket
@@ -34,20 +35,33 @@ def demo_command(broker_port: int, metrics_port: int, *extra: str) -> list[str]:
 
 
 def test_demo_shows_alerts_and_stops_cleanly_after_its_duration() -> None:
-    bport, mport, map_port = free_port(), free_port(), free_port()
-    out = subprocess.run(
-        demo_command(bport, mport, "--duration", "40", "--map-port", str(map_port)),
-        capture_output=True, timeout=240, text=True,
-    )
+    bport, map_port = free_port(), free_port()
+    busy = socket.create_server(("127.0.0.1", 0))  # the metrics port is taken: it moves
+    mport = busy.getsockname()[1]
+    try:
+        out = subprocess.run(
+            demo_command(bport, mport, "--duration", "40", "--map-port", str(map_port)),
+            capture_output=True, timeout=240, text=True, env={**os.environ, "COLUMNS": "80"},
+        )
+    finally:
+        busy.close()
     text = out.stdout + out.stderr
     assert out.returncode == 0, text[-3000:]
     received = re.search(r"(\d+) alerts received", text)
     assert received and int(received.group(1)) > 0, text[-3000:]
-    assert "stopped cleanly" in text and "worker" in text
-    assert f"http://127.0.0.1:{mport}/metrics" in text
+    moved = re.search(rf"port {mport} is busy: using (\d+) for the worker's metrics", text)
+    assert moved, text[-3000:]
+    assert f"http://127.0.0.1:{moved.group(1)}/metrics" in text
     assert f"map      http://127.0.0.1:{map_port}/" in text
+    lines = text.splitlines()
+    table = lines.index(next(ln for ln in lines if ln.startswith("BorderWatch alerts:")))
+    assert lines[table + 1].split()[:4] == ["id", "severity", "state", "age"]
+    assert max(len(ln) for ln in lines) <= 80, "every line fits 80 columns"
+    assert lines[-1].startswith("stopped cleanly: ") and "worker" in lines[-1], lines[-3:]
+    for noise in ("buffer full", "starting➢", "OK ^", "Traceback"):
+        assert noise not in text
     assert not wait_for_port("127.0.0.1", bport, 0.5), "broker still listening"
-    assert not wait_for_port("127.0.0.1", mport, 0.5), "worker metrics still served"
+    assert not wait_for_port("127.0.0.1", int(moved.group(1)), 0.5), "metrics still served"
     assert not wait_for_port("127.0.0.1", map_port, 0.5), "map still served"
 
 
