@@ -100,12 +100,12 @@ class World:
         self.scenario = sc = scenario
         self.seed = sc.seed if seed is None else seed
         self.start = float(start)
-        self.boundary = boundary or Boundary.of(open_set(sc.geofences))
 
         def rng(stream: int, *more: int) -> np.random.Generator:
             return np.random.default_rng([self.seed & 0xFFFFFFFF, stream, *more])
 
         try:
+            self.boundary = boundary or Boundary.of(open_set(sc.geofences))
             self.layout = build_layout(sc, self.boundary)
             self.tracks: list[Track] = build_tracks(sc, self.boundary, self.seed & 0xFFFFFFFF)
             self.cameras = [Camera(c, i, rng(10, i), self.boundary)
