@@ -55,4 +55,7 @@ def test_nm_crossing_gives_one_alert_heading_west_in_a_new_mexico_sector(
     assert messages[-1].sector in NM_SECTORS
     assert {a.geofence_version for a in messages} == {NM.version}
     mine = [(e.kind, e.zone_id) for e in events if e.alert_id == messages[0].id]
-    assert ("enter", "nm-strip") in mine, mine
+    # the strip is among its zone events: an enter, or (when a burst puts the approach and
+    # the crossing in one batch, so the track is first seen inside) the exit beyond it
+    assert {z for _, z in mine} >= {"nm-strip", "nm-buffer-1km"}, mine
+    assert {e.sector for e in events if e.alert_id == messages[0].id} <= NM_SECTORS
