@@ -8,6 +8,7 @@ FeatureCollection with ``borderwatch.version`` and ``borderwatch.published_ts`` 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,20 +43,41 @@ def stamp(
     return {**doc, "borderwatch": meta}
 
 
-def encode(doc: dict[str, Any], version: str | None = None, now: float | None = None) -> bytes:
-    """Validate and serialise a set for the topic; raises :class:`InvalidSet`."""
+def encode(
+    doc: dict[str, Any],
+    version: str | None = None,
+    now: float | None = None,
+    sign: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> bytes:
+    """Validate and serialise a set for the topic; raises :class:`InvalidSet`.
+
+    ``sign``: adds the publisher's signature (``KeyRing.sign_doc``) to the stamped set.
+    """
     report = validate(doc)
     if not report.ok:
         raise InvalidSet("; ".join(str(p) for p in report.errors))
-    return orjson.dumps(stamp(doc, version, now))
+    stamped = stamp(doc, version, now)
+    return orjson.dumps(sign(stamped) if sign else stamped)
 
 
-def decode(value: bytes | None, offset: int = -1) -> Published:
-    """Parse and validate one topic message; raises :class:`InvalidSet`."""
+def decode(
+    value: bytes | None,
+    offset: int = -1,
+    check: Callable[[dict[str, Any]], str | None] | None = None,
+) -> Published:
+    """Parse and validate one topic message; raises :class:`InvalidSet`.
+
+    ``check``: the signature check (``KeyRing.check_doc``); a set it refuses is invalid.
+    """
     try:
         doc = orjson.loads(value or b"")
     except orjson.JSONDecodeError as exc:
         raise InvalidSet(f"not JSON: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise InvalidSet("not a JSON object")
+    refused = check(doc) if check else None
+    if refused is not None:
+        raise InvalidSet(f"{refused}: not signed by a known publisher key")
     report = validate(doc)
     if not report.ok:
         raise InvalidSet("; ".join(str(p) for p in report.errors))

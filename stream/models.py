@@ -212,6 +212,8 @@ class Alert(_Out):
     crossing_lat: float | None = None
     crossing_ts: float | None = None
     updated_ts: float | None = None
+    key_id: str | None = Field(None, description="Key the worker signed this message with.")
+    sig: str | None = Field(None, description="HMAC-SHA256 of the rest (stream/signing.py).")
 
 
 class AlertAckMessage(_Edge):
@@ -227,6 +229,9 @@ class AlertAckMessage(_Edge):
     note: Note | None = None
     #: ``ack`` acknowledges; ``close`` also clears the alert (closed by a patrol).
     action: Literal["ack", "close"] = "ack"
+    #: HMAC of the rest (see stream/signing.py) and the id of the key that made it.
+    key_id: Ident | None = None
+    sig: Annotated[str, Field(max_length=128)] | None = None
 
 
 class CameraTask(_Out):

@@ -98,6 +98,7 @@ class Pipeline:
         self.metrics = metrics
         self.acks_topic = settings.topic(topics.ACKS.name)
         self.ticks_topic = settings.topic(topics.TICKS.name)
+        self.keys = settings.key_ring()
         self.max_bytes = limit = settings.max_message_bytes
         self.decoders: dict[str, Decoder[Any]] = {
             settings.topic(topics.GROUND.name): Decoder(GroundDetection, limit),
@@ -261,6 +262,10 @@ class Pipeline:
             ack = AlertAckMessage.model_validate_json(raw)
         except ValidationError as exc:
             dead.append(self._letter(msg, classify(exc.errors()[0]), describe(exc.errors())))
+            return
+        refused = self.keys.check_model(ack)
+        if refused is not None:
+            dead.append(self._letter(msg, refused, f"ack key {ack.key_id!r}"))
             return
         if self.naive is None and not self.correlator.has_alert(ack.alert_id):
             dead.append(self._letter(msg, "unknown_alert", f"no alert {ack.alert_id}"))

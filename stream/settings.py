@@ -14,6 +14,8 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from stream.signing import KeyRing
+
 BrokerProfile = Literal["embedded", "kafka"]
 
 
@@ -40,6 +42,18 @@ class Settings(BaseSettings):
     sasl_username: str | None = Field(None, description="SASL user name.")
     sasl_password: SecretStr | None = Field(
         None, description="SASL password; never printed or logged."
+    )
+
+    signing_keys: dict[str, SecretStr] = Field(
+        {},
+        description=(
+            "JSON object of HMAC keys {\"key id\": \"secret\"}: every key this process "
+            "accepts on signed messages (acks, geofence sets, alerts). Empty: nothing is "
+            "signed or checked (development only). See docs/security.md for rotation."
+        ),
+    )
+    signing_key_id: str | None = Field(
+        None, description="Which key of BORDERWATCH_SIGNING_KEYS this process signs with."
     )
 
     # --- topics -----------------------------------------------------------
@@ -85,6 +99,14 @@ class Settings(BaseSettings):
             "'correlate': incidents, tracks, fusion, zone policies and the alert lifecycle. "
             "'naive': one alert per detection in a border-strip or restricted zone, the "
             "baseline the correlator is measured against."
+        ),
+    )
+    send_timeout: float = Field(
+        30.0,
+        gt=0,
+        description=(
+            "Seconds the worker waits for the broker to take one output (alert, dead letter, "
+            "...) before it counts the send as failed and goes on with the batch."
         ),
     )
     tick_interval: float = Field(
@@ -158,6 +180,10 @@ class Settings(BaseSettings):
     def max_request_bytes(self) -> int:
         """``max_message_bytes`` plus room for a record batch's headers and key."""
         return self.max_message_bytes + 65_536
+
+    def key_ring(self) -> KeyRing:
+        """The HMAC keys this process signs and verifies with."""
+        return KeyRing(self.signing_keys, self.signing_key_id)
 
     def topic(self, name: str) -> str:
         """Full topic name, e.g. ``settings.topic("alerts") == "borderwatch.alerts"``."""

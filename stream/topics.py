@@ -61,6 +61,14 @@ ALL: tuple[TopicSpec, ...] = (
 )
 
 
+def worker_topics(settings: Settings) -> dict[str, int]:
+    """Faust's internal topics of the worker group: ``{name: partitions}``."""
+    return {
+        f"{settings.app_id}-correlation-changelog": settings.partitions,
+        f"{settings.app_id}-__assignor-__leader": 1,
+    }
+
+
 def create_topics(settings: Settings, timeout: float = 30.0) -> dict[str, str]:
     """Create every topic that does not exist yet; returns ``{topic: "created"|"exists"}``."""
     admin = admin_client(settings)
@@ -72,6 +80,14 @@ def create_topics(settings: Settings, timeout: float = 30.0) -> dict[str, str]:
             config={"max.message.bytes": str(settings.max_request_bytes), **spec.config},
         )
         for spec in ALL
+    ]
+    # The worker's own topics too (Faust creates them only when a worker starts): after a
+    # broker lost its topics, `borderwatch topics create` gives running workers back the
+    # changelog they write their state to, with the right partition count.
+    new += [
+        NewTopic(name, num_partitions=n, replication_factor=settings.replication_factor,
+                 config={"max.message.bytes": str(settings.max_request_bytes), **COMPACT})
+        for name, n in worker_topics(settings).items()
     ]
     result: dict[str, str] = {}
     for name, fut in admin.create_topics(new, request_timeout=timeout).items():

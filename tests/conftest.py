@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -54,6 +55,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
     for name, value in settings.model_dump(exclude_none=True).items():
         if name == "sasl_password":
             continue
+        if name == "signing_keys":
+            value = json.dumps({k: v.get_secret_value() for k, v in settings.signing_keys.items()})
         env[f"BORDERWATCH_{name.upper()}"] = str(value)
     return env
 

@@ -21,7 +21,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import faust
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPartition
@@ -87,12 +89,15 @@ class FenceLog:
         self.consumer.close()
 
 
-def newest_valid(records: list[Record]) -> tuple[Published | None, list[str]]:
-    """The last record that validates, and the errors of the invalid ones after it."""
+def newest_valid(
+    records: list[Record], check: Callable[[dict[str, Any]], str | None] | None = None
+) -> tuple[Published | None, list[str]]:
+    """The last record that validates (and passes the signature ``check``), and the errors
+    of the invalid ones after it."""
     errors: list[str] = []
     for rec in reversed(records):
         try:
-            return decode(rec.value, rec.offset), errors
+            return decode(rec.value, rec.offset, check), errors
         except InvalidSet as exc:
             errors.append(f"offset {rec.offset}: {exc}")
     return None, errors
@@ -111,7 +116,8 @@ class GeofenceFeed:
         """The newest valid, new version in ``records`` (rejections logged and counted)."""
         if not records:
             return None
-        published, errors = newest_valid(records)
+        keys = self.settings.key_ring()
+        published, errors = newest_valid(records, keys.check_doc if keys.enabled else None)
         for err in errors:
             log.error("geofence set rejected: %s", err)
             self.metrics.geofence_reloads.labels(result="rejected").inc()

@@ -65,6 +65,9 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
         ),
     )
     restore = {"needed": True}
+    keys = settings.key_ring()
+    if not keys.enabled:
+        log.warning("no signing keys: acks are not checked and alerts are not signed")
     outputs = {"alert": alerts, "dead_letter": dead, "late": late, "zone_event": zone_events,
                "task": tasking}
 
@@ -77,11 +80,12 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
             return exc
 
     async def delivered(kind: str, size: int, fut: Any) -> bool:
-        """Wait for the broker; False (logged, counted) if the send failed."""
+        """Wait for the broker (at most ``send_timeout`` s); False (logged, counted) if the
+        send failed or timed out."""
         try:
             if isinstance(fut, Exception):
                 raise fut
-            await fut
+            await asyncio.wait_for(fut, settings.send_timeout)
             return True
         except Exception as exc:  # one bad send never drops the rest of the batch
             log.error("sending a %s (%d bytes) failed: %s", kind, size, exc)
@@ -99,7 +103,8 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
         for task in result.tasks:
             jobs.append(("task", task.camera_id, task.model_dump_json().encode(), None))
         for alert in result.alerts:
-            jobs.append(("alert", alert.id, alert.model_dump_json().encode(), alert))
+            signed = keys.sign_model(alert)
+            jobs.append(("alert", alert.id, signed.model_dump_json().encode(), alert))
         # enqueued one after the other (a key's messages keep their order), then awaited
         futs = [await enqueue(kind, key, value) for kind, key, value, _ in jobs]
         sent = await asyncio.gather(*(delivered(kind, len(value), fut)

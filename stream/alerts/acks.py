@@ -28,7 +28,9 @@ def make_ack(
 
 
 def send_ack(settings: Settings, msg: AlertAckMessage, timeout: float = 30.0) -> None:
-    """Publish ``msg`` on the acks topic (keyed by alert id) and wait for the broker."""
+    """Sign ``msg`` with this process's key (if keys are configured), publish it on the
+    acks topic (keyed by alert id) and wait for the broker."""
+    msg = settings.key_ring().sign_model(msg)
     producer = kafka_clients.producer(settings)
     errors: list[str] = []
     producer.produce(

@@ -3,6 +3,7 @@ directly, no consumer group."""
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -21,6 +22,8 @@ from pydantic import ValidationError
 from stream import kafka_clients, topics
 from stream.models import Alert, Severity, ZoneEvent
 from stream.settings import Settings
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from geofences.index import GeofenceSet
@@ -48,9 +51,19 @@ def read_alerts(
     timeout: float | None = None,
     idle: Callable[[], None] | None = None,
 ) -> Iterator[Alert]:
-    """Yield alerts as they arrive; stops after ``timeout`` seconds without one, if given."""
-    return read_topic(settings, topics.ALERTS, Alert, from_beginning=from_beginning,
-                      timeout=timeout, idle=idle)
+    """Yield alerts as they arrive; stops after ``timeout`` seconds without one, if given.
+
+    With signing keys configured, an alert not signed by one of them (written to the topic
+    by anyone but a worker) is refused: logged once per alert and never yielded.
+    """
+    keys = settings.key_ring()
+    for alert in read_topic(settings, topics.ALERTS, Alert, from_beginning=from_beginning,
+                            timeout=timeout, idle=idle):
+        refused = keys.check_model(alert)
+        if refused is None:
+            yield alert
+        else:
+            log.warning("alert %s refused: %s", alert.id, refused.replace("_", " "))
 
 
 def assigned_consumer(

@@ -126,7 +126,8 @@ def publish(
     doc = _read_valid(file)
     settings = connected_settings(bootstrap_servers=bootstrap_servers)
     try:
-        value = encode(doc, version)
+        keys = settings.key_ring()
+        value = encode(doc, version, sign=keys.sign_doc if keys.enabled else None)
     except InvalidSet as exc:  # pragma: no cover - validate() above already refused
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc
