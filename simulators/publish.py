@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
-from confluent_kafka import KafkaError
+from confluent_kafka import KafkaError, KafkaException
 
 from simulators.world import Emission
 from stream import kafka_clients
@@ -24,6 +24,10 @@ from stream.settings import Settings
 
 #: ``topic`` suffix -> metric label.
 KIND = {"sensors.ground": "ground", "sensors.camera": "camera", "sensors.health": "health"}
+
+
+#: Fatal producer errors survived (each rebuilds the producer) before the sink gives up.
+MAX_REBUILDS = 5
 
 
 class Sink(Protocol):
@@ -67,6 +71,7 @@ class KafkaSink:
         self.counter = 0
         self.outage = False
         self.fatal: str | None = None
+        self.rebuilds = 0
         self.extra: dict[str, Any] = {
             "linger.ms": 20,
             "batch.num.messages": 10000,
@@ -128,22 +133,33 @@ class KafkaSink:
             except BufferError:
                 self.producer.poll(0.05)
                 self._check_fatal()
+            except KafkaException as exc:
+                err = exc.args[0] if exc.args else None
+                if isinstance(err, KafkaError) and err.fatal():
+                    # the producer is dead: _check_fatal rebuilds it and resends this one
+                    self.fatal = self.fatal or str(err)
+                    return
+                raise PublishError(f"the producer refused a message: {exc}") from exc
 
     def _check_fatal(self) -> None:
         """Rebuild a producer that hit a fatal error and resend what was not acknowledged."""
-        if self.fatal is None:
-            return
-        reason, self.fatal = self.fatal, None
-        self.on_status(
-            f"producer failed ({reason}): reconnecting; resending "
-            f"{len(self.pending)} unacknowledged messages"
-        )
-        self.producer.purge(in_queue=True, in_flight=True)
-        self.producer.poll(0)
-        self.producer = kafka_clients.producer(self.settings, **self.extra)
-        for n, (e, _) in sorted(self.pending.items()):
-            self.resent += 1
-            self._produce(n, e)
+        while self.fatal is not None:
+            reason, self.fatal = self.fatal, None
+            self.rebuilds += 1
+            if self.rebuilds > MAX_REBUILDS:
+                raise PublishError(f"producer failed {self.rebuilds} times, last: {reason}")
+            self.on_status(
+                f"producer failed ({reason}): reconnecting; resending "
+                f"{len(self.pending)} unacknowledged messages"
+            )
+            self.producer.purge(in_queue=True, in_flight=True)
+            self.producer.poll(0)
+            self.producer = kafka_clients.producer(self.settings, **self.extra)
+            for n, (e, _) in sorted(self.pending.items()):
+                self.resent += 1
+                self._produce(n, e)
+                if self.fatal is not None:
+                    break  # this one died too: rebuild again
 
     def send(self, emission: Emission) -> None:
         self.counter += 1

@@ -10,7 +10,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 import simulators.publish as publish
-from simulators.publish import KafkaSink, ReplayError, paced, read_emissions
+from simulators.publish import KafkaSink, PublishError, ReplayError, paced, read_emissions
 from simulators.world import Emission
 from stream import kafka_clients
 from stream.metrics import SimulatorMetrics
@@ -140,3 +140,53 @@ def test_producer_is_idempotent_with_acks_all(monkeypatch: pytest.MonkeyPatch) -
     assert sink.config["enable.idempotence"] is True and sink.config["acks"] == "all"
     assert sink.config["message.timeout.ms"] == 1000
     assert KafkaSink(Settings(bootstrap_servers="127.0.0.1:1")).config["message.timeout.ms"] == 0
+
+
+class RaisingProducer(FakeProducer):
+    """Fatal errors surface as exceptions from produce(), as librdkafka does once the
+    idempotent producer is dead; ``dead_for`` instances in a row are dead."""
+
+    dead_for = 1
+
+    def produce(
+        self, topic: str, value: bytes, key: bytes, timestamp: int, on_delivery: Any
+    ) -> None:
+        from confluent_kafka import KafkaError, KafkaException
+
+        if len(FakeProducer.instances) <= RaisingProducer.dead_for:
+            raise KafkaException(KafkaError(KafkaError._FATAL, "fatal: producer fenced",
+                                            fatal=True))
+        super().produce(topic, value, key, timestamp, on_delivery)
+
+    def poll(self, _t: float = 0) -> int:
+        while self.queue:
+            value, cb = self.queue.pop(0)
+            self.acked.append(value)
+            cb(None, None)
+        return 0
+
+
+def test_a_fatal_error_raised_by_produce_rebuilds_the_producer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    FakeProducer.instances = []
+    RaisingProducer.dead_for = 1
+    monkeypatch.setattr(kafka_clients, "Producer", RaisingProducer)
+    sink = KafkaSink(Settings())
+    sent = [em(float(i), i) for i in range(5)]
+    for e in sent:
+        sink.send(e)
+    sink.close(timeout=5)
+    assert sorted(v for p in FakeProducer.instances for v in p.acked) == sorted(
+        e.value for e in sent)
+
+
+def test_a_producer_that_keeps_dying_ends_with_one_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    FakeProducer.instances = []
+    RaisingProducer.dead_for = 100
+    monkeypatch.setattr(kafka_clients, "Producer", RaisingProducer)
+    sink = KafkaSink(Settings())
+    with pytest.raises(PublishError, match="producer failed 6 times"):
+        sink.send(em(1.0, 1))
