@@ -1,0 +1,95 @@
+"""Fault suite: a worker killed with SIGKILL ten times while a scenario plays gives the same
+medium-and-above alert ids as a clean run and revisions that never go backwards for any
+alert id. Alert ids the clean run did not raise are printed, not asserted: in one run of
+three a replay after a kill opened two extra low alerts (see docs/kafka-features.md)."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from stream.broker import free_port
+from stream.cli.demo import scrape_total, stop_process
+from stream.models import Alert
+from stream.settings import Settings
+from stream.topics import create_topics
+from tests.conftest import run_cli, settings_env, start_worker
+from tests.integration.test_scenarios import alerts_by_id, serious
+
+pytestmark = [pytest.mark.integration, pytest.mark.faults]
+
+SPEED = "12"  # five-on-foot's 25 minutes in ~125 s: time for ten kills and restarts
+KILLS = 10
+
+
+def another(settings: Settings, tmp: Path) -> Settings:
+    """The same broker, its own topics, group, ports and state."""
+    tag = uuid.uuid4().hex[:8]
+    s = settings.model_copy(update={"topic_prefix": f"t{tag}", "app_id": f"bw-test-{tag}",
+                                    "metrics_port": free_port(), "web_port": free_port(),
+                                    "data_dir": tmp / f"state-{tag}"})
+    create_topics(s)
+    return s
+
+
+def replay(settings: Settings, recording: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "stream.cli", "replay", str(recording), "--speed", SPEED,
+         "--quiet"], env=settings_env(settings), stdout=subprocess.DEVNULL,
+    )
+
+
+def wait_consumed(
+    settings: Settings, proc: subprocess.Popen[bytes], n: int, timeout: float
+) -> None:
+    """Until this worker process has consumed ``n`` messages (or ``timeout`` s passed)."""
+    url = f"http://{settings.metrics_host}:{settings.metrics_port}/metrics"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if (scrape_total(url, "borderwatch_messages_consumed_total") or 0) >= n:
+            return
+
+
+def revisions_never_go_back(alerts: dict[str, list[Alert]]) -> list[str]:
+    """Ids whose revisions, in topic order, decrease somewhere."""
+    return [k for k, msgs in alerts.items()
+            if any(b.revision < a.revision for a, b in itertools.pairwise(msgs))]
+
+
+def test_ten_kills_give_the_clean_runs_alert_ids(topics: Settings, tmp_path: Path) -> None:
+    recording = tmp_path / "five.jsonl"
+    run_cli(topics, "simulate", "five-on-foot", "--quiet", "--output", str(recording),
+            "--start", str(round(time.time())), timeout=300)
+    clean, crashed = topics, another(topics, tmp_path)
+    clean_worker = start_worker(clean, tmp_path / "clean.log")
+    worker = start_worker(crashed, tmp_path / "crash-0.log")
+    players = [replay(clean, recording), replay(crashed, recording)]
+    kills = 0
+    try:
+        while kills < KILLS and players[1].poll() is None:
+            wait_consumed(crashed, worker, 15, timeout=30)
+            worker.kill()  # SIGKILL: no commit, no flush
+            worker.wait()
+            kills += 1
+            worker = start_worker(crashed, tmp_path / f"crash-{kills}.log")
+        for p in players:
+            assert p.wait(timeout=300) == 0
+        clean_alerts = alerts_by_id(clean, quiet=12)
+        crash_alerts = alerts_by_id(crashed, quiet=12)
+    finally:
+        stop_process("worker", worker)
+        stop_process("worker", clean_worker)
+    assert serious(clean_alerts), "the scenario raises a medium-or-above alert"
+    assert set(serious(crash_alerts)) == set(serious(clean_alerts))
+    extra = {k: [(a.revision, a.state.value, a.severity.value, a.rule, a.zone_id,
+                  [e.event_id for e in a.evidence][:5]) for a in v]
+             for k, v in crash_alerts.items() if k not in clean_alerts}
+    print(f"{len(extra)} alert ids the clean run did not raise: {extra}")
+    assert revisions_never_go_back(crash_alerts) == []
+    assert kills == KILLS, "every kill came while the scenario played"
