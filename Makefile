@@ -35,11 +35,11 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.pipeline
 
 ## evaluate: the full detection-quality campaign (pure pipeline, 2 processes): tables,
-## and .borderwatch/evaluation/report.json
+## .borderwatch/evaluation/report.json and .borderwatch/evaluation/index.html
 evaluate: $(STAMP)
 	@mkdir -p .borderwatch/evaluation
 	$(BIN)/borderwatch evaluate campaigns/default.yaml --jobs 2 \
-		--json .borderwatch/evaluation/report.json
+		--json .borderwatch/evaluation/report.json --html .borderwatch/evaluation
 
 ## system-deps: Debian packages some tests run for real (prometheus, promtool, docker-compose, chromium + chromedriver)
 system-deps:

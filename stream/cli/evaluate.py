@@ -9,21 +9,30 @@ from typing import Annotated
 
 import orjson
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
-    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
 
 from stream.cli.common import Quiet, console
-from stream.evaluation.campaign import CampaignError, load_campaign
+from stream.evaluation.campaign import Campaign, CampaignError, load_campaign
 from stream.evaluation.execute import run_campaign, trial_keys
-from stream.evaluation.report import Report, differing, failures_table, tables
+from stream.evaluation.report import (
+    RULES,
+    Report,
+    differing,
+    failures_table,
+    outcome,
+    tables,
+    trial_detail,
+)
 from stream.evaluation.runner import Feed, TrialResult
+from stream.evaluation.thresholds import Thresholds, load_thresholds, violations
 
 
 def _progress(quiet: bool) -> Progress:
@@ -65,8 +74,14 @@ def evaluate(
     shuffle_within: Annotated[
         float, typer.Option(min=0, help="With --batches: also reorder reports within S s.")
     ] = 0.0,
+    thresholds: Annotated[
+        Path | None,
+        typer.Option(help="Fail (exit 1) when a figure misses a bound of this file "
+                          "(campaigns/thresholds.yaml); may add a determinism check."),
+    ] = None,
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="List every failed trial.")
+        bool, typer.Option("--verbose", "-v",
+                           help="List every failed trial; detail the first ten trials.")
     ] = False,
     quiet: Quiet = False,
 ) -> None:
@@ -82,21 +97,15 @@ def evaluate(
     if not keys:
         console.print(f"[red]error:[/] no trial matches {trial!r} in {campaign}")
         raise typer.Exit(2)
+    limits = _thresholds(thresholds)
+    det = limits.determinism if limits is not None else None
+    if not sizes and det is not None:
+        sizes, shuffle_within = det.batches, det.shuffle_within_s
+    det_keys = [k for k in keys if det is None or not det.families or k[0] in det.families]
     out = Console(width=max(Console().width, 160))
     t0 = time.perf_counter()
-    feeds = ([Feed()] if not sizes else
-             [Feed(batch=b, shuffle_s=shuffle_within, cues=False) for b in sizes])
-    runs: list[list[TrialResult]] = []
-    for feed in feeds:
-        label = c.name if feed.batch is None else f"{c.name} (batches of {feed.batch})"
-        with _progress(quiet) as bar:
-            task = bar.add_task(label, total=len(keys), last="")
-
-            def done(r: TrialResult, task: TaskID = task, bar: Progress = bar) -> None:
-                bar.update(task, advance=1, last=r.key)
-
-            runs.append(run_campaign(c, keys, jobs=jobs, feed=feed, done=done))
-    report = Report(c.name, str(campaign), c.seed, c.geofences, runs[0],
+    results = _run(c, keys, jobs, Feed(), c.name, quiet)
+    report = Report(c.name, str(campaign), c.seed, c.geofences, results,
                     wall_s=time.perf_counter() - t0, jobs=jobs,
                     options=c.matching.model_dump())
     for table in tables(report):
@@ -104,23 +113,69 @@ def evaluate(
     fails = failures_table(report, limit=len(keys) if verbose else 20)
     if fails is not None:
         out.print(fails)
+    if verbose:
+        for r in results[:10]:
+            out.print(trial_detail(r))
     doc = report.as_dict()
+    doc["campaign_spec"] = c.model_dump()
+    diff: list[str] = []
     if sizes:
+        runs = [_run(c, det_keys, jobs, Feed(batch=b, shuffle_s=shuffle_within, cues=False),
+                     f"{c.name} in batches of {b}", quiet) for b in sizes]
         diff = differing(runs)
         doc["determinism"] = {"batches": sizes, "shuffle_within_s": shuffle_within,
-                              "differing": diff}
+                              "trials": len(det_keys), "differing": diff,
+                              "alert_ids": {r[0].key: [len(outcome(x)) for x in r]
+                                            for r in zip(*runs, strict=True)
+                                            if r[0].key in diff}}
         if diff:
-            out.print(f"[red]{len(diff)} trial(s) differ between batch sizes {sizes}:[/] "
-                      + ", ".join(diff))
+            out.print(f"[red]{len(diff)} of {len(det_keys)} trial(s) give other alerts with "
+                      f"batch sizes {sizes}:[/] " + ", ".join(diff))
         else:
-            out.print(f"[green]all {len(keys)} trials give the same alerts with batches "
-                      f"{sizes}[/]")
-    out.print(f"{len(keys)} trials in {report.wall_s:.0f} s wall time ({jobs} job(s))")
+            out.print(f"[green]all {len(det_keys)} trials give the same alerts with batch "
+                      f"sizes {sizes}[/]")
+    out.print(f"{len(keys)} trials in {time.perf_counter() - t0:.0f} s wall time "
+              f"({jobs} job(s))")
     if json_out is not None:
         json_out.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
         out.print(f"JSON report: {json_out}")
     if html_out is not None:
         from stream.evaluation.html import write_html
 
-        page = write_html(report, doc, html_out)
+        page = write_html(report, c, html_out, doc.get("determinism"))
         out.print(f"HTML report: {page}")
+    if limits is not None:
+        bad = violations(limits, {rule: report.figures(rule) for rule in RULES})
+        if det is not None and len(diff) > det.differing_max:
+            bad.append(f"determinism: {len(diff)} trials differ > {det.differing_max}")
+        for line in bad:
+            out.print(f"[red]threshold not met:[/] {line}")
+        if bad:
+            raise typer.Exit(1)
+        out.print(f"[green]every threshold of {thresholds} met[/]")
+
+
+def _thresholds(path: Path | None) -> Thresholds | None:
+    if path is None:
+        return None
+    try:
+        return load_thresholds(path)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        where = ".".join(map(str, e["loc"]))
+        console.print(f"[red]error:[/] {path}: {where}: {e['msg'].removeprefix('Value error, ')}")
+        raise typer.Exit(2) from exc
+    except (OSError, ValueError) as exc:
+        console.print(f"[red]error:[/] {path}: {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _run(c: Campaign, keys: list[tuple[str, int]], jobs: int, feed: Feed, label: str,
+         quiet: bool) -> list[TrialResult]:
+    with _progress(quiet) as bar:
+        task = bar.add_task(label, total=len(keys), last="")
+
+        def done(r: TrialResult) -> None:
+            bar.update(task, advance=1, last=r.key)
+
+        return run_campaign(c, keys, jobs=jobs, feed=feed, done=done)

@@ -6,8 +6,8 @@ splits between patrol sectors — is found by sampling the line against the set'
 nothing about a region is written in code.
 
 >>> site = Site.of(GeofenceSet.load_bundled())
->>> [round(s / 1000) for s in site.sector_splits]
-[30]
+>>> [round(s / 1000, 1) for s in site.sector_splits]
+[30.5]
 >>> sorted(site.ports)
 ['poe-nogales-deconcini', 'poe-sasabe']
 """

@@ -144,11 +144,46 @@ def failures_table(report: Report, limit: int = 20) -> Table | None:
     return t
 
 
+def trial_detail(r: TrialResult) -> Table:
+    """One trial's intrusions as the correlator and the naive rule saw them."""
+    t = Table(title=f"{r.key} (seed {r.seed}): {r.description}", title_justify="left")
+    for c in ("rule", "intruder", "alert id", "dup", "latency first/crossing s",
+              "heading err°", "class", "sector", "dwell"):
+        t.add_column(c)
+    for rule in RULES:
+        s = getattr(r, rule)
+        for o in s.intrusions:
+            t.add_row(rule, o.actor_id + ("" if o.reported else " (no report)"),
+                      o.alert_id or "[red]missed[/]", str(o.duplicates),
+                      f"{_n(o.latency_first_s)}/{_n(o.latency_crossing_s)}",
+                      _n(o.heading_error_deg), str(o.class_right), str(o.sector_right),
+                      f"{o.dwell_seen}" if o.dwell_expected else NONE)
+        if s.false_ids:
+            t.add_row(rule, "[red]false[/]", ", ".join(s.false_ids[:6])
+                      + (f" (+{len(s.false_ids) - 6})" if len(s.false_ids) > 6 else ""),
+                      "", "", "", "", "", "")
+    return t
+
+
+SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+
+
+def outcome(r: TrialResult) -> dict[str, tuple[str, str]]:
+    """Per alert id: its final state and highest severity (what a patrol ends up seeing)."""
+    out: dict[str, tuple[str, str]] = {}
+    for ident, state, severity in r.fingerprint:
+        prev = out.get(ident)
+        top = severity if prev is None or SEVERITY_RANK[severity] > SEVERITY_RANK[prev[1]] \
+            else prev[1]
+        out[ident] = (state, top)
+    return out
+
+
 def differing(results: Sequence[Sequence[TrialResult]]) -> list[str]:
-    """Trials whose alert ids, states or severities differ between runs."""
+    """Trials whose alert ids, final states or highest severities differ between runs."""
     out = []
     for group in zip(*results, strict=True):
-        if any(sorted(set(g.fingerprint)) != sorted(set(group[0].fingerprint))
-               for g in group[1:]):
+        first = outcome(group[0])
+        if any(outcome(g) != first for g in group[1:]):
             out.append(group[0].key)
     return out
