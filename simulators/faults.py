@@ -1,4 +1,4 @@
-"""Faults on a timeline: dead, stuck, tamper, low battery, clock offset, store-and-forward.
+"""Faults on a timeline: dead, stuck, chatter, tamper, low battery, clock offset, store-and-forward.
 
 :class:`DeviceState` holds what every device (ground sensors first, then cameras) is
 like now; :class:`FaultTimeline` changes it as scenario time passes and tells the world
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simulators.scenario import (
+    ChatterFault,
     ClockOffsetFault,
     DeadFault,
     Fault,
@@ -36,6 +37,10 @@ class DeviceState:
     offset: np.ndarray = field(init=False)
     stuck_interval: np.ndarray = field(init=False)
     stuck_next: np.ndarray = field(init=False)
+    #: chattering sensors fire only during the first ``chatter_on`` s of each period
+    chatter_on: np.ndarray = field(init=False)
+    chatter_period: np.ndarray = field(init=False)
+    chatter_t0: np.ndarray = field(init=False)
     seq: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -46,6 +51,9 @@ class DeviceState:
         self.offset = np.zeros(n)
         self.stuck_interval = np.full(n, np.inf)
         self.stuck_next = np.full(n, np.inf)
+        self.chatter_on = np.zeros(n)
+        self.chatter_period = np.zeros(n)
+        self.chatter_t0 = np.zeros(n)
         self.seq = np.zeros(n, np.int64)
 
     @property
@@ -97,9 +105,10 @@ class FaultTimeline:
                         else "sensor or camera"
                     )
                     raise ValueError(f"faults.{i}.targets: no {what} with id {name!r}")
-                if isinstance(f, StuckFault) and idx and idx[-1] >= n_ground:
+                if isinstance(f, StuckFault | ChatterFault) and idx and idx[-1] >= n_ground:
                     raise ValueError(
-                        f"faults.{i}.targets: stuck applies to ground sensors, not camera {name!r}"
+                        f"faults.{i}.targets: {f.kind} applies to ground sensors, "
+                        f"not camera {name!r}"
                     )
             self.targets.append(tuple(sorted(set(idx))))
             self.sources.append(tuple(sorted(set(srcs))))
@@ -124,6 +133,12 @@ class FaultTimeline:
             elif isinstance(f, StuckFault):
                 state.stuck_interval[idx] = f.interval_s if starts else np.inf
                 state.stuck_next[idx] = t if starts else np.inf
+            elif isinstance(f, ChatterFault):
+                state.stuck_interval[idx] = f.interval_s if starts else np.inf
+                state.stuck_next[idx] = t if starts else np.inf
+                state.chatter_on[idx] = f.on_s if starts else 0.0
+                state.chatter_period[idx] = f.on_s + f.off_s if starts else 0.0
+                state.chatter_t0[idx] = t
             elif isinstance(f, TamperFault):
                 state.tamper[idx] = bool(starts)
                 if starts:

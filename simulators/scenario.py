@@ -293,6 +293,16 @@ class StuckFault(_Fault):
     interval_s: Positive = Field(2.0, description="Seconds between its false reports.")
 
 
+class ChatterFault(_Fault):
+    """The sensor chatters: bursts of false reports (every ``interval_s`` for ``on_s``),
+    then ``off_s`` of silence, over and over."""
+
+    kind: Literal["chatter"]
+    interval_s: Positive = Field(2.0, description="Seconds between reports within a burst.")
+    on_s: Positive = Field(15.0, description="Length of a burst.")
+    off_s: Positive = Field(60.0, description="Silence between bursts.")
+
+
 class TamperFault(_Fault):
     """The tamper switch trips: an immediate health report with ``tamper: true``."""
 
@@ -330,7 +340,13 @@ class StoreForwardFault(_Fault):
 
 
 Fault = Annotated[
-    DeadFault | StuckFault | TamperFault | LowBatteryFault | ClockOffsetFault | StoreForwardFault,
+    DeadFault
+    | StuckFault
+    | ChatterFault
+    | TamperFault
+    | LowBatteryFault
+    | ClockOffsetFault
+    | StoreForwardFault,
     Field(discriminator="kind"),
 ]
 

@@ -233,7 +233,9 @@ class World:
             )
             stuck = np.flatnonzero((st.stuck_next[: self.n] <= t + 1e-9) & alive[: self.n])
             for s in stuck.tolist():
-                forced.append(self.ground.forced(s, t, step, 1.0, "unknown", -2))
+                period = st.chatter_period[s]
+                if not period or (t - st.chatter_t0[s]) % period < st.chatter_on[s]:
+                    forced.append(self.ground.forced(s, t, step, 1.0, "unknown", -2))
                 st.stuck_next[s] += st.stuck_interval[s]
             frames = self._camera_frames(t, step, active, rain)
         out.extend(self._ground(t, HitBlock.join([hits, HitBlock.of(forced)])))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 import yaml
@@ -22,6 +22,8 @@ FORMAT = "borderwatch-campaign/1"
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "campaigns" / "schema.json"
 
 Probability = Annotated[float, Field(ge=0, le=1)]
+FaultKind = Literal["stuck", "chatter", "dead", "tamper", "clock_offset", "low_battery"]
+DEFAULT_FAULTS: tuple[FaultKind, ...] = ("stuck", "chatter", "dead", "tamper", "clock_offset")
 Trials = Annotated[int, Field(ge=0, le=100_000, description="Trials of this family.")]
 
 
@@ -110,9 +112,9 @@ class Weather(Family):
 
 
 class Faults(Family):
-    kinds: list[str] = Field(
-        default_factory=lambda: ["stuck", "chatter", "dead", "tamper", "clock_offset"],
-        description="Fault kinds drawn from.")
+    kinds: list[FaultKind] = Field(
+        default_factory=lambda: list(DEFAULT_FAULTS),
+        min_length=1, description="Fault kinds drawn from.")
     crossing: Probability = Field(0.5, description="Fraction of trials with a crossing nearby.")
     count: Range = (1, 6)
     speed_mps: Range = (0.8, 2.0)

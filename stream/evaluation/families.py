@@ -205,8 +205,7 @@ def faults(rng: np.random.Generator, site: Site, d: Draft, s: cmp.Faults) -> tup
     spacing = d.sensor_lines[0]["spacing_m"]
     n = int((d.span[1] - d.span[0]) // spacing)
     victim = int(rng.integers(n // 4, 3 * n // 4))
-    kinds = [k for k in s.kinds if k != "chatter" or CHATTER]
-    kind = kinds[int(rng.integers(len(kinds)))]
+    kind = s.kinds[int(rng.integers(len(s.kinds)))]
     at = round(float(rng.uniform(30, 200)))
     fault: dict[str, Any] = {"kind": kind, "targets": [f"strip-{victim:03d}"], "at_s": at}
     if kind == "stuck":
@@ -245,9 +244,6 @@ def store_forward(rng: np.random.Generator, site: Site, d: Draft, s: cmp.StoreFo
     d.description = f"gateway holds its reports {delay:.0f} s"
     return ()
 
-
-#: Does the simulator know a chattering fault?
-CHATTER = False
 
 FAMILIES: dict[str, Gen] = {
     "foot": foot, "multi_group": multi_group, "vehicle": vehicle, "corridor": corridor,

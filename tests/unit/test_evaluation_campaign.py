@@ -22,8 +22,10 @@ from stream.evaluation.campaign import (
 from stream.evaluation.execute import trial_keys
 from stream.evaluation.families import FAMILIES, generate
 from stream.evaluation.geography import Site
+from stream.evaluation.thresholds import load_thresholds
 
-CAMPAIGNS = sorted((Path(__file__).parents[2] / "campaigns").glob("*.yaml"))
+CAMPAIGNS = sorted(p for p in (Path(__file__).parents[2] / "campaigns").glob("*.yaml")
+                   if p.name != "thresholds.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +45,12 @@ def test_schema_file_is_current_and_bundled_campaigns_follow_it() -> None:
     for path in CAMPAIGNS:
         jsonschema.validate(yaml.safe_load(path.read_text()), schema)
         assert load_campaign(path).enabled()
+
+
+def test_checked_in_thresholds_load_and_name_real_families() -> None:
+    t = load_thresholds(Path(__file__).parents[2] / "campaigns" / "thresholds.yaml")
+    assert t.correlated["all"] and t.determinism is not None
+    assert set(t.determinism.families) <= set(FAMILIES)
 
 
 def test_default_campaign_has_every_family_and_at_least_200_trials() -> None:

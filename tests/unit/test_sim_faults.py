@@ -56,6 +56,23 @@ def test_stuck_sensor_fires_constantly() -> None:
     assert reports(em, "sensors.ground") == det  # nothing else fires (no nuisance, no actors)
 
 
+def test_chattering_sensor_fires_in_bursts_with_silence_between() -> None:
+    _, em = faulty({"kind": "chatter", "targets": ["s-002"], "at_s": 100, "until_s": 400,
+                    "interval_s": 2, "on_s": 10, "off_s": 50})
+    det = of(reports(em, "sensors.ground"), "s-002")
+    assert reports(em, "sensors.ground") == det  # nothing else fires
+    phase = [(d["ts"] - START - 99) % 60 for d in det]  # a report is stamped in the step before
+    assert all(p <= 11 for p in phase)  # only in the first 10 s of every minute
+    assert 20 <= len(det) <= 30  # five bursts of about five reports
+    assert all(START + 99 <= d["ts"] <= START + 400 for d in det)
+
+
+def test_chatter_applies_to_ground_sensors_only() -> None:
+    with pytest.raises(ScenarioError, match="chatter applies to ground sensors"):
+        faulty({"kind": "chatter", "targets": ["cam-1"], "at_s": 10},
+               cameras=[{"id": "cam-1", "lon": -111.0, "lat": 31.34}])
+
+
 def test_tamper_sends_an_immediate_health_report_with_the_flag() -> None:
     _, em = faulty({"kind": "tamper", "targets": ["s-001"], "at_s": 123, "touch_detections": 2})
     hb = of(reports(em, "sensors.health"), "s-001")
