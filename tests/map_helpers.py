@@ -19,8 +19,8 @@ import orjson
 import yaml
 
 from simulators.boundary import Boundary
-from stream.broker import free_port
-from stream.cli.demo import stop_process, wait_http_ok
+from stream.broker import free_port, wait_for_port
+from stream.cli.demo import stop_process
 from stream.settings import Settings
 from tests.conftest import settings_env
 
@@ -39,7 +39,7 @@ def map_server(settings: Settings, log: Path, **env: str) -> Iterator[str]:
         )
     url = f"http://127.0.0.1:{port}/"
     try:
-        if not wait_http_ok(url + "api/config", timeout=60):
+        if not wait_for_port("127.0.0.1", port, 60):  # (with tokens, /api/config answers 401)
             raise RuntimeError(f"map did not start:\n{log.read_text()[-3000:]}")
         yield url
     finally:

@@ -151,3 +151,25 @@ def test_page_follows_five_on_foot_and_acks_from_the_page(
             assert errors == []
         finally:
             stop_process("simulator", sim)
+
+
+def test_with_tokens_the_page_opens_once_with_its_token_and_names_the_operator(
+    topics: Settings, browser: webdriver.Chrome, tmp_path: Path
+) -> None:
+    tokens = {"BORDERWATCH_MAP_TOKENS": "ana:ana-secret-1,bo:bo-secret-22"}
+    with map_server(topics, tmp_path / "map.log", **tokens) as url:
+        browser.get(url)
+        assert "token is required" in browser.find_element(By.TAG_NAME, "body").text
+        browser.get(url + "?token=bo-secret-22")
+        WebDriverWait(browser, 30).until(
+            lambda d: d.execute_script("return !!(window.borderwatch && "
+                                       "window.borderwatch.state.connected)"))
+        assert browser.current_url == url  # the token left the address bar for a cookie
+        state = page_state(browser)
+        assert state["operator"] == "bo"
+        assert state["counts"]["fence"] == len(bundled_doc(topics.geofences)["features"])
+        field = browser.find_element(By.ID, "operator")
+        assert field.get_attribute("value") == "bo" and not field.is_enabled()
+        errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"
+                  and "401" not in e["message"]]  # the first, token-less visit
+        assert errors == []
