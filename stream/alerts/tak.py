@@ -40,6 +40,8 @@ class TakSender:
         self.queue: collections.deque[bytes] = collections.deque(maxlen=backlog)
         self.sent = 0
         self.outage = False
+        #: set when the first outage begins (for whoever waits on it)
+        self.went_down = threading.Event()
         self._wake = threading.Condition()
         self._closing = False
         self._thread = threading.Thread(target=self._run, name="tak-sender", daemon=True)
@@ -88,6 +90,7 @@ class TakSender:
                 self._drop_socket()
                 if not self.outage:
                     self.outage = True
+                    self.went_down.set()
                     log.warning("TAK server %s unreachable (%s): retrying with backoff; "
                                 "alerts keep printing", self.url, exc.strerror or exc)
                 with self._wake:

@@ -187,3 +187,13 @@ def test_ctrl_c_on_simulate_with_the_broker_down(nobody: str) -> None:
     assert re.search(r"0/\d+ acknowledged", interrupted), interrupted
     errors = [ln for ln in seen if ln.startswith("error:")]
     assert len(errors) == 1 and "not acknowledged" in errors[0], text
+
+
+@pytest.mark.parametrize("content", [None, "families: 3\n", "::\n"])
+def test_bad_campaign_file(tmp_path: Path, content: str | None) -> None:
+    path = tmp_path / "campaign.yaml"
+    if content is not None:
+        path.write_text(content)
+    result = borderwatch("evaluate", str(path))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {path}") and "Traceback" not in result.stderr
