@@ -155,16 +155,18 @@ def read_snapshot(
         consumer.close()
 
 
-def find_alert(settings: Settings, id_or_prefix: str) -> list[str]:
+def find_alert(settings: Settings, id_or_prefix: str, min_prefix: int = 8) -> list[str]:
     """Ids of the alerts on the alert topic equal to ``id_or_prefix``, or starting with it
-    (``alr-`` may be left out); an exact match is the only one returned."""
+    (``alr-`` may be left out; a prefix has ``min_prefix`` characters at least, as the alert
+    table shows); an exact match is the only one returned."""
     want = id_or_prefix if id_or_prefix.startswith("alr-") else f"alr-{id_or_prefix}"
+    prefix_ok = len(want) - len("alr-") >= min_prefix
     found: set[str] = set()
     for key, _value in read_snapshot(settings, topics.ALERTS):
         alert_id = (key or b"").decode("utf-8", "replace")
-        if alert_id == id_or_prefix:
+        if alert_id in (id_or_prefix, want):
             return [alert_id]
-        if alert_id.startswith(want):
+        if prefix_ok and alert_id.startswith(want):
             found.add(alert_id)
     return sorted(found)
 

@@ -70,16 +70,17 @@ def sensors(
         for s in rows:
             print(orjson.dumps(s.to_json()).decode())
         return
-    Console().print(_table(rows, problem))
-
-
-def _table(rows: list[SensorStatus], problem: bool) -> Table:
     online = sum(s.online for s in rows)
     attention = sum(bool(s.problems) for s in rows)
-    title = (f"{len(rows)} sensors{' needing attention' if problem else ''}: {online} online, "
-             f"{len(rows) - online} offline, {attention} needing attention")
-    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False,
-                  padding=(0, 1, 0, 0), box=None, header_style="bold underline")
+    console = Console()
+    console.print(f"{len(rows)} sensors: {online} online, {len(rows) - online} offline, "
+                  f"{attention} needing attention", highlight=False, soft_wrap=True)
+    console.print(_table(rows))
+
+
+def _table(rows: list[SensorStatus]) -> Table:
+    table = Table(show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), box=None,
+                  header_style="bold underline")
     for col in ("sensor", "kind", "sector", "status", "heartbeat", "battery", "problems"):
         table.add_column(col, no_wrap=True,
                          justify="right" if col in ("heartbeat", "battery") else "left")

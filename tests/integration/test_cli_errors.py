@@ -133,6 +133,12 @@ def test_ack_checks_the_id_against_the_alert_topic(topics: Settings) -> None:
     ok = run_cli(topics, "ack", "c4fd2937", "--by", "agent-7", check=False)
     assert ok.returncode == 0, ok.stderr
     assert "ack of alr-c4fd2937d65a0b11 by agent-7 sent" in ok.stderr
+    short = run_cli(topics, "ack", "c4fd", "--by", "agent-7", check=False)
+    assert short.returncode == 2 and "no alert c4fd" in one_error_line(short)
+    _publish_alert(topics, "alr-c4fd2937ffff0000")
+    both = run_cli(topics, "ack", "c4fd2937", "--by", "agent-7", check=False)
+    assert both.returncode == 2
+    assert "c4fd2937 is the start of 2 alert ids" in one_error_line(both)
 
 
 def test_unknown_sector_lists_the_known_ones(topics: Settings) -> None:
