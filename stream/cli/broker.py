@@ -33,7 +33,8 @@ def broker(
     """Run the embedded Kafka-protocol broker (Tansu, in memory) until Ctrl-C."""
     settings = make_settings(broker_port=port, broker_host=host)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # SIGHUP: its terminal was closed
+        signal.signal(sig, lambda *_: stop.set())
     try:
         with EmbeddedBroker(settings.broker_host, settings.broker_port) as b:
             console.print(

@@ -192,6 +192,7 @@ def demo(
     broker = EmbeddedBroker(settings.broker_host, port)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)  # its terminal was closed: stop what it started
     try:
         with tempfile.TemporaryDirectory(prefix="borderwatch-demo-") as state:
             _run(settings, broker, state, started, scenario, speed, duration)
