@@ -82,11 +82,11 @@ def port_area(frame: Frame, lon: float, lat: float, half_w: float, depth: float)
 
 
 def collection(name: str, version: str, frame: Frame, sources: list[str],
-               feats: list[dict[str, Any]]) -> dict[str, Any]:
+               feats: list[dict[str, Any]], timezone: str) -> dict[str, Any]:
     return {
         "type": "FeatureCollection",
         "borderwatch": {"name": name, "version": version, "crs_for_distances": frame.crs,
-                        "sources": sources},
+                        "timezone": timezone, "sources": sources},
         "features": feats,
     }
 

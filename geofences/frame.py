@@ -14,7 +14,7 @@ start at the first vertex of that orientation.
 'EPSG:32612'
 >>> x, y = f.to_metric([-111.0, -111.0], [31.34, 31.32])
 >>> [round(float(d)) for d in f.signed_distance(x, y)]
-[1109, -1109]
+[1108, -1108]
 """
 
 from __future__ import annotations

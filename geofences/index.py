@@ -142,6 +142,12 @@ class GeofenceSet:
     def load_bundled(cls, name: str = BUNDLED) -> GeofenceSet:
         return cls.from_geojson(bundled_doc(name))
 
+    @property
+    def timezone(self) -> str | None:
+        """The set's local time zone (IANA name, ``borderwatch.timezone``), if it names one."""
+        tz = ((self.source or {}).get("borderwatch") or {}).get("timezone")
+        return str(tz) if tz else None
+
     @cached_property
     def frame(self) -> Frame:
         """The metric CRS and the boundary in it (see :mod:`geofences.frame`)."""

@@ -3,9 +3,11 @@
 >>> doc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties":
 ...     {"id": "a", "zone_type": "moat"}, "geometry": {"type": "Polygon", "coordinates":
 ...     [[[-111.0, 31.4], [-110.99, 31.4], [-110.99, 31.41], [-111.0, 31.4]]]}}]}
->>> [str(p) for p in validate(doc).errors]
-["feature 'a' (#0): unknown_zone_type: 'moat' is not one of border_strip, buffer, \
-port_of_entry, wildlife_corridor, patrol_sector, restricted"]
+>>> [p.code for p in validate(doc).errors]
+['unknown_zone_type', 'no_boundary']
+>>> str(validate(doc).errors[0])
+"feature 'a' (#0): unknown_zone_type: 'moat' is not one of border_strip, buffer, \
+port_of_entry, wildlife_corridor, patrol_sector, restricted"
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 import shapely
@@ -86,6 +89,14 @@ def _in_area(lon: float, lat: float, area: tuple[float, ...]) -> bool:
     return area[0] <= lon <= area[2] and area[1] <= lat <= area[3]
 
 
+def _known_zone(name: Any) -> bool:
+    try:
+        ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return isinstance(name, str)
+
+
 def validate(doc: Any) -> Report:
     """Every problem in ``doc``; errors block publishing, warnings do not."""
     rep = Report()
@@ -99,6 +110,10 @@ def validate(doc: Any) -> Report:
         return rep
     meta = doc.get("borderwatch") or {}
     area = tuple(meta.get("expected_area") or DEFAULT_AREA)
+    tz = meta.get("timezone")
+    if tz is not None and not _known_zone(tz):
+        rep.errors.append(Problem("bad_property", "", -1, f"borderwatch.timezone {tz!r} is not "
+                                  "an IANA time zone name (e.g. 'America/Phoenix')"))
     seen: dict[str, int] = {}
     for i, feat in enumerate(feats):
         for p in _check_feature(i, feat, area, seen):

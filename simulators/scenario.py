@@ -374,8 +374,8 @@ class Scenario(_Spec):
     local_start: str | None = Field(
         None,
         pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
-        description="Local time of day (HH:MM, Arizona, UTC-7) at second 0; it decides "
-        "day or night. [default: from the start time]",
+        description="Local time of day (HH:MM) at second 0; it decides day or night. "
+        "[default: the start time in the geofence set's timezone]",
     )
     day_hours: tuple[Annotated[float, Field(ge=0, le=24)], Annotated[float, Field(ge=0, le=24)]] = (
         6.0,

@@ -7,12 +7,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 import numpy as np
 
 from simulators.scenario import WeatherPoint
-
-#: Arizona keeps Mountain Standard Time all year.
-UTC_OFFSET_H = -7.0
 
 
 class Weather:
@@ -31,16 +31,29 @@ class Weather:
 
 
 class Daylight:
-    """Local hour of day at scenario second ``t``, and whether it is night."""
+    """Local hour of day at scenario second ``t``, and whether it is night.
+
+    Without ``local_start`` the hour comes from the start time in the geofence set's
+    ``timezone`` (an IANA name), else as mean solar time at longitude ``lon``.
+
+    >>> Daylight(1_800_000_000.0, None, (6.0, 18.0), "America/Phoenix").hour0
+    1.0
+    >>> round(Daylight(1_800_000_000.0, None, (6.0, 18.0), None, lon=-111.0).hour0, 2)
+    0.6
+    """
 
     def __init__(
-        self, start_epoch: float, local_start: str | None, day_hours: tuple[float, float]
+        self, start_epoch: float, local_start: str | None, day_hours: tuple[float, float],
+        timezone: str | None = None, lon: float = 0.0,
     ) -> None:
         if local_start is not None:
             hh, mm = local_start.split(":")
             self.hour0 = int(hh) + int(mm) / 60.0
+        elif timezone:
+            t = datetime.fromtimestamp(start_epoch, UTC).astimezone(ZoneInfo(timezone))
+            self.hour0 = t.hour + t.minute / 60.0 + (t.second + t.microsecond / 1e6) / 3600.0
         else:
-            self.hour0 = ((start_epoch / 3600.0 + UTC_OFFSET_H) % 24.0 + 24.0) % 24.0
+            self.hour0 = ((start_epoch / 3600.0 + lon / 15.0) % 24.0 + 24.0) % 24.0
         self.day_hours = day_hours
 
     def hour(self, t: float) -> float:

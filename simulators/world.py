@@ -140,7 +140,10 @@ class World:
         self.next_hb = np.round(np.array([phase[s] for s in self.sources]) * self.heartbeat, 1)
         self.rng_fault = rng(7)
         self.weather = Weather(sc.weather)
-        self.daylight = Daylight(self.start, sc.local_start, sc.day_hours)
+        fences = self.boundary.fences
+        self.daylight = Daylight(self.start, sc.local_start, sc.day_hours, fences.timezone,
+                                 lon=float(fences.frame.to_wgs84(*fences.frame.point(
+                                     [fences.frame.length / 2]))[0][0]))
         self.stats = [ActorStats() for _ in self.tracks]
         self.speed = [self._max_speed(tr) for tr in self.tracks]
         self.cues: queue.SimpleQueue[LiveCue] = queue.SimpleQueue()

@@ -106,4 +106,4 @@ def build() -> dict[str, Any]:
         "Peloncillo unit, Hidalgo County NM",
         "U.S. Border Patrol El Paso Sector stations Santa Teresa, Deming, Lordsburg "
         "(illustrative areas of responsibility)",
-    ], feats)
+    ], feats, timezone="America/Denver")

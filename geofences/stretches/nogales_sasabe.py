@@ -104,4 +104,4 @@ def build() -> dict[str, Any]:
         "CBP port of entry locations: Nogales DeConcini, Sasabe",
         "U.S. Fish and Wildlife Service, Buenos Aires NWR closure of 6 Oct 2006: "
         "~3,500 acres along the refuge's 5.5-mile border frontage east of Sasabe",
-    ], feats)
+    ], feats, timezone="America/Phoenix")

@@ -161,3 +161,10 @@ def test_cli_render(tmp_path: Path) -> None:
     res = runner.invoke(app, ["render", str(src), "--out", str(tmp_path / "m.png")])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "m.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_sets_time_zone_must_be_an_iana_name() -> None:
+    good = {**doc(feature()), "borderwatch": {"timezone": "America/Denver"}}
+    bad = {**doc(feature()), "borderwatch": {"timezone": "Mars/Olympus"}}
+    assert validate(good).ok
+    assert [(p.code, p.index) for p in validate(bad).errors] == [("bad_property", -1)]
