@@ -94,11 +94,10 @@ class GeofenceSet:
         shapely.prepare(geoms)
         tree = shapely.STRtree(geoms)
         every = np.array([*geoms, *(g for g, _ in boundary)], dtype=object)
-        if not metric_crs and len(every) == 0:
-            raise ValueError("a geofence set needs at least one zone or a boundary")
+        extent = tuple(shapely.total_bounds(every)) if len(every) else (0.0, 0.0, 0.0, 0.0)
         return cls(
             version=version, zones=tuple(zones), tree=tree, grid=CellGrid.build(tree, geoms),
-            metric_crs=metric_crs or metric_crs_for(tuple(shapely.total_bounds(every))),
+            metric_crs=metric_crs or metric_crs_for(extent),
             source=source, boundary=tuple(boundary),
         )
 
