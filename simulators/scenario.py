@@ -461,4 +461,8 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{where}: not valid YAML/JSON: {exc}") from exc
+    if path.is_file() and isinstance(data, dict) and isinstance(data.get("geofences"), str):
+        beside = path.parent / data["geofences"]  # a set file next to the scenario
+        if not Path(data["geofences"]).is_absolute() and beside.is_file():
+            data["geofences"] = str(beside)
     return parse_scenario(data, where)

@@ -4,10 +4,13 @@ frame, within 0.5 m) and in the zone type that distance means."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import orjson
 import pytest
 
-from geofences.index import GeofenceSet, open_set
+from geofences.index import GeofenceSet, bundled_doc, open_set
 from simulators.scenario import bundled_names, load_scenario
 from simulators.world import World
 
@@ -85,3 +88,15 @@ def test_nm_crossing_crosses_the_meridian_segment_westwards() -> None:
     path = np.array(group["path"])
     assert path[-1][1] < path[0][1] - 0.01  # ends well west of where it started
     assert abs(path[-1][2] - path[0][2]) < 0.005  # at about the same latitude
+
+
+def test_a_scenario_finds_its_set_file_beside_it(tmp_path: Path) -> None:
+    (tmp_path / "mine.geojson").write_bytes(orjson.dumps(bundled_doc("new-mexico")))
+    (tmp_path / "walk.yaml").write_text(
+        "name: walk\ngeofences: mine.geojson\nactors:\n"
+        "  - {id: a, cls: person, frame: boundary, path: [[175000, -50], [175000, 200]]}\n")
+    sc = load_scenario(tmp_path / "walk.yaml")
+    assert sc.geofences == str(tmp_path / "mine.geojson")
+    w = World(sc, start=START)
+    (actor,) = [r for r in w.truth_records() if r.get("type") == "actor"]
+    assert actor["intrusion"] and abs(actor["crossing"]["lon"] - (-108.20833)) < 1e-4
