@@ -58,8 +58,17 @@ class History:
 
     def at(self, t: float) -> Picture:
         """The picture as it was at event time ``t`` (within the window)."""
-        picture = self.base.copy()
-        for ts, item in self.items:
-            if ts <= t:
-                picture.apply(item)
-        return picture
+        return replay(*self.parts(), t)
+
+    def parts(self) -> tuple[Picture, list[tuple[float, Item]]]:
+        """A copy of the base and of the kept messages: what :func:`replay` needs, safe to
+        hand to another thread while this history goes on taking messages."""
+        return self.base.copy(), list(self.items)
+
+
+def replay(base: Picture, items: list[tuple[float, Item]], t: float) -> Picture:
+    """``base`` with the messages of event time at most ``t`` applied (``base`` is changed)."""
+    for ts, item in items:
+        if ts <= t:
+            base.apply(item)
+    return base

@@ -63,7 +63,9 @@ async def snapshot(request: web.Request) -> web.Response:
         t = float(at) if at is not None else None
     except ValueError:
         raise web.HTTPBadRequest(text="at: epoch seconds expected\n") from None
-    return _json({**request.app[SERVICE].snapshot(t), "now": time.time()})
+    service = request.app[SERVICE]
+    snap = service.snapshot() if t is None else await service.replayed(t)
+    return _json({**snap, "now": time.time()})
 
 
 def _sse(event: str, seq: int, data: dict[str, Any]) -> bytes:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from geofences.store import Published, load_valid
-from stream.map.history import History
+from stream.map.history import History, replay
 from stream.map.picture import Change, Item, Picture, PictureConfig
 from stream.settings import Settings
 
@@ -80,6 +80,15 @@ class MapService:
     def snapshot(self, at: float | None = None) -> dict[str, Any]:
         """The live picture, or the one at event time ``at`` from the history."""
         picture: Picture = self.live if at is None else self.history.at(at)
+        return self._wrap(picture, at)
+
+    async def replayed(self, at: float) -> dict[str, Any]:
+        """The picture at event time ``at``, rebuilt in a worker thread from copies (the
+        event loop goes on serving the live feed meanwhile)."""
+        base, items = self.history.parts()
+        return self._wrap(await asyncio.to_thread(replay, base, items, at), at)
+
+    def _wrap(self, picture: Picture, at: float | None) -> dict[str, Any]:
         return {"seq": self.seq, "at": at, "history_start": self.history.start,
                 **picture.snapshot()}
 
