@@ -264,6 +264,7 @@
   }
 
   function goLive() {
+    clearTimeout(replayTimer);
     state.live = true;
     shown = live;
     $("live").disabled = true;
@@ -273,17 +274,18 @@
   }
 
   slider.addEventListener("input", () => {
+    const at = Number(slider.value); // read now: the live clock moves the slider every second
     clearTimeout(replayTimer);
+    if (at >= Number(slider.max) - 1) { goLive(); return; }
+    state.live = false; // stop following before the replayed picture arrives
+    $("live").disabled = false;
+    $("live").className = "replay";
     replayTimer = setTimeout(async () => {
-      const at = Number(slider.value);
-      if (at >= Number(slider.max) - 1) { goLive(); return; }
       const r = await fetch(`api/snapshot?at=${at}`);
       const snap = await r.json();
-      state.live = false;
+      if (state.live) return; // Live was pressed meanwhile
       state.viewTime = at;
       shown = new Map(snap.features.map((f) => [f.id, f]));
-      $("live").disabled = false;
-      $("live").className = "replay";
       renderAll();
     }, 200);
   });
