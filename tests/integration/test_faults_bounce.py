@@ -1,0 +1,80 @@
+"""Fault suite: the broker restarts empty under a running worker and simulator. The worker
+recovers (new incidents raise alerts on the recreated topics) instead of crashing; the
+simulator resumes or exits with one clear line, and never hangs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+
+from stream.broker import EmbeddedBroker, free_port
+from stream.cli.demo import stop_process
+from stream.models import Alert
+from stream.settings import Settings
+from stream.topics import create_topics
+from tests.conftest import settings_env, start_worker
+from tests.kafka_helpers import consume, produce
+
+pytestmark = [pytest.mark.integration, pytest.mark.faults]
+
+
+@pytest.fixture
+def own_broker() -> Iterator[EmbeddedBroker]:
+    """A broker of this test alone (the test restarts it)."""
+    b = EmbeddedBroker(port=free_port()).start()
+    yield b
+    b.stop()
+
+
+def camera(seq: int, lon: float) -> bytes:
+    return orjson.dumps({"v": 1, "camera_id": f"cam-{seq}", "seq": seq, "ts": time.time(),
+                         "lon": lon, "lat": 31.33341, "cls": "person", "confidence": 0.95})
+
+
+def alert_from(s: Settings, event_id: str, timeout: float) -> bool:
+    """Whether an alert with ``event_id`` among its evidence appears within ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for _, v in consume(s, s.topic("alerts"), quiet=2, timeout=20):
+            if event_id in {e.event_id for e in Alert.model_validate_json(v).evidence}:
+                return True
+    return False
+
+
+def test_worker_recovers_and_simulator_does_not_hang_after_a_broker_bounce(
+    own_broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    s = Settings(bootstrap_servers=own_broker.bootstrap_servers, topic_prefix=f"b{tag}",
+                 app_id=f"bw-b{tag}", data_dir=tmp_path / "state", metrics_port=free_port(),
+                 web_port=free_port(), partitions=2)
+    create_topics(s)
+    worker = start_worker(s, tmp_path / "worker.log")
+    sim_log = tmp_path / "sim.log"
+    try:
+        produce(s, s.topic("sensors.camera"), [(b"cam-1", camera(1, -111.0))])
+        assert alert_from(s, "cam-1:1", timeout=60)
+        with sim_log.open("wb") as out:
+            sim = subprocess.Popen(
+                [sys.executable, "-m", "stream.cli", "simulate", "five-on-foot", "--speed",
+                 "20", "--quiet"], env=settings_env(s), stdout=out, stderr=subprocess.STDOUT)
+        own_broker.stop()
+        own_broker.start()  # same port, empty
+        create_topics(s)
+        produce(s, s.topic("sensors.camera"), [(b"cam-2", camera(2, -110.975))])
+        assert alert_from(s, "cam-2:2", timeout=180), (tmp_path / "worker.log").read_text()[-3000:]
+        assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-3000:]
+        code = sim.wait(timeout=300)  # resumes and finishes, or exits with one line
+        sim_out = sim_log.read_text()
+        assert code == 0 or len(sim_out.strip().splitlines()) <= 3, sim_out
+    finally:
+        stop_process("worker", worker)
+        if "sim" in locals():
+            stop_process("simulator", sim)
