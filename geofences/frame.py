@@ -19,6 +19,7 @@ start at the first vertex of that orientation.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -26,7 +27,7 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 import shapely
-from pyproj import Transformer
+from pyproj import Geod, Transformer
 from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 from shapely.geometry import LineString, MultiLineString
@@ -38,6 +39,7 @@ HOME_SIDES = ("left", "right")
 #: a projected CRS, and every user of the frame must see the same metric line.
 DENSIFY_DEG = 0.001
 WGS84 = "EPSG:4326"
+_GEOD = Geod(ellps="WGS84")
 
 
 def metric_crs_for(bounds: tuple[float, float, float, float]) -> str:
@@ -137,6 +139,17 @@ class Frame:
         """Metres in :attr:`crs` to WGS84 longitudes and latitudes (degrees)."""
         lon, lat = self._inv.transform(np.asarray(x, float), np.asarray(y, float))
         return np.asarray(lon, float), np.asarray(lat, float)
+
+    def azimuth_deg(self, x: float, y: float, vx: float, vy: float) -> float:
+        """True azimuth (degrees clockwise from true north) of motion ``(vx, vy)`` at the
+        metric point ``(x, y)``: the grid bearing corrected for the frame's convergence."""
+        speed = math.hypot(vx, vy)
+        if speed == 0.0:
+            return 0.0
+        k = 100.0 / speed  # 100 m along the motion
+        lon, lat = self.to_wgs84([x, x + vx * k], [y, y + vy * k])
+        az, _, _ = _GEOD.inv(lon[0], lat[0], lon[1], lat[1])
+        return float(az) % 360.0
 
     def geometry_to_metric(self, geom: BaseGeometry) -> BaseGeometry:
         return shapely.transform(geom, self._fwd.transform, interleaved=False)

@@ -480,7 +480,8 @@ class Correlator:
         tr = fit_track_robust(t, x, y, self.policies.track)
         if tr is None:
             return
-        d: dict[str, float] = {"heading_deg": tr.heading_deg, "speed_mps": tr.speed_mps,
+        heading = round(self.frame.azimuth_deg(tr.x, tr.y, tr.vx, tr.vy), 1) % 360.0
+        d: dict[str, float] = {"heading_deg": heading, "speed_mps": tr.speed_mps,
                                "vx": tr.vx, "vy": tr.vy, "x": tr.x, "y": tr.y, "t": tr.t}
         cross = predicted_crossing(tr, self.frame)
         if cross is not None:

@@ -22,7 +22,7 @@ from stream.correlation.policies import TrackPolicy
 
 @dataclass(frozen=True, slots=True)
 class Track:
-    heading_deg: float  # clockwise from grid north of the set's metric frame
+    heading_deg: float  # clockwise from grid north of the frame (alerts carry true azimuth)
     speed_mps: float
     x: float  # fitted position at time t
     y: float

@@ -139,3 +139,13 @@ def test_wgs84_round_trip_and_metric_geometry_agree() -> None:
     assert np.hypot(x - x2, y - y2).max() < 1e-6
     strip = fences.metric_geometry(fences.ids["strip-nog-sas"])
     assert shapely.distance(strip, f.line) < CM
+
+
+def test_azimuth_is_true_north_based_away_from_the_central_meridian() -> None:
+    nm = GeofenceSet.load_bundled("new-mexico").frame  # centred on 107.825 W
+    x, y = nm.to_metric([-108.9, -108.9], [31.4, 31.5])  # a step due true north
+    grid_north = nm.azimuth_deg(float(x[0]), float(y[0]), 0.0, 1.0)
+    assert 0.3 < min(grid_north, 360 - grid_north) < 1.5  # the frame's convergence here
+    true_north = nm.azimuth_deg(float(x[0]), float(y[0]), float(x[1] - x[0]),
+                                float(y[1] - y[0]))
+    assert min(true_north, 360 - true_north) < 0.01
