@@ -27,6 +27,7 @@ from stream.evaluation.report import (
     Report,
     differing,
     failures_table,
+    markdown,
     outcome,
     tables,
     trial_detail,
@@ -74,6 +75,9 @@ def evaluate(
     shuffle_within: Annotated[
         float, typer.Option(min=0, help="With --batches: also reorder reports within S s.")
     ] = 0.0,
+    markdown_out: Annotated[
+        Path | None, typer.Option("--markdown", help="Write both tables as Markdown.")
+    ] = None,
     thresholds: Annotated[
         Path | None,
         typer.Option(help="Fail (exit 1) when a figure misses a bound of this file "
@@ -139,6 +143,9 @@ def evaluate(
     if json_out is not None:
         json_out.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
         out.print(f"JSON report: {json_out}")
+    if markdown_out is not None:
+        markdown_out.write_text(markdown(report))
+        out.print(f"Markdown tables: {markdown_out}")
     if html_out is not None:
         from stream.evaluation.html import write_html
 

@@ -128,6 +128,22 @@ def tables(report: Report) -> list[Table]:
     return out
 
 
+def markdown(report: Report) -> str:
+    """Both rules' tables as Markdown (for ``docs/evaluation.md``)."""
+    out = []
+    for rule, title in (("correlated", "Correlator"), ("naive", "Naive rule")):
+        out.append(f"**{title}**\n")
+        out.append("| " + " | ".join(COLUMNS) + " |")
+        out.append("|" + "---|" * len(COLUMNS))
+        for name, f in report.figures(rule).items():
+            cells = row(name, f)
+            if name == "all":
+                cells = [f"**{c}**" for c in cells]
+            out.append("| " + " | ".join(cells) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
 def failures_table(report: Report, limit: int = 20) -> Table | None:
     failed = report.failed()
     if not failed:
