@@ -4,6 +4,7 @@ command with one line per bound."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,8 +17,8 @@ ROOT = Path(__file__).parents[2]
 
 def evaluate(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "stream.cli", "evaluate", *args, "--quiet"],
-                          cwd=ROOT, capture_output=True, text=True, env={"COLUMNS": "200",
-                                                                          "PATH": "/usr/bin"})
+                          cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "200"})
 
 
 @pytest.mark.timeout(900)
