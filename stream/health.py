@@ -5,7 +5,7 @@ sector, kind and status (bounded cardinality, never one series per sensor id).
 
 >>> t = SensorHealthTracker(sector_of=lambda lon, lat: "nogales", offline_after_s=180)
 >>> from stream.models import SensorHealth, SensorKind
->>> t.update([SensorHealth(sensor_id="s-1", seq=1, kind=SensorKind.PIR, ts=1.8e9, battery=0.1,
+>>> _ = t.update([SensorHealth(sensor_id="s-1", seq=1, kind=SensorKind.PIR, ts=1.8e9, battery=0.1,
 ...                        lon=-111.0, lat=31.34)], partition=("h", 0))
 >>> t.counts(now=1.8e9 + 10)[("nogales", "pir", "low_battery")]
 1
