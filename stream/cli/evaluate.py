@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
@@ -20,20 +20,11 @@ from rich.progress import (
 )
 
 from stream.cli.common import Quiet, console
-from stream.evaluation.campaign import Campaign, CampaignError, load_campaign
-from stream.evaluation.execute import run_campaign, trial_keys
-from stream.evaluation.report import (
-    RULES,
-    Report,
-    differing,
-    failures_table,
-    markdown,
-    outcome,
-    tables,
-    trial_detail,
-)
-from stream.evaluation.runner import Feed, TrialResult
-from stream.evaluation.thresholds import Thresholds, load_thresholds, violations
+
+if TYPE_CHECKING:  # the evaluation stack (scipy, matplotlib) loads only when a run starts
+    from stream.evaluation.campaign import Campaign
+    from stream.evaluation.runner import Feed, TrialResult
+    from stream.evaluation.thresholds import Thresholds
 
 
 def _progress(quiet: bool) -> Progress:
@@ -91,6 +82,21 @@ def evaluate(
 ) -> None:
     """Expand the campaign into seeded scenarios, run each through the pipeline's pure core in
     event time, and score the alerts against the ground truth."""
+    from stream.evaluation.campaign import CampaignError, load_campaign
+    from stream.evaluation.execute import trial_keys
+    from stream.evaluation.report import (
+        RULES,
+        Report,
+        differing,
+        failures_table,
+        markdown,
+        outcome,
+        tables,
+        trial_detail,
+    )
+    from stream.evaluation.runner import Feed
+    from stream.evaluation.thresholds import violations
+
     try:
         c = load_campaign(campaign)
     except CampaignError as exc:
@@ -163,6 +169,8 @@ def evaluate(
 
 
 def _thresholds(path: Path | None) -> Thresholds | None:
+    from stream.evaluation.thresholds import load_thresholds
+
     if path is None:
         return None
     try:
@@ -179,6 +187,8 @@ def _thresholds(path: Path | None) -> Thresholds | None:
 
 def _run(c: Campaign, keys: list[tuple[str, int]], jobs: int, feed: Feed, label: str,
          quiet: bool) -> list[TrialResult]:
+    from stream.evaluation.execute import run_campaign
+
     with _progress(quiet) as bar:
         task = bar.add_task(label, total=len(keys), last="")
 

@@ -13,8 +13,6 @@ from geofences.store import InvalidSet
 from stream.cli.common import Bootstrap, console, make_settings
 from stream.cli.errors import fail
 from stream.kafka_clients import BrokerUnreachable, require_broker
-from stream.map.access import AccessError
-from stream.map.server import start
 from stream.settings import Settings
 
 
@@ -45,6 +43,8 @@ def map_command(
     bootstrap_servers: Bootstrap = None,
 ) -> None:
     """Serve a live map of fences, sensors, incidents and alerts; patrols acknowledge from it."""
+    from stream.map.access import AccessError  # aiohttp loads only when the map starts
+
     settings = make_settings(map_host=host, map_port=port, geofences=geofences,
                              bootstrap_servers=bootstrap_servers)
     try:
@@ -57,6 +57,8 @@ def map_command(
 
 
 async def _serve(settings: Settings) -> None:
+    from stream.map.server import start
+
     runner, url = await start(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
