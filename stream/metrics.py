@@ -59,6 +59,12 @@ class Metrics:
             ["kind"],
             registry=registry,
         )
+        self.replayed_reports = Counter(
+            "borderwatch_replayed_reports",
+            "Reports redelivered after a restart that the restored state already holds "
+            "(skipped: a replay must not open a second incident).",
+            registry=registry,
+        )
         self.alerts = Counter(
             "borderwatch_alerts",
             "Alert messages produced, by state, severity and sector ('unknown' if none).",

@@ -99,6 +99,7 @@ class Pipeline:
         self.acks_topic = settings.topic(topics.ACKS.name)
         self.ticks_topic = settings.topic(topics.TICKS.name)
         self.keys = settings.key_ring()
+        self.replayed: set[str] = set()
         self.max_bytes = limit = settings.max_message_bytes
         self.decoders: dict[str, Decoder[Any]] = {
             settings.topic(topics.GROUND.name): Decoder(GroundDetection, limit),
@@ -131,6 +132,9 @@ class Pipeline:
         camera sites learned from heartbeats (``cam:<id>`` keys) and the zone state of
         tracked alerts (``zon:<alert id>``)."""
         self.correlator.restore(state)
+        # Reports the restored incidents already hold: a restart replays the batches since
+        # the last commit, and such a report must not open a second incident elsewhere.
+        self.replayed = {e for inc in self.correlator.incidents.values() for e in inc.seen}
         for key, value in state.items():
             if key.startswith("zon:") and value is not None:
                 self.zones.resume(key[4:], value)
@@ -171,6 +175,8 @@ class Pipeline:
                 if isinstance(report, SensorHealth):
                     out.health.append(report)
                     consumed[msg.topic, report.kind.value] += 1
+                elif report.event_id in self.replayed:
+                    self.metrics.replayed_reports.inc()
                 else:
                     evidence.append(Evidence(report, msg.topic, msg.partition, msg.offset))
                     kind = "camera" if isinstance(report, CameraDetection) else report.kind.value
