@@ -1,0 +1,116 @@
+"""Bounded memory: burst rounds, then a steady run, printing worker RSS per round.
+
+Starts an embedded broker and a worker. Each burst round produces ``--burst`` ground
+reports (gateway batches of 100, seismic, scattered over 40 km west of 111°W and up to 10
+km north of the line's latitude there) as fast as the broker takes them, waits until the worker has
+consumed them all, and prints the drain time and the worker's RSS. Then a steady run
+offers ``--rate`` reports/s for ``--steady-s`` seconds, printing RSS every 10 s. The
+summary compares every later round with the RSS after the first (warm-up) round.
+
+    python -m benchmarks.soak [--rounds 10] [--burst 100000] [--rate 2000] [--steady-s 60]
+
+The issue's full soak is ``--burst 500000 --steady-s 1800`` (30 minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+from confluent_kafka import Producer
+
+from benchmarks.hostile import _settings, _worker, rss_mb
+from stream.broker import EmbeddedBroker, free_port
+from stream.cli.demo import scrape_total, stop_process
+from stream.topics import create_topics
+
+
+def batches(n: int, seq0: int, rng: random.Random) -> list[bytes]:
+    """``n`` reports as gateway batches of 100 (the last one smaller)."""
+    now = time.time()
+    out = []
+    for start in range(0, n, 100):
+        reports = [{"v": 1, "sensor_id": f"s-{rng.randrange(5000)}", "seq": seq0 + start + i,
+                    "kind": "seismic", "ts": now, "lon": round(-111.0 + rng.uniform(-0.4, 0.0), 6),
+                    "lat": round(31.3334 + rng.uniform(0.0, 0.09), 6)}
+                   for i in range(min(100, n - start))]
+        out.append(orjson.dumps({"v": 1, "source": f"gw-{start % 50}", "reports": reports}))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rounds", type=int, default=10)
+    ap.add_argument("--burst", type=int, default=100_000)
+    ap.add_argument("--rate", type=int, default=2_000)
+    ap.add_argument("--steady-s", type=float, default=60.0)
+    args = ap.parse_args()
+    rng = random.Random(7)
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedBroker(port=free_port()) as broker:
+        s = _settings(broker.bootstrap_servers, Path(tmp) / "state")
+        s = s.model_copy(update={"max_message_bytes": 1_048_576})
+        create_topics(s)
+        worker = _worker(s, Path(tmp) / "worker.log")
+        url = f"http://127.0.0.1:{s.metrics_port}/metrics"
+        producer = Producer(s.producer_config(**{"linger.ms": 20, "compression.type": "lz4"}))
+        topic = s.topic("sensors.ground")
+        sent = 0
+
+        def consumed() -> float:
+            return scrape_total(url, "borderwatch_events_consumed_total") or 0.0
+
+        def offer(values: list[bytes]) -> None:
+            for v in values:
+                while True:
+                    try:
+                        producer.produce(topic, v, b"gw")
+                        break
+                    except BufferError:
+                        producer.poll(0.05)
+            producer.flush(120)
+
+        print(f"worker RSS at start: {rss_mb(worker.pid):.0f} MB", flush=True)
+        print(f"{'round':>5} {'reports':>9} {'drain s':>8} {'worker MB':>10} {'bench MB':>9}")
+        after: list[float] = []
+        try:
+            for rnd in range(1, args.rounds + 1):
+                values = batches(args.burst, sent, rng)
+                t0 = time.monotonic()
+                offer(values)
+                sent += args.burst
+                while consumed() < sent and time.monotonic() - t0 < 600:
+                    time.sleep(0.5)
+                drain = time.monotonic() - t0
+                rss = rss_mb(worker.pid)
+                after.append(rss)
+                print(f"{rnd:>5} {args.burst:>9} {drain:>8.1f} {rss:>10.0f} "
+                      f"{rss_mb(os.getpid()):>9.0f}", flush=True)
+            print(f"steady: {args.rate} reports/s for {args.steady_s:.0f} s", flush=True)
+            t_end = time.monotonic() + args.steady_s
+            next_print = time.monotonic() + 10
+            while time.monotonic() < t_end:
+                tick = time.monotonic()
+                offer(batches(args.rate, sent, rng))
+                sent += args.rate
+                time.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
+                if time.monotonic() >= next_print:
+                    next_print += 10
+                    lag = sent - consumed()
+                    print(f"  t+{args.steady_s - (t_end - time.monotonic()):5.0f} s  worker "
+                          f"{rss_mb(worker.pid):.0f} MB  not yet consumed {lag:.0f}", flush=True)
+            warm = after[0]
+            worst = max(after[1:] or after)
+            print(f"after warm-up round: {warm:.0f} MB; later rounds at most {worst:.0f} MB "
+                  f"({(worst / warm - 1) * 100:+.0f}%); end of steady run "
+                  f"{rss_mb(worker.pid):.0f} MB", flush=True)
+        finally:
+            stop_process("worker", worker)
+
+
+if __name__ == "__main__":
+    main()
