@@ -166,8 +166,10 @@ def main() -> None:
         row = cells(score(alerts, truth), score(alerts, truth, min_severity=med))
         nrow = cells(score(naive, truth), score(naive, truth, min_severity=med))
         tamper = len({a.id for a in alerts if a.rule == "tamper"})
+        faults = len({a.id for a in alerts if a.rule == "sensor-fault"})
         table.add_row(name, f"{sum(t.true_intrusion for t in truth)}"
-                      + (f" (+{tamper} tamper)" if tamper else ""), *row, *nrow)
+                      + (f" (+{tamper} tamper)" if tamper else "")
+                      + (f" (+{faults} fault)" if faults else ""), *row, *nrow)
     console.print(table)
 
 

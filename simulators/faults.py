@@ -1,4 +1,5 @@
-"""Faults on a timeline: dead, stuck, chatter, tamper, low battery, clock offset, store-and-forward.
+"""Faults on a timeline: dead, stuck, chatter, tamper, low battery, failed self-test, clock
+offset, store-and-forward.
 
 :class:`DeviceState` holds what every device (ground sensors first, then cameras) is
 like now; :class:`FaultTimeline` changes it as scenario time passes and tells the world
@@ -17,6 +18,7 @@ from simulators.scenario import (
     DeadFault,
     Fault,
     LowBatteryFault,
+    SelfTestFault,
     StoreForwardFault,
     StuckFault,
     TamperFault,
@@ -34,6 +36,7 @@ class DeviceState:
     dead: np.ndarray = field(init=False)
     depleted: np.ndarray = field(init=False)
     tamper: np.ndarray = field(init=False)
+    fault: np.ndarray = field(init=False)
     offset: np.ndarray = field(init=False)
     stuck_interval: np.ndarray = field(init=False)
     stuck_next: np.ndarray = field(init=False)
@@ -48,6 +51,7 @@ class DeviceState:
         self.dead = np.zeros(n, bool)
         self.depleted = np.zeros(n, bool)
         self.tamper = np.zeros(n, bool)
+        self.fault = np.zeros(n, bool)
         self.offset = np.zeros(n)
         self.stuck_interval = np.full(n, np.inf)
         self.stuck_next = np.full(n, np.inf)
@@ -146,6 +150,8 @@ class FaultTimeline:
             elif isinstance(f, LowBatteryFault):
                 if starts:
                     state.battery[idx] = np.minimum(state.battery[idx], f.level)
+            elif isinstance(f, SelfTestFault):
+                state.fault[idx] = bool(starts)
             elif isinstance(f, ClockOffsetFault):
                 state.offset[idx] = f.offset_s if starts else 0.0
             elif isinstance(f, StoreForwardFault):

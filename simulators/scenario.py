@@ -319,6 +319,13 @@ class LowBatteryFault(_Fault):
     level: Probability = 0.08
 
 
+class SelfTestFault(_Fault):
+    """The sensor's self-test fails: its heartbeats carry ``fault: true`` (a field sensor's
+    fault code) until ``until_s``; it still reports what it detects."""
+
+    kind: Literal["self_test"]
+
+
 class ClockOffsetFault(_Fault):
     """The sensor's clock is off: its reports carry ``ts + offset_s``."""
 
@@ -345,6 +352,7 @@ Fault = Annotated[
     | ChatterFault
     | TamperFault
     | LowBatteryFault
+    | SelfTestFault
     | ClockOffsetFault
     | StoreForwardFault,
     Field(discriminator="kind"),

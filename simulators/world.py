@@ -353,6 +353,7 @@ class World:
         ts = np.round(self.start + t + st.offset[idx], 3).tolist()
         battery = np.round(st.battery[idx], 4).tolist()
         tamper = st.tamper[idx].tolist()
+        fault = st.fault[idx].tolist()
         ids, kinds, sources = self.ids, self.kinds, self.sources
         reports = [
             {
@@ -363,11 +364,12 @@ class World:
                 "ts": tv,
                 "battery": bat,
                 "tamper": tp,
-                "fault": False,
+                "fault": ft,
                 "lon": self.device_lon[i],
                 "lat": self.device_lat[i],
             }
-            for i, sq, tv, bat, tp in zip(devices, seqs, ts, battery, tamper, strict=True)
+            for i, sq, tv, bat, tp, ft in zip(devices, seqs, ts, battery, tamper, fault,
+                                              strict=True)
         ]
         by_source: dict[str, list[dict[str, Any]]] = {}
         for src, group in groupby(range(len(devices)), key=lambda j: sources[devices[j]]):

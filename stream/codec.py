@@ -34,6 +34,7 @@ REASONS = (
     "out_of_range",
     "unsupported_version",
     "wrong_type",
+    "future_ts",
 )
 
 

@@ -152,6 +152,13 @@ class Metrics:
             ["sector", "kind", "status"],
             registry=registry,
         )
+        self.sensor_faults = Gauge(
+            "borderwatch_sensor_faults",
+            "Sensors the worker found faulted (chattering, stuck, dead, self-test), by sector "
+            "and fault; each has one open health alert (rule sensor-fault).",
+            ["sector", "fault"],
+            registry=registry,
+        )
         self.sector_heartbeats = Counter(
             "borderwatch_sector_heartbeats",
             "Sensor health reports received, by sector of the reporting sensor.",

@@ -23,9 +23,9 @@ from pydantic import ValidationError
 from geofences.index import GeofenceSet
 from geofences.transitions import Kind, TransitionEngine
 from stream import topics
-from stream.codec import Decoder, classify, dead_letter, describe
+from stream.codec import Decoded, Decoder, classify, dead_letter, describe
 from stream.correlation.engine import Correlator, CorrelatorResult
-from stream.correlation.evidence import Evidence
+from stream.correlation.evidence import Evidence, Heartbeat
 from stream.correlation.policies import Policies
 from stream.correlation.tasking import CameraNetwork, CameraSite
 from stream.correlation.zone_rule import ZoneEntryRule
@@ -101,6 +101,8 @@ class Pipeline:
         self.keys = settings.key_ring()
         self.replayed: set[str] = set()
         self.max_bytes = limit = settings.max_message_bytes
+        self.clock_skew_s = settings.clock_skew_s
+        self._fault_series: set[tuple[str, str]] = set()
         self.decoders: dict[str, Decoder[Any]] = {
             settings.topic(topics.GROUND.name): Decoder(GroundDetection, limit),
             settings.topic(topics.CAMERA.name): Decoder(CameraDetection, limit),
@@ -109,6 +111,7 @@ class Pipeline:
         self.naive = ZoneEntryRule(fences) if settings.rule == "naive" else None
         self.cameras = {c.id: c for c in cameras}
         self.correlator = Correlator(fences, policies, cameras, sensor_sites)
+        self.correlator.future_s = settings.clock_skew_s
         self.zones = TransitionEngine(hysteresis_m=settings.zone_hysteresis_m,
                                       dwell_s=settings.zone_dwell_s, emit_inside=False)
         self.use_fences(fences)
@@ -147,17 +150,20 @@ class Pipeline:
                                                     self.correlator.frame)
 
     def process(self, messages: Sequence[RawMessage], now: float | None = None) -> BatchResult:
+        """Decode, validate and correlate one batch. ``now`` (processing time) only judges
+        reports from the future and which partitions went idle: alerts follow event time.
+        A batch with nothing to decode (a timer tick) still lets the correlator's clock
+        release what idle partitions held back."""
+        now = time.time() if now is None else now
         out = BatchResult()
         evidence: list[Evidence] = []
+        beats: list[Heartbeat] = []
         acks: list[AlertAckMessage] = []
-        tick = False
         consumed: Counter[tuple[str, str]] = Counter()
         for msg in messages:
             self.metrics.messages_consumed.labels(topic=msg.topic).inc()
             if msg.topic == self.ticks_topic:
-                if msg.value in (b"{}", b"", None):
-                    tick = True
-                else:
+                if msg.value not in (b"{}", b"", None):
                     out.dead_letters.append(self._letter(msg, "unknown_field", "a tick is {}"))
                 continue
             if msg.topic == self.acks_topic:
@@ -170,10 +176,15 @@ class Pipeline:
                 msg.value, topic=msg.topic, partition=msg.partition, offset=msg.offset, key=msg.key
             )
             out.dead_letters.extend(letters)
+            ahead = [i for i in items if i.report.ts > now + self.clock_skew_s]
+            if ahead:  # one dead letter for the message, however many of its reports
+                out.dead_letters.append(self._future(msg, ahead, now))
+                items = [i for i in items if i.report.ts <= now + self.clock_skew_s]
             for item in items:
                 report = item.report
                 if isinstance(report, SensorHealth):
                     out.health.append(report)
+                    beats.append(Heartbeat(report, msg.topic, msg.partition))
                     consumed[msg.topic, report.kind.value] += 1
                 elif report.event_id in self.replayed:
                     self.metrics.replayed_reports.inc()
@@ -186,21 +197,41 @@ class Pipeline:
         out.reports = sum(consumed.values())
         if out.reports:
             self.metrics.batch_size.observe(out.reports)
-        now = time.time() if now is None else now
-        if self.naive is not None:
-            out.alerts = self.naive.evaluate(evidence, now)
-            return out
         self._learn_sites(out.health, out.changed)
-        if evidence or out.health or acks:
-            out.add(self.correlator.process(evidence, now, out.health, acks))
-        if tick:
-            out.add(self.correlator.tick(now))
+        if self.naive is not None:  # no incidents, no lifecycle: acks and ticks change nothing
+            out.alerts = self.naive.evaluate(evidence, now)
+        else:
+            out.add(self.correlator.process(evidence, now, beats, acks))
+        self._finish(out)
+        return out
+
+    def tick(self, now: float) -> BatchResult:
+        """Run the correlator's clock and timers without new messages."""
+        return self.process((), now)
+
+    def _finish(self, out: BatchResult) -> None:
         self._zone_events(out)
+        if self.naive is None:
+            faults = self.correlator.open_faults()
+            for (sector, fault), n in faults.items():
+                self.metrics.sensor_faults.labels(sector=sector, fault=fault).set(n)
+            for sector, fault in self._fault_series - faults.keys():
+                self.metrics.sensor_faults.labels(sector=sector, fault=fault).set(0)
+            self._fault_series |= faults.keys()
         for late in out.late:
             self.metrics.late_events.labels(topic=late.topic).inc()
         for sector, n in out.rate_limited.items():
             self.metrics.alerts_rate_limited.labels(sector=sector).inc(n)
-        return out
+
+    def _future(self, msg: RawMessage, ahead: Sequence[Decoded[Any]], now: float) -> DeadLetter:
+        ts = max(i.report.ts for i in ahead)
+        return dead_letter(
+            "future_ts",
+            f"{len(ahead)} report(s) up to {ts - now:.1f} s ahead of the worker's clock "
+            f"(tolerance {self.clock_skew_s:g} s)",
+            msg.value, topic=msg.topic, partition=msg.partition, offset=msg.offset, key=msg.key,
+            index=ahead[0].index, rejected=len(ahead),
+        )
 
     def _zone_events(self, out: BatchResult) -> None:
         """Enter, exit and dwell of tracked alerts (the positions the correlator moved);
@@ -246,13 +277,6 @@ class Pipeline:
         if cameras:
             self.correlator.cameras = CameraNetwork(list(self.cameras.values()),
                                                     self.correlator.frame)
-
-    def tick(self, now: float) -> BatchResult:
-        """Run the correlator's timers (escalation, clearing) without new messages."""
-        out = BatchResult()
-        out.add(self.correlator.tick(now))
-        self._zone_events(out)
-        return out
 
     def _letter(self, msg: RawMessage, reason: str, detail: str) -> DeadLetter:
         return dead_letter(reason, detail, msg.value, topic=msg.topic, partition=msg.partition,

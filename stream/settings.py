@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     batch_within: float = Field(
         0.02, gt=0, description="Seconds to wait for a batch to fill before processing it."
     )
+    clock_skew_s: float = Field(
+        30.0, ge=0,
+        description="Reports timed further than this ahead of the worker's clock are "
+        "dead-lettered (reason future_ts): a sensor clock in the future would otherwise "
+        "move event time for everyone.",
+    )
     max_message_bytes: int = Field(
         1_048_576,
         ge=1024,

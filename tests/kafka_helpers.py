@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
@@ -50,3 +51,37 @@ def consume(
     finally:
         c.close()
     return out
+
+
+def consume_until(
+    settings: Settings,
+    topic: str,
+    done: Callable[[list[tuple[bytes | None, bytes]]], bool],
+    *,
+    timeout: float = 60.0,
+) -> list[tuple[bytes | None, bytes]]:
+    """Read a topic from the beginning until ``done(messages)`` holds, then on to the end
+    of every partition as it is at that moment (whatever was sent with it); a fact, not a
+    quiet period, ends the read. Fails if ``done`` never holds within ``timeout``."""
+    c = Consumer(settings.consumer_config(f"test-{uuid.uuid4().hex[:8]}"))
+    meta = c.list_topics(topic, timeout=10).topics[topic]
+    parts = [TopicPartition(topic, p, OFFSET_BEGINNING) for p in meta.partitions]
+    c.assign(parts)
+    out: list[tuple[bytes | None, bytes]] = []
+    deadline = time.monotonic() + timeout
+    ends: dict[int, int] | None = None
+    seen: dict[int, int] = {}
+    try:
+        while time.monotonic() < deadline:
+            if ends is None and done(out):
+                ends = {p.partition: c.get_watermark_offsets(p, timeout=10)[1] for p in parts}
+            if ends is not None and all(seen.get(p, 0) >= e for p, e in ends.items()):
+                return out
+            msg = c.poll(0.2)
+            if msg is None or msg.error():
+                continue
+            out.append((msg.key(), msg.value() or b""))
+            seen[msg.partition()] = (msg.offset() or 0) + 1
+    finally:
+        c.close()
+    raise AssertionError(f"{topic}: condition not met within {timeout} s ({len(out)} read)")

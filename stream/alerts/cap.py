@@ -54,7 +54,8 @@ def to_cap(alert: Alert, sender: str = SENDER, radius_km: float = 0.5) -> bytes:
         _sub(root, "references", f"{sender},{alert.id}.0,{cap_time(alert.raised_ts)}")
     info = ET.SubElement(root, f"{{{NS}}}info")
     _sub(info, "category", "Security")
-    event = "Sensor tamper" if alert.rule == "tamper" else f"Border intrusion ({alert.cls.value})"
+    event = {"tamper": "Sensor tamper", "sensor-fault": "Sensor fault"}.get(
+        alert.rule, f"Border intrusion ({alert.cls.value})")
     _sub(info, "event", event)
     _sub(info, "responseType", "AllClear" if alert.state == AlertState.CLEARED else "Monitor")
     _sub(info, "urgency", "Past" if alert.state == AlertState.CLEARED else "Immediate")

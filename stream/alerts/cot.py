@@ -38,8 +38,12 @@ def cot_uid(alert: Alert) -> str:
     return UID_PREFIX + alert.id
 
 
+#: Alerts about our own sensors (a tamper switch, a fault), not about a target.
+HEALTH_RULES = frozenset({"tamper", "sensor-fault"})
+
+
 def cot_type(alert: Alert) -> str:
-    return TAMPER_TYPE if alert.rule == "tamper" else COT_TYPES[alert.cls]
+    return TAMPER_TYPE if alert.rule in HEALTH_RULES else COT_TYPES[alert.cls]
 
 
 def _event(uid: str, type_: str, ts: float, stale_s: float) -> ET.Element:

@@ -108,6 +108,22 @@ def publish(
     return sent, events
 
 
+def _lead(duration_s: float, speed: float | None, to_file: bool) -> float:
+    """How far before now a scenario starts so that no report is sent before its time
+    (workers dead-letter reports from the future): faster than real time it ends when its
+    last report is sent (with ``--fast``: when the run starts); at or below real time it
+    starts now. A file is a recording: it starts now.
+
+    >>> _lead(600, None, False), _lead(600, 4.0, False), _lead(600, 1.0, False)
+    (600, 450.0, 0.0)
+    """
+    if to_file:
+        return 0.0
+    if speed is None:
+        return duration_s
+    return duration_s * max(0.0, 1.0 - 1.0 / speed)
+
+
 def simulate(
     scenario: Annotated[
         str,
@@ -124,7 +140,9 @@ def simulate(
         typer.Option(min=0.001, help="Scenario seconds to run (default: the scenario's)."),
     ] = None,
     start: Annotated[
-        float | None, typer.Option(help="Scenario start, UTC epoch seconds (default: now).")
+        float | None,
+        typer.Option(help="Scenario start, UTC epoch seconds (default: now; faster than real "
+                     "time, early enough that no report is sent before its time)."),
     ] = None,
     output: Annotated[
         Path | None, typer.Option(help="Write JSON lines to this file instead of Kafka.")
@@ -151,7 +169,8 @@ def simulate(
     except ScenarioError as exc:
         fail(str(exc), 2)
     try:
-        t0 = time.time() if start is None else start
+        t0 = time.time() - _lead(sc.duration_s, None if fast else speed, output is not None) \
+            if start is None else start
         world = World(sc, seed=seed, start=round(t0, 3))
     except ScenarioError as exc:
         fail(f"{scenario}: {exc}", 2)

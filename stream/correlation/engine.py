@@ -8,6 +8,7 @@ worker can mirror them into a changelogged table and :meth:`Correlator.restore` 
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,10 @@ from geofences.index import GeofenceSet
 from stream.alerts import lifecycle
 from stream.correlation import fusion, lateness
 from stream.correlation.apply import Batch, apply
-from stream.correlation.evidence import Evidence
+from stream.correlation.clock import EventClock
+from stream.correlation.evidence import Evidence, Heartbeat
+from stream.correlation.faults import Fault, FaultWatch
+from stream.correlation.held import Held
 from stream.correlation.incidents import Incident, group_new, match
 from stream.correlation.merge import merge_into, survivor
 from stream.correlation.policies import Policies
@@ -30,6 +34,7 @@ from stream.correlation.reframe import reproject
 from stream.correlation.rules import animal_confirmed, fired_rule
 from stream.correlation.tamper import tamper_incident
 from stream.correlation.tasking import CameraNetwork, CameraSite, plan_task
+from stream.correlation.timers import Timers
 from stream.correlation.tracks import crossed, fit_track_robust, predicted_crossing
 from stream.correlation.zone_placement import ZonePlacement
 from stream.correlation.zone_rule import stable_id
@@ -58,6 +63,16 @@ def _paths(incs: Sequence[Incident]) -> tuple[npt.NDArray[np.float64], npt.NDArr
     return a[:, 0], a[:, 1], a[:, 2], np.array([k for _, k in pts], np.intp)
 
 
+FUTURE_S = 30.0
+#: Faults that end when the sensor has been quiet for ``faults.recover_s``.
+QUIET_RECOVERY = {Fault.CHATTERING.value, Fault.STUCK.value}
+
+
+def _order(it: Evidence | Heartbeat) -> tuple[float, str]:
+    """Event-time order, ties by event id: the same however the reports arrived."""
+    return it.report.ts, it.report.event_id
+
+
 #: Classes that keep incidents apart (0 person, 1 vehicle); see Correlator._gate_class.
 GATED = {TargetClass.PERSON.value: 0, TargetClass.VEHICLE.value: 1}
 _GATED_IDX = np.array([-1] + [GATED.get(c.value, -1) for c in fusion.CLASSES], np.intp)
@@ -72,6 +87,7 @@ class CorrelatorResult:
     rate_limited_sectors: Counter[str] = field(default_factory=Counter)  # sector -> folded
     backlog: int = 0  # detections older than the backlog limit (they open no alert)
     duplicates: int = 0  # redelivered detections, counted once already
+    future: int = 0  # reports timed beyond ``Correlator.future_s`` ahead of processing time
     changed: dict[str, Any] = field(default_factory=dict)
     #: (alert id, event time, lon, lat): the fitted track position of every open alert a
     #: slice moved (raw reports jump between sensors; a track is smoothed)
@@ -89,8 +105,15 @@ class Correlator:
         self.cameras = CameraNetwork(cameras, fences.frame)
         self.incidents: dict[str, Incident] = {}
         self.sites: dict[str, list[float]] = {k: list(v) for k, v in (sensor_sites or {}).items()}
-        self.watermark = 0.0
-        self.health_ts = 0.0  # newest health report seen (event time)
+        self.watermark = 0.0  # newest event time seen
+        #: reports further ahead of processing time are left out (a broken sensor clock)
+        self.future_s = FUTURE_S
+        lat = self.policies.lateness
+        self.clock = EventClock(lat.hold_s, self.policies.incident.slice_s, lat.idle_s)
+        self.tclock = 0.0  # the last step boundary whose timers ran
+        self.held = Held()  # reports waiting for the watermark
+        self.timers = Timers(self.policies)
+        self.faults = FaultWatch(self.policies.faults)
         self.limiter = lifecycle.RateLimiter(self.policies.lifecycle.rate_per_zone_per_minute)
         self._by_alert: dict[str, str] = {}
         self._dirty: set[str] = set()
@@ -116,6 +139,7 @@ class Correlator:
         """Every key, as :attr:`CorrelatorResult.changed` would write it."""
         out: dict[str, Any] = {f"inc:{i}": inc.to_dict() for i, inc in self.incidents.items()}
         out.update({f"site:{s}": v for s, v in self.sites.items()})
+        out.update(self.held.state())
         out["meta"] = self._meta()
         return out
 
@@ -129,9 +153,13 @@ class Correlator:
                 self.incidents[name] = Incident.from_dict(value)
             elif kind == "site":
                 self.sites[name] = list(value)
+            elif kind == "buf":
+                self.held.restore(key, value)
             elif key == "meta":
                 self.watermark = float(value["watermark"])
-                self.health_ts = float(value.get("health_ts", 0.0))
+                self.tclock = float(value.get("tclock", 0.0))
+                self.clock.load(value.get("clock", {}))
+                self.faults.load(value.get("faults", {}))
                 self.limiter.buckets = {k: list(v) for k, v in value["buckets"].items()}
         self._by_alert = {inc.alert["id"]: i for i, inc in self.incidents.items() if inc.alert}
 
@@ -140,7 +168,8 @@ class Correlator:
         return alert_id in self._by_alert
 
     def _meta(self) -> dict[str, Any]:
-        return {"watermark": self.watermark, "health_ts": self.health_ts,
+        return {"watermark": self.watermark, "tclock": self.tclock,
+                "clock": self.clock.to_dict(), "faults": self.faults.to_dict(),
                 "buckets": self.limiter.buckets}
 
     def _flush(self, out: CorrelatorResult) -> CorrelatorResult:
@@ -149,85 +178,149 @@ class Correlator:
             inc = self.incidents.get(i)
             out.changed[f"inc:{i}"] = inc.to_dict() if inc is not None else None
         self._dirty.clear()
+        out.changed.update(self.held.changed())
         out.changed["meta"] = self._meta()
         return out
 
     # --- batches ------------------------------------------------------------------------
+    @property
+    def now(self) -> float:
+        """The correlator's clock: event time up to which the stream was correlated."""
+        return self.frontier if self.frontier is not None else self.watermark
+
+    @property
+    def frontier(self) -> float | None:
+        return self.clock.frontier
+
     def process(self, evidence: Sequence[Evidence], now: float,
-                health: Sequence[SensorHealth] = (),
+                health: Sequence[SensorHealth | Heartbeat] = (),
                 acks: Sequence[AlertAckMessage] = ()) -> CorrelatorResult:
-        """One batch; ``now`` is processing time (UTC epoch seconds)."""
+        """One batch. ``now`` (processing time, UTC epoch seconds) only tells which
+        sources went idle; everything else runs on event time (:mod:`.clock`)."""
         out = CorrelatorResult()
         moved: list[tuple[str, float, float, float]] = []
-        for inc_id in sorted(self._health(health, now, out)):
-            self._evaluate(self.incidents[inc_id], now, out)
-        for part in self._slices(evidence):
-            touched = self._ingest(part, now, out)
-            touched = self._merge(touched, now, out)
-            for inc_id in sorted(touched):
-                inc = self.incidents[inc_id]
-                self._evaluate(inc, now, out)
-                if inc.track and inc.alert and inc.alert["state"] != AlertState.CLEARED.value:
-                    moved.append((inc.alert["id"], inc.last_ts, *inc.position_at(inc.last_ts)))
+        allowed = self.policies.lateness.allowed_s
+        stale: list[Evidence | Heartbeat] = []
+        items: list[Evidence | Heartbeat] = list(evidence)
+        items += [h if isinstance(h, Heartbeat) else Heartbeat(h, "health", 0) for h in health]
+        front = self.clock.frontier
+        wm = self.clock.watermark(now)  # before this batch: its reports arrived together
+        if wm is None:
+            wm = -math.inf
+        ahead = [it for it in items if it.report.ts > now + self.future_s]
+        if ahead:  # a broken clock must not move event time for everyone (the worker
+            out.future += len(ahead)  # dead-letters these at its edge already)
+            items = [it for it in items if it.report.ts <= now + self.future_s]
+        for it in items:
+            self.clock.observe(f"{it.topic}:{it.partition}", it.report.ts, now)
+            self.watermark = max(self.watermark, it.report.ts)
+        for it in items:
+            ts = it.report.ts
+            if ts < wm - allowed:
+                if isinstance(it, Evidence):
+                    out.late.append(lateness.late_event(it, wm))
+            elif front is None or ts >= front:
+                self.held.add(self.clock.cell(ts), it)
+            else:
+                stale.append(it)
+        if stale:  # after their moment, within the allowed lateness: at once, no new alert
+            assert front is not None
+            self._step(sorted(stale, key=_order), front, out, moved, backlog=True)
+        self._advance(self.clock.release_to(now), out, moved)
         if moved:
-            ids, ts, x, y = zip(*moved, strict=True)
+            ids, ts_, x, y = zip(*moved, strict=True)
             lon, lat = self.frame.to_wgs84(np.array(x), np.array(y))
-            out.positions = list(zip(ids, ts, lon.tolist(), lat.tolist(), strict=True))
-        self._acks(acks, now, out)
+            out.positions = list(zip(ids, ts_, lon.tolist(), lat.tolist(), strict=True))
+        self._acks(acks, self.now, out)
         return self._flush(out)
 
-    def _slices(self, evidence: Sequence[Evidence]) -> list[list[Evidence]]:
-        """The batch in event-time order, cut into ``slice_s`` steps: a batch may hold
-        minutes of reports from several partitions in any order (a replay, a worker
-        catching up), and is then correlated as if it had arrived in time."""
-        if not evidence:
-            return []
-        ordered = sorted(evidence, key=lambda e: e.report.ts)
-        step = self.policies.incident.slice_s
-        out: list[list[Evidence]] = [[]]
-        end = ordered[0].report.ts + step
-        for e in ordered:
-            if e.report.ts >= end:
-                out.append([])
-                end = e.report.ts + step
-            out[-1].append(e)
-        return out
-
     def tick(self, now: float) -> CorrelatorResult:
-        """Timers: escalate unacknowledged alerts, clear idle ones, send held-back updates,
-        close quiet incidents and forget old ones. Call every few seconds."""
-        out = CorrelatorResult()
+        """Release what idle sources held back and run the timers it makes due."""
+        return self.process((), now)
+
+    def _advance(self, to: float | None, out: CorrelatorResult,
+                 moved: list[tuple[str, float, float, float]]) -> None:
+        """Correlate the buffered reports before ``to`` step by step, firing each timer
+        at the first step boundary at or after its deadline, before that step."""
+        if to is None or (self.clock.frontier is not None and to <= self.clock.frontier):
+            return
+        ready = sorted(self.held.take(self.clock.cell(to)), key=_order)
+        step = self.clock.step_s
+        cells: list[list[Evidence | Heartbeat]] = []
+        for it in ready:
+            k = self.clock.cell(it.report.ts)
+            if not cells or self.clock.cell(cells[-1][0].report.ts) != k:
+                cells.append([])
+            cells[-1].append(it)
+        i = 0
+        while True:
+            start = self.clock.cell(cells[i][0].report.ts) * step if i < len(cells) else None
+            due = self.timers.next_due(self.incidents, self.tclock, step)
+            if due is not None and due <= to and (start is None or due <= start):
+                self._timers(due, out)
+                self.tclock = due
+                continue
+            if start is None:
+                break
+            self._step(cells[i], start + step, out, moved)
+            self.tclock = max(self.tclock, start)
+            i += 1
+        self.clock.frontier = to
+        self.tclock = max(self.tclock, to - step)
+
+    def _step(self, items: Sequence[Evidence | Heartbeat], clock: float, out: CorrelatorResult,
+              moved: list[tuple[str, float, float, float]], backlog: bool = False) -> None:
+        """One step of event time: its health reports (tamper), then its detections."""
+        health = [it.report for it in items if isinstance(it, Heartbeat)]
+        early = self._health(health, clock, out) | self._dead_sensors(clock, out)
+        ev, faulty = self._screen_faults([it for it in items if isinstance(it, Evidence)],
+                                         clock, out)
+        for inc_id in sorted(early | faulty):
+            if self.incidents[inc_id].open:
+                self._evaluate(self.incidents[inc_id], clock, out)
+        touched = self._ingest(ev, clock, out, backlog)
+        touched = self._merge(touched, clock, out)
+        for inc_id in sorted(touched):
+            inc = self.incidents[inc_id]
+            self._evaluate(inc, clock, out)
+            if inc.track and inc.alert and inc.alert["state"] != AlertState.CLEARED.value:
+                moved.append((inc.alert["id"], inc.last_ts, *inc.position_at(inc.last_ts)))
+
+    def _timers(self, now: float, out: CorrelatorResult) -> None:
+        """Escalate unacknowledged alerts, clear idle ones, send held-back updates, open
+        alerts whose confirmation wait ended, close quiet incidents, forget old ones."""
         pol = self.policies
-        for inc_id, inc in list(self.incidents.items()):
+        for inc_id in self.timers.due(self.incidents, self.tclock, now, self.clock.step_s):
+            inc = self.incidents[inc_id]
             if not inc.open:
                 if now - (inc.closed_ts or now) >= pol.incident.retain_s:
                     del self.incidents[inc_id]
                     self._by_alert.pop(lifecycle.alert_id(inc_id), None)
                     self._dirty.add(inc_id)
                 continue
-            if inc.alert:
+            if inc.kind == "fault":
+                if inc.fault in QUIET_RECOVERY and now - inc.last_ts >= pol.faults.recover_s:
+                    self._recover(inc, now, out)
+            elif inc.alert:
                 self._evaluate(inc, now, out, timers_only=True)
-            elif inc.armed_ts is not None and inc.kind == "detection":
+            elif inc.armed_event_ts is not None and inc.kind == "detection":
                 self._evaluate(inc, now, out)  # a rule fired: alert once confirm_s passed
+                if inc.alert is None and now - inc.last_ts >= pol.incident.window_s:
+                    self._close(inc, None, now, out)
             elif inc.kind == "detection" and now - inc.last_ts >= pol.incident.window_s:
-                inc.closed_ts = now
-                self._dirty.add(inc_id)
-        return self._flush(out)
+                self._close(inc, None, now, out)
 
     # --- evidence ------------------------------------------------------------------------
-    def _ingest(self, evidence: Sequence[Evidence], now: float, out: CorrelatorResult) -> set[str]:
+    def _ingest(self, evidence: Sequence[Evidence], now: float, out: CorrelatorResult,
+                backlog_all: bool = False) -> set[str]:
+        """Join one step's detections (event-time order) to incidents or start new ones;
+        ``backlog_all``: they came after their moment was correlated (open no alert)."""
         if not evidence:
             return set()
         pol = self.policies
         reports = [e.report for e in evidence]
         ts = np.fromiter((r.ts for r in reports), float, len(reports))
-        self.watermark = lateness.advance(self.watermark, ts, now)
-        late = lateness.late_mask(ts, self.watermark, pol.lateness.allowed_s)
-        out.late.extend(lateness.late_event(evidence[i], self.watermark)
-                        for i in np.flatnonzero(late).tolist())
-        keep = np.flatnonzero(~late)
-        if keep.size == 0:
-            return set()
+        keep = np.arange(len(reports))
         keep = keep[self._touches(evidence, keep, ts, out)]
         if keep.size == 0:
             return set()
@@ -238,7 +331,7 @@ class Correlator:
         lat = np.fromiter((r.lat for r in rep), float, len(rep))
         x, y = self.frame.to_metric(lon, lat)
         place = self.placement.place(lon, lat, ts)
-        backlog = lateness.backlog_mask(ts, now, pol.lateness.backlog_s)
+        backlog = np.full(ts.size, backlog_all)
         out.backlog += int(backlog.sum())
         is_cam = np.fromiter((isinstance(r, CameraDetection) for r in rep), bool, len(rep))
         kinds = [r.kind.value if isinstance(r, GroundDetection) else "camera" for r in rep]
@@ -405,8 +498,18 @@ class Correlator:
         touched: set[str] = set()
         open_tamper = {inc.first_event.rsplit(":", 1)[0]: inc for inc in self.incidents.values()
                        if inc.kind == "tamper" and inc.open}
+        faults = self._open_faults() if health else {}
         for h in sorted(health, key=lambda r: r.ts):
-            self.health_ts = max(self.health_ts, h.ts)
+            self.faults.beat(h.sensor_id, h.ts)
+            mine = faults.setdefault(h.sensor_id, [])
+            for f in list(mine):
+                if f.fault == Fault.DEAD or (f.fault == Fault.SELF_TEST and not h.fault):
+                    self._recover(f, now, out)
+                    mine.remove(f)
+            if h.fault and not mine:
+                mine.append(self._fault_incident(h.sensor_id, Fault.SELF_TEST, h.ts, h.event_id,
+                                                 None, now, out))
+                touched.add(mine[-1].id)
             inc = open_tamper.get(h.sensor_id)
             if h.tamper and inc is None:
                 inc = self._tamper_incident(h)
@@ -427,6 +530,99 @@ class Correlator:
                     touched.add(inc.id)
         return touched
 
+    # --- sensor faults -----------------------------------------------------------------------
+    def _open_faults(self) -> dict[str, list[Incident]]:
+        """Sensor id -> its open fault incidents."""
+        out: dict[str, list[Incident]] = {}
+        for inc in self.incidents.values():
+            if inc.kind == "fault" and inc.open:
+                out.setdefault(inc.first_event.rsplit(":", 1)[0], []).append(inc)
+        return out
+
+    def _screen_faults(self, evidence: Sequence[Evidence], now: float,
+                       out: CorrelatorResult) -> tuple[list[Evidence], set[str]]:
+        """The detections of sensors that are not faulted; the others become evidence of
+        their sensor's fault incident (a chattering or stuck sensor opens one here)."""
+        keep: list[Evidence] = []
+        touched: set[str] = set()
+        faults = self._open_faults()
+        for e in evidence:
+            r = e.report
+            if not isinstance(r, GroundDetection):
+                keep.append(e)
+                continue
+            mine = faults.get(r.sensor_id, [])
+            for f in [f for f in mine if f.fault == Fault.DEAD]:  # it speaks: alive
+                self._recover(f, now, out)
+                mine.remove(f)
+            kind = None if mine else self.faults.hit(r.sensor_id, r.ts)
+            if kind is not None:
+                inc = self._fault_incident(r.sensor_id, kind, r.ts, r.event_id, (r.lon, r.lat),
+                                           now, out)
+                mine = faults[r.sensor_id] = [inc]
+                touched.add(inc.id)
+            if not mine:
+                keep.append(e)
+                continue
+            inc = mine[0]
+            if inc.mark_seen(r.event_id):
+                inc.add_ref(e.ref_dict())
+                inc.last_ts = max(inc.last_ts, r.ts)
+            self._dirty.add(inc.id)
+        return keep, touched
+
+    def _dead_sensors(self, now: float, out: CorrelatorResult) -> set[str]:
+        """Fault incidents for sensors whose heartbeats stopped."""
+        known = set(self._open_faults())
+        return {self._fault_incident(s, Fault.DEAD, now, f"{s}:dead", None, now, out).id
+                for s in self.faults.dead(now, known)}
+
+    def _fault_incident(self, sensor: str, kind: Fault, ts: float, event_id: str,
+                        where: tuple[float, float] | None, now: float,
+                        out: CorrelatorResult) -> Incident:
+        """Open the fault incident of ``sensor``; its detections that made incidents of
+        their own (nothing else in them) are folded into it."""
+        inc_id = stable_id("inc", "fault", sensor, kind.value, str(math.floor(ts)))
+        lon, lat = self.sites.get(sensor) or where or (0.0, 0.0)
+        x, y = self.frame.to_metric([lon], [lat])
+        inc = Incident(id=inc_id, first_event=f"{sensor}:{kind.value}", first_ts=ts, last_ts=ts,
+                       x=float(x[0]), y=float(y[0]), x0=float(x[0]), y0=float(y[0]), lon=lon,
+                       lat=lat, kind="fault", fault=kind.value)
+        place = self.placement.place(np.array([lon]), np.array([lat]))
+        z = place.zone[0]
+        inc.zone_id, inc.zone_type, inc.zone_name = (
+            (z.id, z.zone_type, z.name) if z else ("unlocated", "unknown", "position unknown"))
+        inc.sector = place.sector[0]
+        inc.mark_seen(event_id)
+        inc.evidence_count = 1
+        self.incidents[inc_id] = inc
+        self._dirty.add(inc_id)
+        for other in list(self.incidents.values()):
+            if (other.kind == "detection" and other.open and set(other.sensor_hits) == {sensor}
+                    and set(other.scores) <= {sensor}):
+                for ref in other.evidence:
+                    if inc.mark_seen(ref["event_id"]):
+                        inc.add_ref(ref)
+                other.closed_ts = now
+                other.folded_into = inc.id
+                self._clear_folded(other, "sensor-fault", now, out)
+                self._dirty.add(other.id)
+        return inc
+
+    def _recover(self, inc: Incident, now: float, out: CorrelatorResult) -> None:
+        """The sensor works again: clear its fault alert."""
+        msg = None
+        if inc.alert is not None:
+            msg = lifecycle.step(inc.alert, self._assess(inc, "sensor-fault"), now,
+                                 self.policies.lifecycle, close="recovered")
+        self.faults.forget_hits(inc.first_event.rsplit(":", 1)[0])
+        self._close(inc, msg, now, out)
+
+    def open_faults(self) -> Counter[tuple[str, str]]:
+        """Open sensor faults by (sector, fault kind), for the health gauges."""
+        return Counter((i.sector or "unknown", i.fault or "")
+                       for i in self.incidents.values() if i.kind == "fault" and i.open)
+
     def _tamper_incident(self, h: SensorHealth) -> Incident | None:
         inc_id = stable_id("inc", "tamper", h.event_id)
         if inc_id in self.incidents:
@@ -443,6 +639,10 @@ class Correlator:
         fences = self.placement.fences
         if inc.kind == "tamper":
             cls, conf, severity = TargetClass.UNKNOWN, 1.0, pol.tamper_severity
+        elif inc.kind == "fault":
+            cls, conf = TargetClass.UNKNOWN, 1.0
+            severity = (pol.faults.dead_severity if inc.fault == Fault.DEAD
+                        else pol.faults.severity)
         else:
             cls, conf = fused or fusion.fuse(fusion.total(inc.scores), pol.fusion.min_score)
             zp = pol.zone(inc.zone_type or "")
@@ -499,6 +699,8 @@ class Correlator:
         fused = None
         if inc.kind == "tamper":
             rule: str | None = "tamper"
+        elif inc.kind == "fault":
+            rule = "sensor-fault"
         else:
             if not timers_only:
                 self._update_track(inc)
@@ -509,13 +711,13 @@ class Correlator:
         a = self._assess(inc, rule, fused)
         msg: Alert | None = None
         if inc.alert is None:
-            if rule is not None and inc.armed_ts is None:
+            if rule is not None and inc.armed_event_ts is None:
                 inc.armed_ts, inc.armed_event_ts = now, inc.last_ts
-            if rule is None or a.backlog or inc.armed_ts is None or self._held(inc, now):
+            if rule is None or a.backlog or inc.armed_event_ts is None or self._held(inc, now):
                 self._maybe_task(inc, a, now, out)
                 self._dirty.add(inc.id)
                 return
-            if not self.limiter.allow(a.zone_id, now):
+            if inc.kind != "fault" and not self.limiter.allow(a.zone_id, now):
                 self._fold(inc, a, now, out)
                 self._dirty.add(inc.id)
                 return
@@ -531,19 +733,18 @@ class Correlator:
         self._dirty.add(inc.id)
 
     def _held(self, inc: Incident, now: float) -> bool:
-        """A new alert on ground sensors alone waits until the health topic has been read
-        past its moment (a tamper report then would have explained it: someone handling
-        the sensors) or ``confirm_s`` of processing time, whichever comes first; a replay
-        or a catching-up worker thus tells the story from its start. Not after its own
-        evidence ran on for more than ``touch_s``: then the hits are not all touches."""
+        """A new alert on ground sensors alone waits ``confirm_s`` of event time after its
+        rule fired: health reports are correlated in event-time order with the detections,
+        so a tamper report of the same moment explains the hits first (someone handling the
+        sensors). Not after its own evidence ran on for more than ``touch_s``: then the
+        hits are not all touches."""
         if inc.kind != "detection" or "camera" in inc.modalities:
             return False
         pol = self.policies
         armed = inc.armed_event_ts if inc.armed_event_ts is not None else inc.last_ts
-        if (inc.last_ts - armed > pol.incident.touch_s
-                or self.health_ts >= armed + pol.lifecycle.confirm_s):
+        if inc.last_ts - armed > pol.incident.touch_s:
             return False
-        return now - (inc.armed_ts or now) < pol.lifecycle.confirm_s
+        return now < armed + pol.lifecycle.confirm_s
 
     def _fold(self, inc: Incident, a: lifecycle.Assessment, now: float,
               out: CorrelatorResult) -> None:
@@ -596,3 +797,4 @@ class Correlator:
                 if msg.state.value == "cleared":
                     self._close(inc, None, now, out)
             self._dirty.add(inc.id)
+

@@ -81,9 +81,9 @@ def load_truth(path: str | Path) -> list[TruthIncident]:
 
 def score(alerts: Iterable[Alert], truth: Sequence[TruthIncident], *, radius_m: float = 500.0,
           window_s: float = 900.0, min_severity: Severity | None = None,
-          skip_rules: tuple[str, ...] = ("tamper",)) -> Score:
+          skip_rules: tuple[str, ...] = ("tamper", "sensor-fault")) -> Score:
     """Count detected, missed and false alerts. Alerts below ``min_severity`` and those of
-    ``skip_rules`` (sensor tamper alerts are not intrusion alerts) are left out."""
+    ``skip_rules`` (sensor tamper and fault alerts are not intrusion alerts) are left out."""
     msgs = [a for a in alerts if (min_severity is None or a.severity.rank >= min_severity.rank)
             and a.rule not in skip_rules]
     ids = sorted({a.id for a in msgs})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from stream.models import CameraDetection, EvidenceRef, GroundDetection
+from stream.models import CameraDetection, EvidenceRef, GroundDetection, SensorHealth
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,3 +30,12 @@ class Evidence:
             offset=self.offset,
             ts=self.report.ts,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """One health report and the topic/partition it came from (its event-time source)."""
+
+    report: SensorHealth
+    topic: str
+    partition: int

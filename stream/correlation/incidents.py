@@ -39,7 +39,8 @@ class Incident:
     y0: float
     lon: float
     lat: float
-    kind: str = "detection"  # or "tamper"
+    kind: str = "detection"  # or "tamper", "fault"
+    fault: str | None = None  # a fault incident's kind (faults.Fault)
     zone_id: str | None = None
     zone_type: str | None = None
     zone_name: str | None = None

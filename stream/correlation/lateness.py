@@ -1,45 +1,13 @@
-"""Event time: a watermark, allowed lateness, and the store-and-forward guard.
+"""Late reports: what goes to the late-events topic (see :mod:`.clock` for event time).
 
-* The watermark is the newest event time seen (never ahead of processing time plus
-  ``future_s``, so one broken clock cannot make everything late).
-* A detection older than ``watermark - allowed_s`` is late: it is not correlated but sent
-  to the late-events topic as a :class:`LateEvent`.
-* A detection older than ``now - backlog_s`` (a gateway uploading what it stored while
-  offline, a worker catching up) may still extend an open incident, but never opens a
-  new alert: the incidents it starts are marked ``backlog``.
+A report older than the event time already correlated minus ``allowed_s`` is late: it is
+not correlated but sent to the late-events topic as a :class:`LateEvent`.
 """
 
 from __future__ import annotations
 
-import numpy as np
-import numpy.typing as npt
-
 from stream.correlation.evidence import Evidence
 from stream.models import LateEvent
-
-FUTURE_S = 5.0
-Times = npt.NDArray[np.float64]
-Mask = npt.NDArray[np.bool_]
-
-
-def advance(watermark: float, ts: npt.NDArray[np.float64], now: float | None) -> float:
-    """The watermark after seeing ``ts``."""
-    if ts.size == 0:
-        return watermark
-    newest = float(ts.max())
-    if now is not None:
-        newest = min(newest, now + FUTURE_S)
-    return max(watermark, newest)
-
-
-def late_mask(ts: Times, watermark: float, allowed_s: float) -> Mask:
-    return ts < watermark - allowed_s
-
-
-def backlog_mask(ts: Times, now: float | None, backlog_s: float) -> Mask:
-    if now is None:
-        return np.zeros(ts.size, dtype=bool)
-    return ts < now - backlog_s
 
 
 def late_event(ev: Evidence, watermark: float) -> LateEvent:

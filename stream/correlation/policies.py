@@ -39,7 +39,20 @@ class IncidentPolicy(_Strict):
 
 class LatenessPolicy(_Strict):
     allowed_s: float = Field(60.0, ge=0)
-    backlog_s: float = Field(300.0, gt=0)
+    hold_s: float = Field(1.0, ge=0)
+    idle_s: float = Field(5.0, gt=0)
+
+
+class FaultPolicy(_Strict):
+    window_s: float = Field(60.0, gt=0)
+    max_hits_per_window: int = Field(25, ge=2)
+    periodic_hits: int = Field(8, ge=3)
+    periodic_cv: float = Field(0.1, ge=0)
+    recover_s: float = Field(120.0, gt=0)
+    dead_after_beats: float = Field(3.0, gt=1)
+    min_silence_s: float = Field(120.0, ge=0)
+    severity: Severity = Severity.LOW
+    dead_severity: Severity = Severity.MEDIUM
 
 
 class FusionPolicy(_Strict):
@@ -95,6 +108,7 @@ class Policies(_Strict):
     version: str = Field(min_length=1)
     incident: IncidentPolicy = IncidentPolicy()
     lateness: LatenessPolicy = LatenessPolicy()
+    faults: FaultPolicy = FaultPolicy()
     fusion: FusionPolicy = FusionPolicy()
     track: TrackPolicy = TrackPolicy()
     tasking: TaskingPolicy = TaskingPolicy()

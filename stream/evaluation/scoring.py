@@ -5,7 +5,8 @@ of its messages lies within ``radius_m`` of where the intruder was at that messa
 time, and within ``window_s`` of the crossing); the assignment minimises distance. Ids
 that could have matched an already matched intrusion are duplicates; the others are false
 (``nuisance`` when they sit on a harmless actor such as an animal or port traffic).
-Only ids that reach ``min_severity`` count; tamper alerts are scored as health alerts.
+Only ids that reach ``min_severity`` count; tamper and sensor-fault alerts are scored as
+health alerts.
 An intruder no sensor or camera reported cannot be detected; it is counted apart.
 
 >>> walk = Actor("g", "person", True, (0.0, 100.0), (0.0, 0.0), (-50.0, 50.0),
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-HEALTH_RULES = ("tamper",)
+HEALTH_RULES = ("tamper", "sensor-fault")
 HEALTH_RADIUS_M = 100.0
 
 

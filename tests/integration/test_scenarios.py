@@ -120,8 +120,8 @@ def test_worker_killed_mid_crossing_resumes_without_a_second_alert_id(
         str(recording),
         "--truth",
         str(truth),
-        "--start",
-        str(round(time.time())),
+        "--start",  # it happened just before the replays (nothing in the future)
+        str(round(time.time()) - 1600),
         timeout=300,
     )
     lines = recording.read_bytes().splitlines()

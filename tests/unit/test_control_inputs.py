@@ -8,12 +8,12 @@ import pytest
 
 from stream.models import Alert
 from stream.pipeline import Pipeline, RawMessage
-from tests.unit.test_pipeline_core import TS, camera, make, msg
+from tests.unit.test_pipeline_core import TS, camera, make, msg, settle
 
 
 def opened(p: Pipeline) -> Alert:
     """An alert the pipeline raised (a confident person in the border strip)."""
-    (alert,) = p.process([msg("sensors.camera", orjson.dumps(camera(1, 31.33341)))], now=TS).alerts
+    (alert,) = settle(p, [msg("sensors.camera", orjson.dumps(camera(1, 31.33341)))], now=TS).alerts
     return alert
 
 

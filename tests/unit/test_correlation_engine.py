@@ -13,7 +13,15 @@ from geofences.index import GeofenceSet
 from stream.correlation.engine import Correlator, CorrelatorResult
 from stream.correlation.evidence import Evidence
 from stream.correlation.tasking import CameraSite
-from stream.models import Alert, AlertState, SensorKind, Severity, TargetClass
+from stream.models import (
+    Alert,
+    AlertAckMessage,
+    AlertState,
+    SensorHealth,
+    SensorKind,
+    Severity,
+    TargetClass,
+)
 from tests.unit.correlation_builders import (
     CORRIDOR_DX,
     POE_DX,
@@ -31,13 +39,17 @@ PERSON, VEHICLE, ANIMAL, UNKNOWN = (TargetClass.PERSON, TargetClass.VEHICLE,
 
 
 def feed(cor: Correlator, evidence: Sequence[Evidence], lag: float = 1.0) -> list[Alert]:
-    """Each detection as its own batch, processed ``lag`` seconds after it happened, and a
-    timer tick once a new alert's ``confirm_s`` has passed."""
+    """Each detection as its own batch, processed ``lag`` seconds after it happened, a
+    timer tick once a new alert's ``confirm_s`` has passed, and a last tick once the
+    stream went idle (the clock then releases what it held back)."""
     alerts: list[Alert] = []
     hold = cor.policies.lifecycle.confirm_s
     for e in evidence:
         alerts += cor.process([e], now=e.report.ts + lag).alerts
         alerts += cor.tick(e.report.ts + lag + hold).alerts
+    if evidence:
+        end = max(e.report.ts for e in evidence) + lag + cor.policies.lateness.idle_s + hold
+        alerts += cor.tick(end).alerts
     return alerts
 
 
@@ -180,20 +192,41 @@ def test_camera_seeing_an_animal_clears_the_alert() -> None:
     assert all(a.id != opened[0].id for a in later)
 
 
+def settled(cor: Correlator, now: float, evidence: Sequence[Evidence] = (),
+            health_: Sequence[SensorHealth] = (),
+            acks: Sequence[AlertAckMessage] = ()) -> CorrelatorResult:
+    """One batch at processing time ``now``, then a tick once the stream went idle (the
+    clock releases everything it held back)."""
+    res = cor.process(evidence, now=now, health=health_, acks=acks)
+    later = cor.tick(now + cor.policies.lateness.idle_s)
+    res.alerts += later.alerts
+    res.changed.update(later.changed)
+    res.rate_limited.update(later.rate_limited)
+    return res
+
+
+_beats = itertools.count(1)
+
+
+def beat(cor: Correlator, t: float) -> list[Alert]:
+    """A heartbeat of an unrelated sensor at ``T0 + t``: event time passes up to it."""
+    return settled(cor, T0 + t + 1, health_=[health("hb", next(_beats), t, tamper=False)]).alerts
+
+
 def test_tamper_then_crossing_gives_a_tamper_alert_and_a_crossing_alert() -> None:
     lon, lat = lonlat(0, 10)
     cor = Correlator(FENCES, sensor_sites={"s-0": (lon, lat)})
-    res = cor.process([], now=T0 + 1, health=[health("s-0", 1, 0, tamper=True)])
+    res = settled(cor, T0 + 1, health_=[health("s-0", 1, 0, tamper=True)])
     assert len(res.alerts) == 1
     tamper = res.alerts[0]
     assert tamper.rule == "tamper" and tamper.severity == Severity.HIGH
     assert tamper.zone_type == "border_strip" and tamper.sector == "nogales"
-    again = cor.process([], now=T0 + 61, health=[health("s-0", 2, 60, tamper=True)])
+    again = settled(cor, T0 + 61, health_=[health("s-0", 2, 60, tamper=True)])
     assert all(a.state != AlertState.NEW for a in again.alerts)
     crossing = [a for a in feed(cor, walk_north("x", 100, -100, 300)) if a.id != tamper.id]
     assert crossing and all(a.rule != "tamper" for a in crossing)  # a crossing of its own
-    ok = cor.process([], now=T0 + 500, health=[health("s-0", 3, 499, tamper=False)])
-    assert [(a.id, a.state, a.reason) for a in ok.alerts] == [
+    ok = settled(cor, T0 + 500, health_=[health("s-0", 3, 499, tamper=False)])
+    assert [(a.id, a.state, a.reason) for a in ok.alerts if a.id == tamper.id] == [
         (tamper.id, AlertState.CLEARED, "tamper-cleared")]
 
 
@@ -205,21 +238,21 @@ def test_rate_limit_bounds_new_alerts_per_zone_and_folds_the_rest() -> None:
         herd += [ground(f"h{i}a", 1, 2.0 * i, -400.0 * i, 10), ground(f"h{i}b", 1, 2.0 * i + 1,
                                                                       -400.0 * i + 30, 10)]
     res = CorrelatorResult()
-    hold = cor.policies.lifecycle.confirm_s
     for e in herd:
-        for r in (cor.process([e], now=e.report.ts + 1), cor.tick(e.report.ts + 1 + hold)):
-            res.alerts += r.alerts
-            res.rate_limited.update(r.rate_limited)
+        r = cor.process([e], now=e.report.ts + 1)
+        res.alerts += r.alerts
+        res.rate_limited.update(r.rate_limited)
+    r = settled(cor, herd[-1].report.ts + 2)
+    res.alerts += r.alerts
+    res.rate_limited.update(r.rate_limited)
     new = [a for a in res.alerts if a.state == AlertState.NEW]
     assert len(new) == limit
     assert res.rate_limited["strip-nog-sas"] == 20 - limit
-    flushed = cor.tick(T0 + 60).alerts
+    flushed = beat(cor, 60)
     assert sum(a.rate_limited_count for a in flushed) == 20 - limit
 
 
 def test_ack_is_carried_on_the_next_message_and_stops_unacked_escalation() -> None:
-    from stream.models import AlertAckMessage
-
     cor = Correlator(FENCES)
     opened = feed(cor, [ground("a", 1, 0, 0, 500, sig=UNKNOWN),
                         ground("b", 1, 1, 20, 500, kind=SensorKind.PIR, sig=UNKNOWN),
@@ -232,7 +265,7 @@ def test_ack_is_carried_on_the_next_message_and_stops_unacked_escalation() -> No
     assert msg.ack is not None and (msg.ack.by, msg.ack.at, msg.ack.note) == (
         "agent-7", T0 + 30, "en route")
     assert msg.reason == "acknowledged" and msg.state == AlertState.UPDATED
-    assert cor.tick(T0 + 400).alerts == []  # acknowledged: no escalation for silence
+    assert beat(cor, 400) == []  # acknowledged: no escalation for silence
     close = AlertAckMessage(alert_id=aid, by="agent-7", at=T0 + 410, action="close")
     closed = cor.process([], now=T0 + 411, acks=[close]).alerts
     assert [(a.state, a.reason) for a in closed] == [(AlertState.CLEARED,
@@ -245,14 +278,17 @@ def test_unacknowledged_alert_escalates_then_times_out_then_is_forgotten() -> No
     opened = feed(cor, [ground("a", 1, 0, 0, 500, sig=UNKNOWN),
                         ground("b", 1, 1, 20, 500, kind=SensorKind.PIR, sig=UNKNOWN),
                         ground("c", 1, 2, 40, 500, kind=SensorKind.PIR, sig=UNKNOWN)])
-    raised = opened[0].raised_ts
-    assert cor.tick(raised + lc.escalate_unacked_s - 1).alerts == []
-    esc = cor.tick(raised + lc.escalate_unacked_s).alerts
+    raised = opened[0].raised_ts - T0  # event time: the rule fired at 2 s, waited confirm_s
+    assert raised == 2 + lc.confirm_s
+    assert beat(cor, raised + lc.escalate_unacked_s - 2) == []
+    esc = beat(cor, raised + lc.escalate_unacked_s)
     assert [(a.state, a.reason) for a in esc] == [(AlertState.ESCALATED, "unacknowledged")]
-    gone = cor.tick(T0 + 2 + lc.clear_idle_s).alerts
+    gone = beat(cor, 2 + lc.clear_idle_s)
     assert [(a.state, a.reason) for a in gone] == [(AlertState.CLEARED, "timed-out")]
     inc_id = opened[0].incident_id
-    res = cor.tick(T0 + 2 + lc.clear_idle_s + cor.policies.incident.retain_s)
+    res = settled(cor, T0 + 2 + lc.clear_idle_s + cor.policies.incident.retain_s + 2,
+                  health_=[health("hb", 9999, 2 + lc.clear_idle_s + cor.policies.incident.retain_s,
+                                  tamper=False)])
     assert res.changed[f"inc:{inc_id}"] is None and inc_id not in cor.incidents
 
 
@@ -262,32 +298,36 @@ def test_late_events_go_to_the_late_topic_and_are_not_correlated() -> None:
     res = cor.process([ground("b", 1, 900, 5000, 500), ground("c", 1, 990, 9000, 500)],
                       now=T0 + 1002)
     assert [(e.event_id, e.lateness_s) for e in res.late] == [("b:1", 100.0)]
+    assert res.backlog == 1  # c: after its moment was correlated, within the lateness
     assert not any("b:1" in inc.seen for inc in cor.incidents.values())
     assert any("c:1" in inc.seen for inc in cor.incidents.values())
 
 
-def test_a_clock_far_in_the_future_cannot_make_everything_late() -> None:
+def test_a_gateway_uploading_an_hour_of_stored_reports_raises_nothing() -> None:
     cor = Correlator(FENCES)
-    cor.process([ground("bad", 1, 86_400, 0, 500)], now=T0)
-    res = cor.process([ground("ok", 1, 1, 5000, 500)], now=T0 + 1)
-    assert res.late == []
-
-
-def test_store_and_forward_burst_opens_no_alert_storm() -> None:
-    cor = Correlator(FENCES)
+    beat(cor, 3600)  # the rest of the stream is at T0 + 1 h
     burst = []
     for i in range(10):  # ten would-be alerts, stored for an hour, delivered at once
         burst += [ground(f"g{i}a", 1, 5.0 * i, 800.0 * i, 10),
                   ground(f"g{i}b", 1, 5.0 * i + 1, 800.0 * i + 30, 10)]
-    res = cor.process(burst, now=T0 + 3600)
-    assert res.alerts == [] and res.backlog == 20 and res.late == []
-    assert all(inc.backlog for inc in cor.incidents.values())
+    res = settled(cor, T0 + 3601, burst)
+    assert res.alerts == [] and len(res.late) == 20
+
+
+def test_a_fresh_worker_catching_up_tells_the_story_as_it_happened() -> None:
+    """The same reports processed an hour later in one batch raise what they raised live."""
+    walk = walk_north("s", 0, -100, 300)
+    live = feed(Correlator(FENCES), walk)
+    later = settled(Correlator(FENCES), T0 + 3600, walk).alerts
+    assert [(a.id, a.state, a.severity, a.revision) for a in later] == [
+        (a.id, a.state, a.severity, a.revision) for a in live]
 
 
 def test_backlog_events_may_still_extend_an_open_alert() -> None:
     cor = Correlator(FENCES)
     opened = feed(cor, [ground("a", 1, 0, 0, 10), ground("b", 1, 3, 40, 10)])
-    res = cor.process([ground("c", 1, 40, 60, 30)], now=T0 + 400)  # 360 s old on arrival
+    beat(cor, 50)
+    res = settled(cor, T0 + 52, [ground("c", 1, 40, 60, 30)])  # after its moment
     assert res.backlog == 1
     assert [a.id for a in res.alerts] == [opened[0].id]
     assert res.alerts[0].evidence_count == 3

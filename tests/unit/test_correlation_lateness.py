@@ -1,25 +1,30 @@
-"""Event-time helpers: watermark, allowed lateness and the backlog guard."""
+"""Event time: the clock's watermark over sources, its hold and its step grid; late reports."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from stream.correlation.lateness import FUTURE_S, advance, backlog_mask, late_event, late_mask
+from stream.correlation.clock import EventClock
+from stream.correlation.lateness import late_event
 from tests.unit.correlation_builders import T0, ground
 
 
-def test_watermark_only_moves_forward_and_not_past_now() -> None:
-    assert advance(100.0, np.array([90.0, 120.0]), None) == 120.0
-    assert advance(100.0, np.array([90.0]), None) == 100.0
-    assert advance(100.0, np.array([]), None) == 100.0
-    assert advance(100.0, np.array([10_000.0]), now=200.0) == 200.0 + FUTURE_S
+def test_a_partition_read_ahead_waits_for_the_others_until_they_go_idle() -> None:
+    c = EventClock(hold_s=1.0, step_s=1.0, idle_s=5.0)
+    c.observe("ground:0", 100.0, now=0.0)
+    c.observe("ground:1", 400.0, now=0.0)
+    assert c.release_to(now=1.0) == 99.0
+    c.observe("ground:0", 300.5, now=2.0)
+    assert c.release_to(now=3.0) == 299.0
+    assert c.release_to(now=6.0) == 299.0  # ground:1 went idle first; ground:0 still holds
+    assert c.release_to(now=7.0) == 401.0  # all idle: everything seen
+    assert c.release_to(now=67.0) == 461.0  # and a minute of silence lets a minute pass
 
 
-def test_late_and_backlog_masks() -> None:
-    ts = np.array([10.0, 39.0, 40.0, 100.0])
-    assert late_mask(ts, 100.0, 60.0).tolist() == [True, True, False, False]
-    assert backlog_mask(ts, now=400.0, backlog_s=300.0).tolist() == [True, True, True, False]
-    assert not backlog_mask(ts, now=None, backlog_s=300.0).any()
+def test_the_release_never_goes_back() -> None:
+    c = EventClock(hold_s=1.0, step_s=1.0, idle_s=5.0)
+    c.observe("a:0", 50.0, now=0.0)
+    c.frontier = 60.0
+    assert c.release_to(now=1.0) == 60.0
+    assert EventClock(1.0, 1.0, 5.0).release_to(now=0.0) is None
 
 
 def test_late_event_keeps_provenance() -> None:

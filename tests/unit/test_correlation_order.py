@@ -42,7 +42,8 @@ def test_one_shuffled_batch_gives_the_same_single_alert_as_arrival_in_time() -> 
     shuffled = ev[:]
     random.Random(3).shuffle(shuffled)
     burst = Correlator(FENCES)
-    got = burst.process(shuffled, now=T0).alerts + burst.tick(T0 + 2).alerts
+    got = burst.process(shuffled, now=T0 + 600).alerts  # a worker catching up
+    got += burst.tick(T0 + 600 + burst.policies.lateness.idle_s).alerts
     assert len(ids(expected)) == 1 and ids(got) == ids(expected)
     states = [a.state for a in got]
     assert states[0] == AlertState.NEW and AlertState.ESCALATED in states
@@ -55,8 +56,9 @@ def test_partitions_delivered_one_after_the_other_still_give_one_incident() -> N
     cams = [e for e in ev if e.topic.endswith("camera")]
     sensors = [e for e in ev if not e.topic.endswith("camera")]
     cor = Correlator(FENCES)
-    alerts = cor.process(cams, now=T0).alerts + cor.process(sensors, now=T0 + 0.1).alerts
-    alerts += cor.tick(T0 + 2).alerts
+    end = T0 + 600  # a worker catching up: one partition's batch, then the other's
+    alerts = cor.process(cams, now=end).alerts + cor.process(sensors, now=end + 0.1).alerts
+    alerts += cor.tick(end + cor.policies.lateness.idle_s).alerts
     assert len(ids(alerts)) == 1
     assert alerts[-1].heading_deg is not None
     assert min(alerts[-1].heading_deg, 360 - alerts[-1].heading_deg) < 30
@@ -134,14 +136,18 @@ def test_without_a_tamper_report_the_same_hits_alert_after_confirm_s() -> None:
     hits, _ = touch_and_tamper()
     cor = Correlator(FENCES)
     assert cor.process(hits, now=T0 + 1).alerts == []
-    later = cor.tick(T0 + 1 + cor.policies.lifecycle.confirm_s).alerts
+    pol = cor.policies
+    assert cor.tick(T0 + 1 + pol.lateness.idle_s).alerts == []  # event time: still 1 s
+    later = cor.tick(T0 + 1 + pol.lateness.idle_s + pol.lifecycle.confirm_s).alerts
     assert [a.rule for a in later] == ["confident-detection"]
 
 
-def test_health_read_past_the_moment_releases_the_alert_at_once() -> None:
-    """A replay: the health topic (heartbeats, no tamper) is already read beyond the hits."""
+def test_a_stream_read_past_the_moment_releases_the_alert_at_once() -> None:
+    """A replay: the health topic (heartbeats, no tamper) and the ground topic are already
+    read beyond the hits, so event time is past their confirmation wait."""
     hits, _ = touch_and_tamper()
     cor = Correlator(FENCES)
     beats = [health("t-9", 1, 30.0, tamper=False)]
-    alerts = cor.process(hits, now=T0 + 1, health=beats).alerts
+    far = ground("far", 1, 30.0, 9000.0, 500.0, sig=TargetClass.UNKNOWN)
+    alerts = cor.process([*hits, far], now=T0 + 1, health=beats).alerts
     assert [a.rule for a in alerts] == ["confident-detection"]

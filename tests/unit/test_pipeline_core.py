@@ -7,7 +7,7 @@ from prometheus_client import CollectorRegistry
 
 from geofences.index import GeofenceSet
 from stream.metrics import Metrics
-from stream.pipeline import Pipeline, RawMessage
+from stream.pipeline import BatchResult, Pipeline, RawMessage
 from stream.settings import Settings
 
 TS = 1_800_000_000.0
@@ -70,12 +70,23 @@ def make() -> tuple[Pipeline, CollectorRegistry]:
     return Pipeline(S, GeofenceSet.load_bundled(), Metrics(registry=reg)), reg
 
 
+def settle(p: Pipeline, messages: list[RawMessage], now: float) -> BatchResult:
+    """One batch, then a tick once its partitions went idle: the correlator's clock then
+    releases what it held back for reports still to come."""
+    out = p.process(messages, now=now)
+    later = p.tick(now + p.correlator.policies.lateness.idle_s)
+    out.alerts += later.alerts
+    out.changed.update(later.changed)
+    return out
+
+
 def test_mixed_batch_counts_reports_dead_letters_and_alerts() -> None:
     p, reg = make()
     batch = {"v": 1, "source": "gw", "reports": [ground(1, 31.33341), ground(2, 31.36)]}
     frame = {"v": 1, "source": "cam-1", "reports": [camera(7, 31.33341)]}
     health = {"v": 1, "sensor_id": "s-1", "seq": 9, "kind": "pir", "ts": TS, "battery": 0.9}
-    result = p.process(
+    result = settle(
+        p,
         [
             msg("sensors.ground", orjson.dumps(batch), 0),
             msg("sensors.ground", b"garbage", 1),
@@ -106,10 +117,11 @@ def test_mixed_batch_counts_reports_dead_letters_and_alerts() -> None:
 def test_switching_fences_changes_the_version_on_alerts_and_the_gauge() -> None:
     p, reg = make()
     doc = restricted_set("v2", id="r1", name="closed area")
-    before = p.process([msg("sensors.camera", orjson.dumps(camera(1, 31.40)))], now=TS)
+    before = settle(p, [msg("sensors.camera", orjson.dumps(camera(1, 31.40)))], now=TS)
     assert before.alerts == []
     p.use_fences(GeofenceSet.from_geojson(doc))
-    after = p.process([msg("sensors.camera", orjson.dumps(camera(2, 31.40)))], now=TS + 1000)
+    later = {**camera(2, 31.40), "ts": TS + 1000}
+    after = settle(p, [msg("sensors.camera", orjson.dumps(later))], now=TS + 1000)
     assert [(a.zone_id, a.geofence_version) for a in after.alerts] == [("r1", "v2")]
     assert reg.get_sample_value("borderwatch_geofence_set_info", {"version": "v2"}) == 1
     bundled = GeofenceSet.load_bundled().version
@@ -142,7 +154,7 @@ def test_a_night_only_zone_alerts_at_night_and_not_by_day() -> None:
     for ts, expected in ((day, []), (night, ["night"])):
         p = Pipeline(S, GeofenceSet.from_geojson(doc), Metrics(registry=CollectorRegistry()))
         frame = {**camera(1, 31.40), "ts": ts}
-        result = p.process([msg("sensors.camera", orjson.dumps(frame))], now=ts)
+        result = settle(p, [msg("sensors.camera", orjson.dumps(frame))], now=ts)
         assert [a.zone_id for a in result.alerts] == expected
 
 
@@ -152,8 +164,35 @@ def test_zone_rate_limit_folds_the_excess_and_counts_it_per_sector() -> None:
         msg("sensors.camera", orjson.dumps({**camera(k, 31.33341), "lon": -111.08 + k * 0.012}), k)
         for k in range(10)  # ten people ~1.1 km apart along the strip, in one minute
     ]
-    result = p.process(frames, now=TS)
+    result = settle(p, frames, now=TS)
     new = [a for a in result.alerts if a.state.value == "new"]
     folded = reg.get_sample_value("borderwatch_alerts_rate_limited_total", {"sector": "nogales"})
     assert len(new) == p.correlator.policies.lifecycle.rate_per_zone_per_minute
     assert folded == 10 - len(new)
+
+
+def test_a_report_from_the_future_is_dead_lettered_and_moves_no_clock() -> None:
+    p, _ = make()
+    skew = S.clock_skew_s
+    ahead = {**ground(1, 31.33341), "ts": TS + skew + 60}
+    ok = {**ground(2, 31.36), "sensor_id": "s-2"}
+    batch = {"v": 1, "source": "gw", "reports": [ahead, ok]}
+    result = p.process([msg("sensors.ground", orjson.dumps(batch))], now=TS)
+    assert [(d.reason, d.index, d.rejected) for d in result.dead_letters] == [("future_ts", 0, 1)]
+    assert result.reports == 1
+    assert p.correlator.watermark == TS
+
+
+def test_a_failed_self_test_shows_in_the_fault_gauge_and_as_a_health_alert() -> None:
+    p, reg = make()
+    beat = {"v": 1, "sensor_id": "s-7", "seq": 1, "kind": "pir", "ts": TS, "battery": 0.9,
+            "fault": True, "lon": -111.0, "lat": 31.33341}
+    result = settle(p, [msg("sensors.health", orjson.dumps(beat))], now=TS)
+    assert [(a.rule, a.sector, a.severity.value) for a in result.alerts] == [
+        ("sensor-fault", "nogales", "low")]
+    labels = {"sector": "nogales", "fault": "self-test"}
+    assert reg.get_sample_value("borderwatch_sensor_faults", labels) == 1
+    ok = {**beat, "seq": 2, "ts": TS + 30, "fault": False}
+    result = settle(p, [msg("sensors.health", orjson.dumps(ok))], now=TS + 30)
+    assert [a.reason for a in result.alerts] == ["recovered"]
+    assert reg.get_sample_value("borderwatch_sensor_faults", labels) == 0

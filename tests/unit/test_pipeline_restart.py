@@ -93,6 +93,11 @@ def crossing() -> tuple[list[Emission], list[Emission]]:
     return first, rest
 
 
+def run_start(crossing: tuple[list[Emission], list[Emission]]) -> float:
+    """The replay runs after the scenario happened (``simulate --fast`` places it so)."""
+    return max(e.ts for e in crossing[0] + crossing[1]) + 1.0
+
+
 def ids(alerts: list[Alert], min_severity: Severity = Severity.LOW) -> set[str]:
     return {a.id for a in alerts if Severity(a.severity).rank >= min_severity.rank}
 
@@ -104,7 +109,7 @@ def test_restart_mid_crossing_keeps_the_same_alert_ids(
     head = list(batches(first, 0))
     tail = list(batches(rest, len(first)))
 
-    steady = Worker({}, START)
+    steady = Worker({}, run_start(crossing))
     for b in head:
         steady.feed(b)
     steady.now += PAUSE_S
@@ -113,7 +118,7 @@ def test_restart_mid_crossing_keeps_the_same_alert_ids(
     steady.settle()
 
     table: dict[str, bytes] = {}
-    killed = Worker(table, START)
+    killed = Worker(table, run_start(crossing))
     for b in head:
         killed.feed(b)
     before = ids(killed.alerts, Severity.MEDIUM)
@@ -134,7 +139,7 @@ def first_half_and_restart(
 ) -> tuple[Worker, Worker]:
     """A worker fed the first half of the crossing, and one restarted from its table."""
     table: dict[str, bytes] = {}
-    worker = Worker(table, START)
+    worker = Worker(table, run_start(crossing))
     for b in batches(crossing[0], 0):
         worker.feed(b)
     return worker, Worker(table, worker.now)

@@ -1,0 +1,79 @@
+"""Sensor faults: a stuck sensor beside a crossing, a dead one, a failed self-test."""
+
+from __future__ import annotations
+
+import itertools
+
+from geofences.index import GeofenceSet
+from stream.correlation.engine import Correlator
+from stream.correlation.faults import Fault, FaultWatch
+from stream.correlation.policies import FaultPolicy
+from stream.models import Alert, AlertState, SensorHealth, SensorKind, Severity
+from tests.unit.correlation_builders import T0, ground, lonlat, walk_north
+
+FENCES = GeofenceSet.load_bundled()
+_seq = itertools.count(1)
+
+
+def beat(sensor: str, t: float, fault: bool = False) -> SensorHealth:
+    lon, lat = lonlat(-400.0, 200.0)
+    return SensorHealth(sensor_id=sensor, seq=next(_seq), kind=SensorKind.SEISMIC, ts=T0 + t,
+                        battery=0.9, fault=fault, lon=lon, lat=lat)
+
+
+def test_chattering_and_clockwork_sensors_are_told_from_targets() -> None:
+    w = FaultWatch(FaultPolicy())
+    passing = [0.0, 1.5, 2.1, 4.0, 7.2, 7.9, 11.0, 15.5, 16.1, 21.0, 22.4, 30.0]
+    assert all(w.hit("walked-past", t) is None for t in passing)
+    rapid = [w.hit("chatter", k * 0.7 + (0.3 if k % 2 else 0.0)) for k in range(30)]
+    assert Fault.CHATTERING in rapid
+    assert [w.hit("stuck", 5.0 * k) for k in range(10)][-1] == Fault.STUCK
+
+
+def test_a_stuck_sensor_gets_one_health_alert_and_swallows_no_crossing() -> None:
+    cor = Correlator(FENCES)
+    stuck = [ground("stuck-1", k + 1, 2.0 * k, 400.0, 200.0) for k in range(200)]
+    walk = walk_north("w", 60.0, -100.0, 500.0)  # 400 m west of it, a minute later
+    alerts: list[Alert] = []
+    for e in sorted(stuck + walk, key=lambda e: e.report.ts):
+        alerts += cor.process([e], now=e.report.ts + 1).alerts
+    alerts += cor.tick(T0 + 400 + 1 + cor.policies.lateness.idle_s + 200).alerts
+    by_rule: dict[str, set[str]] = {}
+    for a in alerts:
+        by_rule.setdefault(a.rule, set()).add(a.id)
+    assert len(by_rule.get("sensor-fault", ())) == 1
+    (fault_id,) = by_rule["sensor-fault"]
+    fault = [a for a in alerts if a.id == fault_id]
+    assert fault[0].severity == Severity.LOW and fault[0].sector == "nogales"
+    assert (fault[-1].state, fault[-1].reason) == (AlertState.CLEARED, "recovered")
+    crossing = {a.id for a in alerts if a.rule != "sensor-fault"}
+    assert len(crossing) == 1
+    last = [a for a in alerts if a.id in crossing][-1]
+    assert not any(e.event_id.startswith("stuck-1:") for e in last.evidence)
+    assert cor.open_faults() == {}
+
+
+def test_a_sensor_that_stops_its_heartbeats_is_dead_until_it_beats_again() -> None:
+    cor = Correlator(FENCES)
+    alerts: list[Alert] = []
+    for t in range(0, 600, 30):  # the other sensors keep event time moving
+        beats = [beat("alive", t)] + ([beat("quiet", t)] if t < 120 else [])
+        beats += [beat("quiet", 590)] if t == 570 else []
+        alerts += cor.process([], now=T0 + t + 1, health=beats).alerts
+    alerts += cor.tick(T0 + 600 + cor.policies.lateness.idle_s).alerts
+    dead = [a for a in alerts if a.rule == "sensor-fault"]
+    assert len({a.id for a in dead}) == 1
+    assert dead[0].severity == Severity.MEDIUM and dead[0].state == AlertState.NEW
+    assert 90 + 120 <= dead[0].raised_ts - T0 <= 90 + 150  # silent for 120 s, 3 beats
+    assert (dead[-1].state, dead[-1].reason) == (AlertState.CLEARED, "recovered")
+
+
+def test_a_failed_self_test_raises_a_health_alert_cleared_when_it_passes() -> None:
+    cor = Correlator(FENCES)
+    alerts: list[Alert] = []
+    for t, bad in ((0, False), (30, True), (60, True), (90, False), (120, False)):
+        alerts += cor.process([], now=T0 + t + 1, health=[beat("s-9", t, fault=bad)]).alerts
+    alerts += cor.tick(T0 + 130).alerts
+    assert [(a.rule, a.state, a.reason) for a in alerts] == [
+        ("sensor-fault", AlertState.NEW, "new"),
+        ("sensor-fault", AlertState.CLEARED, "recovered")]
