@@ -114,6 +114,7 @@ class Correlator:
         self.held = Held()  # reports waiting for the watermark
         self.timers = Timers(self.policies)
         self.faults = FaultWatch(self.policies.faults)
+        self._beat_src: dict[str, str] = {}
         self.limiter = lifecycle.RateLimiter(self.policies.lifecycle.rate_per_zone_per_minute)
         self._by_alert: dict[str, str] = {}
         self._dirty: set[str] = set()
@@ -272,6 +273,8 @@ class Correlator:
               moved: list[tuple[str, float, float, float]], backlog: bool = False) -> None:
         """One step of event time: its health reports (tamper), then its detections."""
         health = [it.report for it in items if isinstance(it, Heartbeat)]
+        self._beat_src = {it.report.event_id: f"{it.topic}:{it.partition}"
+                          for it in items if isinstance(it, Heartbeat)}
         early = self._health(health, clock, out) | self._dead_sensors(clock, out)
         ev, faulty = self._screen_faults([it for it in items if isinstance(it, Evidence)],
                                          clock, out)
@@ -500,7 +503,7 @@ class Correlator:
                        if inc.kind == "tamper" and inc.open}
         faults = self._open_faults() if health else {}
         for h in sorted(health, key=lambda r: r.ts):
-            self.faults.beat(h.sensor_id, h.ts)
+            self.faults.beat(h.sensor_id, h.ts, self._beat_src.get(h.event_id, "health:0"))
             mine = faults.setdefault(h.sensor_id, [])
             for f in list(mine):
                 if f.fault == Fault.DEAD or (f.fault == Fault.SELF_TEST and not h.fault):
@@ -575,7 +578,12 @@ class Correlator:
         """Fault incidents for sensors whose heartbeats stopped."""
         known = set(self._open_faults())
         return {self._fault_incident(s, Fault.DEAD, now, f"{s}:dead", None, now, out).id
-                for s in self.faults.dead(now, known)}
+                for s in self.faults.dead(now, known, self._progress)}
+
+    def _progress(self, source: str) -> float:
+        """Newest event time a source (topic and partition) delivered."""
+        s = self.clock.sources.get(source)
+        return s[0] if s is not None else -math.inf
 
     def _fault_incident(self, sensor: str, kind: Fault, ts: float, event_id: str,
                         where: tuple[float, float] | None, now: float,

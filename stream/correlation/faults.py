@@ -13,6 +13,8 @@ A faulted sensor gets one health alert (its own incident kind and rule, see
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
@@ -36,6 +38,7 @@ class FaultWatch:
         self.hits: dict[str, list[float]] = {}
         #: sensor -> [last heartbeat time, interval between its last two heartbeats]
         self.beats: dict[str, list[float]] = {}
+        self.source: dict[str, str] = {}  # sensor -> the partition its heartbeats come on
 
     def hit(self, sensor: str, ts: float) -> Fault | None:
         """Record a detection; the fault it reveals, if any."""
@@ -58,28 +61,35 @@ class FaultWatch:
     def forget_hits(self, sensor: str) -> None:
         self.hits.pop(sensor, None)
 
-    def beat(self, sensor: str, ts: float) -> None:
+    def beat(self, sensor: str, ts: float, source: str = "") -> None:
+        self.source[sensor] = source
         b = self.beats.get(sensor)
         if b is None:
             self.beats[sensor] = [ts, 0.0]
         elif ts > b[0]:
             b[1], b[0] = ts - b[0], ts
 
-    def dead(self, now: float, known: set[str]) -> list[str]:
+    def dead(self, now: float, known: set[str],
+             progress: Callable[[str], float] = lambda _: math.inf) -> list[str]:
         """Sensors (not in ``known``) whose heartbeats stopped: ``dead_after_beats`` of
-        their own interval missed, and at least ``min_silence_s``."""
+        their own interval missed, and at least ``min_silence_s`` — by the clock and by
+        the partition their heartbeats come on (one read late is not a dead sensor)."""
         pol = self.policy
-        return sorted(s for s, (last, gap) in self.beats.items()
-                      if gap > 0 and s not in known
-                      and now - last > max(pol.dead_after_beats * gap, pol.min_silence_s))
+        out = []
+        for s, (last, gap) in self.beats.items():
+            due = last + max(pol.dead_after_beats * gap, pol.min_silence_s)
+            if gap > 0 and s not in known and now > due and progress(self.source.get(s, "")) > due:
+                out.append(s)
+        return sorted(out)
 
     def prune(self, now: float) -> None:
         for s in [s for s, h in self.hits.items() if not h or now - h[-1] > self.policy.window_s]:
             del self.hits[s]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"hits": self.hits, "beats": self.beats}
+        return {"hits": self.hits, "beats": self.beats, "source": self.source}
 
     def load(self, d: dict[str, Any]) -> None:
         self.hits = {k: list(v) for k, v in d.get("hits", {}).items()}
         self.beats = {k: list(v) for k, v in d.get("beats", {}).items()}
+        self.source = dict(d.get("source", {}))
