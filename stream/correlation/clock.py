@@ -3,9 +3,10 @@
 * Every source (topic and partition) has a watermark: the newest event time it delivered.
   The stream's watermark is the lowest of the sources that delivered within ``idle_s`` of
   processing time (a partition read minutes ahead of another waits for it; a silent one
-  does not hold the others back). With every source idle, it is the newest event time
-  plus the processing time the stream has been silent beyond ``idle_s``: quiet sensors
-  still let time pass (a lone detection at night is confirmed, an idle alert clears).
+  does not hold the others back). With every source idle, it is the newest event time.
+  Processing time never moves event time: sensor heartbeats keep it going when nothing
+  crosses (letting silent processing time count would make the answer depend on when a
+  batch happened to be delivered).
 * Reports wait in a buffer until the watermark is ``hold_s`` past them, then are released
   in event-time order, in whole steps of ``step_s`` on a fixed grid: however the stream
   was cut into batches, and however it was reordered within ``hold_s``, each step is
@@ -23,8 +24,8 @@ Processing time (``now``) only tells which sources are idle; it never changes an
 99.0
 >>> c.release_to(now=5.0)  # both idle: everything seen is released
 104.0
->>> c.release_to(now=65.0)  # a minute of silence lets a minute of event time pass
-164.0
+>>> c.release_to(now=65.0)  # silence lets no event time pass
+104.0
 """
 
 from __future__ import annotations
@@ -66,8 +67,7 @@ class EventClock:
         if wm is None:
             return self.frontier
         last = max(s[1] for s in self.sources.values())
-        if now - last >= self.idle_s:  # all idle: flush, and let silent time pass
-            wm += now - last - self.idle_s
+        if now - last >= self.idle_s:  # all idle: flush what was seen
             to = (math.floor(wm / self.step_s) + 1) * self.step_s
         else:
             to = math.floor((wm - self.hold_s) / self.step_s) * self.step_s

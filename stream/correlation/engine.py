@@ -224,9 +224,10 @@ class Correlator:
                 self.held.add(self.clock.cell(ts), it)
             else:
                 stale.append(it)
-        if stale:  # after their moment, within the allowed lateness: at once, no new alert
+        if stale:  # after their moment, within the allowed lateness: correlated at once
             assert front is not None
-            self._step(sorted(stale, key=_order), front, out, moved, backlog=True)
+            out.backlog += sum(isinstance(it, Evidence) for it in stale)
+            self._step(sorted(stale, key=_order), front, out, moved)
         self._advance(self.clock.release_to(now), out, moved)
         if moved:
             ids, ts_, x, y = zip(*moved, strict=True)

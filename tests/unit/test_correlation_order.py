@@ -138,7 +138,9 @@ def test_without_a_tamper_report_the_same_hits_alert_after_confirm_s() -> None:
     assert cor.process(hits, now=T0 + 1).alerts == []
     pol = cor.policies
     assert cor.tick(T0 + 1 + pol.lateness.idle_s).alerts == []  # event time: still 1 s
-    later = cor.tick(T0 + 1 + pol.lateness.idle_s + pol.lifecycle.confirm_s).alerts
+    beat = health("t-9", 1, 1 + pol.lifecycle.confirm_s + 1, tamper=False)  # time moves on
+    later = cor.process([], now=T0 + 10, health=[beat]).alerts
+    later += cor.tick(T0 + 10 + pol.lateness.idle_s).alerts
     assert [a.rule for a in later] == ["confident-detection"]
 
 
