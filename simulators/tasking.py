@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
-from confluent_kafka import OFFSET_END, Consumer, TopicPartition
+from confluent_kafka import OFFSET_END, Consumer, KafkaException, TopicPartition
 
 from stream.settings import Settings
 
@@ -60,11 +60,30 @@ class TaskingListener:
         self.stop_event = threading.Event()
         self.received = 0
         self.ignored = 0
+        #: Set once the listener reads from the topic's current end: a cue sent after is seen.
+        self.ready = threading.Event()
         self.thread = threading.Thread(target=self._run, name="camera-tasking", daemon=True)
 
     def start(self) -> TaskingListener:
         self.thread.start()
         return self
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait until cues sent from now on will be seen; ``False`` after ``timeout`` s."""
+        return self.ready.wait(timeout)
+
+    def _ends(self, consumer: Consumer) -> list[TopicPartition]:
+        """Every partition at its end offset, resolved now (not at the first fetch)."""
+        meta = consumer.list_topics(self.topic, timeout=10).topics.get(self.topic)
+        parts = list(meta.partitions) if meta is not None and not meta.error else [0]
+        out = []
+        for p in parts:
+            try:
+                _, end = consumer.get_watermark_offsets(TopicPartition(self.topic, p), timeout=10)
+            except KafkaException:
+                end = OFFSET_END
+            out.append(TopicPartition(self.topic, p, end))
+        return out
 
     def _run(self) -> None:
         consumer = Consumer(
@@ -74,9 +93,8 @@ class TaskingListener:
             )
         )
         try:
-            meta = consumer.list_topics(self.topic, timeout=10).topics.get(self.topic)
-            parts = list(meta.partitions) if meta is not None and not meta.error else [0]
-            consumer.assign([TopicPartition(self.topic, p, OFFSET_END) for p in parts])
+            consumer.assign(self._ends(consumer))
+            self.ready.set()
             while not self.stop_event.is_set():
                 msg = consumer.poll(0.2)
                 if msg is None or msg.error():

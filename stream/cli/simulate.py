@@ -183,6 +183,9 @@ def simulate(
         target = settings.bootstrap_servers
         if tasking and world.cameras:
             listener = TaskingListener(settings, world.cue).start()
+            if not listener.wait_ready(15):  # cues sent once reports flow must not be lost
+                console.print("[yellow]camera tasking is not listening yet; "
+                              "cues sent meanwhile may be missed[/]")
     try:
         sent, events = publish(
             world.run(),

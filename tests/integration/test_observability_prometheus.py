@@ -78,6 +78,18 @@ class Prometheus:
             time.sleep(0.5)
         raise AssertionError(f"{expr} = {v} after {timeout:.0f}s")
 
+    def wait_scrapes_since(self, since: float, n: int, timeout: float = 60.0) -> None:
+        """Until every target has been scraped at least ``n`` times after ``since`` (epoch s)."""
+        deadline = time.monotonic() + timeout
+        v = float("nan")
+        while time.monotonic() < deadline:
+            window_ms = max(1, int((time.time() - since) * 1000))
+            v = self.value(f"min(count_over_time(up[{window_ms}ms]))")
+            if v >= n:
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"{v} scrapes of every target since {since} after {timeout:.0f}s")
+
 
 @pytest.fixture
 def sim_port() -> int:
@@ -166,7 +178,8 @@ def test_every_dashboard_query_returns_data_after_a_scenario(
     # Prometheus has scraped the idle worker, so every increase below shows in rate().
     prometheus.wait('up{job="borderwatch-worker"}', lambda v: v == 1)
     prometheus.wait("count(borderwatch_processing_latency_seconds_bucket)", lambda v: v > 0)
-    time.sleep(1.5)
+    prometheus.wait("min(count_over_time(borderwatch_processing_latency_seconds_count[1m]))",
+                    lambda v: v >= 2)
     # Sensors that report where they stand, so health is counted per sector.
     now = time.time()
     beats = [
@@ -189,7 +202,8 @@ def test_every_dashboard_query_returns_data_after_a_scenario(
     tampered = 'sum(borderwatch_sensors{sector="nogales", status="tampered"})'
     prometheus.wait(tampered, lambda v: v == 1)
     prometheus.wait("sum(borderwatch_open_incidents)", lambda v: v >= 1)  # alerts read back
-    time.sleep(3)  # a few more scrapes so every rate() window holds two samples after the run
+    # Two more scrapes of every target, so each rate() window holds two samples after the run.
+    prometheus.wait_scrapes_since(time.time(), 2)
 
     failures = []
     for dash, title, expr in panel_queries():

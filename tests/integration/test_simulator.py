@@ -6,11 +6,13 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 
 import orjson
 import pytest
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from typer.testing import CliRunner
 
 from simulators.tasking import TaskingListener
@@ -45,6 +47,27 @@ def in_broker(
         items = consume(settings, settings.topic(t), expect=n, timeout=60) if n else []
         got[t] = Counter((k or b"", v) for k, v in items)
     return got
+
+
+def wait_scenario_time(settings: Settings, at: float, timeout: float = 60) -> None:
+    """Until the simulator has published a report from scenario time ``at`` or later."""
+    c = Consumer(settings.consumer_config(f"test-{uuid.uuid4().hex[:8]}"))
+    names = [settings.topic(t) for t in TOPICS]
+    meta = c.list_topics(timeout=10).topics
+    c.assign([TopicPartition(n, p, OFFSET_BEGINNING) for n in names for p in meta[n].partitions])
+    latest = float("nan")
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            msg = c.poll(0.2)
+            if msg is None or msg.error():
+                continue
+            latest = max(r["ts"] for r in orjson.loads(msg.value() or b"")["reports"])
+            if latest >= at:
+                return
+    finally:
+        c.close()
+    raise AssertionError(f"no report from scenario time {at} within {timeout}s (last {latest})")
 
 
 def record(tmp_path: Path, scenario: str, *extra: str) -> Path:
@@ -148,7 +171,7 @@ def test_tasking_listener_hands_cues_to_the_world(topics: Settings) -> None:
     cues: list[dict[str, object]] = []
     listener = TaskingListener(topics, lambda **cue: cues.append(cue)).start()
     try:
-        time.sleep(2.0)  # assigned at the end of the topic
+        assert listener.wait_ready(30), "tasking listener never reached the end of the topic"
         cue = {
             "camera_id": "cam-gap",
             "lon": -111.0769,
@@ -195,7 +218,8 @@ def test_simulate_obeys_cues_from_the_tasking_topic(topics: Settings, tmp_path: 
         start_new_session=True,
     )
     try:
-        time.sleep(4.0)  # the listener is assigned; about 100 scenario seconds have passed
+        # The simulator publishes only once its tasking listener reads the topic's end.
+        wait_scenario_time(topics, float(START) + 60)
         cue = {
             "camera_id": "cam-gap",
             "lon": -111.0769,
