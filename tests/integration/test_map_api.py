@@ -67,12 +67,12 @@ def test_snapshot_then_changes_follow_five_on_foot_and_a_cleared_alert_goes(
 
             # closing the alert clears it; the map removes the incident and what hangs on it
             run_cli(settings, "ack", alert_id, "--by", "map-test", "--close")
-            removed = stream.wait(
-                "the incident's removal",
-                lambda s: [c["id"] for k, c in s.events[1:] if c["op"] == "remove"
-                           and c["id"].endswith(alert_id)],
+            # (incident and track are removed by separate changes: wait for both)
+            gone = {fid, f"track:{alert_id}"}
+            stream.wait(
+                "the incident's and its track's removal",
+                lambda s: gone <= {c["id"] for _, c in s.events[1:] if c["op"] == "remove"},
             )
-            assert {fid, f"track:{alert_id}"} <= set(removed)
             now = get_json(url + "api/snapshot")
             assert not [f["id"] for f in now["features"] if f["id"].endswith(alert_id)]
 
