@@ -304,7 +304,8 @@ def test_late_events_go_to_the_late_topic_and_are_not_correlated() -> None:
 
 def test_a_gateway_uploading_an_hour_of_stored_reports_raises_nothing() -> None:
     cor = Correlator(FENCES)
-    beat(cor, 3600)  # the rest of the stream is at T0 + 1 h
+    # the rest of the stream, its ground partition included, is at T0 + 1 h
+    settled(cor, T0 + 3601, [ground("far", 1, 3600, 9000, 500, sig=UNKNOWN)])
     burst = []
     for i in range(10):  # ten would-be alerts, stored for an hour, delivered at once
         burst += [ground(f"g{i}a", 1, 5.0 * i, 800.0 * i, 10),
