@@ -14,8 +14,9 @@ from simulators.boundary import Boundary
 from stream.cli.demo import stop_process
 from stream.models import Alert, Severity
 from stream.settings import Settings
+from stream.topics import CAMERA, GROUND, HEALTH
 from tests.conftest import run_cli, start_worker
-from tests.kafka_helpers import consume
+from tests.kafka_helpers import consume, wait_committed
 
 pytestmark = pytest.mark.integration
 
@@ -146,7 +147,9 @@ def test_worker_killed_mid_crossing_resumes_without_a_second_alert_id(
                 timeout=300)
         before = serious(alerts_by_id(settings, quiet=8))
         assert len(before) == 1, "the crossing alerts before the kill"
-        time.sleep(2)  # let the worker commit offsets and flush its table changelog
+        # the worker writes its state before it commits: once the group's lag is zero,
+        # what the first half did is in the changelog
+        wait_committed(settings, [settings.topic(t.name) for t in (GROUND, CAMERA, HEALTH)])
     finally:
         worker.kill()
         worker.wait()
