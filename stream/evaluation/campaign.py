@@ -182,6 +182,8 @@ def parse_campaign(data: Any, where: str = "campaign") -> Campaign:
     except ValidationError as exc:
         lines = [f"  {'.'.join(map(str, e['loc'])) or '(top level)'}: "
                  f"{e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
+        if len(lines) == 1:
+            raise CampaignError(f"{where}: invalid campaign: {lines[0].strip()}") from exc
         raise CampaignError(f"{where}: invalid campaign\n" + "\n".join(lines)) from exc
 
 
@@ -192,7 +194,10 @@ def load_campaign(path: str | Path) -> Campaign:
     try:
         data = yaml.safe_load(p.read_text())
     except yaml.YAMLError as exc:
-        raise CampaignError(f"{p}: not valid YAML/JSON: {exc}") from exc
+        where = getattr(exc, "problem_mark", None)
+        line = f" (line {where.line + 1})" if where is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise CampaignError(f"{p}: not valid YAML/JSON{line}: {problem}") from exc
     return parse_campaign(data, str(p))
 
 

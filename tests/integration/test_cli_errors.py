@@ -195,11 +195,18 @@ def test_ctrl_c_on_simulate_with_the_broker_down(nobody: str) -> None:
     assert len(errors) == 1 and "not acknowledged" in errors[0], text
 
 
-@pytest.mark.parametrize("content", [None, "families: 3\n", "::\n"])
-def test_bad_campaign_file(tmp_path: Path, content: str | None) -> None:
+@pytest.mark.parametrize(
+    ("content", "problems"),
+    [(None, 1), ("families: 3\n", 2), ("::\n", 2), ("name: x\nfamilies: 3\n", 1),
+     ("a: [1, 2\n", 1)],
+)
+def test_bad_campaign_file(tmp_path: Path, content: str | None, problems: int) -> None:
     path = tmp_path / "campaign.yaml"
     if content is not None:
         path.write_text(content)
     result = borderwatch("evaluate", str(path))
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: {path}") and "Traceback" not in result.stderr
+    # one problem is one line; several are a heading and one line each
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == (1 if problems == 1 else 1 + problems), result.stderr
