@@ -92,6 +92,10 @@ def test_ten_kills_give_the_clean_runs_alert_ids(topics: Settings, tmp_path: Pat
         clean_alerts = alerts_by_id(clean, quiet=12)
         crash_alerts = alerts_by_id(crashed, quiet=12)
     finally:
+        for p in players:  # a failed wait above must not leave a replay running
+            if p.poll() is None:
+                p.kill()
+                p.wait()
         stop_process("worker", worker)
         stop_process("worker", clean_worker)
     assert serious(clean_alerts), "the scenario raises a medium-or-above alert"
