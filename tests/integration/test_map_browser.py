@@ -115,7 +115,9 @@ def test_page_follows_five_on_foot_and_acks_from_the_page(
             state = page_state(browser)
             (incident,) = serious(state)
             assert state["counts"]["fence"] == zones and state["counts"]["track"] >= 1
-            assert state["sensor_status"].get("online", 0) >= 1
+            # every device has a health status (a paced run is placed in the past, so its
+            # early heartbeats may already be past their stale time: offline)
+            assert sum(state["sensor_status"].values()) == devices, state["sensor_status"]
             assert incident["ack_by"] is None
             WebDriverWait(browser, 10).until(  # the list is filtered to medium and above
                 lambda d: page_state(d)["listed"] == [incident["alert_id"]])
