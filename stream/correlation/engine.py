@@ -212,15 +212,12 @@ class Correlator:
         if ahead:  # a broken clock must not move event time for everyone (the worker
             out.future += len(ahead)  # dead-letters these at its edge already)
             items = [it for it in items if it.report.ts <= now + self.future_s]
-        # a partition read for the first time (a fresh worker reads its partitions one
-        # after another) is not late against the others: its reports join at once
-        new = {f"{it.topic}:{it.partition}" for it in items} - self.clock.sources.keys()
         for it in items:
             self.clock.observe(f"{it.topic}:{it.partition}", it.report.ts, now)
             self.watermark = max(self.watermark, it.report.ts)
         for it in items:
             ts = it.report.ts
-            if ts < wm - allowed and f"{it.topic}:{it.partition}" not in new:
+            if ts < wm - allowed:
                 if isinstance(it, Evidence):
                     out.late.append(lateness.late_event(it, wm))
             elif front is None or ts >= front:
