@@ -1,13 +1,22 @@
 """Tamper incidents: a sensor's tamper switch opens an incident (and an alert) of its own,
-at the sensor's known position; a later report with the switch closed clears it."""
+at the sensor's known position; a later report with the switch closed clears it. That
+sensor's detections around its tamper report are someone handling it, not a crossing."""
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Sequence
 
+import numpy as np
+import numpy.typing as npt
+
+from stream.correlation.alerting import absorb
+from stream.correlation.evidence import Evidence
 from stream.correlation.incidents import Incident
+from stream.correlation.result import CorrelatorResult
+from stream.correlation.store import Store
 from stream.correlation.zone_placement import ZonePlacement
-from stream.models import SensorHealth
+from stream.correlation.zone_rule import stable_id
+from stream.models import GroundDetection, SensorHealth
 
 
 def tamper_incident(inc_id: str, h: SensorHealth, lon: float, lat: float,
@@ -27,3 +36,64 @@ def tamper_incident(inc_id: str, h: SensorHealth, lon: float, lat: float,
     inc.modalities.append(h.kind.value)
     inc.evidence_count = 1
     return inc
+
+
+def open_tamper(store: Store, h: SensorHealth) -> Incident | None:
+    """Open the tamper incident of a report; None for a replay of one already seen."""
+    inc_id = stable_id("inc", "tamper", h.event_id)
+    if inc_id in store.incidents:
+        return None
+    lon, lat = store.sites.get(h.sensor_id, (0.0, 0.0))
+    inc = tamper_incident(inc_id, h, lon, lat, store.placement)
+    store.incidents[inc_id] = inc
+    return inc
+
+
+def tampers(store: Store) -> dict[str, list[Incident]]:
+    """Sensor id -> its tamper incidents (open, or closed and still retained)."""
+    out: dict[str, list[Incident]] = {}
+    for inc in store.incidents.values():
+        if inc.kind == "tamper":
+            out.setdefault(inc.first_event.rsplit(":", 1)[0], []).append(inc)
+    return out
+
+
+def touches(store: Store, evidence: Sequence[Evidence], idx: npt.NDArray[np.intp],
+            ts: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    """Mask over ``idx``: False for a sensor's detections within ``touch_s`` of its
+    tamper report (someone handling the sensor, not a crossing): they are evidence of
+    the tamper incident instead."""
+    keep = np.ones(idx.size, bool)
+    by_sensor = tampers(store)
+    if not by_sensor:
+        return keep
+    window = store.policies.incident.touch_s
+    for k, i in enumerate(idx.tolist()):
+        r = evidence[i].report
+        if not isinstance(r, GroundDetection):
+            continue
+        for inc in by_sensor.get(r.sensor_id, ()):
+            if abs(float(ts[i]) - inc.first_ts) <= window:
+                keep[k] = False
+                if inc.mark_seen(r.event_id):
+                    inc.add_ref(evidence[i].ref_dict())
+                    store.dirty.add(inc.id)
+                break
+    return keep
+
+
+def absorb_touches(store: Store, tamper: Incident, now: float, out: CorrelatorResult) -> None:
+    """Detection incidents made only of tampered sensors' hits around their tamper
+    reports (which came first): they were the tamper, not a crossing."""
+    window = store.policies.incident.touch_s
+    by_sensor = tampers(store)
+    for inc in list(store.incidents.values()):
+        if (inc.kind != "detection" or not inc.open or not inc.sensor_hits
+                or set(inc.scores) - set(inc.sensor_hits)):
+            continue
+        near = all(any(abs(t.first_ts - h[1] / h[0]) <= window for t in by_sensor.get(s, ()))
+                   for s, h in inc.sensor_hits.items())
+        if not near:
+            continue
+        absorb(store, tamper, inc, "tamper", now, out)
+        store.dirty.add(tamper.id)

@@ -1,0 +1,81 @@
+"""What correlation concludes about an incident now: its fitted track, then class,
+severity and the rest of a :class:`~stream.alerts.lifecycle.Assessment`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from geofences.frame import Frame
+from stream.alerts import lifecycle
+from stream.correlation import fusion
+from stream.correlation.faults import Fault
+from stream.correlation.incidents import Incident
+from stream.correlation.policies import TrackPolicy
+from stream.correlation.rules import animal_confirmed
+from stream.correlation.store import Store
+from stream.correlation.tracks import crossed, fit_track_robust, predicted_crossing
+from stream.models import TargetClass
+
+
+def assess(store: Store, inc: Incident, rule: str | None,
+           fused: tuple[TargetClass, float] | None = None) -> lifecycle.Assessment:
+    """The incident as an alert would show it; ``rule`` None: not alert-worthy (now)."""
+    pol = store.policies
+    fences = store.placement.fences
+    if inc.kind == "tamper":
+        cls, conf, severity = TargetClass.UNKNOWN, 1.0, pol.tamper_severity
+    elif inc.kind == "fault":
+        cls, conf = TargetClass.UNKNOWN, 1.0
+        severity = (pol.faults.dead_severity if inc.fault == Fault.DEAD
+                    else pol.faults.severity)
+    else:
+        cls, conf = fused or fusion.fuse(fusion.total(inc.scores), pol.fusion.min_score)
+        zp = pol.zone(inc.zone_type or "")
+        base = zp.severity if zp else pol.tamper_severity
+        severity = lifecycle.severity_for(base, cls, conf, len(inc.sensor_hits) + len(
+            [s for s in inc.scores if s not in inc.sensor_hits]), inc.boundary_reached)
+    crossing = None
+    if inc.track:
+        c = inc.track.get("crossing_lon")
+        if c is not None:
+            crossing = (inc.track["crossing_lon"], inc.track["crossing_lat"],
+                        inc.track["crossing_ts"])
+    track = ({"heading_deg": inc.track["heading_deg"], "speed_mps": inc.track["speed_mps"]}
+             if inc.track else None)
+    return lifecycle.Assessment(
+        incident_id=inc.id, rule=rule, zone_id=inc.zone_id or "none",
+        zone_type=inc.zone_type or "none", zone_name=inc.zone_name or "",
+        sector=inc.sector, cls=cls, confidence=conf, lon=inc.lon, lat=inc.lat,
+        last_ts=inc.last_ts, severity=severity, evidence=inc.evidence,
+        evidence_count=inc.evidence_count, sensors=len(set(inc.sensor_hits) | set(inc.scores)),
+        modalities=list(inc.modalities), geofence_version=fences.version,
+        policy_version=pol.version, boundary_reached=inc.boundary_reached,
+        animal_confirmed=animal_confirmed(cls, conf, inc.camera_conf, pol),
+        backlog=inc.backlog, track=track, crossing=crossing)
+
+
+def update_track(inc: Incident, frame: Frame, policy: TrackPolicy) -> None:
+    """Refit the incident's track from its sensor hits and path, once there are enough."""
+    need = policy.min_sensors
+    if len(inc.sensor_hits) < need and len(inc.path) < 2 * need:
+        return  # three sensors, or a camera following it for a while
+    h = np.array(list(inc.sensor_hits.values()), float).reshape(-1, 4)
+    t, x, y = h[:, 1] / h[:, 0], h[:, 2], h[:, 3]
+    if inc.path:  # every hit, camera estimates of the target's position included
+        p = np.array(inc.path, float)
+        t, x, y = np.r_[t, p[:, 0]], np.r_[x, p[:, 1]], np.r_[y, p[:, 2]]
+    tr = fit_track_robust(t, x, y, policy)
+    if tr is None:
+        return
+    heading = round(frame.azimuth_deg(tr.x, tr.y, tr.vx, tr.vy), 1) % 360.0
+    d: dict[str, float] = {"heading_deg": heading, "speed_mps": tr.speed_mps,
+                           "vx": tr.vx, "vy": tr.vy, "x": tr.x, "y": tr.y, "t": tr.t}
+    cross = predicted_crossing(tr, frame)
+    if cross is not None:
+        clon, clat = frame.to_wgs84([cross[0]], [cross[1]])
+        d.update(crossing_lon=round(float(clon[0]), 6), crossing_lat=round(float(clat[0]), 6),
+                 crossing_ts=round(cross[2], 1))
+    inc.track = d
+    # the fitted position, not the last report
+    if crossed(frame, inc.x0, inc.y0, tr.x, tr.y):
+        inc.boundary_reached = True

@@ -1,0 +1,56 @@
+"""Health reports in event time: heartbeat rhythm and self-test faults of each sensor,
+and its tamper switch (opened: a tamper incident; closed again: it clears)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from stream.alerts import lifecycle
+from stream.correlation.alerting import close
+from stream.correlation.assessment import assess
+from stream.correlation.faults import Fault
+from stream.correlation.result import CorrelatorResult
+from stream.correlation.sensor_faults import by_sensor, fault_incident, recover
+from stream.correlation.store import Store
+from stream.correlation.tamper import absorb_touches, open_tamper
+from stream.models import SensorHealth
+
+
+def on_health(store: Store, health: Iterable[SensorHealth], sources: Mapping[str, str],
+              now: float, out: CorrelatorResult) -> set[str]:
+    """Apply one step's health reports (``sources``: event id -> topic:partition it came
+    from); the incidents they opened or touched."""
+    touched: set[str] = set()
+    tampered = {inc.first_event.rsplit(":", 1)[0]: inc for inc in store.incidents.values()
+                if inc.kind == "tamper" and inc.open}
+    faults = by_sensor(store) if health else {}
+    for h in sorted(health, key=lambda r: r.ts):
+        store.faults.beat(h.sensor_id, h.ts, sources.get(h.event_id, "health:0"))
+        mine = faults.setdefault(h.sensor_id, [])
+        for f in list(mine):
+            if f.fault == Fault.DEAD or (f.fault == Fault.SELF_TEST and not h.fault):
+                recover(store, f, now, out)
+                mine.remove(f)
+        if h.fault and not mine:
+            mine.append(fault_incident(store, h.sensor_id, Fault.SELF_TEST, h.ts, h.event_id,
+                                       None, now, out))
+            touched.add(mine[-1].id)
+        inc = tampered.get(h.sensor_id)
+        if h.tamper and inc is None:
+            inc = open_tamper(store, h)
+            if inc is None:
+                continue  # a replay of a tamper already closed
+            tampered[h.sensor_id] = inc
+            touched.add(inc.id)
+            absorb_touches(store, inc, now, out)
+        elif inc is not None:
+            inc.mark_seen(h.event_id)
+            inc.last_ts = max(inc.last_ts, h.ts)
+            if not h.tamper and inc.alert:
+                msg = lifecycle.step(inc.alert, assess(store, inc, "tamper"), now,
+                                     store.policies.lifecycle, close="tamper-cleared")
+                close(store, inc, msg, now, out)
+                tampered.pop(h.sensor_id)
+            else:
+                touched.add(inc.id)
+    return touched

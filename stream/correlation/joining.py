@@ -1,0 +1,161 @@
+"""Detections into incidents: join each to the open incident it fits (or start new ones),
+then merge incidents that turn out to be one target."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from stream.correlation import fusion
+from stream.correlation.alerting import retire
+from stream.correlation.apply import Batch, apply
+from stream.correlation.evidence import Evidence
+from stream.correlation.incidents import Incident, group_new, match
+from stream.correlation.merge import merge_into, survivor
+from stream.correlation.result import CorrelatorResult
+from stream.correlation.store import Store
+from stream.correlation.tamper import touches
+from stream.correlation.zone_rule import stable_id
+from stream.models import CameraDetection, GroundDetection, TargetClass
+
+F = npt.NDArray[np.float64]
+
+#: Classes that keep incidents apart (0 person, 1 vehicle); see :func:`gate_class`.
+GATED = {TargetClass.PERSON.value: 0, TargetClass.VEHICLE.value: 1}
+_GATED_IDX = np.array([-1] + [GATED.get(c.value, -1) for c in fusion.CLASSES], np.intp)
+
+
+def paths(incs: Sequence[Incident]) -> tuple[F, F, F, npt.NDArray[np.intp]]:
+    """Every incident's path points (its last position when it has none) and their owner."""
+    pts = [(p, k) for k, i in enumerate(incs) for p in (i.path or [[i.last_ts, i.x, i.y]])]
+    if not pts:
+        e = np.empty(0, float)
+        return e, e, e, np.empty(0, np.intp)
+    a = np.array([p for p, _ in pts], float)
+    return a[:, 0], a[:, 1], a[:, 2], np.array([k for _, k in pts], np.intp)
+
+
+def ingest(store: Store, evidence: Sequence[Evidence], out: CorrelatorResult,
+           backlog_all: bool = False) -> set[str]:
+    """Join one step's detections (event-time order) to incidents or start new ones;
+    ``backlog_all``: they came after their moment was correlated (open no alert)."""
+    if not evidence:
+        return set()
+    pol = store.policies
+    reports = [e.report for e in evidence]
+    ts = np.fromiter((r.ts for r in reports), float, len(reports))
+    keep = np.arange(len(reports))
+    keep = keep[touches(store, evidence, keep, ts)]
+    if keep.size == 0:
+        return set()
+    ev = [evidence[i] for i in keep.tolist()]
+    rep = [reports[i] for i in keep.tolist()]
+    ts = ts[keep]
+    lon = np.fromiter((r.lon for r in rep), float, len(rep))
+    lat = np.fromiter((r.lat for r in rep), float, len(rep))
+    x, y = store.frame.to_metric(lon, lat)
+    place = store.placement.place(lon, lat, ts)
+    backlog = np.full(ts.size, backlog_all)
+    out.backlog += int(backlog.sum())
+    is_cam = np.fromiter((isinstance(r, CameraDetection) for r in rep), bool, len(rep))
+    kinds = [r.kind.value if isinstance(r, GroundDetection) else "camera" for r in rep]
+    classes = [r.signature.value if isinstance(r, GroundDetection) else r.cls.value
+               for r in rep]
+    values = np.fromiter((r.strength if isinstance(r, GroundDetection) else r.confidence
+                          for r in rep), float, len(rep))
+    cls_idx, score = fusion.contributions(kinds, classes, values, pol.fusion.weights)
+
+    incs = store.open_of("detection")
+    gate_cls = np.where(is_cam, -1, _GATED_IDX[cls_idx + 1])  # a camera may refute one
+    st, sx, sy, owner = paths(incs)
+    codes = match(ts, x, y, st, sx, sy, pol.incident, gate_cls,
+                  np.array([gate_class(store, i) for i in incs], np.intp), owner)
+    fresh = np.flatnonzero(codes < 0)
+    if fresh.size:
+        labels = group_new(ts[fresh], x[fresh], y[fresh], pol.incident)
+        order = np.argsort(labels, kind="stable")
+        bounds = np.flatnonzero(np.diff(labels[order])) + 1
+        for group in np.split(order, bounds):
+            members = fresh[group]
+            first = int(members[np.argmin(ts[members])])
+            inc_id = stable_id("inc", rep[first].event_id)
+            if inc_id not in store.incidents:  # else a replay: closed, or joined anyway
+                store.incidents[inc_id] = Incident(
+                    id=inc_id, first_event=rep[first].event_id, first_ts=float(ts[first]),
+                    last_ts=float(ts[first]), x=float(x[first]), y=float(y[first]),
+                    x0=float(x[first]), y0=float(y[first]), lon=float(lon[first]),
+                    lat=float(lat[first]), backlog=bool(backlog[members].all()))
+            codes[members] = len(incs)
+            incs.append(store.incidents[inc_id])
+    batch = Batch(ev, ts, x, y, is_cam, kinds, values, cls_idx, score, place)
+    touched, dups = apply(batch, incs, codes, store.sites, out.changed, pol.incident)
+    out.duplicates += dups
+    return touched
+
+
+def merge(store: Store, touched: set[str], now: float, out: CorrelatorResult) -> set[str]:
+    """Merge each touched incident with an open one whose path meets its recent path
+    (within ``radius_m`` and ``corroborate_s``, classes compatible): reports of one
+    target that arrived in a different order can start two incidents. The one with an
+    alert (the more severe, else the older) survives with its alert id; the other
+    closes without a message of its own unless it had an alert too (then it clears,
+    reason ``merged``). One STRtree query for the whole slice."""
+    pol = store.policies.incident
+    incs = store.open_of("detection")
+    mine = [k for k, i in enumerate(incs) if i.id in touched and i.path]
+    if len(incs) < 2 or not mine:
+        return touched
+    st, sx, sy, owner = paths(incs)
+    q = [(p, k) for k in mine for p in incs[k].path[-3:]]  # what this slice added
+    qa = np.array([p for p, _ in q], float)
+    qk = np.array([k for _, k in q], np.intp)
+    qi, si = shapely.STRtree(shapely.points(sx, sy)).query(
+        shapely.points(qa[:, 1], qa[:, 2]), predicate="dwithin", distance=pol.radius_m)
+    a, b = qk[qi], owner[si]
+    ok = (a != b) & (np.abs(qa[qi, 0] - st[si]) <= pol.corroborate_s)
+    if not ok.any():
+        return touched
+    cls = np.array([merge_class(store, i) for i in incs], np.intp)
+    ok &= (cls[a] < 0) | (cls[b] < 0) | (cls[a] == cls[b])
+    pairs = sorted({(min(x, y), max(x, y)) for x, y in zip(a[ok].tolist(), b[ok].tolist(),
+                                                            strict=True)})
+    root = list(range(len(incs)))
+
+    def find(k: int) -> int:
+        while root[k] != k:
+            k = root[k]
+        return k
+
+    for x, y in pairs:
+        rx, ry = find(x), find(y)
+        if rx == ry:
+            continue
+        keep, gone = survivor(incs[rx], incs[ry])
+        merge_into(keep, gone)
+        retire(store, gone, keep.alert["id"] if keep.alert else keep.id, "merged", now, out)
+        store.dirty.add(keep.id)
+        kept = rx if keep is incs[rx] else ry
+        root[rx] = root[ry] = kept
+        touched = (touched - {gone.id}) | {keep.id}
+    return touched
+
+
+def merge_class(store: Store, inc: Incident) -> int:
+    """Person or vehicle by camera, else by fused class when fairly sure; else -1."""
+    gate = gate_class(store, inc)
+    if gate >= 0:
+        return gate
+    cls, conf = fusion.fuse(fusion.total(inc.scores), store.policies.fusion.min_score)
+    return GATED.get(cls.value, -1) if conf >= 0.5 else -1
+
+
+def gate_class(store: Store, inc: Incident) -> int:
+    """Person or vehicle, when a camera confirmed it (the incident then refuses sensor
+    hits whose signature says the other one), else -1. Person and animal signatures are
+    confused too often to split incidents on."""
+    best = max(inc.camera_conf, key=lambda c: inc.camera_conf[c], default="")
+    ok = inc.camera_conf.get(best, 0.0) >= store.policies.camera.min_confidence
+    return GATED.get(best, -1) if ok else -1

@@ -1,0 +1,118 @@
+"""Fault incidents: a sensor seen chattering, stuck or dead, or reporting a failed
+self-test, gets one incident (and health alert) of its own; while it is faulted its
+detections are evidence of that fault, not of a crossing."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from stream.alerts import lifecycle
+from stream.correlation.alerting import absorb, close
+from stream.correlation.assessment import assess
+from stream.correlation.evidence import Evidence
+from stream.correlation.faults import Fault
+from stream.correlation.incidents import Incident
+from stream.correlation.result import CorrelatorResult
+from stream.correlation.store import Store
+from stream.correlation.zone_rule import stable_id
+from stream.models import GroundDetection
+
+#: Faults that end when the sensor has been quiet for ``faults.recover_s``.
+QUIET_RECOVERY = {Fault.CHATTERING.value, Fault.STUCK.value}
+
+
+def by_sensor(store: Store) -> dict[str, list[Incident]]:
+    """Sensor id -> its open fault incidents."""
+    out: dict[str, list[Incident]] = {}
+    for inc in store.incidents.values():
+        if inc.kind == "fault" and inc.open:
+            out.setdefault(inc.first_event.rsplit(":", 1)[0], []).append(inc)
+    return out
+
+
+def counts(store: Store) -> Counter[tuple[str, str]]:
+    """Open sensor faults by (sector, fault kind), for the health gauges."""
+    return Counter((i.sector or "unknown", i.fault or "")
+                   for i in store.incidents.values() if i.kind == "fault" and i.open)
+
+
+def screen(store: Store, evidence: Sequence[Evidence], now: float,
+           out: CorrelatorResult) -> tuple[list[Evidence], set[str]]:
+    """The detections of sensors that are not faulted; the others become evidence of
+    their sensor's fault incident (a chattering or stuck sensor opens one here)."""
+    keep: list[Evidence] = []
+    touched: set[str] = set()
+    faults = by_sensor(store)
+    for e in evidence:
+        r = e.report
+        if not isinstance(r, GroundDetection):
+            keep.append(e)
+            continue
+        mine = faults.get(r.sensor_id, [])
+        for f in [f for f in mine if f.fault == Fault.DEAD]:  # it speaks: alive
+            recover(store, f, now, out)
+            mine.remove(f)
+        kind = None if mine else store.faults.hit(r.sensor_id, r.ts)
+        if kind is not None:
+            inc = fault_incident(store, r.sensor_id, kind, r.ts, r.event_id, (r.lon, r.lat),
+                                 now, out)
+            mine = faults[r.sensor_id] = [inc]
+            touched.add(inc.id)
+        if not mine:
+            keep.append(e)
+            continue
+        inc = mine[0]
+        if inc.mark_seen(r.event_id):
+            inc.add_ref(e.ref_dict())
+            inc.last_ts = max(inc.last_ts, r.ts)
+        store.dirty.add(inc.id)
+    return keep, touched
+
+
+def dead_sensors(store: Store, now: float, progress: Callable[[str], float],
+                 out: CorrelatorResult) -> set[str]:
+    """Fault incidents for sensors whose heartbeats stopped; ``progress``: the newest
+    event time a source (topic and partition) delivered."""
+    known = set(by_sensor(store))
+    return {fault_incident(store, s, Fault.DEAD, now, f"{s}:dead", None, now, out).id
+            for s in store.faults.dead(now, known, progress)}
+
+
+def fault_incident(store: Store, sensor: str, kind: Fault, ts: float, event_id: str,
+                   where: tuple[float, float] | None, now: float,
+                   out: CorrelatorResult) -> Incident:
+    """Open the fault incident of ``sensor``; its detections that made incidents of
+    their own (nothing else in them) are folded into it."""
+    inc_id = stable_id("inc", "fault", sensor, kind.value, str(math.floor(ts)))
+    lon, lat = store.sites.get(sensor) or where or (0.0, 0.0)
+    x, y = store.frame.to_metric([lon], [lat])
+    inc = Incident(id=inc_id, first_event=f"{sensor}:{kind.value}", first_ts=ts, last_ts=ts,
+                   x=float(x[0]), y=float(y[0]), x0=float(x[0]), y0=float(y[0]), lon=lon,
+                   lat=lat, kind="fault", fault=kind.value)
+    place = store.placement.place(np.array([lon]), np.array([lat]))
+    z = place.zone[0]
+    inc.zone_id, inc.zone_type, inc.zone_name = (
+        (z.id, z.zone_type, z.name) if z else ("unlocated", "unknown", "position unknown"))
+    inc.sector = place.sector[0]
+    inc.mark_seen(event_id)
+    inc.evidence_count = 1
+    store.add(inc)
+    for other in list(store.incidents.values()):
+        if (other.kind == "detection" and other.open and set(other.sensor_hits) == {sensor}
+                and set(other.scores) <= {sensor}):
+            absorb(store, inc, other, "sensor-fault", now, out)
+    return inc
+
+
+def recover(store: Store, inc: Incident, now: float, out: CorrelatorResult) -> None:
+    """The sensor works again: clear its fault alert."""
+    msg = None
+    if inc.alert is not None:
+        msg = lifecycle.step(inc.alert, assess(store, inc, "sensor-fault"), now,
+                             store.policies.lifecycle, close="recovered")
+    store.faults.forget_hits(inc.first_event.rsplit(":", 1)[0])
+    close(store, inc, msg, now, out)

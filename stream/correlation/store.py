@@ -1,0 +1,45 @@
+"""What the correlator's rules share: the incidents, the alert index, the incident keys a
+batch changed, and the geofences, cameras, sensor sites and policies in force."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from geofences.frame import Frame
+from stream.alerts import lifecycle
+from stream.correlation.faults import FaultWatch
+from stream.correlation.incidents import Incident
+from stream.correlation.policies import Policies
+from stream.correlation.tasking import CameraNetwork
+from stream.correlation.zone_placement import ZonePlacement
+
+
+@dataclass(slots=True)
+class Store:
+    policies: Policies
+    placement: ZonePlacement
+    cameras: CameraNetwork
+    limiter: lifecycle.RateLimiter
+    faults: FaultWatch
+    #: sensor id -> [lon, lat]: where a sensor stands (heartbeats, else its first report)
+    sites: dict[str, list[float]] = field(default_factory=dict)
+    incidents: dict[str, Incident] = field(default_factory=dict)
+    by_alert: dict[str, str] = field(default_factory=dict)  # alert id -> incident id
+    dirty: set[str] = field(default_factory=set)  # incidents changed since the last flush
+
+    @property
+    def frame(self) -> Frame:
+        """The metric frame and boundary of the geofence set in force."""
+        return self.placement.fences.frame
+
+    def add(self, inc: Incident) -> None:
+        self.incidents[inc.id] = inc
+        self.dirty.add(inc.id)
+
+    def open_of(self, kind: str) -> list[Incident]:
+        """The open incidents of one kind, in insertion order."""
+        return [i for i in self.incidents.values() if i.open and i.kind == kind]
+
+    def reindex(self) -> None:
+        """Rebuild the alert index (after a restore)."""
+        self.by_alert = {inc.alert["id"]: i for i, inc in self.incidents.items() if inc.alert}
