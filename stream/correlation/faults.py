@@ -9,6 +9,14 @@ A faulted sensor gets one health alert (its own incident kind and rule, see
 >>> w = FaultWatch(FaultPolicy())
 >>> [w.hit("s-1", 100.0 + 2.0 * k) for k in range(9)][-2:]  # every 2 s, like clockwork
 [None, <Fault.STUCK: 'stuck'>]
+
+A hit seen again (a replay after a crash) counts once:
+
+>>> w = FaultWatch(FaultPolicy())
+>>> first = [w.hit("s-2", 100.0 + 3.0 * k) for k in range(5)]
+>>> again = [w.hit("s-2", 100.0 + 3.0 * k) for k in range(5)]
+>>> again, len(w.hits["s-2"])
+([None, None, None, None, None], 5)
 """
 
 from __future__ import annotations
@@ -41,9 +49,12 @@ class FaultWatch:
         self.source: dict[str, str] = {}  # sensor -> the partition its heartbeats come on
 
     def hit(self, sensor: str, ts: float) -> Fault | None:
-        """Record a detection; the fault it reveals, if any."""
+        """Record a detection; the fault it reveals, if any. A sensor reports one detection
+        at a time, so a hit at a time already recorded is a replay and changes nothing."""
         pol = self.policy
         h = self.hits.setdefault(sensor, [])
+        if ts in h:
+            return None
         h.append(ts)
         h.sort()
         keep = max(pol.max_hits_per_window, pol.periodic_hits) + 1

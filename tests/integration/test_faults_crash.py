@@ -83,6 +83,7 @@ def revisions_never_go_back(alerts: dict[str, list[Alert]]) -> list[str]:
     return bad
 
 
+@pytest.mark.timeout(900)  # ten restarts of the worker on a loaded machine
 def test_ten_kills_give_the_clean_runs_alert_ids(topics: Settings, tmp_path: Path) -> None:
     recording = tmp_path / "five.jsonl"
     run_cli(topics, "simulate", "five-on-foot", "--quiet", "--output", str(recording),
@@ -99,6 +100,8 @@ def test_ten_kills_give_the_clean_runs_alert_ids(topics: Settings, tmp_path: Pat
         # part but the last the worker is killed once it has consumed a third of that part
         # (a slow restart cannot make a kill miss the scenario), then restarted.
         for i, part in enumerate(parts):
+            if len(players) > 1:  # the parts play one after another
+                assert players[-1].wait(timeout=300) == 0
             players.append(replay(crashed, part))
             if i == KILLS:
                 break
@@ -107,7 +110,6 @@ def test_ten_kills_give_the_clean_runs_alert_ids(topics: Settings, tmp_path: Pat
             worker.kill()  # SIGKILL: no commit, no flush
             worker.wait()
             kills += 1
-            assert players[-1].wait(timeout=300) == 0
             worker = start_worker(crashed, tmp_path / f"crash-{kills}.log")
         for p in players:
             assert p.wait(timeout=300) == 0
