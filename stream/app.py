@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import faust
 
 from stream.metrics import Metrics
+from stream.security import protect_logs, ssl_context
 from stream.settings import Settings
 
 if TYPE_CHECKING:
@@ -41,14 +42,9 @@ def faust_settings(settings: Settings) -> dict[str, Any]:
         "key_serializer": "raw",
         "value_serializer": "raw",
     }
-    if settings.security_protocol.startswith("SASL"):
-        password = settings.sasl_password.get_secret_value() if settings.sasl_password else ""
-        conf["broker_credentials"] = faust.SASLCredentials(
-            username=settings.sasl_username or "",
-            password=password,
-            mechanism=settings.sasl_mechanism,
-            ssl_context=None,
-        )
+    credentials = broker_credentials(settings)
+    if credentials is not None:
+        conf["broker_credentials"] = credentials
     if settings.broker_profile == "embedded":
         conf.update(
             # Tansu answers JoinGroup after session_timeout/2: keep it short.
@@ -60,6 +56,23 @@ def faust_settings(settings: Settings) -> dict[str, Any]:
             producer_max_batch_size=1,
         )
     return conf
+
+
+def broker_credentials(settings: Settings) -> faust.types.auth.CredentialsT | None:
+    """Faust's credentials for the security protocol: TLS (CA, client certificate) and/or
+    SASL from the same settings as the librdkafka clients. None for PLAINTEXT."""
+    protect_logs()
+    context = ssl_context(settings)
+    if settings.uses_sasl:
+        return faust.SASLCredentials(
+            username=settings.sasl_username or "",
+            password=settings.sasl_password.get_secret_value() if settings.sasl_password else "",
+            mechanism=settings.sasl_mechanism,
+            ssl_context=context,
+        )
+    if context is not None:
+        return faust.SSLCredentials(context)
+    return None
 
 
 def build_app(settings: Settings, metrics: Metrics | None = None) -> tuple[faust.App, Pipeline]:

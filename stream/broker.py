@@ -55,8 +55,15 @@ def wait_for_port(host: str, port: int, timeout: float) -> bool:
 class EmbeddedBroker:
     """A Tansu process listening on ``host:port``; a context manager that stops it."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 9092, *, quiet: bool = True) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 9092, *, quiet: bool = True,
+        advertised_port: int | None = None, authentication: bool = False,
+    ) -> None:
+        """``advertised_port``: the port clients are told to use (e.g. a TLS front's);
+        ``authentication``: clients must authenticate (SASL/SCRAM)."""
         self.host, self.port, self.quiet = host, port, quiet
+        self.advertised_port = advertised_port or port
+        self.authentication = authentication
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -64,16 +71,16 @@ class EmbeddedBroker:
         return f"{self.host}:{self.port}"
 
     def command(self) -> list[str]:
-        url = f"tcp://{self.host}:{self.port}"
         return [
             str(broker_binary()),
             "broker",
             "--listener-url",
-            url,
+            f"tcp://{self.host}:{self.port}",
             "--advertised-listener-url",
-            url,
+            f"tcp://{self.host}:{self.advertised_port}",
             "--storage-engine",
             "memory://tansu/",
+            *(["--authentication"] if self.authentication else []),
         ]
 
     def start(self, timeout: float = 15.0) -> EmbeddedBroker:

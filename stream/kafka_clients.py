@@ -18,7 +18,7 @@ import re
 import socket
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient
 
 from stream.settings import Settings
@@ -33,6 +33,10 @@ HINT = (
 
 class BrokerUnreachable(RuntimeError):
     """No bootstrap server answered; the message names them and says what to do."""
+
+
+class BrokerRefused(BrokerUnreachable):
+    """The broker answered but the TLS handshake or the SASL authentication failed."""
 
 
 class OncePerCondition:
@@ -109,15 +113,71 @@ def _addresses(bootstrap: str) -> list[tuple[str, int]]:
 
 
 def require_broker(settings: Settings, timeout: float = 3.0) -> None:
-    """Raise :class:`BrokerUnreachable` unless a bootstrap server accepts a connection."""
+    """Raise :class:`BrokerUnreachable` unless a bootstrap server accepts a connection,
+    and :class:`BrokerRefused` if TLS or SASL then fails (:func:`check_access`)."""
     reasons = []
     for host, port in _addresses(settings.bootstrap_servers):
         try:
             with socket.create_connection((host, port), timeout=timeout):
-                return
+                pass
         except OSError as exc:
             reasons.append(exc.strerror or type(exc).__name__)
+            continue
+        check_access(settings)
+        return
     why = f" ({reasons[0].lower()})" if reasons else ""
     raise BrokerUnreachable(
         f"cannot reach the Kafka broker at {settings.bootstrap_servers}{why}: {HINT}"
     )
+
+
+class _Collect:
+    """A librdkafka ``logger`` that keeps warnings and errors instead of printing them."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def log(self, level: int, fmt: str, *args: Any) -> None:
+        if level >= logging.WARNING:
+            self.lines.append(str(args[2]) if len(args) == 3 else fmt % args)
+
+
+def _reason(text: str) -> str:
+    """librdkafka's text without the broker prefix and the state timing."""
+    text = re.sub(r"^\[thrd:[^\]]*\]: ", "", text)
+    text = re.sub(r"^\S+/(bootstrap|\d+): ", "", text)
+    return re.sub(r" \(after \d+ms in state \w+\)$", "", text)
+
+
+def check_access(settings: Settings, timeout: float = 10.0) -> None:
+    """Raise :class:`BrokerRefused` (one line: the broker's reason and the settings to
+    check) unless a metadata request over the configured TLS/SASL succeeds."""
+    if settings.security_protocol == "PLAINTEXT":
+        return
+    errors: list[KafkaError] = []
+    logs = _Collect()
+    conf = settings.kafka_client_config()
+    conf.update({"error_cb": errors.append, "logger": logs})
+    client = AdminClient(conf)
+    try:
+        client.list_topics(timeout=timeout)
+        return
+    except KafkaException:
+        client.poll(0.5)  # deliver the queued error callbacks and log lines
+    where = f"the Kafka broker at {settings.bootstrap_servers}"
+    for err in errors:
+        if err.code() == KafkaError._SSL:
+            raise BrokerRefused(
+                f"TLS with {where} failed: {_reason(err.str())}; check BORDERWATCH_SSL_CA_FILE "
+                "(the CA that signed the broker's certificate) and the broker's address")
+        if err.code() == KafkaError._AUTHENTICATION:
+            raise BrokerRefused(
+                f"{where} refused authentication: {_reason(err.str())}; check "
+                "BORDERWATCH_SASL_USERNAME, BORDERWATCH_SASL_PASSWORD and "
+                "BORDERWATCH_SASL_MECHANISM")
+    seen = f" ({_reason(logs.lines[0])})" if logs.lines else ""
+    raise BrokerRefused(
+        f"{where} closed the connection while it was being set up with "
+        f"BORDERWATCH_SECURITY_PROTOCOL={settings.security_protocol}{seen}: check that the "
+        "broker expects this protocol and whether it requires a client certificate "
+        "(BORDERWATCH_SSL_CERT_FILE, BORDERWATCH_SSL_KEY_FILE)")

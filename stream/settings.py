@@ -11,12 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from stream.security import security_problems
 from stream.signing import KeyRing
 
 BrokerProfile = Literal["embedded", "kafka"]
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 
 
 class Settings(BaseSettings):
@@ -35,13 +38,32 @@ class Settings(BaseSettings):
             "or 'kafka' (Apache Kafka defaults)."
         ),
     )
-    security_protocol: str = Field(
-        "PLAINTEXT", description="PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL."
+    security_protocol: SecurityProtocol = Field(
+        "PLAINTEXT",
+        description="PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL; the same for every client "
+        "(librdkafka and the worker's Faust connection).",
     )
-    sasl_mechanism: str = Field("PLAIN", description="SASL mechanism when SASL is used.")
-    sasl_username: str | None = Field(None, description="SASL user name.")
+    sasl_mechanism: SaslMechanism = Field(
+        "PLAIN", description="SASL mechanism when SASL is used: PLAIN, SCRAM-SHA-256 or "
+        "SCRAM-SHA-512."
+    )
+    sasl_username: str | None = Field(None, description="SASL user name (required with SASL).")
     sasl_password: SecretStr | None = Field(
-        None, description="SASL password; never printed or logged."
+        None, description="SASL password (required with SASL); never printed or logged."
+    )
+    ssl_ca_file: Path | None = Field(
+        None,
+        description="PEM file of the CA(s) that signed the broker's certificate (SSL, "
+        "SASL_SSL); unset: the system's trusted CAs.",
+    )
+    ssl_cert_file: Path | None = Field(
+        None, description="PEM client certificate for mutual TLS (needs ssl_key_file)."
+    )
+    ssl_key_file: Path | None = Field(
+        None, description="PEM private key of the client certificate (needs ssl_cert_file)."
+    )
+    ssl_key_password: SecretStr | None = Field(
+        None, description="Password of an encrypted ssl_key_file; never printed or logged."
     )
 
     signing_keys: dict[str, SecretStr] = Field(
@@ -182,6 +204,26 @@ class Settings(BaseSettings):
 
     log_level: str = Field("WARNING", description="Python log level of the worker.")
 
+    @field_validator("security_protocol", "sasl_mechanism", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _check_security(self) -> Settings:
+        """Contradictory or incomplete TLS/SASL settings fail at load, with one line."""
+        for problem in security_problems(self):
+            raise ValueError(problem)
+        return self
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.security_protocol in ("SSL", "SASL_SSL")
+
+    @property
+    def uses_sasl(self) -> bool:
+        return self.security_protocol.startswith("SASL")
+
     @property
     def max_request_bytes(self) -> int:
         """``max_message_bytes`` plus room for a record batch's headers and key."""
@@ -201,12 +243,20 @@ class Settings(BaseSettings):
             "bootstrap.servers": self.bootstrap_servers,
             "security.protocol": self.security_protocol,
         }
-        if self.security_protocol.startswith("SASL"):
+        if self.uses_sasl:
             conf["sasl.mechanism"] = self.sasl_mechanism
             conf["sasl.username"] = self.sasl_username or ""
             conf["sasl.password"] = (
                 self.sasl_password.get_secret_value() if self.sasl_password else ""
             )
+        if self.uses_tls:
+            for key, path in (("ssl.ca.location", self.ssl_ca_file),
+                              ("ssl.certificate.location", self.ssl_cert_file),
+                              ("ssl.key.location", self.ssl_key_file)):
+                if path is not None:
+                    conf[key] = str(path)
+            if self.ssl_key_password is not None:
+                conf["ssl.key.password"] = self.ssl_key_password.get_secret_value()
         return conf
 
     def producer_config(self, **extra: Any) -> dict[str, Any]:
@@ -227,3 +277,4 @@ class Settings(BaseSettings):
             conf["fetch.wait.max.ms"] = 20
         conf.update(extra)
         return conf
+

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from stream.broker import EmbeddedBroker, free_port
 from stream.cli.demo import stop_process, wait_worker_ready
@@ -53,8 +54,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
     """The environment that makes a child process use ``settings``."""
     env = dict(os.environ)
     for name, value in settings.model_dump(exclude_none=True).items():
-        if name == "sasl_password":
-            continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
         if name == "signing_keys":
             value = json.dumps({k: v.get_secret_value() for k, v in settings.signing_keys.items()})
         env[f"BORDERWATCH_{name.upper()}"] = str(value)

@@ -64,14 +64,22 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
+def settings_problems(exc: ValidationError) -> str:
+    """Every problem of a settings ``ValidationError`` on one line."""
+    return "; ".join(
+        ": ".join([".".join(map(str, e["loc"]))] * bool(e["loc"])
+                  + [e["msg"].removeprefix("Value error, ")])
+        for e in exc.errors()
+    )
+
+
 def make_settings(**overrides: Any) -> Settings:
     """Settings from the environment, with the CLI flags that were given on top."""
     given = {k: v for k, v in overrides.items() if v is not None}
     try:
         return Settings(**given)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        fail(f"invalid setting: {problems}", 2)
+        fail(f"invalid setting: {settings_problems(exc)}", 2)
 
 
 def connected_settings(**overrides: Any) -> Settings:
