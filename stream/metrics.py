@@ -105,6 +105,14 @@ class Metrics:
             "1 once the worker's agents run and it has partitions assigned.",
             registry=registry,
         )
+        self.event_time = Gauge(
+            "borderwatch_event_time_seconds",
+            "Correlator's event time, UTC epoch seconds: the newest report it has seen "
+            "(clock=seen) and how far its reports are correlated (clock=released); released "
+            "passes seen once the stream went idle and everything seen was correlated.",
+            ["clock"],
+            registry=registry,
+        )
         self.assigned_partitions = Gauge(
             "borderwatch_assigned_partitions",
             "Partitions currently assigned to this worker.",

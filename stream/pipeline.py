@@ -212,6 +212,10 @@ class Pipeline:
     def _finish(self, out: BatchResult) -> None:
         self._zone_events(out)
         if self.naive is None:
+            # seen before released: a scrape between the two never shows released > seen early
+            self.metrics.event_time.labels(clock="seen").set(self.correlator.watermark)
+            if self.correlator.frontier is not None:
+                self.metrics.event_time.labels(clock="released").set(self.correlator.frontier)
             faults = self.correlator.open_faults()
             for (sector, fault), n in faults.items():
                 self.metrics.sensor_faults.labels(sector=sector, fault=fault).set(n)
