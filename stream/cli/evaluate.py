@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
@@ -19,7 +19,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from stream.cli.common import Quiet, console
+from stream.cli.common import Bootstrap, Quiet, console
 
 if TYPE_CHECKING:  # the evaluation stack (scipy, matplotlib) loads only when a run starts
     from stream.evaluation.campaign import Campaign
@@ -74,6 +74,19 @@ def evaluate(
         typer.Option(help="Fail (exit 1) when a figure misses a bound of this file "
                           "(campaigns/thresholds.yaml); may add a determinism check."),
     ] = None,
+    live: Annotated[
+        bool, typer.Option("--live", help="Run the trials through the broker and `borderwatch "
+                           "worker` processes (one per rule, fresh for each trial), the "
+                           "simulator publishing, the alerts read back from the alert topic; "
+                           "then the pure run of the same trials, and list where they differ. "
+                           "Starts an embedded broker unless --bootstrap-servers is given.")
+    ] = False,
+    live_step: Annotated[
+        float, typer.Option(min=0, help="With --live: event seconds published at a time, each "
+                            "once the worker consumed the previous (0: all in one burst, as "
+                            "`simulate --fast`).")
+    ] = 10.0,
+    bootstrap_servers: Bootstrap = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v",
                            help="List every failed trial; detail the first ten trials.")
@@ -81,7 +94,8 @@ def evaluate(
     quiet: Quiet = False,
 ) -> None:
     """Expand the campaign into seeded scenarios, run each through the pipeline's pure core in
-    event time, and score the alerts against the ground truth."""
+    event time (or with --live through broker and workers), and score the alerts against the
+    ground truth."""
     from stream.evaluation.campaign import CampaignError, load_campaign
     from stream.evaluation.execute import trial_keys
     from stream.evaluation.report import (
@@ -114,7 +128,16 @@ def evaluate(
     det_keys = [k for k in keys if det is None or not det.families or k[0] in det.families]
     out = Console(width=max(Console().width, 160))
     t0 = time.perf_counter()
-    results = _run(c, keys, jobs, Feed(), c.name, quiet)
+    agreement: dict[str, Any] | None = None
+    if live:
+        from stream.cli.evaluate_live import run_live
+
+        results, start = run_live(c, keys, bootstrap_servers, live_step, quiet)
+        pure = _run(c, keys, jobs, Feed(cues=False), f"{c.name} pure, same placement", quiet,
+                    start)
+        agreement = {"start": start, "pure": pure}
+    else:
+        results = _run(c, keys, jobs, Feed(), c.name, quiet)
     report = Report(c.name, str(campaign), c.seed, c.geofences, results,
                     wall_s=time.perf_counter() - t0, jobs=jobs,
                     options=c.matching.model_dump())
@@ -128,6 +151,11 @@ def evaluate(
             out.print(trial_detail(r))
     doc = report.as_dict()
     doc["campaign_spec"] = c.model_dump()
+    if agreement is not None:
+        from stream.cli.evaluate_live import compare
+
+        doc["live"] = {"start": agreement["start"], "cues": False, "step_s": live_step,
+                       "differing": compare(results, agreement["pure"], out)}
     diff: list[str] = []
     if sizes:
         runs = [_run(c, det_keys, jobs, Feed(batch=b, shuffle_s=shuffle_within, cues=False),
@@ -186,7 +214,7 @@ def _thresholds(path: Path | None) -> Thresholds | None:
 
 
 def _run(c: Campaign, keys: list[tuple[str, int]], jobs: int, feed: Feed, label: str,
-         quiet: bool) -> list[TrialResult]:
+         quiet: bool, start: float | None = None) -> list[TrialResult]:
     from stream.evaluation.execute import run_campaign
 
     with _progress(quiet) as bar:
@@ -195,4 +223,4 @@ def _run(c: Campaign, keys: list[tuple[str, int]], jobs: int, feed: Feed, label:
         def done(r: TrialResult) -> None:
             bar.update(task, advance=1, last=r.key)
 
-        return run_campaign(c, keys, jobs=jobs, feed=feed, done=done)
+        return run_campaign(c, keys, jobs=jobs, feed=feed, done=done, start=start)

@@ -6,7 +6,7 @@ import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geofences.index import GeofenceSet, open_set
 from stream.evaluation.campaign import Campaign
@@ -15,6 +15,9 @@ from stream.evaluation.geography import Site
 from stream.evaluation.runner import Feed, TrialResult, run_trial
 from stream.evaluation.scoring import Options
 from stream.models import Severity
+
+if TYPE_CHECKING:
+    from stream.evaluation.live import LiveRunner
 
 
 def load_fences(name: str) -> GeofenceSet:
@@ -43,6 +46,7 @@ class Job:
     family: str
     index: int
     feed: Feed
+    start: float | None = None  # the campaign's start unless given
 
 
 _CACHE: dict[str, tuple[Campaign, Site]] = {}
@@ -63,16 +67,17 @@ def make_trial(campaign: Campaign, family: str, index: int) -> Trial:
 
 def run_job(job: Job) -> TrialResult:
     c, site = _context(job.campaign)
-    return run_trial(generate(c, job.family, job.index, site), site, options(c), c.start,
-                     job.feed)
+    return run_trial(generate(c, job.family, job.index, site), site, options(c),
+                     c.start if job.start is None else job.start, job.feed)
 
 
 def run_campaign(c: Campaign, keys: Sequence[tuple[str, int]], jobs: int = 1,
-                 feed: Feed = Feed(), done: Callable[[TrialResult], None] | None = None
-                 ) -> list[TrialResult]:
-    """Run the trials; results in trial order. ``done`` is called as each one finishes."""
+                 feed: Feed = Feed(), done: Callable[[TrialResult], None] | None = None,
+                 start: float | None = None) -> list[TrialResult]:
+    """Run the trials (from ``start``, else the campaign's); results in trial order.
+    ``done`` is called as each one finishes."""
     data = c.model_dump()
-    work = [Job(data, f, i, feed) for f, i in keys]
+    work = [Job(data, f, i, feed, start) for f, i in keys]
     results: dict[tuple[str, int], TrialResult] = {}
     if jobs <= 1:
         for job in work:
@@ -90,3 +95,25 @@ def run_campaign(c: Campaign, keys: Sequence[tuple[str, int]], jobs: int = 1,
                 if done:
                     done(r)
     return [results[k] for k in keys]
+
+
+def run_live(c: Campaign, keys: Sequence[tuple[str, int]], runner: LiveRunner, start: float,
+             done: Callable[[TrialResult], None] | None = None) -> list[TrialResult]:
+    """Run the trials one after another through broker and workers (``runner``)."""
+    _, site = _context(c.model_dump())
+    out = []
+    for f, i in keys:
+        r = runner.run(make_trial(c, f, i), site, options(c), start)
+        out.append(r)
+        if done:
+            done(r)
+    return out
+
+
+def live_start(c: Campaign, keys: Sequence[tuple[str, int]], now: float) -> float:
+    """Where live trials start: the campaign's start moved by whole days so that the
+    longest trial ends by ``now`` (see :func:`stream.evaluation.live.placed_start`)."""
+    from stream.evaluation.live import placed_start
+
+    longest = max(float(make_trial(c, f, i).scenario["duration_s"]) for f, i in keys)
+    return placed_start(c.start, longest, now)

@@ -133,19 +133,39 @@ class _Run:
 def run_trial(trial: Trial, site: Site, opt: Options, start: float,
               feed: Feed = Feed()) -> TrialResult:
     t0 = time.perf_counter()
-    world = World(parse_scenario(trial.scenario, trial.key), start=start,
-                  boundary=site.boundary)
+    world = trial_world(trial, site, start)
     run = _Run(world, site, feed)
     run.go()
+    return result_of(trial, site, opt, world, Outputs(run.alerts, run.naive_alerts, run.zones),
+                     run.messages, time.perf_counter() - t0)
+
+
+def trial_world(trial: Trial, site: Site, start: float) -> World:
+    """The simulated world of a trial, its scenario starting at ``start``."""
+    return World(parse_scenario(trial.scenario, trial.key), start=start, boundary=site.boundary)
+
+
+@dataclass
+class Outputs:
+    """What the pipelines produced for one trial, in the order they produced it."""
+
+    alerts: list[Alert]
+    naive_alerts: list[Alert]
+    zones: list[ZoneEvent]
+
+
+def result_of(trial: Trial, site: Site, opt: Options, world: World, out: Outputs,
+              messages: int, wall_s: float) -> TrialResult:
+    """Score a trial's outputs against the truth of the world that ran it."""
     truth = trial_truth(world.truth_records(), trial, site)
-    zones = [ZoneMark(z.alert_id, z.kind, z.zone_type) for z in run.zones]
+    zones = [ZoneMark(z.alert_id, z.kind, z.zone_type) for z in out.zones]
     return TrialResult(
         key=trial.key, family=trial.family, index=trial.index, seed=trial.seed,
         description=str(trial.scenario.get("description", "")),
-        correlated=score_trial(truth, to_msgs(run.alerts, site), zones, opt),
-        naive=score_trial(truth, to_msgs(run.naive_alerts, site), [], opt),
-        fingerprint=[(a.id, a.state.value, a.severity.value) for a in run.alerts],
-        messages=run.messages, wall_s=time.perf_counter() - t0,
+        correlated=score_trial(truth, to_msgs(out.alerts, site), zones, opt),
+        naive=score_trial(truth, to_msgs(out.naive_alerts, site), [], opt),
+        fingerprint=[(a.id, a.state.value, a.severity.value) for a in out.alerts],
+        messages=messages, wall_s=wall_s,
     )
 
 

@@ -1,0 +1,91 @@
+"""Facts a live evaluation waits on, never a quiet period: the true end of partitions, a
+consumer group's lag on them, a worker's /metrics samples.
+
+The embedded broker may report a partition's end offset below its last message (it answers
+with the last batch's base offset + 1), so the true end is read: from the reported end on
+to the end-of-partition event, whose offset is the fetch's high watermark.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+import uuid
+from collections.abc import Sequence
+
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
+from prometheus_client.parser import text_string_to_metric_families
+
+from stream import kafka_clients
+from stream.settings import Settings
+
+POLL_S = 0.2
+
+
+class NotYet(RuntimeError):
+    """A fact did not hold before its deadline; the message says which and how far off."""
+
+
+def partition_ends(settings: Settings, topics: Sequence[str],
+                   deadline: float) -> dict[tuple[str, int], int]:
+    """``{(topic, partition): end offset}`` of every partition of ``topics``, as they are now."""
+    reader = kafka_clients.consumer(settings, f"borderwatch-ends-{uuid.uuid4().hex[:8]}",
+                                    **{"enable.partition.eof": True})
+    try:
+        tps = [TopicPartition(t, p) for t in topics
+               for p in reader.list_topics(t, timeout=10).topics[t].partitions]
+        reader.assign([TopicPartition(tp.topic, tp.partition,
+                                      reader.get_watermark_offsets(tp, timeout=10)[1])
+                       for tp in tps])
+        ends: dict[tuple[str, int], int] = {}
+        while len(ends) < len(tps):
+            if time.monotonic() > deadline:
+                raise NotYet(f"no end of partition on {sorted({t.topic for t in tps})}")
+            msg = reader.poll(POLL_S)
+            err = msg.error() if msg is not None else None
+            if msg is not None and err is not None:
+                if err.code() != KafkaError._PARTITION_EOF:
+                    raise KafkaException(err)
+                ends[str(msg.topic()), int(msg.partition() or 0)] = int(msg.offset() or 0)
+        return ends
+    finally:
+        reader.close()
+
+
+def wait_lag_zero(settings: Settings, group: str, topics: Sequence[str],
+                  deadline: float) -> None:
+    """Return once ``group`` has committed every message ``topics`` hold now (lag zero)."""
+    ends = partition_ends(settings, topics, deadline)
+    probe = kafka_clients.consumer(settings, group)  # never subscribes: reads commits only
+    try:
+        tps = [TopicPartition(t, p) for t, p in ends]
+        lag: dict[tuple[str, int], int] = {}
+        while True:
+            done = {(tp.topic, tp.partition): max(tp.offset, 0)
+                    for tp in probe.committed(tps, timeout=10)}
+            lag = {k: end - done[k] for k, end in ends.items() if end > done[k]}
+            if not lag:
+                return
+            if time.monotonic() > deadline:
+                raise NotYet(f"consumer group {group} still lags: {lag}")
+            time.sleep(POLL_S)  # commits come on the worker's schedule: poll again
+    finally:
+        probe.close()
+
+
+def samples(url: str, name: str) -> dict[tuple[tuple[str, str], ...], float]:
+    """The samples of metric ``name`` at a /metrics URL, by label set ({} if unreachable)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            text = r.read().decode()
+    except OSError:
+        return {}
+    return {tuple(sorted(s.labels.items())): s.value
+            for family in text_string_to_metric_families(text)
+            for s in family.samples if s.name == name}
+
+
+def event_time(url: str) -> tuple[float | None, float | None]:
+    """A worker's correlator event time: (newest seen, released up to)."""
+    got = samples(url, "borderwatch_event_time_seconds")
+    return got.get((("clock", "seen"),)), got.get((("clock", "released"),))
