@@ -48,8 +48,11 @@ def pack_entries(
     boundary = ~interior
     if not boundary.any():
         return info, np.zeros((0, 4))
-    # every edge of every ring of every zone
-    rings, ring_zone = shapely.get_rings(geoms, return_index=True)
+    # every edge of every ring of every polygon of every zone (a MultiPolygon's parts too:
+    # get_rings gives nothing for a multi-part geometry)
+    parts, part_zone = shapely.get_parts(geoms, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    ring_zone = part_zone[ring_part]
     coords, ring_of = shapely.get_coordinates(rings, return_index=True)
     same = ring_of[:-1] == ring_of[1:]
     a, b = coords[:-1][same], coords[1:][same]

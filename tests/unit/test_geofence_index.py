@@ -126,3 +126,33 @@ def test_many_small_fences_match_the_tree_without_the_grid() -> None:
     assert len(got[0]) > 20_000
     assert np.array_equal(np.lexsort((got[1], got[0])), np.arange(len(got[0])))
     assert np.array_equal(got[0], want[0][order]) and np.array_equal(got[1], want[1][order])
+
+
+def test_multipolygon_zone_edges_are_tested() -> None:
+    """A MultiPolygon's edges take part in the cell crossing test: points just inside its
+    border are found (a multi-part zone once had no edges, so boundary cells answered
+    from their centre's state alone)."""
+    parts = shapely.MultiPolygon([shapely.box(-111.0, 31.0, -110.0, 31.5),
+                                  shapely.box(-109.0, 31.0, -108.5, 31.2)])
+    fences = GeofenceSet.from_zones("t", [Zone("m", "m", "patrol_sector", parts, sector="s")])
+    rng = np.random.default_rng(3)
+    lon = rng.uniform(-111.2, -108.3, 20_000)
+    lat = np.r_[rng.uniform(30.9, 31.6, 19_000), 31.0 + rng.uniform(0, 1e-4, 1_000)]
+    pts, _ = fences.locate(lon, lat)
+    expect = np.flatnonzero(shapely.intersects_xy(parts, lon, lat))
+    assert expect.size > 5_000
+    np.testing.assert_array_equal(pts, expect)
+
+
+def test_bundled_sectors_cover_every_stretch() -> None:
+    """Every point of each bundled stretch within its 3 km buffer lies in one patrol sector."""
+    for name in ("nogales-sasabe", "new-mexico"):
+        fences = GeofenceSet.load_bundled(name)
+        frame = fences.frame
+        along = np.linspace(1.0, frame.length - 1.0, 2_000)
+        for offset in (1.0, 8.0, 500.0, 2_999.0):
+            x, y = frame.point(along, np.full(along.size, offset))
+            lon, lat = frame.to_wgs84(x, y)
+            sectors = fences.sectors(*fences.locate(lon, lat), along.size)
+            missing = along[[s is None for s in sectors]]
+            assert missing.size == 0, (name, offset, missing[:5])
