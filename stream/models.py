@@ -212,6 +212,10 @@ class Alert(_Out):
     crossing_lat: float | None = None
     crossing_ts: float | None = None
     updated_ts: float | None = None
+    # --- sectors (issue 12); a default keeps older messages valid -----------------------
+    previous_sector: str | None = Field(
+        None, description="On the one message whose reason says sector-changed: the patrol "
+        "sector the alert belonged to until then.")
     key_id: str | None = Field(None, description="Key the worker signed this message with.")
     sig: str | None = Field(None, description="HMAC-SHA256 of the rest (stream/signing.py).")
 

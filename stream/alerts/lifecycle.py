@@ -17,7 +17,7 @@ from stream.correlation.zone_rule import stable_id
 from stream.models import Ack, Alert, AlertState, EvidenceRef, Severity, TargetClass
 
 IMMEDIATE = frozenset({"new", "acknowledged", "class-changed", "severity-changed",
-                       "reached-boundary", "unacknowledged"})
+                       "sector-changed", "reached-boundary", "unacknowledged"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +72,8 @@ def severity_for(base: Severity, cls: TargetClass, confidence: float, sensors: i
     return _ORDER[max(0, min(rank, len(_ORDER) - 1))]
 
 
-def _message(rec: dict[str, Any], a: Assessment, now: float, reason: str) -> Alert:
+def _message(rec: dict[str, Any], a: Assessment, now: float, reason: str,
+             previous_sector: str | None = None) -> Alert:
     ack = rec.get("ack")
     cross = a.crossing
     return Alert(
@@ -89,21 +90,23 @@ def _message(rec: dict[str, Any], a: Assessment, now: float, reason: str) -> Ale
         speed_mps=a.track["speed_mps"] if a.track else None,
         crossing_lon=cross[0] if cross else None, crossing_lat=cross[1] if cross else None,
         crossing_ts=cross[2] if cross else None, updated_ts=now,
+        previous_sector=previous_sector,
     )
 
 
 def _emit(rec: dict[str, Any], a: Assessment, now: float, reasons: list[str]) -> Alert:
+    previous = rec["snap"].get("sector") if "sector-changed" in reasons else None
     rec["revision"] += 1
     rec["sent_ts"] = now
     rec["sent_event_ts"] = a.last_ts
     rec["pending"] = False
     rec["snap"] = _snapshot(a)
-    return _message(rec, a, now, ",".join(reasons))
+    return _message(rec, a, now, ",".join(reasons), previous)
 
 
 def _snapshot(a: Assessment) -> dict[str, Any]:
     return {"lon": a.lon, "lat": a.lat, "cls": a.cls.value, "severity": a.severity.value,
-            "count": a.evidence_count, "track": a.track}
+            "count": a.evidence_count, "track": a.track, "sector": a.sector}
 
 
 def open_alert(a: Assessment, now: float) -> tuple[dict[str, Any], Alert]:
@@ -145,6 +148,8 @@ def step(rec: dict[str, Any], a: Assessment, now: float, policy: LifecyclePolicy
         reasons.append("class-changed")
     if a.severity.value != snap.get("severity"):
         reasons.append("severity-changed")
+    if a.sector != snap.get("sector", a.sector):  # said once, with the sector it left
+        reasons.append("sector-changed")
     if a.evidence_count != snap.get("count") or a.track != snap.get("track"):
         rec["pending"] = True
     if _moved(snap, a) >= policy.move_m:

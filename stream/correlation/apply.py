@@ -59,6 +59,7 @@ def apply(batch: Batch, incs: list[Incident], codes: npt.NDArray[np.intp],
 def _apply_incident(inc: Incident, grp: npt.NDArray[np.intp], b: Batch,
                     policy: IncidentPolicy) -> None:
     """``grp``: this incident's detections in time order."""
+    before = inc.last_ts
     sel = grp if grp.size <= MAX_REFS_HEAD + MAX_REFS_TAIL else np.concatenate(
         [grp[:MAX_REFS_HEAD], grp[-MAX_REFS_TAIL:]])
     for j in sel.tolist():
@@ -78,9 +79,7 @@ def _apply_incident(inc: Incident, grp: npt.NDArray[np.intp], b: Batch,
         inc.last_ts, inc.x, inc.y = float(b.ts[last]), float(b.x[last]), float(b.y[last])
         inc.lon, inc.lat = r.lon, r.lat
     inc.first_ts = min(inc.first_ts, float(b.ts[grp[0]]))
-    sectors = [s for s in (b.place.sector[j] for j in grp.tolist()) if s is not None]
-    if sectors and (b.ts[last] >= inc.last_ts or inc.sector is None):
-        inc.sector = sectors[-1]
+    _follow_sector(inc, grp, b, before)
     if (b.place.boundary[grp] & ~b.is_cam[grp]).any():
         inc.boundary_reached = True  # a sensor there fired; a camera's estimate is too rough
     prio = b.place.priority[grp]
@@ -89,6 +88,17 @@ def _apply_incident(inc: Incident, grp: npt.NDArray[np.intp], b: Batch,
     if int(prio.max()) > inc.zone_priority and zone is not None:
         inc.zone_priority = int(prio.max())
         inc.zone_id, inc.zone_type, inc.zone_name = zone.id, zone.zone_type, zone.name
+
+
+def _follow_sector(inc: Incident, grp: npt.NDArray[np.intp], b: Batch, before: float) -> None:
+    """The incident's patrol sector: that of its first position, kept until a newer
+    position is clearly in another (:meth:`.SectorMap.follow`); late reports move nothing."""
+    for j in grp.tolist():
+        cand = b.place.sector[j]
+        if cand is None or cand == inc.sector or (b.ts[j] < before and inc.sector is not None):
+            continue
+        inc.sector = (cand if inc.sector is None
+                      else b.place.sectors.follow(inc.sector, float(b.x[j]), float(b.y[j])))
 
 
 def corroborated(last: dict[str, list[float]], policy: IncidentPolicy) -> bool:

@@ -89,6 +89,12 @@ class LifecyclePolicy(_Strict):
     rate_per_zone_per_minute: int = Field(6, ge=1)
 
 
+class SectorPolicy(_Strict):
+    #: an alert keeps its patrol sector until a position lies this much further from it
+    #: than from another sector
+    hysteresis_m: float = Field(150.0, ge=0)
+
+
 class CameraPolicy(_Strict):
     min_confidence: float = Field(0.6, ge=0, le=1)
 
@@ -114,6 +120,7 @@ class Policies(_Strict):
     tasking: TaskingPolicy = TaskingPolicy()
     lifecycle: LifecyclePolicy = LifecyclePolicy()
     camera: CameraPolicy = CameraPolicy()
+    sectors: SectorPolicy = SectorPolicy()
     zones: dict[str, ZonePolicy]
     alert_classes: tuple[TargetClass, ...] = (
         TargetClass.PERSON, TargetClass.VEHICLE, TargetClass.UNKNOWN,

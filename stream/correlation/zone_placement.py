@@ -1,6 +1,7 @@
 """Where detections are, in policy terms: for a batch of points (one vectorised geofence
 query) the governing zone (the highest-priority zone type that has a policy), whether it
-is a boundary zone, and the patrol sector.
+is a boundary zone, and the patrol sector (the one covering it, else the nearest:
+:mod:`.sectors`).
 
 A point in no zone with a policy, at most ``approach_m`` from the boundary on its far
 side (the set's frame measures it), lies in the synthetic ``approach`` zone (when the
@@ -16,6 +17,7 @@ import shapely
 
 from geofences.index import GeofenceSet, Zone
 from stream.correlation.policies import Policies
+from stream.correlation.sectors import SectorMap
 
 APPROACH = Zone(id="approach", name="approach to the boundary", zone_type="approach",
                 geometry=shapely.Point(0.0, 0.0))
@@ -26,7 +28,9 @@ class Placement:
     priority: npt.NDArray[np.int64]  # -1: in no zone with a policy
     zone: list[Zone | None]
     boundary: npt.NDArray[np.bool_]
-    sector: list[str | None]
+    sector: list[str | None]  # covering, else nearest (None: the set has no sectors)
+    covered: npt.NDArray[np.bool_]  # whether a sector polygon covers the point
+    sectors: SectorMap
 
 
 class ZonePlacement:
@@ -39,6 +43,7 @@ class ZonePlacement:
         approach = policies.zone(APPROACH.zone_type)
         self.approach_m = policies.approach_m if approach else 0.0
         self.approach_prio = approach.priority if approach else -1
+        self.sectors = SectorMap(fences, policies.sectors.hysteresis_m)
 
     def place(
         self, lon: npt.ArrayLike, lat: npt.ArrayLike, at: npt.ArrayLike | None = None
@@ -60,10 +65,16 @@ class ZonePlacement:
             best[pts[sel]] = zones[sel]
             np.logical_or.at(boundary, pts, self.boundary[zones])
             for p, z in zip(pts.tolist(), zones.tolist(), strict=True):
-                if self.sector[z] is not None:
+                if self.sector[z] is not None and sector[p] is None:
                     sector[p] = self.sector[z]
         zone_list = [self.fences.zones[b] if b >= 0 else None for b in best.tolist()]
+        covered = np.array([s is not None for s in sector], bool)
         frame = self.fences.frame
+        if self.sectors and not covered.all():
+            out = np.flatnonzero(~covered)
+            x, y = frame.to_metric(np.ravel(lon)[out], np.ravel(lat)[out])
+            for i, s in zip(out.tolist(), self.sectors.nearest(x, y), strict=True):
+                sector[i] = s
         if self.approach_m > 0 and frame.has_boundary and (prio < 0).any():
             out = np.flatnonzero(prio < 0)
             x, y = frame.to_metric(np.ravel(lon)[out], np.ravel(lat)[out])
@@ -71,4 +82,4 @@ class ZonePlacement:
             for i in out[(far >= 0) & (far <= self.approach_m)].tolist():
                 prio[i] = self.approach_prio
                 zone_list[i] = APPROACH
-        return Placement(prio, zone_list, boundary, sector)
+        return Placement(prio, zone_list, boundary, sector, covered, self.sectors)
