@@ -26,7 +26,8 @@ def merge_into(keep: Incident, gone: Incident) -> None:
     if gone.last_ts > keep.last_ts:
         keep.last_ts, keep.x, keep.y = gone.last_ts, gone.x, gone.y
         keep.lon, keep.lat = gone.lon, gone.lat
-        keep.sector = gone.sector or keep.sector
+        if keep.alert is None:  # an alert keeps its sector (hysteresis: .sectors)
+            keep.sector = gone.sector or keep.sector
     keep.sector = keep.sector or gone.sector
     if gone.zone_priority > keep.zone_priority:
         keep.zone_priority = gone.zone_priority
