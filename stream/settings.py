@@ -8,6 +8,7 @@ override it. Example::
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,7 +26,12 @@ SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 class Settings(BaseSettings):
     """Runtime configuration; see ``docs/configuration.md`` for the full list."""
 
-    model_config = SettingsConfigDict(env_prefix="BORDERWATCH_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="BORDERWATCH_", extra="ignore",
+        # Docker/Kubernetes secrets: files named like the variable, e.g.
+        # /run/secrets/borderwatch_sasl_password (environment variables win).
+        secrets_dir=os.environ.get("BORDERWATCH_SECRETS_DIR") or None,
+    )
 
     # --- broker -----------------------------------------------------------
     bootstrap_servers: str = Field(

@@ -85,7 +85,9 @@ def compose_config() -> dict[str, Any]:
 
 def test_compose_file_is_valid_and_has_the_stack() -> None:
     services = compose_config()["services"]
-    assert set(services) == {"kafka", "topics", "worker", "simulator", "prometheus", "grafana"}
+    assert set(services) == {
+        "kafka", "kafka-init", "topics", "worker", "simulator", "prometheus", "grafana"
+    }
     # Topic job before workers, workers before the simulator: health and completion gates.
     worker = services["worker"]
     assert worker["depends_on"]["topics"]["condition"] == "service_completed_successfully"

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import ssl
 import struct
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -159,3 +163,14 @@ def test_the_sasl_password_is_not_logged_even_at_debug(caplog: pytest.LogCapture
     requests = [r.getMessage() for r in caplog.records if r.name == "aiokafka.conn"]
     assert any("SaslAuthenticateRequest" in m for m in requests), requests
     assert not [r for r in caplog.records if PASSWORD in r.getMessage()]
+
+
+def test_a_password_can_come_from_a_secrets_directory(tmp_path: Path) -> None:
+    (tmp_path / "borderwatch_sasl_password").write_text(PASSWORD + "\n")
+    code = ("from stream.settings import Settings; s = Settings(); "
+            "assert s.sasl_password.get_secret_value() == %r, s; print(s.sasl_username)")
+    env = {**os.environ, "BORDERWATCH_SECRETS_DIR": str(tmp_path),
+           "BORDERWATCH_SECURITY_PROTOCOL": "SASL_SSL", "BORDERWATCH_SASL_USERNAME": "worker"}
+    r = subprocess.run([sys.executable, "-c", code % PASSWORD], env=env, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == "worker", r.stderr
