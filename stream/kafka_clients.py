@@ -16,9 +16,10 @@ import contextlib
 import logging
 import re
 import socket
+from collections.abc import Iterable
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from stream.settings import Settings
@@ -94,6 +95,24 @@ def producer(settings: Settings, **extra: Any) -> Producer:
 def consumer(settings: Settings, group_id: str, **extra: Any) -> Consumer:
     """A consumer; group-less readers pass any group id and ``assign`` partitions."""
     return Consumer(settings.consumer_config(group_id, **_hooks(extra)))
+
+
+def read_range(settings: Settings, group_id: str, partitions: Iterable[tuple[str, int]],
+               timeout: float = 10.0) -> dict[tuple[str, int], tuple[int, int]]:
+    """(topic, partition) -> (where ``group_id`` reads from, end offset): its committed
+    offset (the log start if it committed nothing), and the end the broker reports (the
+    embedded broker may report an end below the last message, never above it)."""
+    c = consumer(settings, group_id)
+    try:
+        tps = [TopicPartition(t, p) for t, p in partitions]
+        out: dict[tuple[str, int], tuple[int, int]] = {}
+        for tp in c.committed(tps, timeout=timeout) if tps else []:
+            low, high = c.get_watermark_offsets(TopicPartition(tp.topic, tp.partition),
+                                                timeout=timeout)
+            out[(str(tp.topic), int(tp.partition))] = (max(int(tp.offset), int(low)), int(high))
+        return out
+    finally:
+        c.close()
 
 
 def admin(settings: Settings) -> AdminClient:

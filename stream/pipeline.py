@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,11 +149,14 @@ class Pipeline:
             self.correlator.cameras = CameraNetwork(list(self.cameras.values()),
                                                     self.correlator.frame)
 
-    def process(self, messages: Sequence[RawMessage], now: float | None = None) -> BatchResult:
+    def process(self, messages: Sequence[RawMessage], now: float | None = None,
+                unread: Collection[str] = ()) -> BatchResult:
         """Decode, validate and correlate one batch. ``now`` (processing time) only judges
         reports from the future and which partitions went idle: alerts follow event time.
         A batch with nothing to decode (a timer tick) still lets the correlator's clock
-        release what idle partitions held back."""
+        release what idle partitions held back. ``unread``: the assigned sensor partitions
+        (``topic:partition``) that hold messages and delivered none yet; the clock waits
+        for them."""
         now = time.time() if now is None else now
         out = BatchResult()
         evidence: list[Evidence] = []
@@ -201,7 +204,7 @@ class Pipeline:
         if self.naive is not None:  # no incidents, no lifecycle: acks and ticks change nothing
             out.alerts = self.naive.evaluate(evidence, now)
         else:
-            out.add(self.correlator.process(evidence, now, beats, acks))
+            out.add(self.correlator.process(evidence, now, beats, acks, unread))
         self._finish(out)
         return out
 

@@ -21,8 +21,10 @@ from typing import Any
 
 import faust
 import orjson
+from faust.types import TP
 
-from stream import topics
+from stream import kafka_clients, topics
+from stream.agents.unread import UnreadPartitions
 from stream.models import AlertState
 from stream.pipeline import BatchResult, Pipeline, RawMessage
 from stream.settings import Settings
@@ -65,6 +67,28 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
         ),
     )
     restore = {"needed": True}
+    sensor_topics = {settings.topic(t.name) for t in (topics.GROUND, topics.CAMERA, topics.HEALTH)}
+    unread = UnreadPartitions(sensor_topics)
+
+    def highwater(topic: str, partition: int) -> int | None:
+        """The end of a partition as the consumer's latest fetch saw it."""
+        try:
+            return int(app.consumer.highwater(TP(topic, partition)))
+        except Exception:  # not fetched yet, or no longer assigned
+            return None
+
+    async def track_assignment() -> None:
+        """Where each assigned sensor partition is read from and where it ends."""
+        mine = [(tp.topic, tp.partition) for tp in app.consumer.assignment()
+                if tp.topic in sensor_topics]
+        try:
+            ranges = await asyncio.to_thread(kafka_clients.read_range, settings,
+                                             settings.app_id, mine)
+        except Exception as exc:  # without it the clock judges by idleness alone
+            log.warning("cannot read the assigned partitions' offsets: %s", exc)
+            ranges = {}
+        unread.assign(ranges, time.monotonic())
+
     keys = settings.key_ring()
     if not keys.enabled:
         log.warning("no signing keys: acks are not checked and alerts are not signed")
@@ -141,13 +165,13 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
                 except Exception:  # go on with what was restored: the batch still counts
                     log.exception("restoring the correlator's state failed")
                     metrics.batch_failures.inc()
+                await track_assignment()
             try:
+                messages = [RawMessage(m.topic, m.partition, m.offset, m.key, m.value)
+                            for m in (e.message for e in events)]
+                unread.read({(m.topic, m.partition) for m in messages})
                 result = pipeline.process(
-                    [
-                        RawMessage(m.topic, m.partition, m.offset, m.key, m.value)
-                        for m in (e.message for e in events)
-                    ]
-                )
+                    messages, unread=unread.unread(highwater, time.monotonic()))
                 stream._set_current_event(events[-1])  # table writes need one
                 await send(result)
             except Exception:  # a bug must not stop the agent: log, count, go on

@@ -11,6 +11,11 @@
   in event-time order, in whole steps of ``step_s`` on a fixed grid: however the stream
   was cut into batches, and however it was reordered within ``hold_s``, each step is
   correlated with the same reports, and timers fire on the same grid.
+* A source the worker is assigned but has not read yet (``unread``: a fresh worker, or one
+  after a rebalance, reads its partitions one after another, and a partition read last
+  may hold the oldest reports) holds everything back until it delivered: the adapter
+  knows the assignment and the end offsets and says which sources still have reports
+  the worker has not read; the clock never asks Kafka.
 * ``frontier`` is the end of the last step released. A report older than it arrived after
   its moment was correlated: older than ``frontier - allowed_s`` it is late (late-events
   topic), else it is correlated at once as a backlog report (it may extend an incident
@@ -26,11 +31,18 @@ Processing time (``now``) only tells which sources are idle; it never changes an
 104.0
 >>> c.release_to(now=65.0)  # silence lets no event time pass
 104.0
+>>> f = EventClock(hold_s=1.0, step_s=1.0, idle_s=5.0)
+>>> f.observe("g:0", 200.0, now=0.0)
+>>> print(f.release_to(now=9.0, unread={"h:0"}))  # an assigned partition not read yet
+None
+>>> f.observe("h:0", 150.0, now=9.5); f.release_to(now=9.5)
+149.0
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +55,8 @@ class EventClock:
     #: source -> [newest event time, processing time it last delivered]
     sources: dict[str, list[float]] = field(default_factory=dict)
     frontier: float | None = None
+    #: the sources unread at the last batch (not persisted: the worker says it again)
+    unread: set[str] = field(default_factory=set)
 
     def observe(self, source: str, ts: float, now: float) -> None:
         s = self.sources.get(source)
@@ -56,18 +70,24 @@ class EventClock:
     def newest(self) -> float | None:
         return max((s[0] for s in self.sources.values()), default=None)
 
-    def watermark(self, now: float) -> float | None:
-        """The lowest watermark of the active sources; the newest if all are idle."""
-        active = [s[0] for s in self.sources.values() if now - s[1] < self.idle_s]
+    def watermark(self, now: float, unread: Collection[str] = ()) -> float | None:
+        """The lowest watermark of the active sources; the newest if all are idle.
+
+        ``unread``: sources assigned to this worker that still hold reports it has not
+        read. One that never delivered could hold any event time: ``None`` (nothing is
+        released, nothing is late); one that did is active, however long ago that was."""
+        if any(u not in self.sources for u in unread):
+            return None
+        active = [s[0] for k, s in self.sources.items() if now - s[1] < self.idle_s or k in unread]
         return min(active) if active else self.newest
 
-    def release_to(self, now: float) -> float | None:
+    def release_to(self, now: float, unread: Collection[str] = ()) -> float | None:
         """Where the next release ends (a step boundary, exclusive); ``None``: nothing yet."""
-        wm = self.watermark(now)
+        wm = self.watermark(now, unread)
         if wm is None:
             return self.frontier
         last = max(s[1] for s in self.sources.values())
-        if now - last >= self.idle_s:  # all idle: flush what was seen
+        if now - last >= self.idle_s and not unread:  # all idle: flush what was seen
             to = (math.floor(wm / self.step_s) + 1) * self.step_s
         else:
             to = math.floor((wm - self.hold_s) / self.step_s) * self.step_s

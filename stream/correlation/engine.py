@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -176,9 +176,13 @@ class Correlator:
 
     def process(self, evidence: Sequence[Evidence], now: float,
                 health: Sequence[SensorHealth | Heartbeat] = (),
-                acks: Sequence[AlertAckMessage] = ()) -> CorrelatorResult:
+                acks: Sequence[AlertAckMessage] = (),
+                unread: Collection[str] = ()) -> CorrelatorResult:
         """One batch. ``now`` (processing time, UTC epoch seconds) only tells which
-        sources went idle; everything else runs on event time (:mod:`.clock`)."""
+        sources went idle; everything else runs on event time (:mod:`.clock`).
+        ``unread``: sources (``topic:partition``) assigned to this worker that still hold
+        reports it has not read (the worker knows its assignment and end offsets); one
+        that has delivered nothing yet holds the clock back."""
         out = CorrelatorResult()
         moved: list[Move] = []
         allowed = self.policies.lateness.allowed_s
@@ -186,7 +190,10 @@ class Correlator:
         items: list[Evidence | Heartbeat] = list(evidence)
         items += [h if isinstance(h, Heartbeat) else Heartbeat(h, "health", 0) for h in health]
         front = self.clock.frontier
-        wm = self.clock.watermark(now)  # before this batch: its reports arrived together
+        # before this batch: its reports arrived together (a source unread until now was
+        # holding the clock, so its first reports are not late)
+        wm = self.clock.watermark(now, self.clock.unread | set(unread))
+        self.clock.unread = set(unread)
         if wm is None:
             wm = -math.inf
         ahead = [it for it in items if it.report.ts > now + self.future_s]
@@ -209,7 +216,7 @@ class Correlator:
             assert front is not None
             out.backlog += sum(isinstance(it, Evidence) for it in stale)
             self._step(sorted(stale, key=_order), front, out, moved)
-        self._advance(self.clock.release_to(now), out, moved)
+        self._advance(self.clock.release_to(now, unread), out, moved)
         if moved:
             ids, ts_, x, y = zip(*moved, strict=True)
             lon, lat = self.frame.to_wgs84(np.array(x), np.array(y))
@@ -217,9 +224,9 @@ class Correlator:
         alerting.apply_acks(self.store, acks, self.now, out)
         return self._flush(out)
 
-    def tick(self, now: float) -> CorrelatorResult:
+    def tick(self, now: float, unread: Collection[str] = ()) -> CorrelatorResult:
         """Release what idle sources held back and run the timers it makes due."""
-        return self.process((), now)
+        return self.process((), now, unread=unread)
 
     def _advance(self, to: float | None, out: CorrelatorResult,
                  moved: list[Move]) -> None:
