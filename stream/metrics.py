@@ -59,6 +59,13 @@ class Metrics:
             ["kind"],
             registry=registry,
         )
+        self.broker_resets = Counter(
+            "borderwatch_broker_resets",
+            "Times the worker found that the broker had lost a log it had already read "
+            "(the broker restarted empty or a topic was recreated); each time it logs one "
+            "line and writes its whole state to the changelog again.",
+            registry=registry,
+        )
         self.replayed_reports = Counter(
             "borderwatch_replayed_reports",
             "Reports redelivered after a restart that the restored state already holds "

@@ -10,6 +10,8 @@ Faust flushes its producer before it commits their offsets. A crash replays at m
 batches not yet committed, and deterministic alert ids make that replay harmless. A send
 that fails is logged and counted and never stops the rest of the batch. The table is
 restored after a rebalance, so a restarted worker resumes its incidents and alert ids.
+If the broker lost the logs the worker had read (restarted empty), the worker says so once
+(``borderwatch_broker_resets_total``) and writes its whole state to the changelog again.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import orjson
 from faust.types import TP
 
 from stream import kafka_clients, topics
+from stream.agents.log_reset import LogReset, Reset
 from stream.agents.unread import UnreadPartitions
 from stream.models import AlertState
 from stream.pipeline import BatchResult, Pipeline, RawMessage
@@ -154,6 +157,21 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
             else:
                 state[key] = orjson.dumps(value)
 
+    resets = LogReset()
+
+    def rewrite_state(reset: Reset) -> None:
+        """The broker lost what this worker read: say so once, count it, and write the
+        whole state to the (recreated) changelog so a restart finds it there."""
+        keys = [k for k, v in state.items() if v is not None]
+        log.warning(
+            "the broker lost %s[%d] (handed offset %d after %d; it now ends at %d): it "
+            "restarted empty or the topic was recreated; writing the worker's state (%d "
+            "keys) to the changelog again", reset.topic, reset.partition, reset.now,
+            reset.before, reset.end, len(keys))
+        metrics.broker_resets.inc()
+        for key in keys:
+            state[key] = state[key]
+
     async def ingest(stream: Any) -> None:
         async for events in stream.take_events(settings.batch_max, settings.batch_within):
             if restore["needed"]:
@@ -173,6 +191,10 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
                 result = pipeline.process(
                     messages, unread=unread.unread(highwater, time.monotonic()))
                 stream._set_current_event(events[-1])  # table writes need one
+                reset = resets.check(((m.topic, m.partition, m.offset) for m in messages),
+                                     highwater)
+                if reset is not None:
+                    rewrite_state(reset)
                 await send(result)
             except Exception:  # a bug must not stop the agent: log, count, go on
                 log.exception("batch of %d messages failed", len(events))

@@ -1,5 +1,6 @@
 """Fault suite: the broker restarts empty under a running worker and simulator. The worker
-recovers (new incidents raise alerts on the recreated topics) instead of crashing; the
+recovers (new incidents raise alerts on the recreated topics) instead of crashing, and says
+once, in its log and in a metric, that the broker lost what it had read; the
 simulator resumes or exits with one clear line, and never hangs."""
 
 from __future__ import annotations
@@ -7,12 +8,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from stream.broker import EmbeddedBroker, free_port
 from stream.cli.demo import stop_process
@@ -48,6 +51,18 @@ def alert_from(s: Settings, event_id: str, timeout: float) -> bool:
     return False
 
 
+def broker_resets(s: Settings) -> float:
+    """The worker's ``borderwatch_broker_resets_total``."""
+    url = f"http://{s.metrics_host}:{s.metrics_port}/metrics"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        text = response.read().decode()
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "borderwatch_broker_resets_total":
+                return float(sample.value)
+    raise AssertionError("no borderwatch_broker_resets_total on /metrics")
+
+
 def test_worker_recovers_and_simulator_does_not_hang_after_a_broker_bounce(
     own_broker: EmbeddedBroker, tmp_path: Path
 ) -> None:
@@ -76,6 +91,12 @@ def test_worker_recovers_and_simulator_does_not_hang_after_a_broker_bounce(
         produce(s, s.topic("sensors.camera"), [(b"cam-2", camera(2, -110.975))])
         assert alert_from(s, "cam-2:2", timeout=180), (tmp_path / "worker.log").read_text()[-3000:]
         assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-3000:]
+        # the worker noticed: one line, one count
+        log = (tmp_path / "worker.log").read_text()
+        said = [line for line in log.splitlines() if "the broker lost" in line]
+        assert len(said) == 1, log[-3000:]
+        assert "restarted empty or the topic was recreated" in said[0]
+        assert broker_resets(s) == 1
     finally:
         stop_process("worker", worker)
         if "sim" in locals():
