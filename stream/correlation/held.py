@@ -1,6 +1,9 @@
 """Reports the event clock holds back until the watermark passes them, by step of the
-grid; persisted as ``buf:<step>`` keys (each report serialised once, only the steps a batch
-changed are written, a released step's key is deleted)."""
+grid; persisted as ``buf:<step>:<chunk>`` keys of at most ``CHUNK`` reports each (each report
+serialised once, only the chunks a batch changed are written, a released step's keys are
+deleted). A burst whose reports share one step (a gateway flushing a backlog) so never makes a
+changelog value larger than a message may be, and a batch rewrites only the chunk it appended
+to, not every report held so far."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from stream.models import CameraDetection, GroundDetection, SensorHealth
 
 Item = Evidence | Heartbeat
 PREFIX = "buf:"
+CHUNK = 200  # reports per key: about 60 KB of JSON
 
 
 def dump(it: Item) -> dict[str, Any]:
@@ -33,35 +37,52 @@ def load(d: dict[str, Any]) -> Item:
 class Held:
     def __init__(self) -> None:
         self.cells: dict[int, list[Item]] = {}
-        self.docs: dict[int, list[dict[str, Any]]] = {}
-        self.dirty: set[int] = set()
+        #: step -> chunk -> the reports' JSON documents, as persisted
+        self.docs: dict[int, dict[int, list[dict[str, Any]]]] = {}
+        self.dirty: set[tuple[int, int]] = set()
+        self.legacy: set[int] = set()  # steps restored from a ``buf:<step>`` key
 
     def __len__(self) -> int:
         return sum(len(v) for v in self.cells.values())
 
     def add(self, cell: int, it: Item) -> None:
         self.cells.setdefault(cell, []).append(it)
-        self.docs.setdefault(cell, []).append(dump(it))
-        self.dirty.add(cell)
+        chunks = self.docs.setdefault(cell, {})
+        last = max(chunks, default=0)
+        if len(chunks.get(last, ())) >= CHUNK:
+            last += 1
+        chunks.setdefault(last, []).append(dump(it))
+        self.dirty.add((cell, last))
 
     def take(self, before: int) -> list[Item]:
         """Every report of the steps before ``before`` (unordered); they leave the store."""
         out: list[Item] = []
         for k in [k for k in self.cells if k < before]:
             out += self.cells.pop(k)
-            self.docs.pop(k, None)
-            self.dirty.add(k)
+            self.dirty.update((k, c) for c in self.docs.pop(k, {}))
         return out
 
     def changed(self) -> dict[str, Any]:
-        out = {f"{PREFIX}{k}": self.docs.get(k) for k in sorted(self.dirty)}
+        out: dict[str, Any] = {f"{PREFIX}{k}": None for k in sorted(self.legacy)}
+        for k in self.legacy:  # rewritten as chunks
+            self.dirty.update((k, c) for c in self.docs.get(k, {}))
+        self.legacy.clear()
+        for k, c in sorted(self.dirty):
+            out[f"{PREFIX}{k}:{c}"] = self.docs.get(k, {}).get(c)
         self.dirty.clear()
         return out
 
     def state(self) -> dict[str, Any]:
-        return {f"{PREFIX}{k}": v for k, v in self.docs.items()}
+        return {f"{PREFIX}{k}:{c}": v for k, chunks in self.docs.items()
+                for c, v in chunks.items()}
 
     def restore(self, key: str, value: list[dict[str, Any]]) -> None:
-        k = int(key[len(PREFIX):])
-        self.docs[k] = list(value)
-        self.cells[k] = [load(d) for d in value]
+        step, _, chunk = key[len(PREFIX):].partition(":")
+        k = int(step)
+        if chunk:
+            c = int(chunk)
+        else:  # written before steps were chunked: rewrite it as chunks
+            self.legacy.add(k)
+            c = max(self.docs.get(k, {}), default=-1) + 1
+        self.docs.setdefault(k, {})[c] = list(value)
+        self.cells.setdefault(k, []).extend(load(d) for d in value)

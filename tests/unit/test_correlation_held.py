@@ -1,0 +1,42 @@
+"""The held-back buffer's changelog keys stay small however many reports share a step."""
+
+from __future__ import annotations
+
+import orjson
+
+from stream.correlation.evidence import Evidence
+from stream.correlation.held import CHUNK, Held, dump
+from stream.models import GroundDetection, SensorKind
+
+
+def _ev(i: int) -> Evidence:
+    r = GroundDetection(sensor_id=f"s-{i % 50}", seq=i, kind=SensorKind.SEISMIC,
+                        ts=1_800_000_000.0, lon=-111.0, lat=31.34)
+    return Evidence(r, "borderwatch.sensors.ground", 0, i)
+
+
+def test_a_burst_in_one_step_is_written_in_chunks_and_restores_whole() -> None:
+    held = Held()
+    for i in range(5 * CHUNK + 3):
+        held.add(7, _ev(i))
+    first = held.changed()
+    assert len(first) == 6
+    assert max(len(v) for v in first.values()) == CHUNK
+    assert max(len(orjson.dumps(v)) for v in first.values()) < 100_000
+    held.add(7, _ev(10_000))  # one more report rewrites only the last chunk
+    assert list(held.changed()) == ["buf:7:5"]
+    again = Held()
+    for key, value in held.state().items():
+        again.restore(key, value)
+    assert sorted(e.offset for e in again.take(8)) == sorted(e.offset for e in held.take(8))
+    released = held.changed()
+    assert released == {f"buf:7:{c}": None for c in range(6)}  # released: keys deleted
+
+
+def test_a_key_written_before_chunking_is_rewritten_as_chunks() -> None:
+    held = Held()
+    held.restore("buf:3", [dump(_ev(i)) for i in range(4)])
+    out = held.changed()
+    assert out["buf:3"] is None and len(out["buf:3:0"]) == 4
+    assert len(held.take(4)) == 4
+
