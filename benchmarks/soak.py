@@ -5,7 +5,9 @@ reports (gateway batches of 100, seismic, scattered over 40 km west of 111°W an
 km north of the line's latitude there) as fast as the broker takes them, waits until the worker has
 consumed them all, and prints the drain time and the worker's RSS. Then a steady run
 offers ``--rate`` reports/s for ``--steady-s`` seconds, printing RSS every 10 s. The
-summary compares every later round with the RSS after the first (warm-up) round.
+summary compares every later round and the steady run with the RSS after the first
+(warm-up) round and ends with a verdict line (the issue's bar: within 20%). A worker that
+dies stops the soak with the end of its log.
 
     python -m benchmarks.soak [--rounds 10] [--burst 100000] [--rate 2000] [--steady-s 60]
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -41,6 +44,40 @@ def batches(n: int, seq0: int, rng: random.Random) -> list[bytes]:
                    for i in range(min(100, n - start))]
         out.append(orjson.dumps({"v": 1, "source": f"gw-{start % 50}", "reports": reports}))
     return out
+
+
+def alive(worker: subprocess.Popen[bytes], log: Path) -> None:
+    """Stop the soak, with the end of the worker's log, if the worker died."""
+    if worker.poll() is not None:
+        tail = log.read_text(errors="replace").splitlines()[-15:]
+        raise SystemExit(f"the worker exited ({worker.returncode}); its log ends:\n"
+                         + "\n".join(tail))
+
+
+def verdict(after: list[float], steady: list[float], bound: float = 0.20) -> str:
+    """The summary: every round after the warm-up one, and the steady run, against it.
+
+    >>> print(verdict([500, 540, 590], [560]))
+    after warm-up round: 500 MB; later rounds at most 590 MB (+18%); steady at most 560 MB (+12%)
+    RSS within 20% of post-warm-up after every burst: yes
+    RSS within 20% of post-warm-up in the steady run: yes
+    >>> verdict([500, 640], []).splitlines()[1]
+    'RSS within 20% of post-warm-up after every burst: no'
+    """
+    warm, later = after[0], after[1:] or after
+
+    def pct(v: float) -> str:
+        return f"{v:.0f} MB ({(v / warm - 1) * 100:+.0f}%)"
+
+    def yes(values: list[float]) -> str:
+        return "yes" if all(v <= warm * (1 + bound) for v in values) else "no"
+
+    lines = [f"after warm-up round: {warm:.0f} MB; later rounds at most {pct(max(later))}"
+             + (f"; steady at most {pct(max(steady))}" if steady else ""),
+             f"RSS within {bound:.0%} of post-warm-up after every burst: {yes(later)}"]
+    if steady:
+        lines.append(f"RSS within {bound:.0%} of post-warm-up in the steady run: {yes(steady)}")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -77,6 +114,7 @@ def main() -> None:
         print(f"worker RSS at start: {rss_mb(worker.pid):.0f} MB", flush=True)
         print(f"{'round':>5} {'reports':>9} {'drain s':>8} {'worker MB':>10} {'bench MB':>9}")
         after: list[float] = []
+        steady: list[float] = []
         try:
             for rnd in range(1, args.rounds + 1):
                 values = batches(args.burst, sent, rng)
@@ -84,6 +122,7 @@ def main() -> None:
                 offer(values)
                 sent += args.burst
                 while consumed() < sent and time.monotonic() - t0 < 600:
+                    alive(worker, Path(tmp) / "worker.log")
                     time.sleep(0.5)
                 drain = time.monotonic() - t0
                 rss = rss_mb(worker.pid)
@@ -95,19 +134,18 @@ def main() -> None:
             next_print = time.monotonic() + 10
             while time.monotonic() < t_end:
                 tick = time.monotonic()
+                alive(worker, Path(tmp) / "worker.log")
                 offer(batches(args.rate, sent, rng))
                 sent += args.rate
                 time.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
                 if time.monotonic() >= next_print:
                     next_print += 10
                     lag = sent - consumed()
+                    steady.append(rss_mb(worker.pid))
                     print(f"  t+{args.steady_s - (t_end - time.monotonic()):5.0f} s  worker "
                           f"{rss_mb(worker.pid):.0f} MB  not yet consumed {lag:.0f}", flush=True)
-            warm = after[0]
-            worst = max(after[1:] or after)
-            print(f"after warm-up round: {warm:.0f} MB; later rounds at most {worst:.0f} MB "
-                  f"({(worst / warm - 1) * 100:+.0f}%); end of steady run "
-                  f"{rss_mb(worker.pid):.0f} MB", flush=True)
+            end = rss_mb(worker.pid)
+            print(verdict(after, [*steady, end]), flush=True)
         finally:
             stop_process("worker", worker)
 
