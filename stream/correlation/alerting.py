@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from stream.alerts import lifecycle
 from stream.correlation import fusion
 from stream.correlation.assessment import assess, update_track
+from stream.correlation.kinematics import track_speed_limit
 from stream.correlation.incidents import Incident
 from stream.correlation.result import CorrelatorResult
 from stream.correlation.rules import fired_rule
@@ -28,7 +29,7 @@ def evaluate(store: Store, inc: Incident, now: float, out: CorrelatorResult,
         rule = "sensor-fault"
     else:
         if not timers_only:
-            update_track(inc, store.frame, pol.track)
+            update_track(inc, store.frame, pol.track, track_speed_limit(inc, pol))
         fused = cls, conf = fusion.fuse(fusion.total(inc.scores), pol.fusion.min_score)
         rule = fired_rule(pol.zone(inc.zone_type or ""), pol, cls, conf, inc.corroborated,
                           inc.track, inc.camera_conf,

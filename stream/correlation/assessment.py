@@ -41,7 +41,7 @@ def assess(store: Store, inc: Incident, rule: str | None,
             crossing = (inc.track["crossing_lon"], inc.track["crossing_lat"],
                         inc.track["crossing_ts"])
     track = ({"heading_deg": inc.track["heading_deg"], "speed_mps": inc.track["speed_mps"]}
-             if inc.track else None)
+             if inc.track and "heading_deg" in inc.track else None)
     return lifecycle.Assessment(
         incident_id=inc.id, rule=rule, zone_id=inc.zone_id or "none",
         zone_type=inc.zone_type or "none", zone_name=inc.zone_name or "",
@@ -54,8 +54,11 @@ def assess(store: Store, inc: Incident, rule: str | None,
         backlog=inc.backlog, track=track, crossing=crossing)
 
 
-def update_track(inc: Incident, frame: Frame, policy: TrackPolicy) -> None:
-    """Refit the incident's track from its sensor hits and path, once there are enough."""
+def update_track(inc: Incident, frame: Frame, policy: TrackPolicy,
+                 max_speed: float | None = None) -> None:
+    """Refit the incident's track from its sensor hits and path, once there are enough
+    (``max_speed``: its class's limit). A poor fit leaves no track; one unsure of its
+    heading keeps no heading, speed or predicted crossing (it still shows movement)."""
     need = policy.min_sensors
     if len(inc.sensor_hits) < need and len(inc.path) < 2 * need:
         return  # three sensors, or a camera following it for a while
@@ -64,13 +67,15 @@ def update_track(inc: Incident, frame: Frame, policy: TrackPolicy) -> None:
     if inc.path:  # every hit, camera estimates of the target's position included
         p = np.array(inc.path, float)
         t, x, y = np.r_[t, p[:, 0]], np.r_[x, p[:, 1]], np.r_[y, p[:, 2]]
-    tr = fit_track_robust(t, x, y, policy)
+    tr = fit_track_robust(t, x, y, policy, max_speed=max_speed)
     if tr is None:
+        inc.track = None
         return
-    heading = round(frame.azimuth_deg(tr.x, tr.y, tr.vx, tr.vy), 1) % 360.0
-    d: dict[str, float] = {"heading_deg": heading, "speed_mps": tr.speed_mps,
-                           "vx": tr.vx, "vy": tr.vy, "x": tr.x, "y": tr.y, "t": tr.t}
-    cross = predicted_crossing(tr, frame)
+    d: dict[str, float] = {"vx": tr.vx, "vy": tr.vy, "x": tr.x, "y": tr.y, "t": tr.t}
+    cross = predicted_crossing(tr, frame) if tr.sure else None
+    if tr.sure:
+        d["heading_deg"] = round(frame.azimuth_deg(tr.x, tr.y, tr.vx, tr.vy), 1) % 360.0
+        d["speed_mps"] = tr.speed_mps
     if cross is not None:
         clon, clat = frame.to_wgs84([cross[0]], [cross[1]])
         d.update(crossing_lon=round(float(clon[0]), 6), crossing_lat=round(float(clat[0]), 6),

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from stream.correlation.kinematics import Limits, adjacent
 from stream.correlation.policies import IncidentPolicy
 
 MAX_REFS_HEAD = 5
@@ -136,18 +137,24 @@ def match(
     inc_t: npt.NDArray[np.float64], inc_x: npt.NDArray[np.float64],
     inc_y: npt.NDArray[np.float64], policy: IncidentPolicy,
     cls: npt.NDArray[np.intp] | None = None, inc_cls: npt.NDArray[np.intp] | None = None,
-    owner: npt.NDArray[np.intp] | None = None,
+    owner: npt.NDArray[np.intp] | None = None, limits: Limits | None = None,
 ) -> npt.NDArray[np.intp]:
     """For each detection, the index of the open incident it joins, or -1.
 
     ``inc_t``/``inc_x``/``inc_y`` are points of the incidents' paths (with ``owner``: the
     incident each belongs to; without, one point per incident). A detection is compared
-    with every point of a path, so one that arrives out of time order (another partition,
-    a later batch) still meets the incident where it was at that time.
+    with the points of a path adjacent to it in time (the last at or before it, the
+    first after it: :func:`~stream.correlation.kinematics.adjacent`), so one that arrives
+    out of time order (another partition, a later batch) meets the incident where it was
+    at that time, and one near where the incident was long ago does not.
 
-    The gate grows with time only for ``grow_s``, so a nuisance hit cannot swallow
-    everything around it for minutes. Among incidents
-    whose gate admits a detection it joins the closest in space and time
+    It joins when within ``radius_m`` of any point of the path, or ``radius_m`` + speed x
+    ``|dt|`` of such an adjacent point, the speed being the incident's class limit
+    (``limits``; NaN: unknown class, then the detection's own; default
+    ``max_speed_mps``), ``|dt|`` counted for ``grow_s`` at most, so a nuisance hit cannot
+    swallow everything around it for minutes; and only within the incident's join window
+    of the point (``limits.inc_window``; default ``window_s``). Among incidents whose
+    gate admits a detection it joins the closest in space and time
     (``distance + max_speed * |dt|``).
 
     Candidates come from one STRtree query of the points within the largest reach over
@@ -157,23 +164,32 @@ def match(
     out = np.full(ts.size, -1, dtype=np.intp)
     if ts.size == 0 or inc_t.size == 0:
         return out
+    own = owner if owner is not None else np.arange(inc_t.size, dtype=np.intp)
+    n_inc = int(own.max()) + 1
+    det_v = limits.det_speed if limits else np.full(ts.size, policy.max_speed_mps)
+    inc_v = limits.inc_speed if limits else np.full(n_inc, np.nan)
+    inc_w = limits.inc_window if limits else np.full(n_inc, policy.window_s)
+    vmax = float(np.nanmax(np.r_[det_v, inc_v, 0.0]))
     span = np.maximum(ts.max() - inc_t, inc_t - ts.min()).clip(0.0, policy.grow_s)
-    reach = policy.radius_m + policy.max_speed_mps * span
+    reach = policy.radius_m + vmax * span
     tree = shapely.STRtree(shapely.points(inc_x, inc_y))
     pi, ii = tree.query(shapely.points(x, y), predicate="dwithin", distance=float(reach.max()))
+    v = inc_v[own[ii]]
+    v = np.where(np.isnan(v), det_v[pi], v)
     d = np.hypot(x[pi] - inc_x[ii], y[pi] - inc_y[ii])
     dt = np.abs(ts[pi] - inc_t[ii])
-    ok = d <= policy.radius_m + policy.max_speed_mps * np.minimum(dt, policy.grow_s)
-    ok &= dt <= policy.window_s
+    ok = (d <= policy.radius_m) | (adjacent(ts, inc_t, own, pi, ii)
+                                   & (d <= policy.radius_m + v * np.minimum(dt, policy.grow_s)))
+    ok &= dt <= inc_w[own[ii]]
     if cls is not None and inc_cls is not None:
-        pc, ic = cls[pi], inc_cls[ii if owner is None else owner[ii]]
+        pc, ic = cls[pi], inc_cls[own[ii]]
         ok &= (pc < 0) | (ic < 0) | (pc == ic)
     pi, ii, d = pi[ok], ii[ok], d[ok] + policy.max_speed_mps * dt[ok]
     order = np.lexsort((d, pi))  # per point, nearest first
     first = np.ones(order.size, bool)
     first[1:] = pi[order][1:] != pi[order][:-1]
     best = ii[order][first]
-    out[pi[order][first]] = best if owner is None else owner[best]
+    out[pi[order][first]] = own[best]
     return out
 
 

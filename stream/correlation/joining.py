@@ -14,6 +14,7 @@ from stream.correlation.alerting import retire
 from stream.correlation.apply import Batch, apply
 from stream.correlation.evidence import Evidence
 from stream.correlation.incidents import Incident, group_new, match
+from stream.correlation.kinematics import Limits
 from stream.correlation.merge import merge_into, survivor
 from stream.correlation.result import CorrelatorResult
 from stream.correlation.store import Store
@@ -72,7 +73,8 @@ def ingest(store: Store, evidence: Sequence[Evidence], out: CorrelatorResult,
     gate_cls = np.where(is_cam, -1, _GATED_IDX[cls_idx + 1])  # a camera may refute one
     st, sx, sy, owner = paths(incs)
     codes = match(ts, x, y, st, sx, sy, pol.incident, gate_cls,
-                  np.array([gate_class(store, i) for i in incs], np.intp), owner)
+                  np.array([gate_class(store, i) for i in incs], np.intp), owner,
+                  Limits.of(incs, classes, pol))
     fresh = np.flatnonzero(codes < 0)
     if fresh.size:
         labels = group_new(ts[fresh], x[fresh], y[fresh], pol.incident)

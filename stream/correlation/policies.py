@@ -35,6 +35,14 @@ class IncidentPolicy(_Strict):
     corroborate_s: float = Field(60.0, ge=0)
     grow_s: float = Field(60.0, ge=0)
     slice_s: float = Field(5.0, gt=0)
+    #: fastest plausible movement per class (m/s): a detection joins an incident only
+    #: within ``radius_m`` + this x elapsed time (at most ``grow_s``) of where it was
+    speed_mps: dict[str, float] = Field(
+        default_factory=lambda: {"person": 3.0, "animal": 4.0, "vehicle": 40.0,
+                                 "unknown": 3.0})
+
+    def speed_for(self, cls: str) -> float:
+        return self.speed_mps.get(cls, self.speed_mps.get("unknown", self.max_speed_mps))
 
 
 class LatenessPolicy(_Strict):
@@ -70,6 +78,13 @@ class TrackPolicy(_Strict):
     min_r2: float = Field(0.8, ge=0, le=1)
     min_speed_mps: float = Field(0.2, ge=0)
     max_speed_mps: float = Field(45.0, gt=0)
+    #: fastest credible track per class (a person's running burst, a vehicle off road)
+    class_speed_mps: dict[str, float] = Field(
+        default_factory=lambda: {"person": 6.0, "animal": 12.0, "vehicle": 45.0})
+    #: how far a ground sensor's own position may lie from the target it reports
+    position_sd_m: float = Field(30.0, gt=0)
+    #: a track carries a heading (and speed) only when its standard error is below this
+    max_heading_sd_deg: float = Field(20.0, gt=0, le=90)
 
 
 class TaskingPolicy(_Strict):

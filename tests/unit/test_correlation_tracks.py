@@ -85,3 +85,45 @@ def test_cell_keys_group_near_points_and_split_far_ones() -> None:
     keys = cell_keys(FRAME, [p[0] for p in pts], [p[1] for p in pts], cell_m=5000)
     assert keys[0] == keys[1] != keys[2]
     assert all(k.startswith("cell:") for k in keys)
+
+
+def test_a_long_walk_in_time_order_is_sure_of_its_heading() -> None:
+    d = np.arange(0.0, 301.0, 60.0)  # six sensors 60 m apart, walked at 1.5 m/s
+    x, y = _xy([(v * np.sin(np.radians(30)), v * np.cos(np.radians(30))) for v in d])
+    tr = fit_track(d / 1.5, x, y, POL)
+    assert tr is not None and tr.sure
+    assert tr.heading_deg == pytest.approx(30.0, abs=3.0)
+
+
+def test_one_line_fired_by_a_passing_group_is_a_track_without_a_heading() -> None:
+    # a group spread along the strip crosses it: four sensors 25 m apart on one line fire
+    # in a row within 30 s; their order says little about where the group heads
+    x, y = _xy([(0, 9), (25, 9), (50, 9), (75, 9)])
+    tr = fit_track(np.array([0.0, 8.0, 22.0, 30.0]), x, y, POL)
+    assert tr is not None and not tr.sure
+    assert tr.heading_sd_deg > POL.max_heading_sd_deg
+
+
+def test_one_nuisance_sensor_that_pulls_the_fit_leaves_no_heading() -> None:
+    # a walker north past sensors at x=0 for two minutes; a lone hit 250 m along the line
+    # a minute before it joined the incident: the heading swings when it is left out
+    pts = [(250, 9)] + [(0, y) for y in (-60, -20, 20, 60, 100)]
+    x, y = _xy(pts)
+    t = np.array([0.0, 60.0, 87.0, 113.0, 140.0, 167.0])
+    tr = fit_track(t, x, y, POL)
+    assert tr is None or not tr.sure
+    clean = fit_track(t[1:], x[1:], y[1:], POL)
+    assert clean is not None and clean.sure and min(clean.heading_deg, 360 - clean.heading_deg) < 10
+
+
+def test_one_sensor_firing_again_and_again_is_not_three_positions() -> None:
+    x, y = _xy([(0, 0), (0, 0), (0, 0), (0, 0), (100, 100)])
+    assert fit_track(np.array([0.0, 5.0, 10.0, 15.0, 60.0]), x, y, POL) is None
+
+
+def test_a_track_faster_than_its_class_is_not_a_track() -> None:
+    x, y = _xy([(0, 0), (0, 100), (0, 200), (0, 300)])
+    t = np.array([0.0, 10.0, 20.0, 30.0])  # 10 m/s
+    assert fit_track(t, x, y, POL, max_speed=POL.class_speed_mps["person"]) is None
+    tr = fit_track(t, x, y, POL, max_speed=POL.class_speed_mps["vehicle"])
+    assert tr is not None and tr.speed_mps == pytest.approx(10.0, abs=0.1)

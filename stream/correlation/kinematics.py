@@ -1,0 +1,101 @@
+"""Kinematic consistency of a detection with an incident: where the incident was just
+before and just after the detection's time, and how fast its class can move.
+
+A detection is compared with the incident's path points adjacent to it in time (the last
+one at or before it, the first one after it), not with every point the incident ever
+had: an incident that moved on cannot take a hit near where it was minutes ago, and a
+nuisance hit that joined cannot serve as a stepping stone for a hit far along the line
+unless a target of the incident's class could have covered the distance in the time.
+
+>>> adjacent(np.array([5.0, 25.0]), np.array([0.0, 10.0, 20.0, 0.0]),
+...          np.array([0, 0, 0, 1]), np.array([0, 0]), np.array([2, 1]))
+array([False,  True])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from stream.correlation import fusion
+from stream.correlation.policies import Policies
+from stream.models import TargetClass
+
+if TYPE_CHECKING:
+    from stream.correlation.incidents import Incident
+
+F = npt.NDArray[np.float64]
+I = npt.NDArray[np.intp]  # noqa: E741
+
+
+def motion_class(inc: Incident, policies: Policies) -> TargetClass:
+    """What moves: a camera's confident class, else the fused class when fairly sure
+    (confidence >= 0.5), else unknown."""
+    best = max(inc.camera_conf, key=lambda c: inc.camera_conf[c], default="")
+    if best and inc.camera_conf[best] >= policies.camera.min_confidence:
+        return TargetClass(best)
+    cls, conf = fusion.fuse(fusion.total(inc.scores), policies.fusion.min_score)
+    return cls if conf >= 0.5 else TargetClass.UNKNOWN
+
+
+def speed_limit(inc: Incident, policies: Policies) -> float:
+    """The fastest an incident's target can plausibly move (m/s), by its class; NaN when
+    the class is unknown (the detection's own signature then decides). A lone report
+    shows no movement to extend: 0 (its gate stays ``radius_m``)."""
+    if inc.evidence_count < 2:
+        return 0.0
+    cls = motion_class(inc, policies)
+    if cls == TargetClass.UNKNOWN:
+        return float("nan")
+    return policies.incident.speed_for(cls.value)
+
+
+def track_speed_limit(inc: Incident, policies: Policies) -> float | None:
+    """The fastest credible track for the incident's class (None: class unknown)."""
+    return policies.track.class_speed_mps.get(motion_class(inc, policies).value)
+
+
+def join_window(inc: Incident, policies: Policies) -> float:
+    """How long after its evidence an incident still takes detections: ``window_s`` once
+    a rule fired for it (a target seen; it may go quiet between sensor lines), else
+    ``grow_s`` (isolated nuisance hits minutes apart are not one story)."""
+    pol = policies.incident
+    return pol.window_s if inc.armed_event_ts is not None or inc.alert else pol.grow_s
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Per incident: speed limit (NaN: unknown class) and join window; per detection:
+    the speed its own signature allows."""
+
+    inc_speed: F
+    inc_window: F
+    det_speed: F
+
+    @classmethod
+    def of(cls, incs: Sequence[Incident], det_classes: Sequence[str],
+           policies: Policies) -> Limits:
+        return cls(np.array([speed_limit(i, policies) for i in incs], float),
+                   np.array([join_window(i, policies) for i in incs], float),
+                   np.array([policies.incident.speed_for(c) for c in det_classes], float))
+
+
+def adjacent(ts: F, inc_t: F, owner: I, pi: I, ii: I) -> npt.NDArray[np.bool_]:
+    """For candidate pairs (detection ``pi``, path point ``ii``): whether the point is its
+    incident's last at or before the detection's time, or its first after it. Points of
+    one incident are ``inc_t[owner == k]``, in any order."""
+    if pi.size == 0:
+        return np.zeros(0, bool)
+    order = np.lexsort((inc_t, owner))
+    pos = np.empty(order.size, np.intp)
+    pos[order] = np.arange(order.size)
+    t0 = float(min(inc_t.min(), ts.min()))
+    scale = float(max(inc_t.max(), ts.max()) - t0) + 1.0
+    keys = owner[order] * scale + (inc_t[order] - t0)
+    k = owner[ii]
+    j = np.searchsorted(keys, k * scale + (ts[pi] - t0), side="right")
+    return (pos[ii] == j - 1) | (pos[ii] == j)
