@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from stream.alerts import lifecycle
 from stream.correlation import fusion
 from stream.correlation.assessment import assess, update_track
-from stream.correlation.kinematics import track_speed_limit
 from stream.correlation.incidents import Incident
+from stream.correlation.kinematics import track_speed_limit
 from stream.correlation.result import CorrelatorResult
 from stream.correlation.rules import fired_rule
 from stream.correlation.store import Store

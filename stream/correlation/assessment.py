@@ -4,6 +4,7 @@ severity and the rest of a :class:`~stream.alerts.lifecycle.Assessment`."""
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from geofences.frame import Frame
 from stream.alerts import lifecycle
@@ -15,6 +16,8 @@ from stream.correlation.rules import animal_confirmed
 from stream.correlation.store import Store
 from stream.correlation.tracks import crossed, fit_track_robust, predicted_crossing
 from stream.models import TargetClass
+
+F = npt.NDArray[np.float64]
 
 
 def assess(store: Store, inc: Incident, rule: str | None,
@@ -54,6 +57,23 @@ def assess(store: Store, inc: Incident, rule: str | None,
         backlog=inc.backlog, track=track, crossing=crossing)
 
 
+def track_points(inc: Incident, need: int) -> tuple[F, F, F]:
+    """(time, x, y) to fit: one point per ground sensor (its position, the mean time of
+    its hits) and the path (every hit, one per 5 s). When a camera followed the target
+    for ``2 * need`` path points (positions that are no sensor's own: estimates of the
+    target itself) over half a minute, those alone: a sensor's position is only near it."""
+    h = np.array(list(inc.sensor_hits.values()), float).reshape(-1, 4)
+    t, x, y = h[:, 1] / h[:, 0], h[:, 2], h[:, 3]
+    if not inc.path:
+        return t, x, y
+    p = np.array(inc.path, float)
+    sensor = {(round(a), round(b)) for a, b in zip(x.tolist(), y.tolist(), strict=True)}
+    cam = np.array([(round(a), round(b)) not in sensor for a, b in p[:, 1:3].tolist()], bool)
+    if cam.sum() >= 2 * need and np.ptp(p[cam, 0]) >= 30.0:
+        return p[cam, 0], p[cam, 1], p[cam, 2]
+    return np.r_[t, p[:, 0]], np.r_[x, p[:, 1]], np.r_[y, p[:, 2]]
+
+
 def update_track(inc: Incident, frame: Frame, policy: TrackPolicy,
                  max_speed: float | None = None) -> None:
     """Refit the incident's track from its sensor hits and path, once there are enough
@@ -62,11 +82,7 @@ def update_track(inc: Incident, frame: Frame, policy: TrackPolicy,
     need = policy.min_sensors
     if len(inc.sensor_hits) < need and len(inc.path) < 2 * need:
         return  # three sensors, or a camera following it for a while
-    h = np.array(list(inc.sensor_hits.values()), float).reshape(-1, 4)
-    t, x, y = h[:, 1] / h[:, 0], h[:, 2], h[:, 3]
-    if inc.path:  # every hit, camera estimates of the target's position included
-        p = np.array(inc.path, float)
-        t, x, y = np.r_[t, p[:, 0]], np.r_[x, p[:, 1]], np.r_[y, p[:, 2]]
+    t, x, y = track_points(inc, need)
     tr = fit_track_robust(t, x, y, policy, max_speed=max_speed)
     if tr is None:
         inc.track = None

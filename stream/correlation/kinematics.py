@@ -61,10 +61,12 @@ def track_speed_limit(inc: Incident, policies: Policies) -> float | None:
 
 def join_window(inc: Incident, policies: Policies) -> float:
     """How long after its evidence an incident still takes detections: ``window_s`` once
-    a rule fired for it (a target seen; it may go quiet between sensor lines), else
-    ``grow_s`` (isolated nuisance hits minutes apart are not one story)."""
+    a rule fired for it or it has three reports (a target seen; it may go quiet between
+    sensor lines), else ``grow_s`` (isolated nuisance hits minutes apart are not one
+    story)."""
     pol = policies.incident
-    return pol.window_s if inc.armed_event_ts is not None or inc.alert else pol.grow_s
+    seen = inc.armed_event_ts is not None or inc.alert or inc.evidence_count >= 3
+    return pol.window_s if seen else pol.grow_s
 
 
 @dataclass(frozen=True, slots=True)

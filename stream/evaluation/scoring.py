@@ -204,10 +204,12 @@ def _describe(o: IntrusionOutcome, actor: Actor, msgs: list[AlertMsg],
         o.latency_first_s = first.raised_ts - actor.first_report_ts
     if actor.crossing_ts is not None:
         o.latency_crossing_s = first.raised_ts - actor.crossing_ts
-    last = max(msgs, key=lambda m: m.raised_ts)
+    # the latest message: messages come in the order sent (every message of an alert
+    # carries the same raised_ts, so it cannot tell them apart)
+    last = msgs[-1]
     headed = [m for m in msgs if m.heading_deg is not None]
     if headed and actor.heading_deg is not None:
-        h = max(headed, key=lambda m: m.raised_ts).heading_deg
+        h = headed[-1].heading_deg
         o.heading_error_deg = _angle(float(h), actor.heading_deg)  # type: ignore[arg-type]
     o.class_right = last.cls == actor.cls
     o.sector_right = actor.sector is not None and all(m.sector == actor.sector for m in msgs)
