@@ -1,0 +1,42 @@
+"""Joining by kinematics: nuisance hits between two groups do not chain them together."""
+
+from __future__ import annotations
+
+from geofences.index import GeofenceSet
+from stream.correlation.engine import Correlator
+from stream.correlation.evidence import Evidence
+from stream.models import TargetClass
+from tests.unit.correlation_builders import T0, ground, health
+
+FENCES = GeofenceSet.load_bundled()
+
+
+def _group(prefix: str, x0: float, t0: float) -> list[Evidence]:
+    """Three strip sensors 40 m apart around ``x0``, each reporting a person every 5 s for
+    two minutes (a group walking through)."""
+    return [ground(f"{prefix}-{k}", i + 1, t0 + 5.0 * i + k, x0 + 40.0 * (k - 1), 9.0)
+            for i in range(25) for k in range(3)]
+
+
+def _run(evidence: list[Evidence]) -> Correlator:
+    cor = Correlator(FENCES)
+    for e in sorted(evidence, key=lambda e: e.report.ts):
+        cor.process([e], now=e.report.ts + 1.0)
+    end = max(e.report.ts for e in evidence) - T0
+    cor.process([], now=T0 + end + 30.0, health=[health("hb", 1, end + 20.0, tamper=False)])
+    return cor
+
+
+def test_two_groups_2_km_apart_with_nuisance_hits_between_stay_two_incidents() -> None:
+    # group A at x=0 from t=0, group B at x=2000 from t=330; lone weak hits of no class on
+    # the line between them, 500 m apart, a minute or more after each other: a gate that
+    # grows 5 m/s for a minute (550 m) chained them all into one incident
+    nuisance = [ground(f"n-{k}", 1, t, x, 9.0, sig=TargetClass.UNKNOWN, strength=0.3)
+                for k, (t, x) in enumerate([(130.0, 500.0), (200.0, 1000.0), (270.0, 1500.0)])]
+    cor = _run(_group("a", 0.0, 0.0) + nuisance + _group("b", 2000.0, 330.0))
+    owner = {s: i.id for i in cor.incidents.values() for s in i.sensor_hits}
+    assert owner["a-0"] == owner["a-2"] and owner["b-0"] == owner["b-2"]
+    assert owner["a-1"] != owner["b-1"]
+    alerted = {i.id for i in cor.incidents.values() if i.alert}
+    assert {owner["a-1"], owner["b-1"]} <= alerted
+    assert not any(owner[f"n-{k}"] in (owner["a-1"], owner["b-1"]) for k in range(3))
