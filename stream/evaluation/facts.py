@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import urllib.request
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
@@ -89,3 +89,20 @@ def event_time(url: str) -> tuple[float | None, float | None]:
     """A worker's correlator event time: (newest seen, released up to)."""
     got = samples(url, "borderwatch_event_time_seconds")
     return got.get((("clock", "seen"),)), got.get((("clock", "released"),))
+
+
+def wait_released(url: str, deadline: float, alive: Callable[[], None] | None = None) -> None:
+    """Return once the worker at ``url`` has correlated every report it saw: its event time
+    released past the newest seen (it flushes once its sources are idle). Call it once the
+    worker's group lag is zero, so that what it saw is final. ``alive`` raises if the worker
+    died."""
+    seen = released = None
+    while True:
+        if alive is not None:
+            alive()
+        seen, released = event_time(url)
+        if seen is not None and released is not None and released > seen:
+            return
+        if time.monotonic() > deadline:
+            raise NotYet(f"the correlator released event time {released} of {seen} seen")
+        time.sleep(POLL_S)  # poll interval of the worker's /metrics

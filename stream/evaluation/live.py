@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import orjson
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from simulators.publish import KafkaSink
 from simulators.world import World
@@ -41,7 +41,7 @@ from stream.alerts.feed import read_snapshot
 from stream.broker import EmbeddedBroker, free_port
 from stream.cli.demo import stop_process, wait_worker_ready
 from stream.correlation.zone_rule import RULE as NAIVE_RULE
-from stream.evaluation.facts import NotYet, event_time, samples, wait_lag_zero
+from stream.evaluation.facts import NotYet, samples, wait_lag_zero, wait_released
 from stream.evaluation.families import Trial
 from stream.evaluation.geography import Site
 from stream.evaluation.runner import Outputs, TrialResult, result_of, trial_world
@@ -91,7 +91,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
     for name, value in settings.model_dump(exclude_none=True).items():
         if name == "signing_keys":
             value = orjson.dumps({k: v.get_secret_value() for k, v in value.items()}).decode()
-        elif name == "sasl_password":
+        elif isinstance(value, SecretStr):  # passwords, tokens: the child needs the secret
             value = value.get_secret_value()
         env[f"BORDERWATCH_{name.upper()}"] = str(value)
     return env
@@ -230,14 +230,7 @@ class LiveRunner:
         for w in workers:
             w.check()
             wait_lag_zero(w.settings, w.settings.app_id, inputs, deadline)
-        while True:
-            corr.check()
-            seen, released = event_time(corr.url)
-            if seen is not None and released is not None and released > seen:
-                break
-            if time.monotonic() > deadline:
-                raise NotYet(f"the correlator released event time {released} of {seen} seen")
-            time.sleep(0.2)  # poll interval of the worker's /metrics
+        wait_released(corr.url, deadline, corr.check)
         wait_lag_zero(corr.settings, corr.settings.app_id,
                       [corr.settings.topic(topics.TICKS.name)], deadline)
 
