@@ -9,7 +9,9 @@ from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
 
+from stream.evaluation.facts import wait_released
 from stream.settings import Settings
+from stream.topics import CAMERA, GROUND, HEALTH, TICKS
 
 
 def produce(
@@ -26,28 +28,52 @@ def consume(
     settings: Settings,
     topic: str,
     *,
-    expect: int | None = None,
+    expect: int,
     timeout: float = 30.0,
-    quiet: float = 3.0,
 ) -> list[tuple[bytes | None, bytes]]:
-    """Read a topic from the beginning until ``expect`` messages or ``quiet`` idle seconds."""
+    """Read a topic from the beginning until ``expect`` messages (or ``timeout`` s passed:
+    the caller's assertion on what came then fails). To read everything a topic holds, use
+    :func:`consume_to_end`; never a quiet period."""
     c = Consumer(settings.consumer_config(f"test-{uuid.uuid4().hex[:8]}"))
     meta = c.list_topics(topic, timeout=10).topics[topic]
     c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in meta.partitions])
     out: list[tuple[bytes | None, bytes]] = []
     deadline = time.monotonic() + timeout
-    last = time.monotonic()
     try:
-        while time.monotonic() < deadline:
-            if expect is not None and len(out) >= expect:
-                break
-            if expect is None and time.monotonic() - last > quiet:
-                break
+        while time.monotonic() < deadline and len(out) < expect:
             msg = c.poll(0.2)
             if msg is None or msg.error():
                 continue
             out.append((msg.key(), msg.value() or b""))
-            last = time.monotonic()
+    finally:
+        c.close()
+    return out
+
+
+def consume_to_end(
+    settings: Settings, topic: str, *, timeout: float = 60.0
+) -> list[tuple[bytes | None, bytes]]:
+    """Every message ``topic`` holds now: from the beginning to the end-of-partition event of
+    every partition (the true end, whatever end offset the broker reports)."""
+    c = Consumer(settings.consumer_config(f"test-{uuid.uuid4().hex[:8]}",
+                                          **{"enable.partition.eof": True}))
+    meta = c.list_topics(topic, timeout=10).topics[topic]
+    c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in meta.partitions])
+    pending = set(meta.partitions)
+    out: list[tuple[bytes | None, bytes]] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while pending:
+            assert time.monotonic() < deadline, f"{topic}: no end of partitions {pending}"
+            msg = c.poll(0.2)
+            if msg is None:
+                continue
+            err = msg.error()
+            if err is not None:
+                if err.code() == KafkaError._PARTITION_EOF:
+                    pending.discard(msg.partition())
+                continue
+            out.append((msg.key(), msg.value() or b""))
     finally:
         c.close()
     return out
@@ -121,3 +147,17 @@ def wait_committed(settings: Settings, topics: list[str], timeout: float = 60.0)
     finally:
         reader.close()
         group.close()
+
+
+def wait_settled(settings: Settings, timeout: float = 180.0) -> None:
+    """Block until the worker of ``settings`` is done with everything published so far: its
+    group committed every message of the sensor topics, its correlator released event time
+    past the newest report it saw (it flushes once its sources are idle), and then its group
+    committed the ticks topic to its end (a batch's outputs are sent before its offsets are
+    committed, so every alert is on its topic)."""
+    deadline = time.monotonic() + timeout
+    sensors = [settings.topic(t.name) for t in (GROUND, CAMERA, HEALTH)]
+    wait_committed(settings, sensors, timeout)
+    url = f"http://{settings.metrics_host}:{settings.metrics_port}/metrics"
+    wait_released(url, deadline)
+    wait_committed(settings, [settings.topic(TICKS.name)], max(1.0, deadline - time.monotonic()))

@@ -14,7 +14,7 @@ import takproto
 from stream.models import Alert
 from stream.settings import Settings
 from tests.conftest import run_cli
-from tests.kafka_helpers import consume, produce
+from tests.kafka_helpers import consume, consume_until, produce
 
 pytestmark = pytest.mark.integration
 
@@ -52,15 +52,14 @@ def test_ack_over_kafka_is_carried_by_the_next_alert_message(
     alert = first_alert(settings)
     assert alert.ack is None
     borderwatch(settings, "ack", alert.id, "--by", "agent-7", "--note", "on my way")
-    deadline = time.monotonic() + 60
-    acked: list[Alert] = []
-    while not acked and time.monotonic() < deadline:
-        msgs = [
-            Alert.model_validate_json(v)
-            for _, v in consume(settings, settings.topic("alerts"), quiet=2)
-        ]
-        acked = [m for m in msgs if m.id == alert.id and m.ack is not None]
-    assert acked, "no alert message carries the acknowledgement"
+
+    def carries_ack(msgs: list[tuple[bytes | None, bytes]]) -> bool:
+        return any(m.id == alert.id and m.ack is not None
+                   for m in (Alert.model_validate_json(v) for _, v in msgs))
+
+    msgs = [Alert.model_validate_json(v) for _, v in
+            consume_until(settings, settings.topic("alerts"), carries_ack, timeout=60)]
+    acked = [m for m in msgs if m.id == alert.id and m.ack is not None]
     assert acked[0].ack is not None
     assert (acked[0].ack.by, acked[0].ack.note) == ("agent-7", "on my way")
     assert acked[0].ack.at >= alert.raised_ts

@@ -23,7 +23,7 @@ from stream.models import Alert
 from stream.settings import Settings
 from stream.topics import create_topics
 from tests.conftest import settings_env, start_worker
-from tests.kafka_helpers import consume, produce
+from tests.kafka_helpers import consume_until, produce
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
@@ -43,12 +43,16 @@ def camera(seq: int, lon: float) -> bytes:
 
 def alert_from(s: Settings, event_id: str, timeout: float) -> bool:
     """Whether an alert with ``event_id`` among its evidence appears within ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for _, v in consume(s, s.topic("alerts"), quiet=2, timeout=20):
-            if event_id in {e.event_id for e in Alert.model_validate_json(v).evidence}:
-                return True
-    return False
+
+    def cited(msgs: list[tuple[bytes | None, bytes]]) -> bool:
+        return any(event_id in {e.event_id for e in Alert.model_validate_json(v).evidence}
+                   for _, v in msgs)
+
+    try:
+        consume_until(s, s.topic("alerts"), cited, timeout=timeout)
+    except AssertionError:
+        return False
+    return True
 
 
 def broker_resets(s: Settings) -> float:

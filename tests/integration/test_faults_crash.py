@@ -113,8 +113,8 @@ def test_ten_kills_give_the_clean_runs_alert_ids(topics: Settings, tmp_path: Pat
             worker = start_worker(crashed, tmp_path / f"crash-{kills}.log")
         for p in players:
             assert p.wait(timeout=300) == 0
-        clean_alerts = alerts_by_id(clean, quiet=12)
-        crash_alerts = alerts_by_id(crashed, quiet=12)
+        clean_alerts = alerts_by_id(clean)
+        crash_alerts = alerts_by_id(crashed)
     finally:
         for p in players:  # a failed wait above must not leave a replay running
             if p.poll() is None:

@@ -14,7 +14,7 @@ from geofences.index import GeofenceSet
 from stream.models import Alert
 from stream.settings import Settings
 from tests.conftest import run_cli
-from tests.kafka_helpers import consume, produce
+from tests.kafka_helpers import consume_to_end, consume_until, produce
 
 pytestmark = pytest.mark.integration
 
@@ -66,14 +66,15 @@ def wait_version(settings: Settings, version: str, timeout: float = 30) -> None:
 def alerts_with(settings: Settings, events: set[str], timeout: float = 30
                 ) -> set[tuple[str, str, str]]:
     """(event id, zone type, geofence version) of alerts citing ``events``, once all do."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = [Alert.model_validate_json(v)
-               for _, v in consume(settings, settings.topic("alerts"), quiet=1)]
-        found = {(e.event_id, a.zone_type, a.geofence_version)
-                 for a in got for e in a.evidence if e.event_id in events}
-        if {e for e, _, _ in found} == events or time.monotonic() > deadline:
-            return found
+
+    def found(msgs: list[tuple[bytes | None, bytes]]) -> set[tuple[str, str, str]]:
+        return {(e.event_id, a.zone_type, a.geofence_version)
+                for a in (Alert.model_validate_json(v) for _, v in msgs)
+                for e in a.evidence if e.event_id in events}
+
+    return found(consume_until(settings, settings.topic("alerts"),
+                               lambda msgs: {e for e, _, _ in found(msgs)} == events,
+                               timeout=timeout))
 
 
 def test_publish_version_two_while_the_worker_runs(
@@ -114,7 +115,7 @@ def test_publish_refuses_an_invalid_set(settings: Settings, topics: Settings,
                                                           [-110.9, 31.5], [-111.0, 31.4]]]}}]}))
     res = cli(settings, "publish", str(bad))
     assert res.returncode == 1 and "unknown_zone_type" in res.stderr
-    assert consume(settings, settings.topic("geofences"), quiet=1) == []
+    assert consume_to_end(settings, settings.topic("geofences")) == []
 
 
 def test_a_worker_started_after_publishing_judges_its_first_events_with_the_set(

@@ -14,7 +14,7 @@ from stream.models import ZoneEvent
 from stream.settings import Settings
 from tests.conftest import start_worker
 from tests.integration.test_scenarios import alerts_by_id, angle_between, serious, simulate
-from tests.kafka_helpers import consume
+from tests.kafka_helpers import consume_to_end
 
 pytestmark = pytest.mark.integration
 
@@ -39,7 +39,7 @@ def test_nm_crossing_gives_one_alert_heading_west_in_a_new_mexico_sector(
         truth = simulate(settings, "nm-crossing", tmp_path)
         alerts = serious(alerts_by_id(settings))
         events = [ZoneEvent.model_validate_json(v) for _, v in
-                  consume(settings, settings.topic("zone-events"), quiet=5, timeout=60)]
+                  consume_to_end(settings, settings.topic("zone-events"))]
     finally:
         stop_process("worker", worker)
     (group,) = [r for r in truth if r.get("type") == "actor" and r.get("intrusion")]

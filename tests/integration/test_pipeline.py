@@ -11,7 +11,7 @@ import pytest
 from stream.models import Alert, DeadLetter
 from stream.settings import Settings
 from tests.conftest import run_cli
-from tests.kafka_helpers import consume, consume_until, produce
+from tests.kafka_helpers import consume, consume_to_end, consume_until, produce, wait_settled
 
 pytestmark = pytest.mark.integration
 
@@ -72,10 +72,11 @@ def test_event_inside_restricted_zone_gives_one_alert(settings: Settings, worker
     assert alert.evidence[0].event_id == "cam-1:1"
     assert alert.evidence[0].topic == settings.topic("sensors.camera")
     # whatever follows is the same alert (one incident, one alert id)
-    later = consume(settings, settings.topic("alerts"), quiet=3)
+    wait_settled(settings)
+    later = consume_to_end(settings, settings.topic("alerts"))
     assert {Alert.model_validate_json(v).id for _, v in later} == {alert.id}
     # the incident is persisted in the correlation table's changelog
-    changelog = consume(settings, f"{settings.app_id}-correlation-changelog", quiet=2)
+    changelog = consume_to_end(settings, f"{settings.app_id}-correlation-changelog")
     keys = {k.decode().strip('"') for k, _ in changelog if k}
     assert f"inc:{alert.incident_id}" in keys
 

@@ -16,7 +16,7 @@ from stream.models import Alert, Severity
 from stream.settings import Settings
 from stream.topics import CAMERA, GROUND, HEALTH
 from tests.conftest import run_cli, start_worker
-from tests.kafka_helpers import consume, wait_committed
+from tests.kafka_helpers import consume_to_end, wait_committed, wait_settled
 
 pytestmark = pytest.mark.integration
 
@@ -28,9 +28,11 @@ def simulate(settings: Settings, name: str, tmp: Path) -> list[dict[str, object]
     return [orjson.loads(line) for line in truth.read_bytes().splitlines()]
 
 
-def alerts_by_id(settings: Settings, quiet: float = 10.0) -> dict[str, list[Alert]]:
+def alerts_by_id(settings: Settings) -> dict[str, list[Alert]]:
+    """Every alert message, by id, once the worker is done with what was published."""
+    wait_settled(settings)
     out: dict[str, list[Alert]] = defaultdict(list)
-    for _, value in consume(settings, settings.topic("alerts"), quiet=quiet, timeout=180):
+    for _, value in consume_to_end(settings, settings.topic("alerts")):
         alert = Alert.model_validate_json(value)
         out[alert.id].append(alert)
     return out
@@ -145,7 +147,7 @@ def test_worker_killed_mid_crossing_resumes_without_a_second_alert_id(
     try:
         run_cli(settings, "replay", str(tmp_path / "first.jsonl"), "--fast", "--quiet",
                 timeout=300)
-        before = serious(alerts_by_id(settings, quiet=8))
+        before = serious(alerts_by_id(settings))
         assert len(before) == 1, "the crossing alerts before the kill"
         # the worker writes its state before it commits: once the group's lag is zero,
         # what the first half did is in the changelog
@@ -157,7 +159,7 @@ def test_worker_killed_mid_crossing_resumes_without_a_second_alert_id(
     try:
         run_cli(settings, "replay", str(tmp_path / "rest.jsonl"), "--fast", "--quiet",
                 timeout=300)
-        after = serious(alerts_by_id(settings, quiet=10))
+        after = serious(alerts_by_id(settings))
     finally:
         stop_process("worker", worker)
     assert set(after) == set(before), {k: [a.state.value for a in v] for k, v in after.items()}
