@@ -31,7 +31,7 @@ def test_a_worker_started_on_a_recorded_scenario_reads_it_all_in_time(
                        timeout=180)
         # outputs are sent before offsets commit: at lag zero the outputs are all there
         late = consume_until(settings, settings.topic(LATE.name), lambda _: True)
-        alerts = serious(alerts_by_id(settings, quiet=3))
+        alerts = serious(alerts_by_id(settings))
     finally:
         stop_process("worker", worker)
     assert [orjson.loads(v)["event_id"] for _, v in late] == []
