@@ -5,6 +5,11 @@ fire in bursts around it, plus scattered nuisance hits (wind), fed in batches as
 would. Prints reports/s, incidents, alerts and the per-batch time.
 
     python -P benchmarks/correlator.py [--reports 300000] [--batch 5000] [--targets 200]
+        [--quiet-s 3600]
+
+``--quiet-s``: then that much event time with nothing but sensor heartbeats (one a
+second), ten seconds a batch: what every step costs while the night's incidents wait for
+their timers (idle clear, closing, forgetting).
 """
 
 from __future__ import annotations
@@ -18,8 +23,8 @@ from rich.progress import track
 
 from geofences.index import GeofenceSet
 from stream.correlation.engine import Correlator
-from stream.correlation.evidence import Evidence
-from stream.models import GroundDetection, SensorKind, TargetClass
+from stream.correlation.evidence import Evidence, Heartbeat
+from stream.models import GroundDetection, SensorHealth, SensorKind, TargetClass
 
 T0 = 1_800_000_000.0
 
@@ -50,12 +55,21 @@ def synthesize(n: int, targets: int, rate: float, seed: int = 1) -> list[Evidenc
     ]
 
 
+def heartbeats(start: float, seconds: int, sensors: int = 50) -> list[Heartbeat]:
+    """One heartbeat a second, ``sensors`` sensors taking turns."""
+    return [Heartbeat(SensorHealth(sensor_id=f"hb-{i % sensors}", seq=i, kind=SensorKind.SEISMIC,
+                                   ts=start + i, battery=0.9), "bench.sensors.health", 0)
+            for i in range(seconds)]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reports", type=int, default=300_000)
     ap.add_argument("--batch", type=int, default=5_000)
     ap.add_argument("--targets", type=int, default=200)
     ap.add_argument("--rate", type=float, default=10_000.0, help="event-time reports/s")
+    ap.add_argument("--quiet-s", type=int, default=0,
+                    help="then this much event time of heartbeats alone")
     args = ap.parse_args()
     console = Console()
     with console.status("synthesizing reports"):
@@ -80,6 +94,18 @@ def main() -> None:
                   f"{len(evidence) / busy:,.0f} reports/s "
                   f"({busy / len(batches) * 1000:.1f} ms a batch)")
     console.print(f"incidents {len(cor.incidents):,}, alert messages {alerts:,}")
+    if args.quiet_s:
+        beats = heartbeats(evidence[-1].report.ts + 1.0, args.quiet_s)
+        quiet = 0.0
+        for i in track(range(0, len(beats), 10), description="quiet", console=console):
+            b = beats[i:i + 10]
+            t = time.perf_counter()
+            res = cor.process([], now=b[-1].report.ts + 0.5, health=b)
+            quiet += time.perf_counter() - t
+            alerts += len(res.alerts)
+        console.print(f"quiet: {args.quiet_s:,} s of event time in {quiet:.2f} s "
+                      f"({quiet / args.quiet_s * 1000:.2f} ms per second of event time), "
+                      f"incidents left {len(cor.incidents):,}")
 
 
 if __name__ == "__main__":

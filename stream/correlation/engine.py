@@ -71,6 +71,7 @@ class Correlator:
         self.tclock = 0.0  # the last step boundary whose timers ran
         self.held = Held()  # reports waiting for the watermark
         self.timers = Timers(pol)
+        self.store.dirty = self.timers.changes()  # a changed incident is rescheduled
 
     @property
     def policies(self) -> Policies:
@@ -140,6 +141,7 @@ class Correlator:
                 self.store.faults.load(value.get("faults", {}))
                 self.store.limiter.buckets = {k: list(v) for k, v in value["buckets"].items()}
         self.store.reindex()
+        self.timers.touch(self.incidents)
 
     def has_alert(self, alert_id: str) -> bool:
         """Whether ``alert_id`` belongs to an incident this correlator holds."""
