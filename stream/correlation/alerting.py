@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from stream.alerts import lifecycle
 from stream.correlation import fusion
 from stream.correlation.assessment import assess, update_track
-from stream.correlation.incidents import Incident
+from stream.correlation.incidents import Incident, IncidentKind
 from stream.correlation.kinematics import track_speed_limit
 from stream.correlation.result import CorrelatorResult
 from stream.correlation.rules import fired_rule
@@ -23,9 +23,9 @@ def evaluate(store: Store, inc: Incident, now: float, out: CorrelatorResult,
     evidence, so the track is not refitted."""
     pol = store.policies
     fused = None
-    if inc.kind == "tamper":
+    if inc.kind == IncidentKind.TAMPER:
         rule: str | None = "tamper"
-    elif inc.kind == "fault":
+    elif inc.kind == IncidentKind.FAULT:
         rule = "sensor-fault"
     else:
         if not timers_only:
@@ -43,12 +43,12 @@ def evaluate(store: Store, inc: Incident, now: float, out: CorrelatorResult,
             maybe_task(store, inc, a, now, out)
             store.dirty.add(inc.id)
             return
-        if inc.kind != "fault" and not store.limiter.allow(a.zone_id, now):
+        if inc.kind != IncidentKind.FAULT and not store.limiter.allow(a.zone_id, now):
             fold(store, inc, a, out)
             store.dirty.add(inc.id)
             return
         inc.alert, msg = lifecycle.open_alert(a, now)
-        store.by_alert[inc.alert["id"]] = inc.id
+        store.by_alert[inc.alert.id] = inc.id
     else:
         msg = lifecycle.step(inc.alert, a, now, pol.lifecycle)
     if msg is not None:
@@ -65,7 +65,7 @@ def held(store: Store, inc: Incident, now: float) -> bool:
     so a tamper report of the same moment explains the hits first (someone handling the
     sensors). Not after its own evidence ran on for more than ``touch_s``: then the
     hits are not all touches."""
-    if inc.kind != "detection" or "camera" in inc.modalities:
+    if inc.kind != IncidentKind.DETECTION or "camera" in inc.modalities:
         return False
     pol = store.policies
     armed = inc.armed_event_ts if inc.armed_event_ts is not None else inc.last_ts
@@ -82,13 +82,13 @@ def fold(store: Store, inc: Incident, a: lifecycle.Assessment, out: CorrelatorRe
     out.rate_limited_sectors[a.sector or "unknown"] += 1
     hosts = [i for i in store.incidents.values()
              if i.alert and i.open and i.zone_id == a.zone_id]
-    host = max(hosts, key=lambda i: (i.alert or {})["raised_ts"], default=None)
+    host = max(hosts, key=lambda i: i.alert.raised_ts if i.alert else 0.0, default=None)
     if host is None or host.alert is None:
         inc.folded_into = ""
         return
-    host.alert["rate_limited_count"] = host.alert.get("rate_limited_count", 0) + 1
-    host.alert["pending"] = True
-    inc.folded_into = host.alert["id"]
+    host.alert.rate_limited_count += 1
+    host.alert.pending = True
+    inc.folded_into = host.alert.id
     store.dirty.add(host.id)
 
 
@@ -118,7 +118,7 @@ def retire(store: Store, gone: Incident, into: str, why: str, now: float,
     gone.closed_ts = now
     gone.folded_into = into
     if gone.alert is not None:
-        msg = lifecycle.step(gone.alert, assess(store, gone, gone.alert["rule"]), now,
+        msg = lifecycle.step(gone.alert, assess(store, gone, gone.alert.rule), now,
                              store.policies.lifecycle, close=why)
         if msg is not None:
             out.alerts.append(msg)
@@ -128,8 +128,8 @@ def retire(store: Store, gone: Incident, into: str, why: str, now: float,
 def maybe_task(store: Store, inc: Incident, a: lifecycle.Assessment, now: float,
                out: CorrelatorResult) -> None:
     """Cue a camera once an incident has two detections or an alert (not animals)."""
-    if (inc.kind != "detection" or not inc.open or a.backlog or a.cls == TargetClass.ANIMAL
-            or store.policies.zone(a.zone_type) is None
+    if (inc.kind != IncidentKind.DETECTION or not inc.open or a.backlog
+            or a.cls == TargetClass.ANIMAL or store.policies.zone(a.zone_type) is None
             or (inc.alert is None and inc.evidence_count < 2)):
         return
     task = plan_task(inc, store.cameras, store.policies.tasking, now)
@@ -145,7 +145,7 @@ def apply_acks(store: Store, acks: Sequence[AlertAckMessage], now: float,
         inc = store.incidents.get(inc_id) if inc_id else None
         if inc is None or inc.alert is None:
             continue
-        rule = inc.alert["rule"]
+        rule = inc.alert.rule
         msg = lifecycle.step(inc.alert, assess(store, inc, rule), now, store.policies.lifecycle,
                              ack=Ack(by=m.by, at=m.at, note=m.note),
                              close="closed-by-patrol" if m.action == "close" else None)

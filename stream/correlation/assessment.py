@@ -10,7 +10,7 @@ from geofences.frame import Frame
 from stream.alerts import lifecycle
 from stream.correlation import fusion
 from stream.correlation.faults import Fault
-from stream.correlation.incidents import Incident
+from stream.correlation.incidents import Incident, IncidentKind
 from stream.correlation.policies import TrackPolicy
 from stream.correlation.rules import animal_confirmed
 from stream.correlation.store import Store
@@ -25,9 +25,9 @@ def assess(store: Store, inc: Incident, rule: str | None,
     """The incident as an alert would show it; ``rule`` None: not alert-worthy (now)."""
     pol = store.policies
     fences = store.placement.fences
-    if inc.kind == "tamper":
+    if inc.kind == IncidentKind.TAMPER:
         cls, conf, severity = TargetClass.UNKNOWN, 1.0, pol.tamper_severity
-    elif inc.kind == "fault":
+    elif inc.kind == IncidentKind.FAULT:
         cls, conf = TargetClass.UNKNOWN, 1.0
         severity = (pol.faults.dead_severity if inc.fault == Fault.DEAD
                     else pol.faults.severity)

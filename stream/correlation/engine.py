@@ -38,7 +38,7 @@ from stream.correlation.tasking import CameraNetwork, CameraSite
 from stream.correlation.timer_actions import on_due
 from stream.correlation.timers import Timers
 from stream.correlation.zone_placement import ZonePlacement
-from stream.models import AlertAckMessage, AlertState, SensorHealth
+from stream.models import AlertAckMessage, SensorHealth
 
 __all__ = ["FUTURE_S", "Correlator", "CorrelatorResult"]
 
@@ -279,8 +279,8 @@ class Correlator:
         for inc_id in sorted(touched):
             inc = self.incidents[inc_id]
             alerting.evaluate(store, inc, clock, out)
-            if inc.track and inc.alert and inc.alert["state"] != AlertState.CLEARED.value:
-                moved.append((inc.alert["id"], inc.last_ts, *inc.position_at(inc.last_ts)))
+            if inc.track and inc.alert and inc.alert.open:
+                moved.append((inc.alert.id, inc.last_ts, *inc.position_at(inc.last_ts)))
 
     def _timers(self, now: float, out: CorrelatorResult) -> None:
         """Escalate unacknowledged alerts, clear idle ones, send held-back updates, open

@@ -9,6 +9,7 @@ from stream.alerts import lifecycle
 from stream.correlation.alerting import close
 from stream.correlation.assessment import assess
 from stream.correlation.faults import Fault
+from stream.correlation.incidents import IncidentKind
 from stream.correlation.result import CorrelatorResult
 from stream.correlation.sensor_faults import by_sensor, fault_incident, recover
 from stream.correlation.store import Store
@@ -22,7 +23,7 @@ def on_health(store: Store, health: Iterable[SensorHealth], sources: Mapping[str
     from); the incidents they opened or touched."""
     touched: set[str] = set()
     tampered = {inc.first_event.rsplit(":", 1)[0]: inc for inc in store.incidents.values()
-                if inc.kind == "tamper" and inc.open}
+                if inc.kind == IncidentKind.TAMPER and inc.open}
     faults = by_sensor(store) if health else {}
     for h in sorted(health, key=lambda r: r.ts):
         store.faults.beat(h.sensor_id, h.ts, sources.get(h.event_id, "health:0"))

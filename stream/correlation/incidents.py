@@ -10,12 +10,14 @@ so a worker can keep it in a changelogged table and resume it after a restart.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import shapely
 
+from stream.alerts.record import AlertRecord
 from stream.correlation.kinematics import Limits, adjacent
 from stream.correlation.policies import IncidentPolicy
 
@@ -24,6 +26,14 @@ MAX_REFS_TAIL = 25
 MAX_SEEN = 512
 PATH_STEP_S = 5.0
 MAX_PATH = 240  # 20 minutes of 5 s steps
+
+
+class IncidentKind(StrEnum):
+    """What opened an incident; persisted as its value."""
+
+    DETECTION = "detection"  # sensor and camera reports of a target
+    TAMPER = "tamper"  # a sensor's tamper switch
+    FAULT = "fault"  # a faulted sensor (see faults.Fault)
 
 
 @dataclass(slots=True)
@@ -40,7 +50,7 @@ class Incident:
     y0: float
     lon: float
     lat: float
-    kind: str = "detection"  # or "tamper", "fault"
+    kind: IncidentKind = IncidentKind.DETECTION
     fault: str | None = None  # a fault incident's kind (faults.Fault)
     zone_id: str | None = None
     zone_type: str | None = None
@@ -67,7 +77,7 @@ class Incident:
     #: matching detections that arrive out of order
     path: list[list[float]] = field(default_factory=list)
     task: dict[str, Any] | None = None
-    alert: dict[str, Any] | None = None
+    alert: AlertRecord | None = None
     armed_ts: float | None = None  # processing time a rule first fired (see confirm_s)
     armed_event_ts: float | None = None  # and the incident's event time then
     folded_into: str | None = None  # alert id that counted this rate-limited incident
@@ -120,12 +130,15 @@ class Incident:
         """A JSON-ready view; it shares inner lists with the incident, so serialise it now."""
         d = {f: getattr(self, f) for f in _FIELDS}
         d["seen"] = list(self.seen)
+        d["alert"] = self.alert.to_dict() if self.alert is not None else None
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Incident:
         d = dict(d)
         d["seen"] = dict.fromkeys(d.get("seen", ()))
+        d["kind"] = IncidentKind(d.get("kind", IncidentKind.DETECTION))
+        d["alert"] = AlertRecord.from_dict(d["alert"]) if d.get("alert") else None
         return cls(**d)
 
 

@@ -13,13 +13,13 @@ from stream.correlation import fusion
 from stream.correlation.alerting import retire
 from stream.correlation.apply import Batch, apply
 from stream.correlation.evidence import Evidence
-from stream.correlation.incidents import Incident, group_new, match
+from stream.correlation.ids import incident_id
+from stream.correlation.incidents import Incident, IncidentKind, group_new, match
 from stream.correlation.kinematics import Limits
 from stream.correlation.merge import merge_into, survivor
 from stream.correlation.result import CorrelatorResult
 from stream.correlation.store import Store
 from stream.correlation.tamper import touches
-from stream.correlation.zone_rule import stable_id
 from stream.models import CameraDetection, GroundDetection, TargetClass
 
 F = npt.NDArray[np.float64]
@@ -69,7 +69,7 @@ def ingest(store: Store, evidence: Sequence[Evidence], out: CorrelatorResult,
                           for r in rep), float, len(rep))
     cls_idx, score = fusion.contributions(kinds, classes, values, pol.fusion.weights)
 
-    incs = store.open_of("detection")
+    incs = store.open_of(IncidentKind.DETECTION)
     gate_cls = np.where(is_cam, -1, _GATED_IDX[cls_idx + 1])  # a camera may refute one
     st, sx, sy, owner = paths(incs)
     codes = match(ts, x, y, st, sx, sy, pol.incident, gate_cls,
@@ -83,7 +83,7 @@ def ingest(store: Store, evidence: Sequence[Evidence], out: CorrelatorResult,
         for group in np.split(order, bounds):
             members = fresh[group]
             first = int(members[np.argmin(ts[members])])
-            inc_id = stable_id("inc", rep[first].event_id)
+            inc_id = incident_id(rep[first].event_id)
             if inc_id not in store.incidents:  # else a replay: closed, or joined anyway
                 store.incidents[inc_id] = Incident(
                     id=inc_id, first_event=rep[first].event_id, first_ts=float(ts[first]),
@@ -106,7 +106,7 @@ def merge(store: Store, touched: set[str], now: float, out: CorrelatorResult) ->
     closes without a message of its own unless it had an alert too (then it clears,
     reason ``merged``). One STRtree query for the whole slice."""
     pol = store.policies.incident
-    incs = store.open_of("detection")
+    incs = store.open_of(IncidentKind.DETECTION)
     mine = [k for k, i in enumerate(incs) if i.id in touched and i.path]
     if len(incs) < 2 or not mine:
         return touched
@@ -137,7 +137,7 @@ def merge(store: Store, touched: set[str], now: float, out: CorrelatorResult) ->
             continue
         keep, gone = survivor(incs[rx], incs[ry])
         merge_into(keep, gone)
-        retire(store, gone, keep.alert["id"] if keep.alert else keep.id, "merged", now, out)
+        retire(store, gone, keep.alert.id if keep.alert else keep.id, "merged", now, out)
         store.dirty.add(keep.id)
         kept = rx if keep is incs[rx] else ry
         root[rx] = root[ry] = kept

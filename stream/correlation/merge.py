@@ -14,7 +14,8 @@ def survivor(a: Incident, b: Incident) -> tuple[Incident, Incident]:
     """(kept, absorbed): the one with an alert, the more severe alert if both have one,
     else the older (first evidence first), so the alert a patrol acts on keeps its id."""
     def rank(i: Incident) -> tuple[bool, int, float, str]:
-        sev = Severity((i.alert or {}).get("snap", {}).get("severity", "low"))
+        snap = i.alert.snap if i.alert else None
+        sev = Severity(snap.severity if snap else "low")
         return i.alert is not None, sev.rank, -i.first_ts, i.id
     return (a, b) if rank(a) >= rank(b) else (b, a)
 

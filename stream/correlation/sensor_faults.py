@@ -4,7 +4,6 @@ detections are evidence of that fault, not of a crossing."""
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 
@@ -15,10 +14,10 @@ from stream.correlation.alerting import absorb, close
 from stream.correlation.assessment import assess
 from stream.correlation.evidence import Evidence
 from stream.correlation.faults import Fault
-from stream.correlation.incidents import Incident
+from stream.correlation.ids import fault_id
+from stream.correlation.incidents import Incident, IncidentKind
 from stream.correlation.result import CorrelatorResult
 from stream.correlation.store import Store
-from stream.correlation.zone_rule import stable_id
 from stream.models import GroundDetection
 
 #: Faults that end when the sensor has been quiet for ``faults.recover_s``.
@@ -29,7 +28,7 @@ def by_sensor(store: Store) -> dict[str, list[Incident]]:
     """Sensor id -> its open fault incidents."""
     out: dict[str, list[Incident]] = {}
     for inc in store.incidents.values():
-        if inc.kind == "fault" and inc.open:
+        if inc.kind == IncidentKind.FAULT and inc.open:
             out.setdefault(inc.first_event.rsplit(":", 1)[0], []).append(inc)
     return out
 
@@ -37,7 +36,7 @@ def by_sensor(store: Store) -> dict[str, list[Incident]]:
 def counts(store: Store) -> Counter[tuple[str, str]]:
     """Open sensor faults by (sector, fault kind), for the health gauges."""
     return Counter((i.sector or "unknown", i.fault or "")
-                   for i in store.incidents.values() if i.kind == "fault" and i.open)
+                   for i in store.incidents.values() if i.kind == IncidentKind.FAULT and i.open)
 
 
 def screen(store: Store, evidence: Sequence[Evidence], now: float,
@@ -87,12 +86,12 @@ def fault_incident(store: Store, sensor: str, kind: Fault, ts: float, event_id: 
                    out: CorrelatorResult) -> Incident:
     """Open the fault incident of ``sensor``; its detections that made incidents of
     their own (nothing else in them) are folded into it."""
-    inc_id = stable_id("inc", "fault", sensor, kind.value, str(math.floor(ts)))
+    inc_id = fault_id(sensor, kind.value, ts)
     lon, lat = store.sites.get(sensor) or where or (0.0, 0.0)
     x, y = store.frame.to_metric([lon], [lat])
     inc = Incident(id=inc_id, first_event=f"{sensor}:{kind.value}", first_ts=ts, last_ts=ts,
                    x=float(x[0]), y=float(y[0]), x0=float(x[0]), y0=float(y[0]), lon=lon,
-                   lat=lat, kind="fault", fault=kind.value)
+                   lat=lat, kind=IncidentKind.FAULT, fault=kind.value)
     place = store.placement.place(np.array([lon]), np.array([lat]))
     z = place.zone[0]
     inc.zone_id, inc.zone_type, inc.zone_name = (
@@ -102,8 +101,8 @@ def fault_incident(store: Store, sensor: str, kind: Fault, ts: float, event_id: 
     inc.evidence_count = 1
     store.add(inc)
     for other in list(store.incidents.values()):
-        if (other.kind == "detection" and other.open and set(other.sensor_hits) == {sensor}
-                and set(other.scores) <= {sensor}):
+        if (other.kind == IncidentKind.DETECTION and other.open
+                and set(other.sensor_hits) == {sensor} and set(other.scores) <= {sensor}):
             absorb(store, inc, other, "sensor-fault", now, out)
     return inc
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from geofences.frame import Frame
 from stream.alerts import lifecycle
 from stream.correlation.faults import FaultWatch
-from stream.correlation.incidents import Incident
+from stream.correlation.incidents import Incident, IncidentKind
 from stream.correlation.policies import Policies
 from stream.correlation.tasking import CameraNetwork
 from stream.correlation.zone_placement import ZonePlacement
@@ -36,10 +36,10 @@ class Store:
         self.incidents[inc.id] = inc
         self.dirty.add(inc.id)
 
-    def open_of(self, kind: str) -> list[Incident]:
+    def open_of(self, kind: IncidentKind) -> list[Incident]:
         """The open incidents of one kind, in insertion order."""
         return [i for i in self.incidents.values() if i.open and i.kind == kind]
 
     def reindex(self) -> None:
         """Rebuild the alert index (after a restore)."""
-        self.by_alert = {inc.alert["id"]: i for i, inc in self.incidents.items() if inc.alert}
+        self.by_alert = {inc.alert.id: i for i, inc in self.incidents.items() if inc.alert}

@@ -11,11 +11,11 @@ import numpy.typing as npt
 
 from stream.correlation.alerting import absorb
 from stream.correlation.evidence import Evidence
-from stream.correlation.incidents import Incident
+from stream.correlation.ids import tamper_id
+from stream.correlation.incidents import Incident, IncidentKind
 from stream.correlation.result import CorrelatorResult
 from stream.correlation.store import Store
 from stream.correlation.zone_placement import ZonePlacement
-from stream.correlation.zone_rule import stable_id
 from stream.models import GroundDetection, SensorHealth
 
 
@@ -26,7 +26,7 @@ def tamper_incident(inc_id: str, h: SensorHealth, lon: float, lat: float,
     x, y = placement.fences.frame.to_metric([lon], [lat])
     inc = Incident(id=inc_id, first_event=h.event_id, first_ts=h.ts, last_ts=h.ts,
                    x=float(x[0]), y=float(y[0]), x0=float(x[0]), y0=float(y[0]),
-                   lon=lon, lat=lat, kind="tamper")
+                   lon=lon, lat=lat, kind=IncidentKind.TAMPER)
     place = placement.place(np.array([lon]), np.array([lat]))
     z = place.zone[0]
     inc.zone_id, inc.zone_type, inc.zone_name = (
@@ -40,7 +40,7 @@ def tamper_incident(inc_id: str, h: SensorHealth, lon: float, lat: float,
 
 def open_tamper(store: Store, h: SensorHealth) -> Incident | None:
     """Open the tamper incident of a report; None for a replay of one already seen."""
-    inc_id = stable_id("inc", "tamper", h.event_id)
+    inc_id = tamper_id(h.event_id)
     if inc_id in store.incidents:
         return None
     lon, lat = store.sites.get(h.sensor_id, (0.0, 0.0))
@@ -53,7 +53,7 @@ def tampers(store: Store) -> dict[str, list[Incident]]:
     """Sensor id -> its tamper incidents (open, or closed and still retained)."""
     out: dict[str, list[Incident]] = {}
     for inc in store.incidents.values():
-        if inc.kind == "tamper":
+        if inc.kind == IncidentKind.TAMPER:
             out.setdefault(inc.first_event.rsplit(":", 1)[0], []).append(inc)
     return out
 
@@ -88,7 +88,7 @@ def absorb_touches(store: Store, tamper: Incident, now: float, out: CorrelatorRe
     window = store.policies.incident.touch_s
     by_sensor = tampers(store)
     for inc in list(store.incidents.values()):
-        if (inc.kind != "detection" or not inc.open or not inc.sensor_hits
+        if (inc.kind != IncidentKind.DETECTION or not inc.open or not inc.sensor_hits
                 or set(inc.scores) - set(inc.sensor_hits)):
             continue
         near = all(any(abs(t.first_ts - h[1] / h[0]) <= window for t in by_sensor.get(s, ()))

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from geofences.frame import Frame
+from stream.correlation.ids import task_id
 from stream.correlation.incidents import Incident
 from stream.correlation.policies import TaskingPolicy
-from stream.correlation.zone_rule import stable_id
 from stream.models import CameraTask
 
 
@@ -98,8 +98,8 @@ def plan_task(inc: Incident, cameras: CameraNetwork, policy: TaskingPolicy,
     prev.update(ts=now, x=x, y=y, n=n + 1, camera_id=aim.camera_id)
     inc.task = prev
     return CameraTask(
-        id=stable_id("tsk", inc.id, str(n)), camera_id=aim.camera_id, incident_id=inc.id,
-        alert_id=inc.alert["id"] if inc.alert else None, lon=round(float(lon[0]), 7),
+        id=task_id(inc.id, n), camera_id=aim.camera_id, incident_id=inc.id,
+        alert_id=inc.alert.id if inc.alert else None, lon=round(float(lon[0]), 7),
         lat=round(float(lat[0]), 7), bearing_deg=aim.bearing_deg, distance_m=aim.distance_m,
         ts=now, expires_ts=now + policy.expires_s,
         reason="new-incident" if n == 0 else "track-update")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from stream.alerts import lifecycle
 from stream.correlation.alerting import close, evaluate
+from stream.correlation.incidents import IncidentKind
 from stream.correlation.result import CorrelatorResult
 from stream.correlation.sensor_faults import QUIET_RECOVERY, recover
 from stream.correlation.store import Store
@@ -21,14 +22,14 @@ def on_due(store: Store, inc_id: str, now: float, out: CorrelatorResult) -> None
             store.by_alert.pop(lifecycle.alert_id(inc_id), None)
             store.dirty.add(inc_id)
         return
-    if inc.kind == "fault":
+    if inc.kind == IncidentKind.FAULT:
         if inc.fault in QUIET_RECOVERY and now - inc.last_ts >= pol.faults.recover_s:
             recover(store, inc, now, out)
     elif inc.alert:
         evaluate(store, inc, now, out, timers_only=True)
-    elif inc.armed_event_ts is not None and inc.kind == "detection":
+    elif inc.armed_event_ts is not None and inc.kind == IncidentKind.DETECTION:
         evaluate(store, inc, now, out)  # a rule fired: alert once confirm_s passed
         if inc.alert is None and now - inc.last_ts >= pol.incident.window_s:
             close(store, inc, None, now, out)
-    elif inc.kind == "detection" and now - inc.last_ts >= pol.incident.window_s:
+    elif inc.kind == IncidentKind.DETECTION and now - inc.last_ts >= pol.incident.window_s:
         close(store, inc, None, now, out)

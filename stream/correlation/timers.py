@@ -45,10 +45,10 @@ class Timers:
             return
         if rec is not None:
             yield inc.last_ts + pol.lifecycle.clear_idle_s
-            if not rec["escalated"] and rec.get("ack") is None:
-                yield rec["raised_ts"] + pol.lifecycle.escalate_unacked_s
-            if rec.get("pending"):
-                yield rec["sent_ts"] + pol.lifecycle.update_interval_s
+            if not rec.escalated and rec.ack is None:
+                yield rec.raised_ts + pol.lifecycle.escalate_unacked_s
+            if rec.pending:
+                yield rec.sent_ts + pol.lifecycle.update_interval_s
             return
         if inc.kind == "detection":
             if inc.armed_event_ts is not None:

@@ -6,23 +6,17 @@ from the evidence and the zone, so a redelivered event yields the same alert id.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 
 import numpy as np
 
 from geofences.index import GeofenceSet
 from stream.correlation.evidence import Evidence
+from stream.correlation.ids import stable_id
 from stream.models import Alert, CameraDetection, Severity, TargetClass
 
 ALERT_ZONE_TYPES = frozenset({"border_strip", "restricted"})
 RULE = "zone-entry/v1"
-
-
-def stable_id(prefix: str, *parts: str) -> str:
-    """``stable_id("alr", "s-1:7", "strip")`` is the same on every worker and every replay."""
-    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
-    return f"{prefix}-{digest}"
 
 
 def _class_and_confidence(ev: Evidence) -> tuple[TargetClass, float]:

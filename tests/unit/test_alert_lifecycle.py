@@ -31,12 +31,12 @@ BASE = Assessment(
 
 def test_open_alert_derives_its_id_from_the_incident() -> None:
     rec, msg = open_alert(BASE, T + 1)
-    assert msg.id == alert_id("inc-1") == rec["id"]
+    assert msg.id == alert_id("inc-1") == rec.id
     assert msg.state == AlertState.NEW and msg.revision == 0 and msg.reason == "new"
     assert (msg.rule, msg.policy_version, msg.geofence_version) == ("track", "p1", "g1")
     assert msg.evidence[0].offset == 5 and msg.sector == "nogales"
     again, _ = open_alert(BASE, T + 99)
-    assert again["id"] == rec["id"]  # a replay can only ever name the same alert
+    assert again.id == rec.id  # a replay can only ever name the same alert
 
 
 def test_more_evidence_updates_at_most_once_per_interval() -> None:

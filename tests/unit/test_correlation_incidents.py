@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from stream.alerts.record import AlertRecord
 from stream.correlation.incidents import (
     MAX_REFS_HEAD,
     MAX_REFS_TAIL,
@@ -77,12 +78,27 @@ def test_incident_round_trips_as_plain_data() -> None:
     inc = _incident()
     inc.mark_seen("s:1")
     inc.scores["s"] = [0.5, 0.0, 0.0]
-    inc.alert = {"id": "alr-1", "state": "new"}
+    inc.alert = AlertRecord(id="alr-1", rule="tamper", raised_ts=1.0, sent_ts=1.0)
     d = inc.to_dict()
     assert isinstance(d["seen"], list)
     back = Incident.from_dict(d)
     assert back == inc
     assert not back.mark_seen("s:1")
+
+
+def test_an_alert_persisted_as_a_plain_dict_loads_and_writes_back_the_same() -> None:
+    old = {"id": "alr-1", "state": "escalated", "revision": 3, "rule": "track",
+           "raised_ts": 10.0, "sent_ts": 40.0, "sent_event_ts": 39.5,
+           "ack": {"by": "agent-7", "at": 30.0, "note": None}, "escalated": True,
+           "rate_limited_count": 2, "pending": True,
+           "snap": {"lon": -111.0, "lat": 31.3, "cls": "person", "severity": "high",
+                    "count": 7, "track": {"heading_deg": 10.0, "speed_mps": 1.2}}}
+    d = _incident().to_dict() | {"alert": old}
+    inc = Incident.from_dict(d)
+    assert inc.alert is not None and inc.alert.ack is not None
+    assert (inc.alert.state, inc.alert.ack.by, inc.alert.snap and inc.alert.snap.count) == (
+        "escalated", "agent-7", 7)
+    assert inc.to_dict()["alert"] == old
 
 
 def test_seen_and_evidence_refs_stay_bounded() -> None:

@@ -8,6 +8,7 @@ import random
 import numpy as np
 
 from geofences.index import GeofenceSet
+from stream.alerts.record import AlertRecord, Snapshot
 from stream.correlation.engine import Correlator
 from stream.correlation.evidence import Evidence
 from stream.correlation.incidents import Incident
@@ -73,7 +74,8 @@ def test_two_incidents_of_one_target_merge_into_the_one_with_the_alert() -> None
                  y0=-10, lon=1, lat=1, sensor_hits={"s-1": [1.0, 40.0, 0.0, 0.0],
                                                     "s-2": [1.0, 35.0, 0.0, 20.0]},
                  evidence_count=2, path=[[5.0, 0.0, -10.0], [40.0, 0.0, 30.0]],
-                 alert={"id": "alr-b", "snap": {"severity": "high"}})
+                 alert=AlertRecord(id="alr-b", rule="track", raised_ts=40.0, sent_ts=40.0,
+                                   snap=Snapshot(0, 0, "person", "high", 2)))
     keep, gone = survivor(a, b)
     assert (keep.id, gone.id) == ("b", "a")
     b.alert = None

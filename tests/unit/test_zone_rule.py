@@ -6,7 +6,8 @@ import pytest
 
 from geofences.index import GeofenceSet
 from stream.correlation.evidence import Evidence
-from stream.correlation.zone_rule import ZoneEntryRule, stable_id
+from stream.correlation.ids import stable_id
+from stream.correlation.zone_rule import ZoneEntryRule
 from stream.models import CameraDetection, GroundDetection, SensorKind, Severity, TargetClass
 
 TS = 1_800_000_000.0
