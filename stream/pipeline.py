@@ -24,10 +24,11 @@ from geofences.index import GeofenceSet
 from geofences.transitions import Kind, TransitionEngine
 from stream import topics
 from stream.codec import Decoded, Decoder, classify, dead_letter, describe
+from stream.correlation import state_codec
 from stream.correlation.engine import Correlator, CorrelatorResult
 from stream.correlation.evidence import Evidence, Heartbeat
 from stream.correlation.policies import Policies
-from stream.correlation.tasking import CameraNetwork, CameraSite
+from stream.correlation.tasking import CameraSite
 from stream.correlation.zone_rule import ZoneEntryRule
 from stream.metrics import Metrics
 from stream.models import (
@@ -110,8 +111,8 @@ class Pipeline:
         }
         self.naive = ZoneEntryRule(fences) if settings.rule == "naive" else None
         self.cameras = {c.id: c for c in cameras}
-        self.correlator = Correlator(fences, policies, cameras, sensor_sites)
-        self.correlator.future_s = settings.clock_skew_s
+        self.correlator = Correlator(fences, policies, cameras, sensor_sites,
+                                     future_s=settings.clock_skew_s)
         self.zones = TransitionEngine(hysteresis_m=settings.zone_hysteresis_m,
                                       dwell_s=settings.zone_dwell_s, emit_inside=False)
         self.use_fences(fences)
@@ -120,7 +121,7 @@ class Pipeline:
 
     @property
     def fences(self) -> GeofenceSet:
-        return self.correlator.placement.fences
+        return self.correlator.fences
 
     def use_fences(self, fences: GeofenceSet) -> None:
         """Switch to another geofence set; the batch running now finishes on the old one."""
@@ -131,23 +132,20 @@ class Pipeline:
         self.metrics.geofence_version.labels(version=fences.version).set(1)
 
     def restore(self, state: dict[str, Any]) -> None:
-        """Resume incidents from persisted correlator state (e.g. a recovered table), the
-        camera sites learned from heartbeats (``cam:<id>`` keys) and the zone state of
-        tracked alerts (``zon:<alert id>``)."""
-        self.correlator.restore(state)
+        """Resume from persisted state (e.g. a recovered table, keys as in
+        :mod:`stream.correlation.state_codec`): the correlator's incidents, the camera
+        sites learned from heartbeats and the zone state of tracked alerts."""
+        saved = state_codec.decode(state)
+        self.correlator.resume(saved)
         # Reports the restored incidents already hold: a restart replays the batches since
         # the last commit, and such a report must not open a second incident elsewhere.
-        self.replayed = {e for inc in self.correlator.incidents.values() for e in inc.seen}
-        for key, value in state.items():
-            if key.startswith("zon:") and value is not None:
-                self.zones.resume(key[4:], value)
-        cams = {k.partition(":")[2]: v for k, v in state.items()
-                if k.startswith("cam:") and v is not None}
-        for cam_id, (lon, lat) in cams.items():
+        self.replayed = self.correlator.seen_events()
+        for alert_id, value in saved.zones.items():
+            self.zones.resume(alert_id, value)
+        for cam_id, (lon, lat) in saved.cameras.items():
             self.cameras.setdefault(cam_id, CameraSite(cam_id, float(lon), float(lat)))
-        if cams:
-            self.correlator.cameras = CameraNetwork(list(self.cameras.values()),
-                                                    self.correlator.frame)
+        if saved.cameras:
+            self.correlator.use_cameras(list(self.cameras.values()))
 
     def process(self, messages: Sequence[RawMessage], now: float | None = None,
                 unread: Collection[str] = ()) -> BatchResult:
@@ -259,11 +257,11 @@ class Pipeline:
                 ))
                 self.metrics.zone_events.labels(kind=t.kind.value, zone_type=t.zone_type).inc()
             for oid in set(ids):
-                out.changed[f"zon:{oid}"] = self.zones.state(oid)
+                out.changed[state_codec.key(state_codec.ZON, oid)] = self.zones.state(oid)
         for alert in out.alerts:
             if alert.state == AlertState.CLEARED and alert.id in self.zones.objects:
                 self.zones.forget(alert.id)
-                out.changed[f"zon:{alert.id}"] = None
+                out.changed[state_codec.key(state_codec.ZON, alert.id)] = None
 
     def _learn_sites(self, health: Sequence[SensorHealth], changed: dict[str, Any]) -> None:
         """Devices report their position in heartbeats: cameras become tasking targets,
@@ -276,14 +274,12 @@ class Pipeline:
                 site = self.cameras.get(h.sensor_id)
                 if site is None or (site.lon, site.lat) != (h.lon, h.lat):
                     self.cameras[h.sensor_id] = CameraSite(h.sensor_id, h.lon, h.lat)
-                    changed[f"cam:{h.sensor_id}"] = [h.lon, h.lat]
+                    changed[state_codec.key(state_codec.CAM, h.sensor_id)] = [h.lon, h.lat]
                     cameras = True
-            elif self.correlator.sites.get(h.sensor_id) != [h.lon, h.lat]:
-                self.correlator.sites[h.sensor_id] = [h.lon, h.lat]
-                changed[f"site:{h.sensor_id}"] = [h.lon, h.lat]
+            elif self.correlator.place_sensor(h.sensor_id, h.lon, h.lat):
+                changed[state_codec.key(state_codec.SITE, h.sensor_id)] = [h.lon, h.lat]
         if cameras:
-            self.correlator.cameras = CameraNetwork(list(self.cameras.values()),
-                                                    self.correlator.frame)
+            self.correlator.use_cameras(list(self.cameras.values()))
 
     def _letter(self, msg: RawMessage, reason: str, detail: str) -> DeadLetter:
         return dead_letter(reason, detail, msg.value, topic=msg.topic, partition=msg.partition,

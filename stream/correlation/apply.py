@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from stream.correlation import fusion
+from stream.correlation import fusion, state_codec
 from stream.correlation.evidence import Evidence
 from stream.correlation.incidents import MAX_REFS_HEAD, MAX_REFS_TAIL, Incident
 from stream.correlation.policies import IncidentPolicy
@@ -148,4 +148,4 @@ def _apply_sensors(b: Batch, incs: list[Incident], codes: npt.NDArray[np.intp],
         if sensor not in sites:
             r = b.ev[j].report
             sites[sensor] = [r.lon, r.lat]
-            changed[f"site:{sensor}"] = sites[sensor]
+            changed[state_codec.key(state_codec.SITE, sensor)] = sites[sensor]

@@ -6,7 +6,8 @@ then each step of event time runs its health reports (:mod:`.heartbeats`), scree
 faulted sensors (:mod:`.sensor_faults`), joins detections into incidents
 (:mod:`.joining`) and evaluates them (:mod:`.alerting`); due timers run between steps.
 
-Its state is plain data under string keys (``inc:<id>``, ``site:<sensor>``, ``meta``);
+Its state is plain data under string keys (``inc:<id>``, ``site:<sensor>``, ``buf:<step>``,
+``meta``; see :mod:`.state_codec`);
 :attr:`CorrelatorResult.changed` names the keys a batch changed (``None``: delete), so a
 worker can mirror them into a changelogged table and :meth:`Correlator.restore` them.
 """
@@ -24,6 +25,7 @@ from geofences.frame import Frame
 from geofences.index import GeofenceSet
 from stream.alerts import lifecycle
 from stream.correlation import alerting, joining, lateness, sensor_faults
+from stream.correlation import state_codec as codec
 from stream.correlation.clock import EventClock
 from stream.correlation.evidence import Evidence, Heartbeat
 from stream.correlation.faults import FaultWatch
@@ -55,7 +57,8 @@ class Correlator:
 
     def __init__(self, fences: GeofenceSet, policies: Policies | None = None,
                  cameras: Sequence[CameraSite] = (),
-                 sensor_sites: Mapping[str, tuple[float, float]] | None = None) -> None:
+                 sensor_sites: Mapping[str, tuple[float, float]] | None = None,
+                 future_s: float = FUTURE_S) -> None:
         pol = policies or Policies.bundled()
         self.store = Store(
             policies=pol, placement=ZonePlacement(fences, pol),
@@ -65,7 +68,7 @@ class Correlator:
             sites={k: list(v) for k, v in (sensor_sites or {}).items()})
         self.watermark = 0.0  # newest event time seen
         #: reports further ahead of processing time are left out (a broken sensor clock)
-        self.future_s = FUTURE_S
+        self.future_s = future_s
         lat = pol.lateness
         self.clock = EventClock(lat.hold_s, pol.incident.slice_s, lat.idle_s)
         self.tclock = 0.0  # the last step boundary whose timers ran
@@ -76,10 +79,6 @@ class Correlator:
     @property
     def policies(self) -> Policies:
         return self.store.policies
-
-    @property
-    def placement(self) -> ZonePlacement:
-        return self.store.placement
 
     @property
     def incidents(self) -> dict[str, Incident]:
@@ -93,9 +92,9 @@ class Correlator:
     def cameras(self) -> CameraNetwork:
         return self.store.cameras
 
-    @cameras.setter
-    def cameras(self, cameras: CameraNetwork) -> None:
-        self.store.cameras = cameras
+    @property
+    def fences(self) -> GeofenceSet:
+        return self.store.placement.fences
 
     @property
     def frame(self) -> Frame:
@@ -113,35 +112,49 @@ class Correlator:
                 reproject(inc, old, fences.frame)
                 self.store.dirty.add(inc.id)
 
-    # --- state ------------------------------------------------------------------------
+    # --- state (keys and values: :mod:`.state_codec`) -----------------------------------
     def state(self) -> dict[str, Any]:
         """Every key, as :attr:`CorrelatorResult.changed` would write it."""
-        out: dict[str, Any] = {f"inc:{i}": inc.to_dict() for i, inc in self.incidents.items()}
-        out.update({f"site:{s}": v for s, v in self.sites.items()})
+        out: dict[str, Any] = {codec.key(codec.INC, i): inc.to_dict()
+                               for i, inc in self.incidents.items()}
+        out.update({codec.key(codec.SITE, s): v for s, v in self.sites.items()})
         out.update(self.held.state())
-        out["meta"] = self._meta()
+        out[codec.META] = self._meta().to_dict()
         return out
 
     def restore(self, state: Mapping[str, Any]) -> None:
         """Resume from keys written earlier (e.g. a recovered table)."""
-        for key, value in state.items():
-            if value is None:
-                continue
-            kind, _, name = key.partition(":")
-            if kind == "inc":
-                self.incidents[name] = Incident.from_dict(value)
-            elif kind == "site":
-                self.sites[name] = list(value)
-            elif kind == "buf":
-                self.held.restore(key, value)
-            elif key == "meta":
-                self.watermark = float(value["watermark"])
-                self.tclock = float(value.get("tclock", 0.0))
-                self.clock.load(value.get("clock", {}))
-                self.store.faults.load(value.get("faults", {}))
-                self.store.limiter.buckets = {k: list(v) for k, v in value["buckets"].items()}
+        self.resume(codec.decode(state))
+
+    def resume(self, saved: codec.Saved) -> None:
+        """Resume from decoded state (its cameras and zone stays are the caller's)."""
+        self.incidents.update(saved.incidents)
+        self.sites.update(saved.sites)
+        for k, docs in saved.held.items():
+            self.held.restore(k, docs)
+        if saved.meta is not None:
+            m = saved.meta
+            self.watermark, self.tclock = m.watermark, m.tclock
+            self.clock.load(m.clock)
+            self.store.faults.load(m.faults)
+            self.store.limiter.buckets = m.buckets
         self.store.reindex()
         self.timers.touch(self.incidents)
+
+    def seen_events(self) -> set[str]:
+        """Event ids the incidents already hold (a restart's replay must not count them)."""
+        return {e for inc in self.incidents.values() for e in inc.seen}
+
+    def place_sensor(self, sensor: str, lon: float, lat: float) -> bool:
+        """Where a sensor stands (its heartbeat says); True if that is news."""
+        if self.sites.get(sensor) == [lon, lat]:
+            return False
+        self.sites[sensor] = [lon, lat]
+        return True
+
+    def use_cameras(self, sites: Sequence[CameraSite]) -> None:
+        """Task these cameras from now on."""
+        self.store.cameras = CameraNetwork(sites, self.frame)
 
     def has_alert(self, alert_id: str) -> bool:
         """Whether ``alert_id`` belongs to an incident this correlator holds."""
@@ -151,19 +164,18 @@ class Correlator:
         """Open sensor faults by (sector, fault kind), for the health gauges."""
         return sensor_faults.counts(self.store)
 
-    def _meta(self) -> dict[str, Any]:
-        return {"watermark": self.watermark, "tclock": self.tclock,
-                "clock": self.clock.to_dict(), "faults": self.store.faults.to_dict(),
-                "buckets": self.store.limiter.buckets}
+    def _meta(self) -> codec.Meta:
+        return codec.Meta(self.watermark, self.tclock, self.clock.to_dict(),
+                          self.store.faults.to_dict(), self.store.limiter.buckets)
 
     def _flush(self, out: CorrelatorResult) -> CorrelatorResult:
         """Write each changed incident once per call (``None``: forget the key)."""
         for i in self.store.dirty:
             inc = self.incidents.get(i)
-            out.changed[f"inc:{i}"] = inc.to_dict() if inc is not None else None
+            out.changed[codec.key(codec.INC, i)] = inc.to_dict() if inc is not None else None
         self.store.dirty.clear()
         out.changed.update(self.held.changed())
-        out.changed["meta"] = self._meta()
+        out.changed[codec.META] = self._meta().to_dict()
         return out
 
     # --- batches ------------------------------------------------------------------------

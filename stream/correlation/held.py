@@ -12,10 +12,11 @@ from typing import Any
 import orjson
 
 from stream.correlation.evidence import Evidence, Heartbeat
+from stream.correlation.state_codec import BUF, key
 from stream.models import CameraDetection, GroundDetection, SensorHealth
 
 Item = Evidence | Heartbeat
-PREFIX = "buf:"
+PREFIX = key(BUF, "")  # "buf:"
 CHUNK = 200  # reports per key: about 60 KB of JSON
 
 

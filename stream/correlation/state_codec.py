@@ -1,0 +1,90 @@
+"""The correlator worker's persisted state: every key it writes and how its value reads.
+
+A worker mirrors the keys a batch changed into a changelogged table (a value ``None``
+deletes the key) and hands them all back after a restart:
+
+- ``inc:<incident id>``: an incident (:meth:`Incident.to_dict`)
+- ``site:<sensor id>``: where a sensor stands, ``[lon, lat]``
+- ``cam:<camera id>``: where a camera stands, ``[lon, lat]``
+- ``zon:<alert id>``: zone stays of a tracked alert (the transition engine's state)
+- ``buf:<step>:<chunk>``: reports the event clock holds back (:mod:`.held`)
+- ``meta``: the correlator's clocks, fault watch and rate limiter
+
+>>> key(SITE, "s-1")
+'site:s-1'
+>>> saved = decode({"site:s-1": [1.0, 2.0], "cam:c-1": [3.0, 4.0], "zon:alr-1": None})
+>>> saved.sites, saved.cameras, saved.zones
+({'s-1': [1.0, 2.0]}, {'c-1': [3.0, 4.0]}, {})
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from stream.correlation.incidents import Incident
+
+INC, SITE, CAM, ZON, BUF = "inc", "site", "cam", "zon", "buf"
+META = "meta"
+
+
+def key(kind: str, name: object) -> str:
+    """The key of one ``name`` (incident, sensor, camera, alert id or step) of a kind."""
+    return f"{kind}:{name}"
+
+
+@dataclass(slots=True)
+class Meta:
+    """The correlator's clocks, fault watch and rate limiter (``meta``)."""
+
+    watermark: float = 0.0  # newest event time seen
+    tclock: float = 0.0  # the last step boundary whose timers ran
+    clock: dict[str, Any] = field(default_factory=dict)  # EventClock.to_dict
+    faults: dict[str, Any] = field(default_factory=dict)  # FaultWatch.to_dict
+    buckets: dict[str, list[float]] = field(default_factory=dict)  # RateLimiter.buckets
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"watermark": self.watermark, "tclock": self.tclock, "clock": self.clock,
+                "faults": self.faults, "buckets": self.buckets}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Meta:
+        return cls(watermark=float(d["watermark"]), tclock=float(d.get("tclock", 0.0)),
+                   clock=d.get("clock", {}), faults=d.get("faults", {}),
+                   buckets={k: list(v) for k, v in d["buckets"].items()})
+
+
+@dataclass(slots=True)
+class Saved:
+    """Persisted state, decoded."""
+
+    incidents: dict[str, Incident] = field(default_factory=dict)
+    sites: dict[str, list[float]] = field(default_factory=dict)
+    cameras: dict[str, list[float]] = field(default_factory=dict)
+    zones: dict[str, Any] = field(default_factory=dict)
+    held: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by key
+    meta: Meta | None = None
+
+
+def decode(state: Mapping[str, Any]) -> Saved:
+    """Read every key written earlier (deleted ones, ``None``, are skipped; unknown kinds
+    too, so a newer worker's extra keys do not stop an older one)."""
+    out = Saved()
+    for k, value in state.items():
+        if value is None:
+            continue
+        kind, _, name = k.partition(":")
+        if kind == INC:
+            out.incidents[name] = Incident.from_dict(value)
+        elif kind == SITE:
+            out.sites[name] = list(value)
+        elif kind == CAM:
+            out.cameras[name] = list(value)
+        elif kind == ZON:
+            out.zones[name] = value
+        elif kind == BUF:
+            out.held[k] = list(value)
+        elif k == META:
+            out.meta = Meta.from_dict(value)
+    return out
