@@ -6,10 +6,9 @@ then each step of event time runs its health reports (:mod:`.heartbeats`), scree
 faulted sensors (:mod:`.sensor_faults`), joins detections into incidents
 (:mod:`.joining`) and evaluates them (:mod:`.alerting`); due timers run between steps.
 
-Its state is plain data under string keys (``inc:<id>``, ``site:<sensor>``, ``buf:<step>``,
-``meta``; see :mod:`.state_codec`);
-:attr:`CorrelatorResult.changed` names the keys a batch changed (``None``: delete), so a
-worker can mirror them into a changelogged table and :meth:`Correlator.restore` them.
+Its state is plain data under the keys of :mod:`.state_codec`; :attr:`CorrelatorResult.changed`
+names those a batch changed (``None``: delete), so a worker can mirror them into a
+changelogged table and :meth:`Correlator.restore` them.
 """
 
 from __future__ import annotations
@@ -23,12 +22,10 @@ import numpy as np
 
 from geofences.frame import Frame
 from geofences.index import GeofenceSet
-from stream.alerts import lifecycle
 from stream.correlation import alerting, joining, lateness, sensor_faults
 from stream.correlation import state_codec as codec
 from stream.correlation.clock import EventClock
 from stream.correlation.evidence import Evidence, Heartbeat
-from stream.correlation.faults import FaultWatch
 from stream.correlation.heartbeats import on_health
 from stream.correlation.held import Held
 from stream.correlation.incidents import Incident
@@ -60,12 +57,7 @@ class Correlator:
                  sensor_sites: Mapping[str, tuple[float, float]] | None = None,
                  future_s: float = FUTURE_S) -> None:
         pol = policies or Policies.bundled()
-        self.store = Store(
-            policies=pol, placement=ZonePlacement(fences, pol),
-            cameras=CameraNetwork(cameras, fences.frame),
-            limiter=lifecycle.RateLimiter(pol.lifecycle.rate_per_zone_per_minute),
-            faults=FaultWatch(pol.faults),
-            sites={k: list(v) for k, v in (sensor_sites or {}).items()})
+        self.store = Store.build(fences, pol, cameras, sensor_sites or {})
         self.watermark = 0.0  # newest event time seen
         #: reports further ahead of processing time are left out (a broken sensor clock)
         self.future_s = future_s

@@ -3,14 +3,16 @@ batch changed, and the geofences, cameras, sensor sites and policies in force.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from geofences.frame import Frame
+from geofences.index import GeofenceSet
 from stream.alerts import lifecycle
 from stream.correlation.faults import FaultWatch
 from stream.correlation.incidents import Incident, IncidentKind
 from stream.correlation.policies import Policies
-from stream.correlation.tasking import CameraNetwork
+from stream.correlation.tasking import CameraNetwork, CameraSite
 from stream.correlation.zone_placement import ZonePlacement
 
 
@@ -26,6 +28,16 @@ class Store:
     incidents: dict[str, Incident] = field(default_factory=dict)
     by_alert: dict[str, str] = field(default_factory=dict)  # alert id -> incident id
     dirty: set[str] = field(default_factory=set)  # incidents changed since the last flush
+
+    @classmethod
+    def build(cls, fences: GeofenceSet, policies: Policies, cameras: Sequence[CameraSite],
+              sites: Mapping[str, tuple[float, float]]) -> Store:
+        """An empty store for a geofence set, policies, cameras and known sensor sites."""
+        return cls(policies=policies, placement=ZonePlacement(fences, policies),
+                   cameras=CameraNetwork(cameras, fences.frame),
+                   limiter=lifecycle.RateLimiter(policies.lifecycle.rate_per_zone_per_minute),
+                   faults=FaultWatch(policies.faults),
+                   sites={k: list(v) for k, v in sites.items()})
 
     @property
     def frame(self) -> Frame:
