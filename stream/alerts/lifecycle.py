@@ -58,8 +58,9 @@ def severity_for(base: Severity, cls: TargetClass, confidence: float, sensors: i
                  boundary: bool) -> Severity:
     """Zone's base severity, +1 for a confident person/vehicle, +1 for many sensors or the
     boundary reached. An animal, or an unclassified target (< 0.3), is low until a camera
-    or more signatures say what it is."""
-    if cls == TargetClass.ANIMAL or (cls == TargetClass.UNKNOWN and confidence < 0.3):
+    or more signatures say what it is; so is any class fused with less confidence than that
+    (one faint signature, a blurred camera frame)."""
+    if cls == TargetClass.ANIMAL or confidence < 0.3:
         return Severity.LOW
     rank = base.rank
     if cls in (TargetClass.PERSON, TargetClass.VEHICLE) and confidence >= 0.8:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from stream.alerts import lifecycle
-from stream.correlation import fusion
 from stream.correlation.assessment import assess, update_track
+from stream.correlation.classify import incident_class
 from stream.correlation.incidents import Incident, IncidentKind
 from stream.correlation.kinematics import track_speed_limit
 from stream.correlation.result import CorrelatorResult
@@ -30,7 +30,7 @@ def evaluate(store: Store, inc: Incident, now: float, out: CorrelatorResult,
     else:
         if not timers_only:
             update_track(inc, store.frame, pol.track, track_speed_limit(inc, pol))
-        fused = cls, conf = fusion.fuse(fusion.total(inc.scores), pol.fusion.min_score)
+        fused = cls, conf = incident_class(inc, pol.fusion)
         rule = fired_rule(pol.zone(inc.zone_type or ""), pol, cls, conf, inc.corroborated,
                           inc.track, inc.camera_conf,
                           len(inc.scores.keys() | inc.sensor_hits.keys()))

@@ -128,6 +128,8 @@ def _apply_sensors(b: Batch, incs: list[Incident], codes: npt.NDArray[np.intp],
     has = b.cls_idx[k] >= 0
     np.maximum.at(scores, (inv[has], b.cls_idx[k][has]), b.score[k][has])
     np.add.at(reports, (inv[has], b.cls_idx[k][has]), 1.0)
+    summed = np.zeros_like(scores)
+    np.add.at(summed, (inv[has], b.cls_idx[k][has]), b.score[k][has])
     conf = np.zeros_like(scores)
     cam = has & b.is_cam[k]
     np.maximum.at(conf, (inv[cam], b.cls_idx[k][cam]), b.values[k][cam])
@@ -136,7 +138,8 @@ def _apply_sensors(b: Batch, incs: list[Incident], codes: npt.NDArray[np.intp],
         inc = incs[key // len(names)]
         sensor = sensors[key % len(names)]
         for ci in np.flatnonzero(scores[p]).tolist():
-            fusion.merge(inc.scores, sensor, ci, float(scores[p, ci]), int(reports[p, ci]))
+            fusion.merge(inc.scores, sensor, ci, float(scores[p, ci]), int(reports[p, ci]),
+                         float(summed[p, ci]))
         if b.is_cam[j]:
             for ci in np.flatnonzero(conf[p]).tolist():
                 c = fusion.CLASSES[ci].value

@@ -8,7 +8,7 @@ import numpy.typing as npt
 
 from geofences.frame import Frame
 from stream.alerts import lifecycle
-from stream.correlation import fusion
+from stream.correlation.classify import incident_class
 from stream.correlation.faults import Fault
 from stream.correlation.incidents import Incident, IncidentKind
 from stream.correlation.policies import TrackPolicy
@@ -32,7 +32,7 @@ def assess(store: Store, inc: Incident, rule: str | None,
         severity = (pol.faults.dead_severity if inc.fault == Fault.DEAD
                     else pol.faults.severity)
     else:
-        cls, conf = fused or fusion.fuse(fusion.total(inc.scores), pol.fusion.min_score)
+        cls, conf = fused or incident_class(inc, pol.fusion)
         zp = pol.zone(inc.zone_type or "")
         base = zp.severity if zp else pol.tamper_severity
         severity = lifecycle.severity_for(base, cls, conf, len(inc.sensor_hits) + len(

@@ -1,13 +1,20 @@
 """Classification fusion: sensor signatures and camera classes -> one class with a confidence.
 
-Each sensor (or camera) contributes a score to one class: its kind's weight times its
-strength (camera: its confidence). Per sensor its strongest score per class counts, raised
-by repeated reports of that class (x ``1 + 0.5 log2(n)``, at most x2), so one chattering
-sensor cannot outvote three that agree. The fused class is the best score's;
-confidence = (its share of all scores) x (1 - exp(-total)).
+Each report scores one class: its kind's weight times its strength; a camera frame its
+weight times the log-odds its confidence gives the class against a uniform prior over
+the three classes (scaled so that 0.9 counts 0.9): a 0.4 frame is barely evidence, a 0.9
+frame strong. Per sensor (or camera) the evidence of all its reports is summed per class;
+the sensor's weight is its strongest report raised by repetition (x ``1 + 0.5 log2(n)``,
+at most x2), shared among the classes in proportion to their summed evidence. So one
+chattering sensor cannot outvote three that agree, and a camera that saw a person in
+twenty frames and an animal in five says "person", frame after frame, instead of
+following its latest frame. The fused class is the best score's; confidence = (its share
+of all scores) x (1 - exp(-total)).
 
 >>> fuse([0.0, 0.0, 1.8])
 (<TargetClass.ANIMAL: 'animal'>, 0.83)
+>>> [round(float(camera_evidence(p)), 2) for p in (0.9, 0.6, 0.3)]
+[0.9, 0.34, 0.0]
 """
 
 from __future__ import annotations
@@ -25,6 +32,17 @@ _INDEX = {c.value: i for i, c in enumerate(CLASSES)}
 REPEAT_CAP = 2.0
 
 
+#: log-odds of a 0.9 camera frame against the uniform prior (1/3 each: odds 1/2)
+_LOGIT_09 = math.log(2 * 0.9 / 0.1)
+
+
+def camera_evidence(confidence: float | npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """A camera frame's strength for its class: the log-odds its confidence gives the class
+    against the uniform prior, 0 at or below 1/3, scaled so 0.9 gives 0.9."""
+    p = np.clip(np.asarray(confidence, float), 1e-6, 1 - 1e-6)
+    return np.maximum(np.log(2 * p / (1 - p)), 0.0) * (0.9 / _LOGIT_09)
+
+
 def contributions(
     kinds: Sequence[str], classes: Sequence[str], values: npt.ArrayLike,
     weights: Mapping[str, float],
@@ -32,29 +50,45 @@ def contributions(
     """Per report: the class index it supports (-1: none) and the score it adds."""
     idx = np.fromiter((_INDEX.get(c, -1) for c in classes), np.intp, len(classes))
     w = np.fromiter((weights.get(k, 0.0) for k in kinds), float, len(kinds))
-    return idx, np.where(idx >= 0, w * np.asarray(values, float), 0.0)
+    v = np.asarray(values, float)
+    cam = np.fromiter((k == "camera" for k in kinds), bool, len(kinds))
+    v = np.where(cam, camera_evidence(v), v)
+    return idx, np.where(idx >= 0, w * v, 0.0)
 
 
 def merge(per_sensor: dict[str, list[float]], sensor: str, cls_idx: int, score: float,
-          reports: int = 1) -> None:
-    """Keep the strongest score per sensor and class and count the reports of that class
-    (a row is ``[best score per class..., reports per class...]``)."""
+          reports: int = 1, evidence: float | None = None) -> None:
+    """Keep the strongest score per sensor and class, count the reports of that class and
+    sum their scores (``evidence``; default ``score x reports``). A row is ``[best score
+    per class..., reports per class..., summed scores per class...]``."""
     if cls_idx < 0 or score <= 0.0:
         return
     n = len(CLASSES)
-    row = per_sensor.setdefault(sensor, [0.0] * (2 * n))
+    row = per_sensor.setdefault(sensor, [0.0] * (3 * n))
+    if len(row) < 3 * n:  # a row saved before sums were kept
+        row += [row[i] * row[n + i] for i in range(n)]
     row[cls_idx] = max(row[cls_idx], score)
     row[n + cls_idx] += reports
+    row[2 * n + cls_idx] += score * reports if evidence is None else evidence
 
 
 def total(per_sensor: Mapping[str, Sequence[float]]) -> list[float]:
-    """Per class: the sum over sensors of best score x repeat factor."""
+    """Per class: the sum over sensors of the sensor's weight (best score x repeat factor)
+    shared among its classes in proportion to their summed evidence."""
     n = len(CLASSES)
     sums = [0.0] * n
     for row in per_sensor.values():
+        best = max(row[:n])
+        if best <= 0.0:
+            continue
+        count = sum(row[n:2 * n])
+        weight = best * min(1.0 + 0.5 * math.log2(max(count, 1.0)), REPEAT_CAP)
+        ev = list(row[2 * n:3 * n]) if len(row) >= 3 * n else [
+            row[i] * row[n + i] for i in range(n)]
+        all_ev = sum(ev)
         for i in range(n):
-            if row[i] > 0.0:
-                sums[i] += row[i] * min(1.0 + 0.5 * math.log2(max(row[n + i], 1.0)), REPEAT_CAP)
+            if ev[i] > 0.0:
+                sums[i] += weight * ev[i] / all_ev
     return sums
 
 

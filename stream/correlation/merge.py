@@ -48,7 +48,8 @@ def merge_into(keep: Incident, gone: Incident) -> None:
     for sensor, row in gone.scores.items():
         for ci in range(n):
             if row[ci] > 0.0:
-                fusion.merge(keep.scores, sensor, ci, row[ci], int(row[n + ci]))
+                fusion.merge(keep.scores, sensor, ci, row[ci], int(row[n + ci]),
+                             row[2 * n + ci] if len(row) >= 3 * n else None)
     for c, conf in gone.camera_conf.items():
         keep.camera_conf[c] = max(keep.camera_conf.get(c, 0.0), conf)
     refs = sorted(keep.evidence + gone.evidence, key=lambda r: r["ts"])

@@ -69,6 +69,8 @@ class FusionPolicy(_Strict):
                                  "pir": 0.4, "fibre": 0.5, "camera": 2.0}
     )
     min_score: float = Field(0.3, ge=0)
+    #: an alert's class changes only when another class scores this many times more
+    class_margin: float = Field(1.5, ge=1)
 
 
 class TrackPolicy(_Strict):

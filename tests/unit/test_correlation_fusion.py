@@ -39,7 +39,7 @@ def test_merge_keeps_the_strongest_score_and_counts_reports() -> None:
     fusion.merge(per, "s", 1, 0.2)
     fusion.merge(per, "s", 1, 0.5, reports=2)
     fusion.merge(per, "s", -1, 0.9)
-    assert per["s"] == [0.0, 0.5, 0.0, 0.0, 4.0, 0.0]
+    assert per["s"] == pytest.approx([0.0, 0.5, 0.0, 0.0, 4.0, 0.0, 0.0, 1.5, 0.0])
 
 
 def test_a_mixed_signature_sensor_stays_unsure() -> None:

@@ -88,6 +88,17 @@ def test_sector_must_be_right_on_every_message(sectors: list[str | None]) -> Non
     assert s.intrusions[0].detected and s.intrusions[0].sector_right is False
 
 
+def test_class_is_judged_on_the_last_message_sent() -> None:
+    """Every message of an alert carries the time it was raised: the last one sent counts."""
+    def score(classes: list[str]) -> bool | None:
+        alerts = [msg("A", 0, 0, 100 + i, cls=c, raised=101) for i, c in enumerate(classes)]
+        return score_trial(TrialTruth([walker()], []), alerts, [], Options()).intrusions[0] \
+            .class_right
+
+    assert score(["unknown", "person"]) is True
+    assert score(["person", "animal"]) is False
+
+
 def test_heading_error_wraps_around_north() -> None:
     s = score_trial(TrialTruth([walker()], []), [msg("A", 0, 0, 100, heading=340.0)], [],
                     Options())
