@@ -190,7 +190,6 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
                 unread.read({(m.topic, m.partition) for m in messages})
                 result = pipeline.process(
                     messages, unread=unread.unread(highwater, time.monotonic()))
-                stream._set_current_event(events[-1])  # table writes need one
                 reset = resets.check(((m.topic, m.partition, m.offset) for m in messages),
                                      highwater)
                 if reset is not None:

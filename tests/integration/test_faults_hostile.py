@@ -23,14 +23,6 @@ from tests.kafka_helpers import consume, consume_to_end, produce
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
 
-@pytest.mark.xfail(
-    reason="open defect: with the worker of this release, one message over the size limit "
-    "stored on "
-    "the ground topic gets no too_large dead letter while another message is dead-lettered "
-    "twice (never offline: the pure core gives every message its reason); the assertion "
-    "names both",
-    strict=False,
-)
 def test_a_thousand_hostile_messages_are_each_dead_lettered_once(
     settings: Settings, worker: subprocess.Popen[bytes]
 ) -> None:
