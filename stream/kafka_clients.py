@@ -16,10 +16,19 @@ import contextlib
 import logging
 import re
 import socket
-from collections.abc import Iterable
+import time
+import uuid
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Producer,
+    TopicPartition,
+)
 from confluent_kafka.admin import AdminClient
 
 from stream.settings import Settings
@@ -111,6 +120,40 @@ def read_range(settings: Settings, group_id: str, partitions: Iterable[tuple[str
                                                 timeout=timeout)
             out[(str(tp.topic), int(tp.partition))] = (max(int(tp.offset), int(low)), int(high))
         return out
+    finally:
+        c.close()
+
+
+def read_to_end(settings: Settings, topic: str, timeout: float = 15.0
+                ) -> Iterator[tuple[bytes | None, bytes | None]]:
+    """(key, value) of every message ``topic`` (a full name) holds now, oldest first per
+    partition, read without a consumer group up to the end-of-partition event of each
+    partition: the fetch's high watermark, the true end (the embedded broker's ListOffsets
+    may answer less). :class:`TimeoutError` names the partitions not read to their end
+    after ``timeout`` s; :class:`KafkaException` if the topic does not exist."""
+    c = consumer(settings, f"borderwatch-reader-{uuid.uuid4().hex[:8]}",
+                 **{"enable.partition.eof": True})
+    try:
+        meta = c.list_topics(topic, timeout=10).topics.get(topic)
+        if meta is None or meta.error is not None or not meta.partitions:
+            raise KafkaException(f"topic {topic} not found: run `borderwatch topics create`")
+        pending = set(meta.partitions)
+        c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in pending])
+        deadline = time.monotonic() + timeout
+        while pending:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{topic}: partitions {sorted(pending)} not read to their "
+                                   f"end in {timeout:.0f} s")
+            msg = c.poll(0.2)
+            if msg is None:
+                continue
+            err = msg.error()
+            if err is not None:
+                if err.code() == KafkaError._PARTITION_EOF:
+                    pending.discard(msg.partition())
+                    continue
+                raise KafkaException(err)
+            yield msg.key(), msg.value()
     finally:
         c.close()
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
 
+from stream import kafka_clients
 from stream.evaluation.facts import wait_released
 from stream.settings import Settings
 from stream.topics import CAMERA, GROUND, HEALTH, TICKS
@@ -55,28 +56,7 @@ def consume_to_end(
 ) -> list[tuple[bytes | None, bytes]]:
     """Every message ``topic`` holds now: from the beginning to the end-of-partition event of
     every partition (the true end, whatever end offset the broker reports)."""
-    c = Consumer(settings.consumer_config(f"test-{uuid.uuid4().hex[:8]}",
-                                          **{"enable.partition.eof": True}))
-    meta = c.list_topics(topic, timeout=10).topics[topic]
-    c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in meta.partitions])
-    pending = set(meta.partitions)
-    out: list[tuple[bytes | None, bytes]] = []
-    deadline = time.monotonic() + timeout
-    try:
-        while pending:
-            assert time.monotonic() < deadline, f"{topic}: no end of partitions {pending}"
-            msg = c.poll(0.2)
-            if msg is None:
-                continue
-            err = msg.error()
-            if err is not None:
-                if err.code() == KafkaError._PARTITION_EOF:
-                    pending.discard(msg.partition())
-                continue
-            out.append((msg.key(), msg.value() or b""))
-    finally:
-        c.close()
-    return out
+    return [(k, v or b"") for k, v in kafka_clients.read_to_end(settings, topic, timeout)]
 
 
 def consume_until(

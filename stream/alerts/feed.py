@@ -13,7 +13,6 @@ from confluent_kafka import (
     OFFSET_BEGINNING,
     OFFSET_END,
     Consumer,
-    KafkaError,
     KafkaException,
     TopicPartition,
 )
@@ -126,33 +125,11 @@ def read_snapshot(
     settings: Settings, spec: topics.TopicSpec, timeout: float = 15.0
 ) -> Iterator[tuple[bytes | None, bytes | None]]:
     """(key, value) of every message now in the topic, oldest first per partition; stops at
-    the end of every partition (or after ``timeout`` s)."""
-    name = settings.topic(spec.name)
-    consumer = kafka_clients.consumer(
-        settings, f"borderwatch-cli-{uuid.uuid4().hex[:8]}", **{"enable.partition.eof": True}
-    )
+    the end of every partition, or after ``timeout`` s with a warning naming what is unread."""
     try:
-        meta = consumer.list_topics(name, timeout=10).topics.get(name)
-        if meta is None or meta.error is not None or not meta.partitions:
-            raise KafkaException(f"topic {name} not found: run `borderwatch topics create`")
-        # end of each partition = the end-of-partition event (fetch's high watermark); the
-        # embedded broker's ListOffsets may answer less than the true end
-        pending = set(meta.partitions)
-        consumer.assign([TopicPartition(name, p, OFFSET_BEGINNING) for p in pending])
-        deadline = time.monotonic() + timeout
-        while pending and time.monotonic() < deadline:
-            msg = consumer.poll(0.5)
-            if msg is None:
-                continue
-            err = msg.error()
-            if err is not None:
-                if err.code() == KafkaError._PARTITION_EOF:
-                    pending.discard(msg.partition())
-                    continue
-                raise KafkaException(err)
-            yield msg.key(), msg.value()
-    finally:
-        consumer.close()
+        yield from kafka_clients.read_to_end(settings, settings.topic(spec.name), timeout)
+    except TimeoutError as exc:
+        log.warning("stopped reading early: %s", exc)
 
 
 def find_alert(settings: Settings, id_or_prefix: str, min_prefix: int = 8) -> list[str]:
