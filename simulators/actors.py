@@ -14,7 +14,8 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from simulators.boundary import Array, Boundary, Crossing
-from simulators.scenario import Actor, PortTraffic, Scenario, Wildlife
+from simulators.scenario import Scenario
+from simulators.scenario_actors import Actor, PortTraffic, Wildlife
 
 DEFAULT_SPEED = {"person": 1.3, "vehicle": 8.0, "animal": 0.8}
 

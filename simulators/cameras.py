@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from simulators.boundary import Array, Boundary
-from simulators.scenario import CameraSpec
+from simulators.scenario_devices import CameraSpec
 from simulators.sensors import CLASSES, REPORTED, confusion_table
 
 DAY_CONFUSION: dict[str, dict[str, float]] = {

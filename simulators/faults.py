@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simulators.scenario import (
+from simulators.scenario_faults import (
     ChatterFault,
     ClockOffsetFault,
     DeadFault,

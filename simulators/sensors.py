@@ -18,7 +18,8 @@ import numpy as np
 import shapely
 
 from simulators.boundary import Array, Boundary
-from simulators.scenario import ClassRanges, Scenario, SensorLine, SensorParams
+from simulators.scenario import Scenario
+from simulators.scenario_devices import ClassRanges, SensorLine, SensorParams
 
 #: Target classes an actor can have, in array column order.
 CLASSES = ("person", "vehicle", "animal")
