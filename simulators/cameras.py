@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from simulators.boundary import Array, Boundary
+from simulators.classification import CLASSES, REPORTED, confusion_table
 from simulators.scenario_devices import CameraSpec
-from simulators.sensors import CLASSES, REPORTED, confusion_table
 
 DAY_CONFUSION: dict[str, dict[str, float]] = {
     "person": {"person": 0.92, "animal": 0.03},

@@ -28,16 +28,12 @@ from geofences.index import open_set
 from simulators.actors import Track, build_tracks
 from simulators.boundary import Boundary
 from simulators.cameras import Camera, CameraHit
+from simulators.classification import REPORTED
 from simulators.faults import DeviceState, FaultAction, FaultTimeline
+from simulators.ground_sensors import GroundSensors, Hit, HitBlock
 from simulators.scenario import Scenario, ScenarioError
-from simulators.sensors import (
-    BATTERY_PER_REPORT,
-    REPORTED,
-    GroundSensors,
-    Hit,
-    HitBlock,
-    build_layout,
-)
+from simulators.sensor_kinds import BATTERY_PER_REPORT
+from simulators.sensor_layout import build_layout
 from simulators.weather import Daylight, Weather
 
 GROUND, CAMERA, HEALTH = "sensors.ground", "sensors.camera", "sensors.health"
