@@ -34,6 +34,9 @@ def evaluate(store: Store, inc: Incident, now: float, out: CorrelatorResult,
         rule = fired_rule(pol.zone(inc.zone_type or ""), pol, cls, conf, inc.corroborated,
                           inc.track, inc.camera_conf,
                           len(inc.scores.keys() | inc.sensor_hits.keys()))
+        if rule is not None and store.placement.exits.leaving(
+                inc.origin, cls, inc.zone_type, inc.x, inc.y):
+            rule = None  # a port's own traffic driving off inland (.exits)
     a = assess(store, inc, rule, fused)
     msg: Alert | None = None
     if inc.alert is None:

@@ -56,6 +56,8 @@ class Incident:
     zone_type: str | None = None
     zone_name: str | None = None
     zone_priority: int = -1
+    #: the port of entry (zone id) whose area or exit held its first evidence (.exits)
+    origin: str | None = None
     sector: str | None = None
     boundary_reached: bool = False
     backlog: bool = False

@@ -89,7 +89,8 @@ def ingest(store: Store, evidence: Sequence[Evidence], out: CorrelatorResult,
                     id=inc_id, first_event=rep[first].event_id, first_ts=float(ts[first]),
                     last_ts=float(ts[first]), x=float(x[first]), y=float(y[first]),
                     x0=float(x[first]), y0=float(y[first]), lon=float(lon[first]),
-                    lat=float(lat[first]), backlog=bool(backlog[members].all()))
+                    lat=float(lat[first]), backlog=bool(backlog[members].all()),
+                    origin=store.placement.exits.origin(float(x[first]), float(y[first])))
             codes[members] = len(incs)
             incs.append(store.incidents[inc_id])
     batch = Batch(ev, ts, x, y, is_cam, kinds, values, cls_idx, score, place)

@@ -24,6 +24,7 @@ def merge_into(keep: Incident, gone: Incident) -> None:
     """Fold everything ``gone`` knows into ``keep``; the caller closes ``gone``."""
     if gone.first_ts < keep.first_ts:
         keep.first_ts, keep.x0, keep.y0 = gone.first_ts, gone.x0, gone.y0
+        keep.origin = gone.origin  # where the story began
     if gone.last_ts > keep.last_ts:
         keep.last_ts, keep.x, keep.y = gone.last_ts, gone.x, gone.y
         keep.lon, keep.lat = gone.lon, gone.lat

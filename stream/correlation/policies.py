@@ -123,6 +123,13 @@ class ZonePolicy(_Strict):
     min_confidence: float = Field(0.6, ge=0, le=1)
     severity: Severity = Severity.MEDIUM
     boundary: bool = False
+    #: traffic leaving the zone: an incident first seen in it or within this many metres
+    #: beyond it inland (across its width), of a class in ``ignore_classes``, raises
+    #: nothing while it stays on the home side (0: no exit; see :mod:`.exits`)
+    exit_m: float = Field(0.0, ge=0)
+    #: the zone types such traffic drives off through; once in another (the border strip,
+    #: a restricted area) the rules of that zone hold again
+    exit_zones: tuple[str, ...] = ()
 
 
 class Policies(_Strict):

@@ -16,6 +16,7 @@ import numpy.typing as npt
 import shapely
 
 from geofences.index import GeofenceSet, Zone
+from stream.correlation.exits import Exits
 from stream.correlation.policies import Policies
 from stream.correlation.sectors import SectorMap
 
@@ -44,6 +45,7 @@ class ZonePlacement:
         self.approach_m = policies.approach_m if approach else 0.0
         self.approach_prio = approach.priority if approach else -1
         self.sectors = SectorMap(fences, policies.sectors.hysteresis_m)
+        self.exits = Exits(fences, policies)
 
     def place(
         self, lon: npt.ArrayLike, lat: npt.ArrayLike, at: npt.ArrayLike | None = None

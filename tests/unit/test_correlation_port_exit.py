@@ -1,0 +1,53 @@
+"""Traffic leaving a port of entry inland is the port's own, not an intrusion
+(``exit_m`` and ``exit_zones`` of the port's policy, :mod:`stream.correlation.exits`)."""
+
+from __future__ import annotations
+
+from geofences.index import GeofenceSet
+from stream.correlation.engine import Correlator
+from stream.correlation.evidence import Evidence
+from stream.models import Severity, TargetClass
+from tests.unit.correlation_builders import POE_DX, camera
+from tests.unit.test_correlation_engine import feed
+
+FENCES = GeofenceSet.load_bundled()
+VEHICLE, PERSON = TargetClass.VEHICLE, TargetClass.PERSON
+LANE_X = POE_DX - 150.0  # a lane of the Nogales port (in its west half)
+LANE_EXIT_Y = 450.0  # metres inland: past the port's 400 m, in its exit
+
+
+def drive_north(cls: TargetClass, dx: float, y0: float = LANE_EXIT_Y, frames: int = 8,
+                speed: float = 4.0) -> list[Evidence]:
+    """A camera following a target north along x=dx from ``y0``, a frame every 2 s."""
+    return [camera("cam-poe", i + 1, 2.0 * i, dx, y0 + 2.0 * i * speed, cls, 0.9)
+            for i in range(frames)]
+
+
+def test_a_truck_first_seen_leaving_the_port_inland_raises_nothing() -> None:
+    cor = Correlator(FENCES)
+    assert feed(cor, drive_north(VEHICLE, LANE_X)) == []
+    (inc,) = cor.incidents.values()
+    assert inc.origin == "poe-nogales-deconcini" and inc.zone_type == "buffer"
+
+
+def test_the_same_truck_beside_the_port_still_alerts() -> None:
+    alerts = feed(Correlator(FENCES), drive_north(VEHICLE, LANE_X - 1500))
+    assert alerts and {a.zone_id for a in alerts} == {"buffer-1km"}
+    assert alerts[0].cls == VEHICLE and alerts[0].severity.rank >= Severity.MEDIUM.rank
+
+
+def test_a_person_walking_out_of_the_port_lanes_still_alerts() -> None:
+    alerts = feed(Correlator(FENCES), drive_north(PERSON, LANE_X, speed=1.3))
+    assert alerts and alerts[0].cls == PERSON and alerts[0].rule == "camera-confirmed"
+
+
+def test_traffic_from_the_port_that_turns_into_the_border_strip_alerts_there() -> None:
+    cor = Correlator(FENCES)
+    assert feed(cor, drive_north(VEHICLE, LANE_X)) == []
+    # then west past the port and back to the line 600 m from the lane, in the strip
+    west = [(LANE_X - 150.0 * i, LANE_EXIT_Y) for i in range(1, 5)]
+    south = [(LANE_X - 600.0, LANE_EXIT_Y - 110.0 * i) for i in range(1, 5)]
+    turn = [camera("cam-poe", 20 + i, 30.0 + 4.0 * i, x, y, VEHICLE, 0.9)
+            for i, (x, y) in enumerate(west + south)]
+    alerts = feed(cor, turn)
+    assert alerts and alerts[0].zone_type == "border_strip" and alerts[0].cls == VEHICLE
