@@ -1,17 +1,18 @@
-"""Traffic leaving a port of entry inland is the port's own, not an intrusion
-(``exit_m`` and ``exit_zones`` of the port's policy, :mod:`stream.correlation.exits`)."""
+"""A port of entry's own traffic is no intrusion: ground sensors in its lanes that cannot
+tell what passed, and traffic leaving it inland (``exit_m`` and ``exit_zones`` of the
+port's policy, :mod:`stream.correlation.exits`)."""
 
 from __future__ import annotations
 
 from geofences.index import GeofenceSet
 from stream.correlation.engine import Correlator
 from stream.correlation.evidence import Evidence
-from stream.models import Severity, TargetClass
-from tests.unit.correlation_builders import POE_DX, camera
+from stream.models import SensorKind, Severity, TargetClass
+from tests.unit.correlation_builders import POE_DX, camera, ground
 from tests.unit.test_correlation_engine import feed
 
 FENCES = GeofenceSet.load_bundled()
-VEHICLE, PERSON = TargetClass.VEHICLE, TargetClass.PERSON
+VEHICLE, PERSON, UNKNOWN = TargetClass.VEHICLE, TargetClass.PERSON, TargetClass.UNKNOWN
 LANE_X = POE_DX - 150.0  # a lane of the Nogales port (in its west half)
 LANE_EXIT_Y = 450.0  # metres inland: past the port's 400 m, in its exit
 
@@ -51,3 +52,19 @@ def test_traffic_from_the_port_that_turns_into_the_border_strip_alerts_there() -
             for i, (x, y) in enumerate(west + south)]
     alerts = feed(cor, turn)
     assert alerts and alerts[0].zone_type == "border_strip" and alerts[0].cls == VEHICLE
+
+
+def unclassified_hits(dx: float, dy: float) -> list[Evidence]:
+    """Three sensor kinds side by side firing at once with no signature (lane traffic)."""
+    kinds = (SensorKind.SEISMIC, SensorKind.ACOUSTIC, SensorKind.MAGNETIC)
+    return [ground(f"{k.value}-{dx:.0f}", 1, float(i), dx + 20.0 * i, dy, kind=k, sig=UNKNOWN)
+            for i, k in enumerate(kinds)]
+
+
+def test_sensors_in_the_port_lanes_without_a_class_raise_nothing() -> None:
+    assert feed(Correlator(FENCES), unclassified_hits(LANE_X, 150.0)) == []
+
+
+def test_the_same_hits_in_the_buffer_beside_the_port_alert() -> None:
+    alerts = feed(Correlator(FENCES), unclassified_hits(LANE_X - 1500, 150.0))
+    assert alerts and alerts[0].zone_id == "buffer-1km" and alerts[0].rule == "two-modalities"
