@@ -15,8 +15,9 @@ import faust
 from geofences.index import GeofenceSet
 from stream import topics
 from stream.app import faust_settings
+from stream.batch import RawMessage
 from stream.metrics import Metrics
-from stream.pipeline import Pipeline, RawMessage
+from stream.pipeline import Pipeline
 from stream.settings import Settings
 
 
@@ -32,7 +33,8 @@ def main() -> None:
     async def per_event(stream: Any) -> None:
         async for event in stream.events():
             m = event.message
-            result = pipeline.process([RawMessage(m.topic, m.partition, m.offset, m.key, m.value)])
+            raw = RawMessage(m.topic, m.partition, m.offset, m.key, m.value)
+            result = pipeline.process([raw], time.time())
             for alert in result.alerts:
                 await alerts.send(key=alert.id.encode(), value=alert.model_dump_json().encode())
                 metrics.latency.observe(max(0.0, time.time() - alert.event_ts))

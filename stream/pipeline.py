@@ -6,16 +6,15 @@ No Kafka here; the Faust agent hands messages in and sends what comes out.
 >>> from geofences.index import GeofenceSet
 >>> from stream.settings import Settings
 >>> p = Pipeline(Settings(), GeofenceSet.load_bundled(), Metrics(CollectorRegistry()))
->>> p.process([RawMessage("borderwatch.sensors.ground", 0, 0, None, b"{}")]).dead_letters[0].reason
+>>> raw = RawMessage("borderwatch.sensors.ground", 0, 0, None, b"{}")
+>>> p.process([raw], now=1.8e9).dead_letters[0].reason
 'missing_field'
 """
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -23,65 +22,26 @@ from pydantic import ValidationError
 from geofences.index import GeofenceSet
 from geofences.transitions import Kind, TransitionEngine
 from stream import topics
+from stream.batch import BatchResult, RawMessage
 from stream.codec import Decoded, Decoder, classify, dead_letter, describe
 from stream.correlation import state_codec
-from stream.correlation.engine import Correlator, CorrelatorResult
+from stream.correlation.engine import Correlator
 from stream.correlation.evidence import Evidence, Heartbeat
 from stream.correlation.policies import Policies
 from stream.correlation.tasking import CameraSite
 from stream.correlation.zone_rule import ZoneEntryRule
 from stream.metrics import Metrics
 from stream.models import (
-    Alert,
     AlertAckMessage,
     AlertState,
     CameraDetection,
-    CameraTask,
     DeadLetter,
     GroundDetection,
-    LateEvent,
     SensorHealth,
     SensorKind,
     ZoneEvent,
 )
 from stream.settings import Settings
-
-
-@dataclass(frozen=True, slots=True)
-class RawMessage:
-    """What the transport delivered, before any decoding."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-
-
-@dataclass(slots=True)
-class BatchResult:
-    """What one batch produced: messages to send and correlator state keys that changed."""
-
-    alerts: list[Alert] = field(default_factory=list)
-    dead_letters: list[DeadLetter] = field(default_factory=list)
-    health: list[SensorHealth] = field(default_factory=list)
-    tasks: list[CameraTask] = field(default_factory=list)
-    late: list[LateEvent] = field(default_factory=list)
-    zone_events: list[ZoneEvent] = field(default_factory=list)
-    #: Correlator state to persist: key -> value (``None``: delete the key).
-    changed: dict[str, Any] = field(default_factory=dict)
-    #: Incidents folded into an open alert by the zone rate limit, by sector.
-    rate_limited: Counter[str] = field(default_factory=Counter)
-    reports: int = 0
-    positions: list[tuple[str, float, float, float]] = field(default_factory=list)
-
-    def add(self, result: CorrelatorResult) -> None:
-        self.alerts.extend(result.alerts)
-        self.tasks.extend(result.tasks)
-        self.late.extend(result.late)
-        self.changed.update(result.changed)
-        self.rate_limited.update(result.rate_limited_sectors)
-        self.positions.extend(result.positions)
 
 
 class Pipeline:
@@ -147,15 +107,15 @@ class Pipeline:
         if saved.cameras:
             self.correlator.use_cameras(list(self.cameras.values()))
 
-    def process(self, messages: Sequence[RawMessage], now: float | None = None,
+    def process(self, messages: Sequence[RawMessage], now: float,
                 unread: Collection[str] = ()) -> BatchResult:
         """Decode, validate and correlate one batch. ``now`` (processing time) only judges
-        reports from the future and which partitions went idle: alerts follow event time.
+        reports from the future and which partitions went idle (the caller's clock; the
+        core never reads one): alerts follow event time.
         A batch with nothing to decode (a timer tick) still lets the correlator's clock
         release what idle partitions held back. ``unread``: the assigned sensor partitions
         (``topic:partition``) that hold messages and delivered none yet; the clock waits
         for them."""
-        now = time.time() if now is None else now
         out = BatchResult()
         evidence: list[Evidence] = []
         beats: list[Heartbeat] = []

@@ -28,8 +28,9 @@ from faust.types import TP
 from stream import kafka_clients, topics
 from stream.agents.log_reset import LogReset, Reset
 from stream.agents.unread import UnreadPartitions
+from stream.batch import BatchResult, RawMessage
 from stream.models import AlertState
-from stream.pipeline import BatchResult, Pipeline, RawMessage
+from stream.pipeline import Pipeline
 from stream.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -188,8 +189,8 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
                 messages = [RawMessage(m.topic, m.partition, m.offset, m.key, m.value)
                             for m in (e.message for e in events)]
                 unread.read({(m.topic, m.partition) for m in messages})
-                result = pipeline.process(
-                    messages, unread=unread.unread(highwater, time.monotonic()))
+                result = pipeline.process(messages, time.time(),
+                                          unread=unread.unread(highwater, time.monotonic()))
                 reset = resets.check(((m.topic, m.partition, m.offset) for m in messages),
                                      highwater)
                 if reset is not None:

@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry
 
 from simulators.scenario import parse_scenario
 from simulators.world import Emission, World
+from stream.batch import RawMessage
 from stream.correlation.tasking import sites_from_records
 from stream.evaluation.families import Trial
 from stream.evaluation.geography import Site
@@ -34,7 +35,7 @@ from stream.evaluation.scoring import (
 )
 from stream.metrics import Metrics
 from stream.models import Alert, ZoneEvent
-from stream.pipeline import Pipeline, RawMessage
+from stream.pipeline import Pipeline
 from stream.settings import Settings
 
 TICK_S = 5.0

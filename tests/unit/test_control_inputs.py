@@ -6,8 +6,9 @@ from __future__ import annotations
 import orjson
 import pytest
 
+from stream.batch import RawMessage
 from stream.models import Alert
-from stream.pipeline import Pipeline, RawMessage
+from stream.pipeline import Pipeline
 from tests.unit.test_pipeline_core import TS, camera, make, msg, settle
 
 

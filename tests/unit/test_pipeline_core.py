@@ -6,8 +6,9 @@ import orjson
 from prometheus_client import CollectorRegistry
 
 from geofences.index import GeofenceSet
+from stream.batch import BatchResult, RawMessage
 from stream.metrics import Metrics
-from stream.pipeline import BatchResult, Pipeline, RawMessage
+from stream.pipeline import Pipeline
 from stream.settings import Settings
 
 TS = 1_800_000_000.0
@@ -130,7 +131,7 @@ def test_switching_fences_changes_the_version_on_alerts_and_the_gauge() -> None:
 
 def test_unknown_topic_is_counted_but_not_decoded() -> None:
     p, _ = make()
-    result = p.process([RawMessage("other", 0, 0, None, b"x")])
+    result = p.process([RawMessage("other", 0, 0, None, b"x")], now=TS)
     assert result.reports == 0 and result.dead_letters == [] and result.alerts == []
 
 

@@ -19,9 +19,10 @@ from prometheus_client import CollectorRegistry
 from geofences.index import GeofenceSet
 from simulators.scenario import load_scenario
 from simulators.world import Emission, World
+from stream.batch import BatchResult, RawMessage
 from stream.metrics import Metrics
 from stream.models import Alert, Severity
-from stream.pipeline import BatchResult, Pipeline, RawMessage
+from stream.pipeline import Pipeline
 from stream.settings import Settings
 
 START = 1_800_000_000.0

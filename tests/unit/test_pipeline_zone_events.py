@@ -10,9 +10,10 @@ from prometheus_client import CollectorRegistry
 
 from geofences.index import GeofenceSet, Zone
 from geofences.stretches.nogales_sasabe import PARALLEL_LAT
+from stream.batch import RawMessage
 from stream.metrics import Metrics
 from stream.models import ZoneEvent
-from stream.pipeline import Pipeline, RawMessage
+from stream.pipeline import Pipeline
 from stream.settings import Settings
 
 TS = 1_800_000_000.0
