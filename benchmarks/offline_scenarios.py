@@ -28,8 +28,9 @@ from rich.console import Console
 from rich.table import Table
 
 from geofences.index import GeofenceSet
+from simulators.messages import Emission
 from simulators.scenario import load_scenario
-from simulators.world import Emission, World
+from simulators.world import World
 from stream.correlation.engine import Correlator
 from stream.correlation.evaluate import Score, score, truth_from_records
 from stream.correlation.evidence import Evidence

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import orjson
 from confluent_kafka import KafkaError, KafkaException
 
-from simulators.world import Emission
+from simulators.messages import Emission
 from stream import kafka_clients
 from stream.metrics import SimulatorMetrics
 from stream.settings import Settings

@@ -1,8 +1,7 @@
 """A deterministic, stepped simulation of ground sensors, cameras, actors, weather and faults.
 
 Same scenario, seed and start time (and the same cues): byte-identical messages and truth.
-Messages are sensor-topic batches ``{"v": 1, "source": gateway_or_camera, "reports": [...]}``
-keyed by their source; report fields follow ``stream.models``.
+The messages and their reports are described in :mod:`simulators.messages`.
 
 >>> from simulators.scenario import load_scenario
 >>> msgs = list(World(load_scenario("crossing"), start=1_800_000_000.0).run())
@@ -13,11 +12,8 @@ keyed by their source; report fields follow ``stream.models``.
 from __future__ import annotations
 
 import math
-import queue
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -27,55 +23,17 @@ import orjson
 from geofences.index import open_set
 from simulators.actors import Track, build_tracks
 from simulators.boundary import Boundary
-from simulators.cameras import Camera, CameraHit
-from simulators.classification import REPORTED
+from simulators.camera_cues import CameraCues, LiveCue
+from simulators.cameras import Camera
 from simulators.faults import DeviceState, FaultAction, FaultTimeline
 from simulators.ground_sensors import GroundSensors, Hit, HitBlock
+from simulators.messages import CAMERA, GROUND, HEALTH, ActorStats, Emission, ReportWriter
 from simulators.scenario import Scenario, ScenarioError
-from simulators.sensor_kinds import BATTERY_PER_REPORT
 from simulators.sensor_layout import build_layout
 from simulators.weather import Daylight, Weather
 
-GROUND, CAMERA, HEALTH = "sensors.ground", "sensors.camera", "sensors.health"
 #: Actors are sampled at least every this many metres of movement within a step.
 SAMPLE_M = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class Emission:
-    """One Kafka message: scenario time (epoch s), topic suffix, key, JSON value, report count."""
-
-    ts: float
-    topic: str
-    key: str
-    value: bytes
-    reports: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class LiveCue:
-    camera_id: str
-    lon: float
-    lat: float
-    ts: float | None = None
-    incident_id: str | None = None
-    hold_s: float | None = None
-
-
-@dataclass
-class ActorStats:
-    ground: int = 0
-    camera: int = 0
-    first_ts: float | None = None
-    sensors: set[str] = field(default_factory=set)
-
-    def saw(self, ts: float, device: str, camera: bool) -> None:
-        if camera:
-            self.camera += 1
-        else:
-            self.ground += 1
-        self.sensors.add(device)
-        self.first_ts = ts if self.first_ts is None else min(self.first_ts, ts)
 
 
 def _r(v: float, nd: int) -> float:
@@ -118,18 +76,12 @@ class World:
             raise ScenarioError(f"scenario {sc.name!r}: {exc}") from exc
         self.n = n
         self.ground = GroundSensors(self.layout, rng(4), rng(5))
-        self.sensor_lon = np.array(self.layout.lon, float)
-        self.sensor_lat = np.array(self.layout.lat, float)
-        #: Every device's position, reported in its heartbeats (sensors, then cameras).
-        self.device_lon = [round(v, 7) for v in self.layout.lon] + [c.lon for c in sc.cameras]
-        self.device_lat = [round(v, 7) for v in self.layout.lat] + [c.lat for c in sc.cameras]
         self.state = DeviceState(
             self.ids,
             np.array(self.layout.battery + [1.0] * len(self.cameras)),
             np.array(self.layout.drain_per_h + [0.0] * len(self.cameras)),
             n,
         )
-        self.kinds = self.layout.kinds + ["camera"] * len(self.cameras)
         self.heartbeat = np.array(self.layout.heartbeat_s + [c.heartbeat_s for c in sc.cameras])
         phase_rng = rng(6)
         phase = {s: float(phase_rng.random()) for s in sorted(set(self.sources))}
@@ -141,10 +93,10 @@ class World:
                                  lon=float(fences.frame.to_wgs84(*fences.frame.point(
                                      [fences.frame.length / 2]))[0][0]))
         self.stats = [ActorStats() for _ in self.tracks]
+        self.writer = ReportWriter(self.start, self.layout, sc.cameras, self.state, self.sources,
+                                   self.boundary, self.stats)
         self.speed = [self._max_speed(tr) for tr in self.tracks]
-        self.cues: queue.SimpleQueue[LiveCue] = queue.SimpleQueue()
-        self.scripted = sorted(sc.tasking, key=lambda c: c.at_s or 0.0)
-        self.tasking_log: list[dict[str, Any]] = []
+        self.cues = CameraCues(self.start, self.cameras, self.boundary, sc.tasking)
         self.derived_faults: list[dict[str, Any]] = []
         self.held: dict[str, list[Emission]] = defaultdict(list)
         self.reports: dict[str, int] = {GROUND: 0, CAMERA: 0, HEALTH: 0}
@@ -167,6 +119,11 @@ class World:
         ``hold_s``: how long to stay on the cue [default: the camera's ``cue_hold_s``].
         """
         self.cues.put(LiveCue(camera_id, lon, lat, ts, incident_id, hold_s))
+
+    @property
+    def tasking_log(self) -> list[dict[str, Any]]:
+        """Every cue received so far: when it was applied, and whether the camera exists."""
+        return self.cues.log
 
     # --- the loop ---------------------------------------------------------
 
@@ -207,7 +164,7 @@ class World:
                         "derived": True,
                     }
                 )
-        self._apply_cues(t)
+        self.cues.apply(t)
         for cam in self.cameras:
             cam.slew(t, step)
         alive = st.alive
@@ -216,7 +173,7 @@ class World:
         # every overdue device moves to its next beat after t (dead ones keep their schedule)
         beats = np.floor((t + 1e-9 - self.next_hb[overdue]) / self.heartbeat[overdue]) + 1
         self.next_hb[overdue] += beats * self.heartbeat[overdue]
-        out.extend(self._health(t, sorted(set(due) | set(extra_health))))
+        out.extend(self.writer.health(t, sorted(set(due) | set(extra_health))))
         hits = HitBlock.of([])
         frames: list[Emission] = []
         if k:
@@ -237,7 +194,7 @@ class World:
                     forced.append(self.ground.forced(s, t, step, 1.0, "unknown", -2))
                 st.stuck_next[s] += st.stuck_interval[s]
             frames = self._camera_frames(t, step, active, rain)
-        out.extend(self._ground(t, HitBlock.join([hits, HitBlock.of(forced)])))
+        out.extend(self.writer.ground(t, HitBlock.join([hits, HitBlock.of(forced)])))
         out.extend(frames)
         for e in out:
             if e.key in self.faults.held:
@@ -267,37 +224,6 @@ class World:
         ts = _r(self.start + t, 3)
         return [Emission(ts, e.topic, e.key, e.value, e.reports) for e in burst]
 
-    def _apply_cues(self, t: float) -> None:
-        while self.scripted and (self.scripted[0].at_s or 0.0) <= t + 1e-9:
-            c = self.scripted.pop(0)
-            self._cue_now(t, LiveCue(c.camera_id, c.lon, c.lat, c.ts, c.incident_id), "scenario")
-        while True:
-            try:
-                live = self.cues.get_nowait()
-            except queue.Empty:
-                break
-            self._cue_now(t, live, "live")
-
-    def _cue_now(self, t: float, cue: LiveCue, origin: str) -> None:
-        i = self.index.get(cue.camera_id, -1)
-        applied = i >= self.n
-        if applied:
-            x, y = self.boundary.to_metric([cue.lon], [cue.lat])
-            self.cameras[i - self.n].cue(t, float(x[0]), float(y[0]), cue.hold_s)
-        self.tasking_log.append(
-            {
-                "type": "tasking",
-                "camera_id": cue.camera_id,
-                "lon": cue.lon,
-                "lat": cue.lat,
-                "incident_id": cue.incident_id,
-                "cue_ts": cue.ts,
-                "applied_ts": _r(self.start + t, 3),
-                "applied": applied,
-                "origin": origin,
-            }
-        )
-
     @staticmethod
     def _max_speed(tr: Track) -> float:
         dt = np.diff(tr.t)
@@ -324,90 +250,6 @@ class World:
                 owner.append(j)
         return np.array(xs, float), np.array(ys, float), np.array(owner, dtype=np.int64)
 
-    def _batches(
-        self, t: float, topic: str, by_source: dict[str, list[dict[str, Any]]]
-    ) -> list[Emission]:
-        ts = _r(self.start + t, 3)
-        return [
-            Emission(
-                ts, topic, src, orjson.dumps({"v": 1, "source": src, "reports": items}), len(items)
-            )
-            for src, items in sorted(by_source.items())
-        ]
-
-    def _seq(self, i: int) -> int:
-        self.state.seq[i] += 1
-        return int(self.state.seq[i])
-
-    def _health(self, t: float, devices: list[int]) -> list[Emission]:
-        if not devices:
-            return []
-        st = self.state
-        idx = np.array(devices, dtype=np.int64)
-        st.seq[idx] += 1
-        seqs = st.seq[idx].tolist()
-        ts = np.round(self.start + t + st.offset[idx], 3).tolist()
-        battery = np.round(st.battery[idx], 4).tolist()
-        tamper = st.tamper[idx].tolist()
-        fault = st.fault[idx].tolist()
-        ids, kinds, sources = self.ids, self.kinds, self.sources
-        reports = [
-            {
-                "v": 1,
-                "sensor_id": ids[i],
-                "seq": sq,
-                "kind": kinds[i],
-                "ts": tv,
-                "battery": bat,
-                "tamper": tp,
-                "fault": ft,
-                "lon": self.device_lon[i],
-                "lat": self.device_lat[i],
-            }
-            for i, sq, tv, bat, tp, ft in zip(devices, seqs, ts, battery, tamper, fault,
-                                              strict=True)
-        ]
-        by_source: dict[str, list[dict[str, Any]]] = {}
-        for src, group in groupby(range(len(devices)), key=lambda j: sources[devices[j]]):
-            by_source.setdefault(src, []).extend(reports[j] for j in group)
-        return self._batches(t, HEALTH, by_source)
-
-    def _ground(self, t: float, block: HitBlock) -> list[Emission]:
-        if not len(block):
-            return []
-        lay, st = self.layout, self.state
-        order = np.lexsort((block.ts, block.sensor))
-        s = block.sensor[order]
-        uniq, first, counts = np.unique(s, return_index=True, return_counts=True)
-        seq = (st.seq[s] + 1 + (np.arange(len(s)) - np.repeat(first, counts))).tolist()
-        st.seq[uniq] += counts
-        st.battery[uniq] = np.maximum(st.battery[uniq] - BATTERY_PER_REPORT * counts, 0.0)
-        ts = np.round(self.start + block.ts[order] + st.offset[s], 3).tolist()
-        lon = np.where(np.isnan(block.lon[order]), self.sensor_lon[s], block.lon[order]).tolist()
-        lat = np.where(np.isnan(block.lat[order]), self.sensor_lat[s], block.lat[order]).tolist()
-        strength = np.round(block.strength[order], 3).tolist()
-        sig = [REPORTED[i] for i in block.signature[order].tolist()]
-        cause = block.cause[order].tolist()
-        ids, kinds, gateways = lay.ids, lay.kinds, lay.gateways
-        by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for j, i in enumerate(s.tolist()):
-            by_source[gateways[i]].append(
-                {
-                    "v": 1,
-                    "sensor_id": ids[i],
-                    "seq": seq[j],
-                    "kind": kinds[i],
-                    "ts": ts[j],
-                    "lon": lon[j],
-                    "lat": lat[j],
-                    "strength": strength[j],
-                    "signature": sig[j],
-                }
-            )
-            if cause[j] >= 0:
-                self.stats[cause[j]].saw(ts[j], ids[i], camera=False)
-        return self._batches(t, GROUND, by_source)
-
     def _camera_frames(
         self, t: float, step: float, active: list[int], rain: float
     ) -> list[Emission]:
@@ -431,30 +273,8 @@ class World:
                 continue
             hits = cam.frame(t, step, night, rain, targets)
             if hits:
-                out.extend(self._camera_batch(t, i, cam, hits))
+                out.extend(self.writer.camera(t, i, cam.spec.id, hits))
         return out
-
-    def _camera_batch(self, t: float, i: int, cam: Camera, hits: list[CameraHit]) -> list[Emission]:
-        lon, lat = self.boundary.lonlat([h.x for h in hits], [h.y for h in hits])
-        reports = []
-        for h, lo, la in zip(hits, lon.tolist(), lat.tolist(), strict=True):
-            ts = _r(self.start + h.ts + self.state.offset[i], 3)
-            reports.append(
-                {
-                    "v": 1,
-                    "camera_id": cam.spec.id,
-                    "seq": self._seq(i),
-                    "ts": ts,
-                    "lon": _r(lo, 7),
-                    "lat": _r(la, 7),
-                    "cls": h.cls,
-                    "confidence": h.confidence,
-                    "bearing_deg": h.bearing,
-                }
-            )
-            if h.cause >= 0:
-                self.stats[h.cause].saw(ts, cam.spec.id, camera=True)
-        return self._batches(t, CAMERA, {cam.spec.id: reports})
 
     # --- ground truth -----------------------------------------------------
 

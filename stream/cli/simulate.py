@@ -12,10 +12,11 @@ from prometheus_client import CollectorRegistry
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from simulators.messages import Emission
 from simulators.publish import FileSink, KafkaSink, PublishError, Sink, paced
 from simulators.scenario import ScenarioError, bundled_names, load_scenario
 from simulators.tasking import TaskingListener
-from simulators.world import Emission, World
+from simulators.world import World
 from stream.cli.common import (
     Bootstrap,
     Quiet,

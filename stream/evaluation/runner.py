@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 from prometheus_client import CollectorRegistry
 
+from simulators.messages import Emission
 from simulators.scenario import parse_scenario
-from simulators.world import Emission, World
+from simulators.world import World
 from stream.batch import RawMessage
 from stream.correlation.tasking import sites_from_records
 from stream.evaluation.families import Trial

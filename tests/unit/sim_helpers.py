@@ -6,8 +6,9 @@ from typing import Any
 
 import orjson
 
+from simulators.messages import Emission
 from simulators.scenario import Scenario, parse_scenario
-from simulators.world import Emission, World
+from simulators.world import World
 
 START = 1_800_000_000.0
 #: A point in the Nogales sector, 5 km west of the port, on the boundary parallel.

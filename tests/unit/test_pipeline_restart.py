@@ -17,8 +17,9 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from geofences.index import GeofenceSet
+from simulators.messages import Emission
 from simulators.scenario import load_scenario
-from simulators.world import Emission, World
+from simulators.world import World
 from stream.batch import BatchResult, RawMessage
 from stream.metrics import Metrics
 from stream.models import Alert, Severity

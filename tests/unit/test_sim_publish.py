@@ -10,8 +10,8 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 import simulators.publish as publish
+from simulators.messages import Emission
 from simulators.publish import KafkaSink, PublishError, ReplayError, paced, read_emissions
-from simulators.world import Emission
 from stream import kafka_clients
 from stream.metrics import SimulatorMetrics
 from stream.settings import Settings

@@ -11,9 +11,10 @@ import orjson
 import pytest
 import yaml
 
+from simulators.messages import Emission
 from simulators.scenario import ScenarioError, bundled_names, load_scenario
 from simulators.schema import SCHEMA_FILE, render
-from simulators.world import Emission, World
+from simulators.world import World
 from stream.models import CameraDetection, GroundDetection, ReportBatch, SensorHealth
 from tests.unit.sim_helpers import START, scenario
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from simulators.boundary import Boundary
-from simulators.world import Emission
+from simulators.messages import Emission
 from stream.models import GroundDetection, SensorHealth
 from tests.unit.sim_helpers import ALONG, START, reports, run, scenario, wire
 
