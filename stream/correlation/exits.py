@@ -1,18 +1,19 @@
-"""Traffic leaving a port of entry: the port's exit, and whether an incident is that traffic.
+"""Traffic of a port of entry: the port's lanes, and whether an incident is that traffic.
 
-A zone type whose policy sets ``exit_m`` (ports of entry) has an exit for every zone of the
-type: the zone swept ``exit_m`` towards the home side across its own width (the convex
-hull of the zone and of its copy moved that far inland), where the lanes lead away from
-it. An incident whose first evidence lay in such a zone or its exit has that zone as its
-``origin``; while it is of a class the zone's policy ignores, stays on the home side (or
-in the exit) and is governed by that zone or a zone type of the policy's ``exit_zones``
-(the buffer), it is the port's traffic and raises no alert: a truck that just cleared
-the port and drives inland is not an intrusion. Once its evidence reaches another zone
-(the border strip beside the port, a restricted area) that zone's rules hold again, and
-someone crossing beside the port starts on the far side, outside the exit, and is judged
-as before; so is a person leaving the port when the policy ignores vehicles only. The
-zones, the boundary and its home side come from the geofence set, the distances and zone
-types from the policies.
+A zone type whose policy sets ``exit_m`` (ports of entry) has lanes for every zone of the
+type: the zone swept ``exit_m`` towards the home side and ``queue_m`` towards the far side
+across its own width (the convex hull of the three), widened by ``lane_margin_m``. An
+incident whose first evidence lay there has that zone as its ``origin``. While it is of a
+class the zone's policy ignores and is still in the lanes, or on the home side governed
+by the port or a zone type of the policy's ``exit_zones`` (the buffer), it is the port's
+traffic and raises no alert: a truck that just cleared the port and drives inland is not
+an intrusion. Once its evidence reaches another zone outside the lanes (the border strip
+beside the port, a restricted area) that zone's rules hold again. Until such an incident
+has an alert it takes no detection outside the lanes and those zones, nor merges with
+an incident there: lane traffic must not swallow a walker crossing beside the port, who
+starts an incident of their own and is judged as before; so is a person leaving the port
+when the policy ignores vehicles only. The zones, the boundary and its home side come
+from the geofence set, the distances and zone types from the policies.
 
 >>> from geofences.index import GeofenceSet
 >>> from stream.correlation.policies import Policies
@@ -28,7 +29,7 @@ types from the policies.
 True
 >>> exits.leaving("poe-sasabe", TargetClass.PERSON, "buffer", x, y)
 False
->>> exits.leaving("poe-sasabe", TargetClass.VEHICLE, "restricted", x, y)
+>>> exits.leaving("poe-sasabe", TargetClass.VEHICLE, "restricted", x + 900 * ux, y + 900 * uy)
 False
 >>> exits.origin(x + 800 * ux, y + 800 * uy) is None  # beside the port, not its lanes
 True
@@ -36,29 +37,33 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
 import shapely
 from shapely.affinity import translate
 from shapely.geometry.base import BaseGeometry
 
 from geofences.index import GeofenceSet
+from stream.correlation.incidents import Incident
 from stream.correlation.policies import Policies
 from stream.models import TargetClass
 
 
 @dataclass(frozen=True, slots=True)
 class Exit:
-    """One zone with its exit, in the set's metric frame."""
+    """One zone with its lanes, in the set's metric frame."""
 
     zone_id: str
-    area: BaseGeometry  # the zone and the lanes leaving it inland
+    area: BaseGeometry  # the zone and its lanes (queue and exit)
     classes: tuple[TargetClass, ...]  # traffic of these classes is the zone's own
     through: frozenset[str]  # zone types it drives off through (its own, the buffer)
 
 
 class Exits:
-    """The exits of every zone whose type's policy sets ``exit_m`` (none without a
+    """The lanes of every zone whose type's policy sets ``exit_m`` (none without a
     boundary: the home side is unknown)."""
 
     def __init__(self, fences: GeofenceSet, policies: Policies) -> None:
@@ -73,14 +78,15 @@ class Exits:
             geom = fences.metric_geometry(i)
             c = geom.centroid
             _, _, nx, ny = self.frame.direction(float(self.frame.along([c.x], [c.y])[0]))
-            moved = translate(geom, nx * pol.exit_m, ny * pol.exit_m)
-            area = shapely.convex_hull(shapely.union(geom, moved))
+            moved = shapely.union_all([geom, translate(geom, nx * pol.exit_m, ny * pol.exit_m),
+                                       translate(geom, -nx * pol.queue_m, -ny * pol.queue_m)])
+            area = shapely.convex_hull(moved).buffer(pol.lane_margin_m)
             shapely.prepare(area)
             self.by_zone[zone.id] = Exit(zone.id, area, pol.ignore_classes,
                                          frozenset((zone.zone_type, *pol.exit_zones)))
 
     def origin(self, x: float, y: float) -> str | None:
-        """The zone whose area or exit holds the metric point (the first such), if any."""
+        """The zone whose lanes hold the metric point (the first such), if any."""
         for ex in self.by_zone.values():
             if shapely.contains_xy(ex.area, x, y):
                 return ex.zone_id
@@ -88,12 +94,44 @@ class Exits:
 
     def leaving(self, origin: str | None, cls: TargetClass, zone_type: str | None,
                 x: float, y: float) -> bool:
-        """Whether an incident that began in ``origin`` (its lanes or exit), of class
-        ``cls``, governed by a zone of ``zone_type`` and now at ``x``, ``y`` is that zone's
-        own traffic: a class its policy ignores, governed by the port's type or one it
-        drives off through, on the home side or still in the exit."""
+        """Whether an incident that began in ``origin``'s lanes, of class ``cls``,
+        governed by a zone of ``zone_type`` and now at ``x``, ``y`` is that zone's own
+        traffic: a class its policy ignores, still in the lanes, or on the home side
+        governed by the port's type or one it drives off through."""
         ex = self.by_zone.get(origin) if origin else None
-        if ex is None or cls not in ex.classes or zone_type not in ex.through:
+        if ex is None or cls not in ex.classes:
             return False
-        return bool(self.frame.signed_distance([x], [y])[0] >= 0.0
-                    or shapely.contains_xy(ex.area, x, y))
+        return bool(shapely.contains_xy(ex.area, x, y) or (
+            zone_type in ex.through and self.frame.signed_distance([x], [y])[0] >= 0.0))
+
+    def confined(self, inc: Incident) -> str | None:
+        """The port to whose lanes (and the zones its traffic drives off through) an
+        incident is confined: one that began there, has no alert and is still in the
+        lanes or governed by such a zone (lane traffic must not swallow a walker crossing
+        beside the port)."""
+        ex = self.by_zone.get(inc.origin) if inc.origin else None
+        if ex is None or inc.alert is not None or not (
+                inc.zone_type in ex.through or shapely.contains_xy(ex.area, inc.x, inc.y)):
+            return None
+        return ex.zone_id
+
+    def admits(self, confined: Sequence[str | None], k: npt.NDArray[np.intp],
+               x: npt.NDArray[np.float64], y: npt.NDArray[np.float64],
+               zone_types: Sequence[str | None] | None = None) -> npt.NDArray[np.bool_]:
+        """Whether incident ``k[j]`` (``confined``: :meth:`confined` per incident) may
+        take the metric point ``x[j]``, ``y[j]``: it is not confined, or the point lies in
+        its port's lanes, or (given the points' governing ``zone_types``) on the home side
+        in a zone type its traffic drives off through."""
+        ok = np.ones(k.size, bool)
+        for zone_id, ex in self.by_zone.items():
+            mine = np.array([c == zone_id for c in confined], bool)
+            m = mine[k] if k.size and mine.any() else np.zeros(k.size, bool)
+            if not m.any():
+                continue
+            inside = shapely.contains_xy(ex.area, x[m], y[m])
+            if zone_types is not None:
+                through = np.array([zone_types[j] in ex.through
+                                    for j in np.flatnonzero(m).tolist()], bool)
+                inside |= through & (self.frame.signed_distance(x[m], y[m]) >= 0.0)
+            ok[m] = inside
+        return ok

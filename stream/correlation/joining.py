@@ -72,9 +72,22 @@ def ingest(store: Store, evidence: Sequence[Evidence], out: CorrelatorResult,
     incs = store.open_of(IncidentKind.DETECTION)
     gate_cls = np.where(is_cam, -1, _GATED_IDX[cls_idx + 1])  # a camera may refute one
     st, sx, sy, owner = paths(incs)
-    codes = match(ts, x, y, st, sx, sy, pol.incident, gate_cls,
-                  np.array([gate_class(store, i) for i in incs], np.intp), owner,
-                  Limits.of(incs, classes, pol))
+    inc_gate = np.array([gate_class(store, i) for i in incs], np.intp)
+    lim = Limits.of(incs, classes, pol)
+    codes = match(ts, x, y, st, sx, sy, pol.incident, gate_cls, inc_gate, owner, lim)
+    confined = [store.placement.exits.confined(i) for i in incs]
+    if any(confined):
+        # a port's lane traffic takes nothing beyond its port and exit: those detections
+        # join another incident, or start their own
+        types = [z.zone_type if z else None for z in place.zone]
+        out_of = np.flatnonzero((codes >= 0) & ~store.placement.exits.admits(
+            confined, codes.clip(0), x, y, types))
+        if out_of.size:
+            free = np.array([c is None for c in confined], bool)[owner]
+            codes[out_of] = match(ts[out_of], x[out_of], y[out_of], st[free], sx[free],
+                                  sy[free], pol.incident, gate_cls[out_of], inc_gate,
+                                  owner[free], Limits(lim.inc_speed, lim.inc_window,
+                                                      lim.det_speed[out_of]))
     fresh = np.flatnonzero(codes < 0)
     if fresh.size:
         labels = group_new(ts[fresh], x[fresh], y[fresh], pol.incident)
@@ -123,6 +136,11 @@ def merge(store: Store, touched: set[str], now: float, out: CorrelatorResult) ->
         return touched
     cls = np.array([merge_class(store, i) for i in incs], np.intp)
     ok &= (cls[a] < 0) | (cls[b] < 0) | (cls[a] == cls[b])
+    confined = [store.placement.exits.confined(i) for i in incs]
+    if any(confined):  # a port's lane traffic meets nothing beyond its port and exit
+        exits = store.placement.exits
+        ok &= exits.admits(confined, b, qa[qi, 1], qa[qi, 2])
+        ok &= exits.admits(confined, a, sx[si], sy[si])
     pairs = sorted({(min(x, y), max(x, y)) for x, y in zip(a[ok].tolist(), b[ok].tolist(),
                                                             strict=True)})
     root = list(range(len(incs)))

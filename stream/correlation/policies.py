@@ -130,6 +130,10 @@ class ZonePolicy(_Strict):
     #: the zone types such traffic drives off through; once in another (the border strip,
     #: a restricted area) the rules of that zone hold again
     exit_zones: tuple[str, ...] = ()
+    #: the lanes reach this far out on the far side too (traffic queueing to enter)
+    queue_m: float = Field(0.0, ge=0)
+    #: and this much around (a camera's position estimate of a lane's traffic)
+    lane_margin_m: float = Field(0.0, ge=0)
 
 
 class Policies(_Strict):

@@ -68,3 +68,16 @@ def test_sensors_in_the_port_lanes_without_a_class_raise_nothing() -> None:
 def test_the_same_hits_in_the_buffer_beside_the_port_alert() -> None:
     alerts = feed(Correlator(FENCES), unclassified_hits(LANE_X - 1500, 150.0))
     assert alerts and alerts[0].zone_id == "buffer-1km" and alerts[0].rule == "two-modalities"
+
+
+def test_lane_traffic_does_not_swallow_a_crossing_beside_the_port() -> None:
+    cor = Correlator(FENCES)
+    lane = [ground(f"m-lane-{i}", 1, 5.0 * i, LANE_X, 50.0 + 25.0 * i,
+                   kind=SensorKind.MAGNETIC, sig=VEHICLE) for i in range(13)]
+    assert feed(cor, lane) == []  # the port's own vehicle traffic
+    # 400 m west of the port's edge, a crossing no sensor could classify
+    kinds = (SensorKind.SEISMIC, SensorKind.ACOUSTIC, SensorKind.PIR)
+    walker = [ground(f"w-{k.value}", 1, 75.0 + i, POE_DX - 650.0 + 20.0 * i, 10.0, kind=k,
+                     sig=UNKNOWN) for i, k in enumerate(kinds)]
+    alerts = feed(cor, walker)
+    assert alerts and alerts[0].zone_type == "border_strip"
