@@ -29,6 +29,9 @@ from the geofence set, the distances and zone types from the policies.
 True
 >>> exits.leaving("poe-sasabe", TargetClass.PERSON, "buffer", x, y)
 False
+>>> exits.leaving("poe-sasabe", TargetClass.PERSON, "approach", port.x - 300 * nx,
+...               port.y - 300 * ny)  # walking up to the port from the far side
+True
 >>> exits.leaving("poe-sasabe", TargetClass.VEHICLE, "restricted", x + 900 * ux, y + 900 * uy)
 False
 >>> exits.origin(x + 800 * ux, y + 800 * uy) is None  # beside the port, not its lanes
@@ -57,9 +60,11 @@ class Exit:
     """One zone with its lanes, in the set's metric frame."""
 
     zone_id: str
+    zone_type: str
     area: BaseGeometry  # the zone and its lanes (queue and exit)
     classes: tuple[TargetClass, ...]  # traffic of these classes is the zone's own
     through: frozenset[str]  # zone types it drives off through (its own, the buffer)
+    queue_classes: tuple[TargetClass, ...] = ()  # its own while queueing on the far side
 
 
 class Exits:
@@ -82,8 +87,9 @@ class Exits:
                                        translate(geom, -nx * pol.queue_m, -ny * pol.queue_m)])
             area = shapely.convex_hull(moved).buffer(pol.lane_margin_m)
             shapely.prepare(area)
-            self.by_zone[zone.id] = Exit(zone.id, area, pol.ignore_classes,
-                                         frozenset((zone.zone_type, *pol.exit_zones)))
+            self.by_zone[zone.id] = Exit(zone.id, zone.zone_type, area, pol.ignore_classes,
+                                         frozenset((zone.zone_type, *pol.exit_zones)),
+                                         pol.queue_classes)
 
     def origin(self, x: float, y: float) -> str | None:
         """The zone whose lanes hold the metric point (the first such), if any."""
@@ -97,12 +103,17 @@ class Exits:
         """Whether an incident that began in ``origin``'s lanes, of class ``cls``,
         governed by a zone of ``zone_type`` and now at ``x``, ``y`` is that zone's own
         traffic: a class its policy ignores, still in the lanes, or on the home side
-        governed by the port's type or one it drives off through."""
+        governed by the port's type or one it drives off through; or a queueing class
+        still in the lanes on the far side, governed by such a zone (not the port)."""
         ex = self.by_zone.get(origin) if origin else None
-        if ex is None or cls not in ex.classes:
+        if ex is None:
             return False
-        return bool(shapely.contains_xy(ex.area, x, y) or (
-            zone_type in ex.through and self.frame.signed_distance([x], [y])[0] >= 0.0))
+        home = bool(self.frame.signed_distance([x], [y])[0] >= 0.0)
+        if cls in ex.queue_classes and not home and zone_type in ex.through:
+            return zone_type != ex.zone_type and bool(shapely.contains_xy(ex.area, x, y))
+        if cls not in ex.classes:
+            return False
+        return bool(shapely.contains_xy(ex.area, x, y)) or (zone_type in ex.through and home)
 
     def confined(self, inc: Incident) -> str | None:
         """The port to whose lanes (and the zones its traffic drives off through) an

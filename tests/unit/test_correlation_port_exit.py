@@ -81,3 +81,13 @@ def test_lane_traffic_does_not_swallow_a_crossing_beside_the_port() -> None:
                      sig=UNKNOWN) for i, k in enumerate(kinds)]
     alerts = feed(cor, walker)
     assert alerts and alerts[0].zone_type == "border_strip"
+
+
+def test_people_queueing_to_enter_the_port_raise_nothing_until_they_reach_it() -> None:
+    cor = Correlator(FENCES)
+    queue = drive_north(PERSON, LANE_X, y0=-250.0, frames=12, speed=1.3)
+    assert feed(cor, queue) == []
+    # 600 m beside the port the same walk up to the line is the approach zone's business
+    beside = feed(Correlator(FENCES), drive_north(PERSON, LANE_X - 600, y0=-250.0,
+                                                  frames=12, speed=1.3))
+    assert beside and beside[0].zone_type == "approach"
