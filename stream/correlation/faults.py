@@ -22,13 +22,19 @@ A hit seen again (a replay after a crash) counts once:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from bisect import bisect_left
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Any
 
 import numpy as np
 
 from stream.correlation.policies import FaultPolicy
+
+
+def _since(hits: list[float], t: float) -> int:
+    """How many of the sorted ``hits`` came after ``t``."""
+    return len(hits) - bisect_left(hits, t)
 
 
 class Fault(StrEnum):
@@ -48,19 +54,23 @@ class FaultWatch:
         self.beats: dict[str, list[float]] = {}
         self.source: dict[str, str] = {}  # sensor -> the partition its heartbeats come on
 
-    def hit(self, sensor: str, ts: float) -> Fault | None:
-        """Record a detection; the fault it reveals, if any. A sensor reports one detection
-        at a time, so a hit at a time already recorded is a replay and changes nothing."""
+    def hit(self, sensor: str, ts: float,
+            peers: Callable[[], Iterable[str]] = tuple) -> Fault | None:
+        """Record a detection; the fault it reveals, if any (``peers``: the sensors around
+        it). A sensor reports one detection at a time, so a hit at a time already
+        recorded is a replay and changes nothing."""
         pol = self.policy
         h = self.hits.setdefault(sensor, [])
         if ts in h:
             return None
         h.append(ts)
         h.sort()
-        keep = max(pol.max_hits_per_window, pol.periodic_hits) + 1
-        while h and (h[-1] - h[0] > pol.window_s or len(h) > keep):
+        keep = max(pol.max_hits_per_window, pol.periodic_hits + 1, pol.sustained_hits)
+        horizon = max(pol.window_s, pol.periodic_window_s, pol.sustained_window_s)
+        while h and (h[-1] - h[0] > horizon or len(h) > keep):
             del h[0]
-        if len(h) >= pol.max_hits_per_window:
+        if (_since(h, h[-1] - pol.window_s) >= pol.max_hits_per_window
+                or self._above_peers(sensor, peers)):
             return Fault.CHATTERING
         if len(h) > pol.periodic_hits:
             gaps = np.diff(np.array(h[-pol.periodic_hits - 1:]))
@@ -68,6 +78,18 @@ class FaultWatch:
             if mean > 0 and float(gaps.std()) <= pol.periodic_cv * mean:
                 return Fault.STUCK
         return None
+
+    def _above_peers(self, sensor: str, peers: Callable[[], Iterable[str]]) -> bool:
+        """``sustained_hits`` in ``sustained_window_s``, ``peer_ratio`` times as many as
+        any sensor around it (at least one) had: a sensor chattering in bursts, which no
+        target passing, nor weather, makes one sensor of a neighbourhood do."""
+        pol, h = self.policy, self.hits[sensor]
+        since = h[-1] - pol.sustained_window_s
+        own = _since(h, since)
+        if own < pol.sustained_hits:
+            return False
+        around = [_since(self.hits.get(p, []), since) for p in peers() if p != sensor]
+        return bool(around) and own >= pol.peer_ratio * max(max(around), 1)
 
     def forget_hits(self, sensor: str) -> None:
         self.hits.pop(sensor, None)
@@ -83,11 +105,15 @@ class FaultWatch:
     def dead(self, now: float, known: set[str],
              progress: Callable[[str], float] = lambda _: math.inf) -> list[str]:
         """Sensors (not in ``known``) whose heartbeats stopped: ``dead_after_beats`` of
-        their own interval missed, and at least ``min_silence_s`` — by the clock and by
-        the partition their heartbeats come on (one read late is not a dead sensor)."""
+        their own interval missed (of their peers' usual one if heard only once), and at
+        least ``min_silence_s`` — by the clock and by the partition their heartbeats come
+        on (one read late is not a dead sensor)."""
         pol = self.policy
         out = []
-        for s, (last, gap) in self.beats.items():
+        gaps = [g for _, g in self.beats.values() if g > 0]
+        usual = float(np.median(gaps)) if gaps else 0.0
+        for s, (last, own) in self.beats.items():
+            gap = own or usual
             due = last + max(pol.dead_after_beats * gap, pol.min_silence_s)
             if gap > 0 and s not in known and now > due and progress(self.source.get(s, "")) > due:
                 out.append(s)

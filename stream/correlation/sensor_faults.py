@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import numpy as np
 
@@ -55,7 +56,8 @@ def screen(store: Store, evidence: Sequence[Evidence], now: float,
         for f in [f for f in mine if f.fault == Fault.DEAD]:  # it speaks: alive
             recover(store, f, now, out)
             mine.remove(f)
-        kind = None if mine else store.faults.hit(r.sensor_id, r.ts)
+        kind = None if mine else store.faults.hit(
+            r.sensor_id, r.ts, partial(peers, store, r.sensor_id, (r.lon, r.lat)))
         if kind is not None:
             inc = fault_incident(store, r.sensor_id, kind, r.ts, r.event_id, (r.lon, r.lat),
                                  now, out)
@@ -70,6 +72,18 @@ def screen(store: Store, evidence: Sequence[Evidence], now: float,
             inc.last_ts = max(inc.last_ts, r.ts)
         store.dirty.add(inc.id)
     return keep, touched
+
+
+def peers(store: Store, sensor: str, where: tuple[float, float]) -> list[str]:
+    """The sensors sited within ``faults.peer_radius_m`` of ``sensor``."""
+    if not store.sites:
+        return []
+    names = list(store.sites)
+    lon, lat = store.sites.get(sensor) or where
+    lons, lats = zip(*(store.sites[n] for n in names), strict=True)
+    x, y = store.frame.to_metric([lon, *lons], [lat, *lats])
+    near = np.hypot(x[1:] - x[0], y[1:] - y[0]) <= store.policies.faults.peer_radius_m
+    return [n for n, ok in zip(names, near.tolist(), strict=True) if ok and n != sensor]
 
 
 def dead_sensors(store: Store, now: float, progress: Callable[[str], float],

@@ -77,3 +77,52 @@ def test_a_failed_self_test_raises_a_health_alert_cleared_when_it_passes() -> No
     assert [(a.rule, a.state, a.reason) for a in alerts] == [
         ("sensor-fault", AlertState.NEW, "new"),
         ("sensor-fault", AlertState.CLEARED, "recovered")]
+
+
+def test_a_slow_clockwork_sensor_is_stuck_though_nine_hits_span_more_than_a_minute() -> None:
+    w = FaultWatch(FaultPolicy())
+    jitter = [0.3, -0.4, 0.1, 0.5, -0.2, 0.0, 0.4, -0.5, 0.2]
+    seen = [w.hit("slow", 8.3 * k + j) for k, j in enumerate(jitter)]
+    assert seen[-1] == Fault.STUCK and Fault.STUCK not in seen[:-1]
+
+
+def test_a_sensor_heard_once_before_it_died_is_dead_by_its_peers_rhythm() -> None:
+    cor = Correlator(FENCES)
+    alerts: list[Alert] = []
+    for t in range(0, 600, 30):
+        beats = [beat("alive", t)] + ([beat("once", 10)] if t == 0 else [])
+        alerts += cor.process([], now=T0 + t + 1, health=beats).alerts
+    dead = [a for a in alerts if a.rule == "sensor-fault"]
+    assert len({a.id for a in dead}) == 1
+    assert dead[0].severity == Severity.MEDIUM
+    assert 10 + 90 <= dead[0].raised_ts - T0 <= 10 + 150  # 3 of its peers' 30 s beats, 120 s
+
+
+def test_a_sensor_chattering_in_bursts_is_told_from_a_target_lingering_by_it() -> None:
+    w = FaultWatch(FaultPolicy())
+    bursts = [47.0 * b + 2.0 * k + 0.1 * (k % 2) for b in range(13) for k in range(3)]
+    seen = [w.hit("chatter", t, lambda: ["quiet-peer"]) for t in bursts]
+    assert seen[-1] == Fault.CHATTERING and Fault.CHATTERING not in seen[:29]
+    lingering = [20.0 * k + (7.0 * k) % 11 for k in range(30)]  # ten irregular minutes
+    for k in range(12):  # ... which set its neighbour off too
+        w.hit("neighbour", 50.0 * k + 7.0)
+    assert all(w.hit("lingered-by", t, lambda: ["neighbour"]) is None for t in lingering)
+    # a sensor with no neighbour known is not judged against peers
+    assert all(w.hit("lone", t) is None for t in lingering)
+
+
+def test_a_correlator_hears_a_sensor_chattering_in_bursts_beside_quiet_peers() -> None:
+    cor = Correlator(FENCES)
+    for sensor, dx in (("chatter", 400.0), ("peer", 500.0)):
+        cor.place_sensor(sensor, *lonlat(dx, 200.0))
+    alerts: list[Alert] = []
+    seq = itertools.count(1)
+    for b in range(16):  # three hits at 2 s every 47 s: a sensor chattering in bursts
+        t = 47.0 * b
+        hits = [ground("chatter", next(seq), t + 2.0 * k + 0.3 * (k % 2), 400.0, 200.0)
+                for k in range(3)]
+        alerts += cor.process(hits, now=T0 + t + 7).alerts
+    faults = [a for a in alerts if a.rule == "sensor-fault"]
+    assert len({a.id for a in faults}) == 1 and faults[0].severity == Severity.LOW
+    assert not [a for a in alerts if a.rule != "sensor-fault"]
+    assert cor.open_faults() == {("nogales", "chattering"): 1}
