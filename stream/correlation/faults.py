@@ -53,6 +53,8 @@ class FaultWatch:
         #: sensor -> [last heartbeat time, interval between its last two heartbeats]
         self.beats: dict[str, list[float]] = {}
         self.source: dict[str, str] = {}  # sensor -> the partition its heartbeats come on
+        #: stuck sensor -> the report it repeats ("strength/signature"); others are targets
+        self.repeats: dict[str, str] = {}
 
     def hit(self, sensor: str, ts: float,
             peers: Callable[[], Iterable[str]] = tuple) -> Fault | None:
@@ -93,6 +95,7 @@ class FaultWatch:
 
     def forget_hits(self, sensor: str) -> None:
         self.hits.pop(sensor, None)
+        self.repeats.pop(sensor, None)
 
     def beat(self, sensor: str, ts: float, source: str = "") -> None:
         self.source[sensor] = source
@@ -124,9 +127,11 @@ class FaultWatch:
             del self.hits[s]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"hits": self.hits, "beats": self.beats, "source": self.source}
+        return {"hits": self.hits, "beats": self.beats, "source": self.source,
+                "repeats": self.repeats}
 
     def load(self, d: dict[str, Any]) -> None:
         self.hits = {k: list(v) for k, v in d.get("hits", {}).items()}
         self.beats = {k: list(v) for k, v in d.get("beats", {}).items()}
         self.source = dict(d.get("source", {}))
+        self.repeats = dict(d.get("repeats", {}))

@@ -1,6 +1,7 @@
 """Fault incidents: a sensor seen chattering, stuck or dead, or reporting a failed
 self-test, gets one incident (and health alert) of its own; while it is faulted its
-detections are evidence of that fault, not of a crossing."""
+detections are evidence of that fault, not of a crossing — except a stuck sensor's reports
+unlike the one it repeats (strength and signature): those are targets it still senses."""
 
 from __future__ import annotations
 
@@ -63,7 +64,10 @@ def screen(store: Store, evidence: Sequence[Evidence], now: float,
                                  now, out)
             mine = faults[r.sensor_id] = [inc]
             touched.add(inc.id)
-        if not mine:
+            if kind == Fault.STUCK:
+                store.faults.repeats[r.sensor_id] = repeated(r)
+        stuck = store.faults.repeats.get(r.sensor_id)
+        if not mine or (stuck is not None and repeated(r) != stuck):
             keep.append(e)
             continue
         inc = mine[0]
@@ -72,6 +76,11 @@ def screen(store: Store, evidence: Sequence[Evidence], now: float,
             inc.last_ts = max(inc.last_ts, r.ts)
         store.dirty.add(inc.id)
     return keep, touched
+
+
+def repeated(r: GroundDetection) -> str:
+    """What a stuck sensor repeats: a report unlike it is a target it still senses."""
+    return f"{r.strength:g}/{r.signature.value}"
 
 
 def peers(store: Store, sensor: str, where: tuple[float, float]) -> list[str]:

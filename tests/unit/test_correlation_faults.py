@@ -8,7 +8,7 @@ from geofences.index import GeofenceSet
 from stream.correlation.engine import Correlator
 from stream.correlation.faults import Fault, FaultWatch
 from stream.correlation.policies import FaultPolicy
-from stream.models import Alert, AlertState, SensorHealth, SensorKind, Severity
+from stream.models import Alert, AlertState, SensorHealth, SensorKind, Severity, TargetClass
 from tests.unit.correlation_builders import T0, ground, lonlat, walk_north
 
 FENCES = GeofenceSet.load_bundled()
@@ -126,3 +126,20 @@ def test_a_correlator_hears_a_sensor_chattering_in_bursts_beside_quiet_peers() -
     assert len({a.id for a in faults}) == 1 and faults[0].severity == Severity.LOW
     assert not [a for a in alerts if a.rule != "sensor-fault"]
     assert cor.open_faults() == {("nogales", "chattering"): 1}
+
+
+def test_a_stuck_sensor_still_reports_a_target_passing_it_unlike_its_repeated_report() -> None:
+    cor = Correlator(FENCES)
+    stuck = [ground("stuck-2", k + 1, 5.0 * k, 400.0, 200.0, sig=TargetClass.UNKNOWN,
+                    strength=1.0) for k in range(120)]
+    walk = walk_north("w", 300.0, -100.0, 500.0, dx=420.0)  # passing right by it
+    person = [ground("stuck-2", 1000 + k, 529.0 + 4.0 * k, 400.0, 200.0, strength=0.9)
+              for k in range(3)]
+    alerts: list[Alert] = []
+    for e in sorted(stuck + walk + person, key=lambda e: e.report.ts):
+        alerts += cor.process([e], now=e.report.ts + 1).alerts
+    assert len({a.id for a in alerts if a.rule == "sensor-fault"}) == 1
+    crossing = [a for a in alerts if a.rule != "sensor-fault"]
+    assert len({a.id for a in crossing}) == 1
+    mine = {e.event_id for e in crossing[-1].evidence if e.event_id.startswith("stuck-2:")}
+    assert mine == {f"stuck-2:{1000 + k}" for k in range(3)}
