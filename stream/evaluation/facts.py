@@ -8,6 +8,7 @@ to the end-of-partition event, whose offset is the fetch's high watermark.
 
 from __future__ import annotations
 
+import math
 import time
 import urllib.request
 import uuid
@@ -91,17 +92,19 @@ def event_time(url: str) -> tuple[float | None, float | None]:
     return got.get((("clock", "seen"),)), got.get((("clock", "released"),))
 
 
-def wait_released(url: str, deadline: float, alive: Callable[[], None] | None = None) -> None:
+def wait_released(url: str, deadline: float, alive: Callable[[], None] | None = None,
+                  seen_at_least: float = -math.inf) -> None:
     """Return once the worker at ``url`` has correlated every report it saw: its event time
     released past the newest seen (it flushes once its sources are idle). Call it once the
-    worker's group lag is zero, so that what it saw is final. ``alive`` raises if the worker
+    worker's group lag is zero, so that what it saw is final, or give ``seen_at_least``: the
+    event time of the newest report it must have seen. ``alive`` raises if the worker
     died."""
     seen = released = None
     while True:
         if alive is not None:
             alive()
         seen, released = event_time(url)
-        if seen is not None and released is not None and released > seen:
+        if seen is not None and released is not None and released > seen >= seen_at_least:
             return
         if time.monotonic() > deadline:
             raise NotYet(f"the correlator released event time {released} of {seen} seen")

@@ -23,13 +23,13 @@ import pytest
 
 from stream.broker import free_port
 from stream.cli.demo import scrape_total, stop_process
-from stream.evaluation.facts import POLL_S, event_time
+from stream.evaluation.facts import wait_released
 from stream.models import Alert
 from stream.settings import Settings
 from stream.topics import CAMERA, GROUND, HEALTH, TICKS, create_topics
 from tests.conftest import run_cli, settings_env, start_worker
-from tests.integration.test_scenarios import alerts_by_id, serious
-from tests.kafka_helpers import consume_to_end, produce, wait_committed
+from tests.integration.test_scenarios import alerts_by_id, read_alerts_by_id, serious
+from tests.kafka_helpers import produce, wait_committed
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
@@ -94,12 +94,7 @@ def alerts_after_kills(settings: Settings, last_ts: float, timeout: float = 180.
     committed a tick sent after that (the batches before it sent their outputs first)."""
     url = f"http://{settings.metrics_host}:{settings.metrics_port}/metrics"
     deadline = time.monotonic() + timeout
-    while True:
-        seen, released = event_time(url)
-        if seen is not None and released is not None and seen >= last_ts and released > seen:
-            break
-        assert time.monotonic() < deadline, f"event time seen {seen}, released {released}"
-        time.sleep(POLL_S)  # poll interval of the worker's /metrics
+    wait_released(url, deadline, seen_at_least=last_ts)
     ticks = settings.topic(TICKS.name)
     produce(settings, ticks, [(b"tick", b"{}")])
     wait_committed(settings, [ticks], max(1.0, deadline - time.monotonic()))
@@ -107,11 +102,7 @@ def alerts_after_kills(settings: Settings, last_ts: float, timeout: float = 180.
         wait_committed(settings, [settings.topic(t.name) for t in (GROUND, CAMERA, HEALTH)], 30)
     except AssertionError as exc:
         warnings.warn(f"open defect, commit stalled after the restarts: {exc}", stacklevel=1)
-    out: dict[str, list[Alert]] = {}
-    for _, value in consume_to_end(settings, settings.topic("alerts")):
-        alert = Alert.model_validate_json(value)
-        out.setdefault(alert.id, []).append(alert)
-    return out
+    return read_alerts_by_id(settings)
 
 
 def revisions_never_go_back(alerts: dict[str, list[Alert]]) -> list[str]:

@@ -31,6 +31,11 @@ def simulate(settings: Settings, name: str, tmp: Path) -> list[dict[str, object]
 def alerts_by_id(settings: Settings) -> dict[str, list[Alert]]:
     """Every alert message, by id, once the worker is done with what was published."""
     wait_settled(settings)
+    return read_alerts_by_id(settings)
+
+
+def read_alerts_by_id(settings: Settings) -> dict[str, list[Alert]]:
+    """Every alert message now on the alert topic, by id, in topic order."""
     out: dict[str, list[Alert]] = defaultdict(list)
     for _, value in consume_to_end(settings, settings.topic("alerts")):
         alert = Alert.model_validate_json(value)
