@@ -124,36 +124,70 @@ def read_range(settings: Settings, group_id: str, partitions: Iterable[tuple[str
         c.close()
 
 
+def partitions(client: Consumer, topic: str) -> list[int]:
+    """The partition ids of ``topic`` (a full name); :class:`KafkaException` naming the fix
+    when it does not exist."""
+    meta = client.list_topics(topic, timeout=10).topics.get(topic)
+    if meta is None or meta.error is not None or not meta.partitions:
+        raise KafkaException(f"topic {topic} not found: run `borderwatch topics create`")
+    return sorted(meta.partitions)
+
+
+def _read_to_eof(c: Consumer, starts: list[TopicPartition], timeout: float) -> Iterator[Any]:
+    """Every message from ``starts`` up to each partition's end-of-partition event, that
+    event included (its offset is the partition's true end: the fetch's high watermark;
+    the embedded broker's ListOffsets may answer less). :class:`TimeoutError` names the
+    partitions not read to their end after ``timeout`` s."""
+    pending = {(tp.topic, tp.partition) for tp in starts}
+    c.assign(starts)
+    deadline = time.monotonic() + timeout
+    while pending:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"partitions {sorted(pending)} not read to their end "
+                               f"in {timeout:.0f} s")
+        msg = c.poll(0.2)
+        if msg is None:
+            continue
+        err = msg.error()
+        if err is not None and err.code() != KafkaError._PARTITION_EOF:
+            raise KafkaException(err)
+        if err is not None:
+            pending.discard((msg.topic(), msg.partition()))
+        yield msg
+
+
 def read_to_end(settings: Settings, topic: str, timeout: float = 15.0
                 ) -> Iterator[tuple[bytes | None, bytes | None]]:
     """(key, value) of every message ``topic`` (a full name) holds now, oldest first per
-    partition, read without a consumer group up to the end-of-partition event of each
-    partition: the fetch's high watermark, the true end (the embedded broker's ListOffsets
-    may answer less). :class:`TimeoutError` names the partitions not read to their end
-    after ``timeout`` s; :class:`KafkaException` if the topic does not exist."""
+    partition, read without a consumer group up to the true end of each partition.
+    :class:`TimeoutError` names the partitions not read to their end after ``timeout`` s;
+    :class:`KafkaException` if the topic does not exist."""
     c = consumer(settings, f"borderwatch-reader-{uuid.uuid4().hex[:8]}",
                  **{"enable.partition.eof": True})
     try:
-        meta = c.list_topics(topic, timeout=10).topics.get(topic)
-        if meta is None or meta.error is not None or not meta.partitions:
-            raise KafkaException(f"topic {topic} not found: run `borderwatch topics create`")
-        pending = set(meta.partitions)
-        c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in pending])
-        deadline = time.monotonic() + timeout
-        while pending:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{topic}: partitions {sorted(pending)} not read to their "
-                                   f"end in {timeout:.0f} s")
-            msg = c.poll(0.2)
-            if msg is None:
-                continue
-            err = msg.error()
-            if err is not None:
-                if err.code() == KafkaError._PARTITION_EOF:
-                    pending.discard(msg.partition())
-                    continue
-                raise KafkaException(err)
-            yield msg.key(), msg.value()
+        starts = [TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions(c, topic)]
+        for msg in _read_to_eof(c, starts, timeout):
+            if msg.error() is None:
+                yield msg.key(), msg.value()
+    finally:
+        c.close()
+
+
+def end_offsets(settings: Settings, topics: Iterable[str], timeout: float = 15.0
+                ) -> dict[tuple[str, int], int]:
+    """The true end offset of every partition of ``topics`` (full names): each is read from
+    its reported end to its end-of-partition event, since the embedded broker's ListOffsets
+    may answer less than the last message."""
+    c = consumer(settings, f"borderwatch-reader-{uuid.uuid4().hex[:8]}",
+                 **{"enable.partition.eof": True})
+    try:
+        starts = []
+        for topic in topics:
+            for p in partitions(c, topic):
+                tp = TopicPartition(topic, p)
+                starts.append(TopicPartition(topic, p, c.get_watermark_offsets(tp, 10)[1]))
+        return {(str(m.topic()), int(m.partition() or 0)): int(m.offset() or 0)
+                for m in _read_to_eof(c, starts, timeout) if m.error() is not None}
     finally:
         c.close()
 

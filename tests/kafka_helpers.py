@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
 from stream import kafka_clients
 from stream.evaluation.facts import wait_released
@@ -95,37 +95,22 @@ def consume_until(
 
 def wait_committed(settings: Settings, topics: list[str], timeout: float = 60.0) -> None:
     """Block until the worker's consumer group (``settings.app_id``) has committed every
-    message of ``topics``: consumer lag zero.
-
-    The true end of each partition is read, not asked for: the embedded broker may report
-    an end offset below the last message, so a reader goes from the reported end to EOF."""
-    reader = Consumer(settings.consumer_config(f"test-{uuid.uuid4().hex[:8]}",
-                                               **{"enable.partition.eof": True}))
+    message of ``topics`` up to their true ends (:func:`kafka_clients.end_offsets`):
+    consumer lag zero."""
+    deadline = time.monotonic() + timeout
+    ends = kafka_clients.end_offsets(settings, topics, timeout)
+    tps = [TopicPartition(t, p) for t, p in ends]
     group = Consumer(settings.consumer_config(settings.app_id))
     try:
-        tps = [TopicPartition(t, p) for t in topics
-               for p in reader.list_topics(t, timeout=10).topics[t].partitions]
-        starts = [TopicPartition(tp.topic, tp.partition,
-                                 reader.get_watermark_offsets(tp, timeout=10)[1]) for tp in tps]
-        reader.assign(starts)
-        ends: dict[tuple[str, int], int] = {}
-        deadline = time.monotonic() + timeout
-        while len(ends) < len(tps):
-            assert time.monotonic() < deadline, f"no end of partition for {tps}"
-            msg = reader.poll(0.2)
-            err = msg.error() if msg is not None else None
-            if msg is not None and err is not None and err.code() == KafkaError._PARTITION_EOF:
-                ends[(str(msg.topic()), int(msg.partition() or 0))] = int(msg.offset() or 0)
         lag: dict[tuple[str, int], int] = {}
         while time.monotonic() < deadline:
             done = {(tp.topic, tp.partition): tp.offset for tp in group.committed(tps, 10)}
             lag = {k: end - max(done[k], 0) for k, end in ends.items() if end > max(done[k], 0)}
             if not lag:
                 return
-            reader.poll(0.2)  # poll interval: commits arrive on the worker's own schedule
+            group.poll(0.2)  # poll interval: commits arrive on the worker's own schedule
         raise AssertionError(f"worker group {settings.app_id} still lags: {lag}")
     finally:
-        reader.close()
         group.close()
 
 

@@ -77,10 +77,8 @@ def assigned_consumer(
         assignment = []
         for spec in specs:
             name = settings.topic(spec.name)
-            tmeta = consumer.list_topics(name, timeout=10).topics.get(name)
-            if tmeta is None or tmeta.error is not None or not tmeta.partitions:
-                raise KafkaException(f"topic {name} not found: run `borderwatch topics create`")
-            assignment += [TopicPartition(name, p, start) for p in tmeta.partitions]
+            assignment += [TopicPartition(name, p, start)
+                           for p in kafka_clients.partitions(consumer, name)]
         consumer.assign(assignment)
     except BaseException:
         consumer.close()
