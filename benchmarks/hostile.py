@@ -158,7 +158,11 @@ def _worker(s: Settings, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         proc = subprocess.Popen([sys.executable, "-m", "stream.cli", "worker"], env=env,
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    wait_worker_ready(f"http://127.0.0.1:{s.metrics_port}/metrics", proc, timeout=120)
+    try:
+        wait_worker_ready(f"http://127.0.0.1:{s.metrics_port}/metrics", proc, timeout=120)
+    except RuntimeError:
+        stop_process("worker", proc)  # not left running without its broker
+        raise
     return proc
 
 

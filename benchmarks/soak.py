@@ -3,11 +3,13 @@
 Starts an embedded broker and a worker. Each burst round produces ``--burst`` ground
 reports (gateway batches of 100, seismic, scattered over 40 km west of 111°W and up to 10
 km north of the line's latitude there) as fast as the broker takes them, waits until the worker has
-consumed them all, and prints the drain time and the worker's RSS. Then a steady run
+consumed them all (its RSS then still holds the burst: the event clock holds reports back
+until the stream goes idle), then until it has correlated them (event time released past
+the newest report seen), and prints both times and both RSS figures. Then a steady run
 offers ``--rate`` reports/s for ``--steady-s`` seconds, printing RSS every 10 s. The
-summary compares every later round and the steady run with the RSS after the first
-(warm-up) round and ends with a verdict line (the issue's bar: within 20%). A worker that
-dies stops the soak with the end of its log.
+summary compares every later round's settled RSS and the steady run with the settled RSS
+after the first (warm-up) round and ends with a verdict line (the issue's bar: within
+20%). A worker that dies stops the soak with the end of its log.
 
     python -m benchmarks.soak [--rounds 10] [--burst 100000] [--rate 2000] [--steady-s 60]
 
@@ -22,10 +24,12 @@ import random
 import subprocess
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import orjson
 from confluent_kafka import Producer
+from prometheus_client.parser import text_string_to_metric_families
 
 from benchmarks.hostile import _settings, _worker, rss_mb
 from stream.broker import EmbeddedBroker, free_port
@@ -52,6 +56,17 @@ def alive(worker: subprocess.Popen[bytes], log: Path) -> None:
         tail = log.read_text(errors="replace").splitlines()[-15:]
         raise SystemExit(f"the worker exited ({worker.returncode}); its log ends:\n"
                          + "\n".join(tail))
+
+
+def event_time(url: str) -> dict[str, float]:
+    """The worker's ``borderwatch_event_time_seconds`` by clock (seen, released)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            text = r.read().decode()
+    except OSError:
+        return {}
+    return {s.labels["clock"]: s.value for family in text_string_to_metric_families(text)
+            for s in family.samples if s.name == "borderwatch_event_time_seconds"}
 
 
 def verdict(after: list[float], steady: list[float], bound: float = 0.20) -> str:
@@ -101,6 +116,20 @@ def main() -> None:
         def consumed() -> float:
             return scrape_total(url, "borderwatch_events_consumed_total") or 0.0
 
+        def state_keys() -> float:
+            return scrape_total(url, "borderwatch_state_keys") or 0.0
+
+        def settle(t0: float) -> float:
+            """Wait until the worker correlated every report it holds back (event time
+            released past the newest report seen); the seconds that took."""
+            while time.monotonic() - t0 < 600:
+                alive(worker, Path(tmp) / "worker.log")
+                clock = event_time(url)
+                if clock.get("released", 0.0) >= clock.get("seen", 1.0):
+                    break
+                time.sleep(0.5)
+            return time.monotonic() - t0
+
         def offer(values: list[bytes]) -> None:
             for v in values:
                 while True:
@@ -112,7 +141,8 @@ def main() -> None:
             producer.flush(120)
 
         print(f"worker RSS at start: {rss_mb(worker.pid):.0f} MB", flush=True)
-        print(f"{'round':>5} {'reports':>9} {'drain s':>8} {'worker MB':>10} {'bench MB':>9}")
+        print(f"{'round':>5} {'reports':>9} {'drain s':>8} {'drained MB':>10} {'settle s':>8} "
+              f"{'worker MB':>9} {'bench MB':>8} {'state keys':>10}")
         after: list[float] = []
         steady: list[float] = []
         try:
@@ -125,10 +155,13 @@ def main() -> None:
                     alive(worker, Path(tmp) / "worker.log")
                     time.sleep(0.5)
                 drain = time.monotonic() - t0
+                drained = rss_mb(worker.pid)  # the burst still held back by the event clock
+                settled = settle(time.monotonic())
                 rss = rss_mb(worker.pid)
                 after.append(rss)
-                print(f"{rnd:>5} {args.burst:>9} {drain:>8.1f} {rss:>10.0f} "
-                      f"{rss_mb(os.getpid()):>9.0f}", flush=True)
+                print(f"{rnd:>5} {args.burst:>9} {drain:>8.1f} {drained:>10.0f} {settled:>8.1f} "
+                      f"{rss:>9.0f} {rss_mb(os.getpid()):>8.0f} {state_keys():>10.0f}",
+                      flush=True)
             print(f"steady: {args.rate} reports/s for {args.steady_s:.0f} s", flush=True)
             t_end = time.monotonic() + args.steady_s
             next_print = time.monotonic() + 10
@@ -143,7 +176,8 @@ def main() -> None:
                     lag = sent - consumed()
                     steady.append(rss_mb(worker.pid))
                     print(f"  t+{args.steady_s - (t_end - time.monotonic()):5.0f} s  worker "
-                          f"{rss_mb(worker.pid):.0f} MB  not yet consumed {lag:.0f}", flush=True)
+                          f"{rss_mb(worker.pid):.0f} MB  not yet consumed {lag:.0f}  state "
+                          f"keys {state_keys():.0f}", flush=True)
             end = rss_mb(worker.pid)
             print(verdict(after, [*steady, end]), flush=True)
         finally:

@@ -143,6 +143,11 @@ class Metrics:
             ["sector", "severity"],
             registry=registry,
         )
+        self.state_keys = Gauge(
+            "borderwatch_state_keys",
+            "Keys in the worker's correlation state (incidents, sensor sites, zone stays).",
+            registry=registry,
+        )
         self.policy_version = Gauge(
             "borderwatch_policy_set_info",
             "Zone policy set in force (value 1, version as label; 'none' before one is loaded).",

@@ -157,6 +157,7 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
                 state.pop(key, None)
             else:
                 state[key] = orjson.dumps(value)
+        metrics.state_keys.set(len(state))
 
     resets = LogReset()
 
