@@ -23,7 +23,7 @@ from stream.models import Alert
 from stream.settings import Settings
 from stream.topics import create_topics
 from tests.conftest import settings_env, start_worker
-from tests.kafka_helpers import consume_until, produce
+from tests.kafka_helpers import consume_until, produce, wait_committed
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
@@ -53,6 +53,18 @@ def alert_from(s: Settings, event_id: str, timeout: float) -> bool:
     except AssertionError:
         return False
     return True
+
+
+def why_no_alert(s: Settings, log: Path) -> str:
+    """What the worker's group still has not committed, and the end of its log: a stuck
+    partition and a worker that consumed everything but held the alert read differently."""
+    topics = [s.topic(t) for t in ("sensors.ground", "sensors.camera", "sensors.health", "ticks")]
+    try:
+        wait_committed(s, topics, timeout=15)
+        lag = "its group committed every sensor report and tick"
+    except AssertionError as exc:
+        lag = str(exc)
+    return f"no alert from the worker; {lag}; its log ends:\n{log.read_text()[-3000:]}"
 
 
 def broker_resets(s: Settings) -> float:
@@ -93,7 +105,7 @@ def test_worker_recovers_and_simulator_does_not_hang_after_a_broker_bounce(
         # (a paced scenario is placed in the past and holds the event-time watermark back
         # while it plays, so the fresh report is probed once the simulator is done)
         produce(s, s.topic("sensors.camera"), [(b"cam-2", camera(2, -110.975))])
-        assert alert_from(s, "cam-2:2", timeout=180), (tmp_path / "worker.log").read_text()[-3000:]
+        assert alert_from(s, "cam-2:2", timeout=180), why_no_alert(s, tmp_path / "worker.log")
         assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-3000:]
         # the worker noticed: one line, one count
         log = (tmp_path / "worker.log").read_text()
