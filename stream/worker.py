@@ -8,6 +8,7 @@ from typing import Any
 
 import faust
 
+from stream import memory
 from stream.app import build_app
 from stream.metrics import Metrics
 from stream.pipeline import Pipeline
@@ -33,6 +34,11 @@ def run_worker(
         metrics.serve(settings.metrics_host, settings.metrics_port)
     app, pipeline = build_app(settings, metrics)
     said = False
+
+    @app.timer(memory.TRIM_INTERVAL_S)
+    async def give_back_memory() -> None:
+        """What a burst freed goes back to the OS instead of staying in the worker's RSS."""
+        memory.trim()
 
     @app.on_rebalance_complete.connect  # type: ignore[arg-type]  # async receivers
     async def ready(sender: Any, *_: Any, signal: Any, **__: Any) -> None:
