@@ -19,13 +19,15 @@ from stream.models import Alert, CameraTask, DeadLetter, LateEvent, SensorHealth
 
 @dataclass(frozen=True, slots=True)
 class RawMessage:
-    """What the transport delivered, before any decoding."""
+    """What the transport delivered, before any decoding. ``ts``: when it arrived (the
+    Kafka message timestamp, epoch seconds); ``None``: at the batch's processing time."""
 
     topic: str
     partition: int
     offset: int
     key: bytes | None
     value: bytes | None
+    ts: float | None = None
 
 
 @dataclass(slots=True)

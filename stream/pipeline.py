@@ -26,7 +26,7 @@ from stream.batch import BatchResult, RawMessage
 from stream.codec import Decoded, Decoder, classify, dead_letter, describe
 from stream.correlation import state_codec
 from stream.correlation.engine import Correlator
-from stream.correlation.evidence import Evidence, Heartbeat
+from stream.correlation.evidence import Arrival, Evidence, Heartbeat
 from stream.correlation.policies import Policies
 from stream.correlation.tasking import CameraSite
 from stream.correlation.zone_rule import ZoneEntryRule
@@ -109,50 +109,54 @@ class Pipeline:
 
     def process(self, messages: Sequence[RawMessage], now: float,
                 unread: Collection[str] = ()) -> BatchResult:
-        """Decode, validate and correlate one batch. ``now`` (processing time) only judges
-        reports from the future and which partitions went idle (the caller's clock; the
-        core never reads one): alerts follow event time.
+        """Decode, validate and correlate one batch, message by message, each at the time it
+        arrived (its timestamp, at most ``now``; ``now`` if it has none). Arrival time only
+        judges reports from the future and which partitions went idle (the caller's clock;
+        the core never reads one): alerts follow event time, and a batch gives what its
+        messages give one at a time.
         A batch with nothing to decode (a timer tick) still lets the correlator's clock
         release what idle partitions held back. ``unread``: the assigned sensor partitions
         (``topic:partition``) that hold messages and delivered none yet; the clock waits
         for them."""
         out = BatchResult()
         evidence: list[Evidence] = []
-        beats: list[Heartbeat] = []
-        acks: list[AlertAckMessage] = []
+        arrivals: list[Arrival] = []
         consumed: Counter[tuple[str, str]] = Counter()
         for msg in messages:
             self.metrics.messages_consumed.labels(topic=msg.topic).inc()
+            at = now if msg.ts is None else min(msg.ts, now)
+            mine: list[Evidence] = []
+            beats: list[Heartbeat] = []
+            acks: list[AlertAckMessage] = []
             if msg.topic == self.ticks_topic:
                 if msg.value not in (b"{}", b"", None):
                     out.dead_letters.append(self._letter(msg, "unknown_field", "a tick is {}"))
-                continue
-            if msg.topic == self.acks_topic:
+            elif msg.topic == self.acks_topic:
                 self._ack(msg, acks, out.dead_letters)
-                continue
-            decoder = self.decoders.get(msg.topic)
-            if decoder is None:
-                continue
-            items, letters = decoder.decode(
-                msg.value, topic=msg.topic, partition=msg.partition, offset=msg.offset, key=msg.key
-            )
-            out.dead_letters.extend(letters)
-            ahead = [i for i in items if i.report.ts > now + self.clock_skew_s]
-            if ahead:  # one dead letter for the message, however many of its reports
-                out.dead_letters.append(self._future(msg, ahead, now))
-                items = [i for i in items if i.report.ts <= now + self.clock_skew_s]
-            for item in items:
-                report = item.report
-                if isinstance(report, SensorHealth):
-                    out.health.append(report)
-                    beats.append(Heartbeat(report, msg.topic, msg.partition))
-                    consumed[msg.topic, report.kind.value] += 1
-                elif report.event_id in self.replayed:
-                    self.metrics.replayed_reports.inc()
-                else:
-                    evidence.append(Evidence(report, msg.topic, msg.partition, msg.offset))
-                    kind = "camera" if isinstance(report, CameraDetection) else report.kind.value
-                    consumed[msg.topic, kind] += 1
+            elif (decoder := self.decoders.get(msg.topic)) is not None:
+                items, letters = decoder.decode(msg.value, topic=msg.topic,
+                                                partition=msg.partition, offset=msg.offset,
+                                                key=msg.key)
+                out.dead_letters.extend(letters)
+                ahead = [i for i in items if i.report.ts > at + self.clock_skew_s]
+                if ahead:  # one dead letter for the message, however many of its reports
+                    out.dead_letters.append(self._future(msg, ahead, at))
+                    items = [i for i in items if i.report.ts <= at + self.clock_skew_s]
+                for item in items:
+                    report = item.report
+                    if isinstance(report, SensorHealth):
+                        out.health.append(report)
+                        beats.append(Heartbeat(report, msg.topic, msg.partition))
+                        consumed[msg.topic, report.kind.value] += 1
+                    elif report.event_id in self.replayed:
+                        self.metrics.replayed_reports.inc()
+                    else:
+                        mine.append(Evidence(report, msg.topic, msg.partition, msg.offset))
+                        kind = ("camera" if isinstance(report, CameraDetection)
+                                else report.kind.value)
+                        consumed[msg.topic, kind] += 1
+            evidence += mine
+            arrivals.append(Arrival(at, tuple(mine), tuple(beats), tuple(acks)))
         for (topic, kind), n in consumed.items():
             self.metrics.events_consumed.labels(topic=topic, kind=kind).inc(n)
         out.reports = sum(consumed.values())
@@ -162,7 +166,7 @@ class Pipeline:
         if self.naive is not None:  # no incidents, no lifecycle: acks and ticks change nothing
             out.alerts = self.naive.evaluate(evidence, now)
         else:
-            out.add(self.correlator.process(evidence, now, beats, acks, unread))
+            out.add(self.correlator.receive(arrivals or [Arrival(now)], unread))
         self._finish(out)
         return out
 

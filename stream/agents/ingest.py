@@ -187,6 +187,8 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
                     metrics.batch_failures.inc()
                 await track_assignment()
             try:
+                # arrival time: this batch's clock (message timestamps would make a worker
+                # reading a backlog see its partitions idle while it still reads them)
                 messages = [RawMessage(m.topic, m.partition, m.offset, m.key, m.value)
                             for m in (e.message for e in events)]
                 unread.read({(m.topic, m.partition) for m in messages})

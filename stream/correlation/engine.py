@@ -25,7 +25,7 @@ from geofences.index import GeofenceSet
 from stream.correlation import alerting, joining, lateness, sensor_faults
 from stream.correlation import state_codec as codec
 from stream.correlation.clock import EventClock
-from stream.correlation.evidence import Evidence, Heartbeat
+from stream.correlation.evidence import Arrival, Evidence, Heartbeat
 from stream.correlation.heartbeats import on_health
 from stream.correlation.held import Held
 from stream.correlation.incidents import Incident
@@ -170,7 +170,6 @@ class Correlator:
         out.changed[codec.META] = self._meta().to_dict()
         return out
 
-    # --- batches ------------------------------------------------------------------------
     @property
     def now(self) -> float:
         """The correlator's clock: event time up to which the stream was correlated."""
@@ -184,24 +183,37 @@ class Correlator:
                 health: Sequence[SensorHealth | Heartbeat] = (),
                 acks: Sequence[AlertAckMessage] = (),
                 unread: Collection[str] = ()) -> CorrelatorResult:
-        """One batch. ``now`` (processing time, UTC epoch seconds) only tells which
-        sources went idle; everything else runs on event time (:mod:`.clock`).
+        """One message arriving at ``now`` (processing time): :meth:`receive`."""
+        beats = tuple(h if isinstance(h, Heartbeat) else Heartbeat(h, "health", 0) for h in health)
+        return self.receive([Arrival(now, tuple(evidence), beats, tuple(acks))], unread)
+
+    def receive(self, arrivals: Sequence[Arrival],
+                unread: Collection[str] = ()) -> CorrelatorResult:
+        """Messages one after another, each at its own arrival time (processing time, UTC
+        epoch seconds, which only tells which sources went idle; everything else runs on
+        event time, :mod:`.clock`): a batch gives what its messages give one by one.
         ``unread``: sources (``topic:partition``) assigned to this worker that still hold
-        reports it has not read (the worker knows its assignment and end offsets); one
-        that has delivered nothing yet holds the clock back."""
+        reports it has not read; one that has delivered nothing yet holds the clock back."""
         out = CorrelatorResult()
         moved: list[Move] = []
-        allowed = self.policies.lateness.allowed_s
-        stale: list[Evidence | Heartbeat] = []
-        items: list[Evidence | Heartbeat] = list(evidence)
-        items += [h if isinstance(h, Heartbeat) else Heartbeat(h, "health", 0) for h in health]
+        for arrival in arrivals:
+            self._admit(arrival, unread, out, moved)
+        if moved:
+            ids, ts_, x, y = zip(*moved, strict=True)
+            lon, lat = self.frame.to_wgs84(np.array(x), np.array(y))
+            out.positions = list(zip(ids, ts_, lon.tolist(), lat.tolist(), strict=True))
+        return self._flush(out)
+
+    def _admit(self, arrival: Arrival, unread: Collection[str], out: CorrelatorResult,
+               moved: list[Move]) -> None:
+        """Judge one message's reports against the clock as it stood before it (late,
+        held for their step, or backlog), then release what the clock lets go."""
+        now, allowed = arrival.at, self.policies.lateness.allowed_s
+        items: list[Evidence | Heartbeat] = [*arrival.evidence, *arrival.health]
         front = self.clock.frontier
-        # before this batch: its reports arrived together (a source unread until now was
-        # holding the clock, so its first reports are not late)
+        # a source unread until now was holding the clock: its first reports are not late
         wm = self.clock.watermark(now, self.clock.unread | set(unread))
-        self.clock.unread = set(unread)
-        if wm is None:
-            wm = -math.inf
+        wm, self.clock.unread = (-math.inf if wm is None else wm), set(unread)
         ahead = [it for it in items if it.report.ts > now + self.future_s]
         if ahead:  # a broken clock must not move event time for everyone (the worker
             out.future += len(ahead)  # dead-letters these at its edge already)
@@ -209,30 +221,19 @@ class Correlator:
         for it in items:
             self.clock.observe(f"{it.topic}:{it.partition}", it.report.ts, now)
             self.watermark = max(self.watermark, it.report.ts)
-        for it in items:
-            ts = it.report.ts
-            if ts < wm - allowed:
-                if isinstance(it, Evidence):
-                    out.late.append(lateness.late_event(it, wm))
-            elif front is None or ts >= front:
-                self.held.add(self.clock.cell(ts), it)
-            else:
-                stale.append(it)
-        if stale:  # after their moment, within the allowed lateness: correlated at once
-            assert front is not None
+        held, stale, late = lateness.split(items, wm, front, allowed)
+        out.late += late
+        for it in held:
+            self.held.add(self.clock.cell(it.report.ts), it)
+        if stale and front is not None:  # within the allowed lateness: correlated at once
             out.backlog += sum(isinstance(it, Evidence) for it in stale)
             self._step(sorted(stale, key=_order), front, out, moved)
         self._advance(self.clock.release_to(now, unread), out, moved)
-        if moved:
-            ids, ts_, x, y = zip(*moved, strict=True)
-            lon, lat = self.frame.to_wgs84(np.array(x), np.array(y))
-            out.positions = list(zip(ids, ts_, lon.tolist(), lat.tolist(), strict=True))
-        alerting.apply_acks(self.store, acks, self.now, out)
-        return self._flush(out)
+        alerting.apply_acks(self.store, arrival.acks, self.now, out)
 
     def tick(self, now: float, unread: Collection[str] = ()) -> CorrelatorResult:
         """Release what idle sources held back and run the timers it makes due."""
-        return self.process((), now, unread=unread)
+        return self.receive([Arrival(now)], unread)
 
     def _advance(self, to: float | None, out: CorrelatorResult,
                  moved: list[Move]) -> None:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from stream.models import CameraDetection, EvidenceRef, GroundDetection, SensorHealth
+from stream.models import (
+    AlertAckMessage,
+    CameraDetection,
+    EvidenceRef,
+    GroundDetection,
+    SensorHealth,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,3 +45,14 @@ class Heartbeat:
     report: SensorHealth
     topic: str
     partition: int
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """What one message brought and when it arrived (processing time: it only decides
+    which sources went idle and which reports come from the future)."""
+
+    at: float
+    evidence: tuple[Evidence, ...] = ()
+    health: tuple[Heartbeat, ...] = ()
+    acks: tuple[AlertAckMessage, ...] = ()

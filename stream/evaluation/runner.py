@@ -38,6 +38,7 @@ from stream.metrics import Metrics
 from stream.models import Alert, ZoneEvent
 from stream.pipeline import Pipeline
 from stream.settings import Settings
+from stream.topics import TICKS
 
 TICK_S = 5.0
 AFTER_S = 900.0  # event time run on after the scenario so alerts escalate and clear
@@ -70,9 +71,18 @@ class TrialResult:
     wall_s: float = 0.0
 
 
-def _raw(settings: Settings, emissions: Iterable[Emission]) -> Iterator[tuple[float, RawMessage]]:
+def worker_feed(settings: Settings, emissions: Iterable[Emission], start: float
+         ) -> Iterator[tuple[float, RawMessage]]:
+    """The simulator's messages as the worker reads them, each arriving when it was sent,
+    with the worker's ticks (every ``TICK_S`` s of event time) in between."""
+    ticks = settings.topic(TICKS.name)
+    next_tick, n = start + TICK_S, 0
     for offset, em in enumerate(emissions):
-        yield em.ts, RawMessage(settings.topic(em.topic), 0, offset, em.key.encode(), em.value)
+        while next_tick <= em.ts:
+            yield next_tick, RawMessage(ticks, 0, n, b"tick", b"{}", next_tick)
+            next_tick, n = next_tick + TICK_S, n + 1
+        yield em.ts, RawMessage(settings.topic(em.topic), 0, offset, em.key.encode(), em.value,
+                                em.ts)
 
 
 def _shuffled(emissions: list[Emission], s: float, seed: int) -> list[Emission]:
@@ -93,23 +103,15 @@ class _Run:
         self.alerts: list[Alert] = []
         self.naive_alerts: list[Alert] = []
         self.zones: list[ZoneEvent] = []
-        self.next_tick = world.start + TICK_S
+        self.ticks = self.settings.topic(TICKS.name)
         self.messages = 0
 
-    def _tick_until(self, now: float) -> None:
-        while self.next_tick <= now:
-            out = self.pipe.tick(self.next_tick)
-            self.alerts += out.alerts
-            self.zones += out.zone_events
-            self.next_tick += TICK_S
-
     def _process(self, batch: list[RawMessage], now: float) -> None:
-        self._tick_until(now)
         out = self.pipe.process(batch, now=now)
         self.alerts += out.alerts
         self.zones += out.zone_events
         self.naive_alerts += self.naive.process(batch, now=now).alerts
-        self.messages += len(batch)
+        self.messages += sum(m.topic != self.ticks for m in batch)
         if self.feed.cues:
             for t in out.tasks:
                 self.world.cue(t.camera_id, t.lon, t.lat, t.ts, t.incident_id)
@@ -121,7 +123,7 @@ class _Run:
         size = self.feed.batch or 1
         pending: list[RawMessage] = []
         now = self.world.start
-        for ts, msg in _raw(self.settings, stream):
+        for ts, msg in worker_feed(self.settings, stream, self.world.start):
             now = max(now, ts)
             pending.append(msg)
             if len(pending) >= size:
@@ -129,7 +131,10 @@ class _Run:
                 pending = []
         if pending:
             self._process(pending, now)
-        self._tick_until(now + AFTER_S)
+        tick = (math.floor((now - self.world.start) / TICK_S) + 1) * TICK_S + self.world.start
+        while tick <= now + AFTER_S:
+            self._process([RawMessage(self.ticks, 0, -1, b"tick", b"{}", tick)], tick)
+            tick += TICK_S
 
 
 def run_trial(trial: Trial, site: Site, opt: Options, start: float,

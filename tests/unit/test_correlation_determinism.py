@@ -23,7 +23,8 @@ from stream.models import Alert, CameraDetection, GroundDetection, SensorHealth
 FENCES = GeofenceSet.load_bundled()
 START = 1_800_000_000.0
 #: Not sensor-faults: its gateway uploads five minutes of stored reports at once, far beyond
-#: the hold, so how much of that upload is late depends on where the batches were cut.
+#: the hold; which of them are late is decided per message at its arrival time, which these
+#: items do not carry (tests/unit/test_pipeline_arrival_order.py replays its messages).
 SCENARIOS = ("crossing", "tamper-gap", "vehicle-drive-through", "five-on-foot")
 Item = Evidence | Heartbeat
 
