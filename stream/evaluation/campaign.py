@@ -150,6 +150,10 @@ class Matching(BaseModel):
     radius_m: float = Field(300.0, gt=0, description="Alert within this of the intruder.")
     window_s: float = Field(900.0, gt=0, description="...and within this of its time on scene.")
     min_severity: str = Field("medium", pattern="^(low|medium|high|critical)$")
+    sector_m: float = Field(250.0, ge=0, description="A message may name a patrol sector this "
+                            "much further from the intruder than the nearest one.")
+    heading_lag_m: float = Field(100.0, ge=0, description="A heading may be that of the "
+                                 "course the intruder left less than this far back.")
 
 
 class Campaign(BaseModel):

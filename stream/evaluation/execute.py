@@ -27,7 +27,8 @@ def load_fences(name: str) -> GeofenceSet:
 
 def options(c: Campaign) -> Options:
     m = c.matching
-    return Options(radius_m=m.radius_m, window_s=m.window_s,
+    return Options(radius_m=m.radius_m, window_s=m.window_s, sector_m=m.sector_m,
+                   heading_lag_m=m.heading_lag_m,
                    min_severity=Severity(m.min_severity).rank)
 
 

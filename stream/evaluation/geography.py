@@ -10,13 +10,18 @@ nothing about a region is written in code.
 [30.5]
 >>> sorted(site.ports)
 ['poe-nogales-deconcini', 'poe-sasabe']
+>>> x, y = site.boundary.point(np.array([29000.0, 32000.0]), 100.0)  # 1.5 km either side
+>>> site.sector_excess("nogales", x, y) == 0, site.sector_excess("sasabe", x, y) == 0
+(array([ True, False]), array([False,  True]))
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+import shapely
 
 from geofences.index import GeofenceSet
 from simulators.boundary import Boundary
@@ -60,6 +65,26 @@ class Site:
 
     def sector_at(self, lon: float, lat: float) -> str | None:
         return self.fences.sectors(*self.fences.locate([lon], [lat]), 1)[0]
+
+    @cached_property
+    def _sector_geoms(self) -> dict[str, object]:
+        """Each patrol sector's area (all its polygons) in the metric frame."""
+        parts: dict[str, list[object]] = {}
+        for i, z in enumerate(self.fences.zones):
+            if z.zone_type == "patrol_sector" and z.sector:
+                parts.setdefault(str(z.sector), []).append(self.fences.metric_geometry(i))
+        return {n: shapely.union_all(g) for n, g in parts.items()}
+
+    def sector_excess(self, sector: str | None, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """How much further (m) each metric point lies from ``sector`` than from the
+        nearest patrol sector: 0 where it covers the point or is the nearest, inf for a
+        sector the set does not have."""
+        geoms = self._sector_geoms
+        pts = shapely.points(np.ravel(x), np.ravel(y))
+        if sector not in geoms:
+            return np.full(pts.size, np.inf)
+        d = {n: np.asarray(shapely.distance(pts, g), float) for n, g in geoms.items()}
+        return d[sector] - np.min(np.array(list(d.values())), axis=0)
 
     def clear_stretches(self, margin_m: float) -> list[tuple[float, float]]:
         """Stretches of the line at least ``margin_m`` from any port of entry."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -185,13 +185,13 @@ def to_msgs(alerts: list[Alert], site: Site) -> list[AlertMsg]:
             for a, xi, yi in zip(alerts, x, y, strict=True)]
 
 
-def _heading(t: np.ndarray, x: np.ndarray, y: np.ndarray, at: float) -> float | None:
-    i = int(np.searchsorted(t, at, side="right")) - 1
-    i = min(max(i, 0), len(t) - 2)
-    dx, dy = x[i + 1] - x[i], y[i + 1] - y[i]
-    if len(t) < 2 or (dx == 0 and dy == 0):
-        return None
-    return math.degrees(math.atan2(dx, dy)) % 360.0
+def _legs(site: Site, x: np.ndarray, y: np.ndarray) -> tuple[float, ...]:
+    """True azimuth of each leg of a path (NaN where it stands still)."""
+    frame = site.fences.frame
+    return tuple(frame.azimuth_deg(float(x[i]), float(y[i]), float(x[i + 1] - x[i]),
+                                   float(y[i + 1] - y[i]))
+                 if (x[i + 1], y[i + 1]) != (x[i], y[i]) else math.nan
+                 for i in range(len(x) - 1))
 
 
 def trial_truth(records: list[dict[str, Any]], trial: Trial, site: Site) -> TrialTruth:
@@ -207,16 +207,20 @@ def trial_truth(records: list[dict[str, Any]], trial: Trial, site: Site) -> Tria
             t = p[:, 0]
             c = r.get("crossing") or {}
             cts = c.get("ts")
-            heading = sector = None
+            legs = _legs(site, x, y)
+            actor = Actor(r["id"], r["cls"], bool(r["intrusion"]), tuple(t), tuple(x),
+                          tuple(y), cts, r.get("first_detection_ts"), legs_deg=legs)
+            heading: float | None = None
+            sector = None
             if cts is not None:
-                heading = _heading(t, x, y, cts)
+                heading = next(reversed(actor.courses_at(cts)), None)
                 lon, lat = np.interp(cts + 5.0, t, p[:, 1]), np.interp(cts + 5.0, t, p[:, 2])
                 sector = site.sector_at(float(lon), float(lat))
-            actors.append(Actor(r["id"], r["cls"], bool(r["intrusion"]), tuple(t), tuple(x),
-                                tuple(y), cts, r.get("first_detection_ts"), heading, sector,
-                                r["id"] in trial.dwell_actors))
+            actors.append(replace(actor, heading_deg=heading, sector=sector,
+                                  dwell_expected=r["id"] in trial.dwell_actors))
         elif r["type"] == "fault" and r["kind"] in HEALTH_FAULTS and r["devices"]:
             lon, lat = zip(*(sensors[d] for d in r["devices"]), strict=True)
             fx, fy = site.fences.to_metric(lon, lat)
             faults.append(FaultTruth(r["kind"], tuple(fx), tuple(fy), r["at_ts"]))
-    return TrialTruth(actors, faults, float(head["duration_s"]), trial.border_km)
+    return TrialTruth(actors, faults, float(head["duration_s"]), trial.border_km,
+                      site.sector_excess)

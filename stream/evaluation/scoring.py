@@ -9,6 +9,10 @@ Only ids that reach ``min_severity`` count; tamper and sensor-fault alerts are s
 health alerts.
 An intruder no sensor or camera reported cannot be detected; it is counted apart.
 
+A heading is judged against the intruder's course when the alert showed it (a walker who
+turned along the strip after crossing heads along the line), a sector against the sector
+covering the intruder when each message was sent, give or take ``sector_m`` near a split.
+
 >>> walk = Actor("g", "person", True, (0.0, 100.0), (0.0, 0.0), (-50.0, 50.0),
 ...              crossing_ts=50.0, first_report_ts=40.0, heading_deg=0.0, sector="a")
 >>> hit = AlertMsg("A-1", "correlate", 1, 5.0, 3.0, 52.0, 53.0, "a", "person", 10.0)
@@ -20,8 +24,9 @@ An intruder no sensor or camera reported cannot be detected; it is counted apart
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -43,12 +48,41 @@ class Actor:
     y: tuple[float, ...]
     crossing_ts: float | None = None
     first_report_ts: float | None = None
-    heading_deg: float | None = None  # at the crossing, from grid north
+    heading_deg: float | None = None  # at the crossing (true azimuth)
     sector: str | None = None  # the patrol sector covering the crossing
     dwell_expected: bool = False
+    #: true azimuth of each leg of the path (``t[i]`` to ``t[i + 1]``; NaN: standing);
+    #: empty: ``heading_deg`` all along
+    legs_deg: tuple[float, ...] = ()
 
     def at(self, ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.interp(ts, self.t, self.x), np.interp(ts, self.t, self.y)
+
+    def courses_at(self, ts: float, lag_m: float = 0.0) -> list[float]:
+        """Where the intruder was heading at ``ts`` (its leg then, or the last it moved on),
+        and on the legs it walked in the last ``lag_m`` metres before: a turn shows in
+        ground sensors' reports only once the intruder is that far on its new course.
+
+        >>> a = Actor("w", "person", True, (0.0, 10.0, 20.0, 30.0), (0.0, 0.0, 0.0, 50.0),
+        ...           (0.0, 10.0, 10.0, 10.0), legs_deg=(0.0, float("nan"), 90.0))
+        >>> a.courses_at(5.0), a.courses_at(15.0), a.courses_at(22.0), a.courses_at(99.0)
+        ([0.0], [0.0], [90.0], [90.0])
+        >>> a.courses_at(22.0, lag_m=15.0), a.courses_at(29.0, lag_m=15.0)
+        ([0.0, 90.0], [90.0])
+        """
+        if not self.legs_deg:
+            return [] if self.heading_deg is None else [self.heading_deg]
+        moving = [j for j, h in enumerate(self.legs_deg) if not np.isnan(h)]
+        if not moving:
+            return []
+        now = min(max(int(np.searchsorted(self.t, ts, side="right")) - 1, 0),
+                  len(self.legs_deg) - 1)
+        before = [j for j in moving if j <= now]
+        cur = before[-1] if before else moving[0]
+        cum = np.r_[0.0, np.cumsum(np.hypot(np.diff(self.x), np.diff(self.y)))]
+        walked = float(np.interp(ts, self.t, cum))
+        return [self.legs_deg[j] for j in before[:-1] if cum[j + 1] >= walked - lag_m] + \
+            [self.legs_deg[cur]]
 
 
 @dataclass(frozen=True)
@@ -82,12 +116,19 @@ class FaultTruth:
     at_ts: float
 
 
+#: ``(sector, xs, ys)`` -> how much further (m) each point lies from that patrol sector
+#: than from the nearest one (0: the sector covers it or is the nearest; inf: no sector)
+SectorExcess = Callable[[str | None, np.ndarray, np.ndarray], np.ndarray]
+
+
 @dataclass(frozen=True)
 class TrialTruth:
     actors: list[Actor]
     faults: list[FaultTruth]
     duration_s: float = 0.0
     border_km: float = 0.0
+    #: the set's patrol sectors; None: a message's sector must be the actor's ``sector``
+    sector_excess: SectorExcess | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +136,11 @@ class Options:
     radius_m: float = 300.0
     window_s: float = 900.0
     min_severity: int = 1
+    #: a message may name a sector this much further from the intruder than the nearest
+    #: one (an alert keeps its sector until clearly inside another)
+    sector_m: float = 250.0
+    #: a heading may be that of the course the intruder left less than this far back
+    heading_lag_m: float = 100.0
 
 
 @dataclass
@@ -190,14 +236,14 @@ def score_trial(truth: TrialTruth, alerts: Sequence[AlertMsg], zones: Sequence[Z
                              dwell_expected=actor.dwell_expected,
                              reported=actor.first_report_ts is not None)
         if j in matched:
-            _describe(o, actor, by_id[ids[matched[j]]], zones, opt)
+            _describe(o, actor, by_id[ids[matched[j]]], zones, opt, truth.sector_excess)
         out.intrusions.append(o)
     _health(out, truth, alerts)
     return out
 
 
 def _describe(o: IntrusionOutcome, actor: Actor, msgs: list[AlertMsg],
-              zones: Sequence[ZoneMark], opt: Options) -> None:
+              zones: Sequence[ZoneMark], opt: Options, excess: SectorExcess | None) -> None:
     o.alert_id = msgs[0].id
     first = min((m for m in msgs if m.severity >= opt.min_severity), key=lambda m: m.raised_ts)
     if actor.first_report_ts is not None:
@@ -208,13 +254,38 @@ def _describe(o: IntrusionOutcome, actor: Actor, msgs: list[AlertMsg],
     # carries the same raised_ts, so it cannot tell them apart)
     last = msgs[-1]
     headed = [m for m in msgs if m.heading_deg is not None]
-    if headed and actor.heading_deg is not None:
-        h = headed[-1].heading_deg
-        o.heading_error_deg = _angle(float(h), actor.heading_deg)  # type: ignore[arg-type]
+    if headed:
+        h = float(headed[-1].heading_deg)  # type: ignore[arg-type]
+        courses = actor.courses_at(headed[-1].event_ts, opt.heading_lag_m)
+        if courses:
+            o.heading_error_deg = min(_angle(h, c) for c in courses)
     o.class_right = last.cls == actor.cls
-    o.sector_right = actor.sector is not None and all(m.sector == actor.sector for m in msgs)
+    o.sector_right = _sector_right(actor, msgs, opt, excess)
     o.dwell_seen = any(z.alert_id == o.alert_id and z.kind == "dwell"
                        and z.zone_type == "border_strip" for z in zones)
+
+
+def _sector_right(actor: Actor, msgs: list[AlertMsg], opt: Options,
+                  excess: SectorExcess | None) -> bool:
+    """Every message names a sector covering the intruder then (or within ``sector_m`` of
+    nearest), and the alert changed sector no more often than the intruder did between
+    its messages."""
+    if excess is None:
+        return actor.sector is not None and all(m.sector == actor.sector for m in msgs)
+    named = [m.sector for m in msgs]
+    if None in named:
+        return False
+    x, y = actor.at(np.array([m.event_ts for m in msgs]))
+    names = sorted({str(n) for n in named})
+    gap = np.array([excess(n, x, y) for n in names])  # (sectors, messages)
+    if any(gap[names.index(str(n)), i] > opt.sector_m for i, n in enumerate(named)):
+        return False
+    nearest = [names[k] for k in np.argmin(gap, axis=0).tolist()]
+    return _changes(named) <= _changes(nearest)
+
+
+def _changes(seq: Sequence[str | None]) -> int:
+    return sum(a != b for a, b in pairwise(seq))
 
 
 def _health(out: TrialScore, truth: TrialTruth, alerts: Sequence[AlertMsg]) -> None:

@@ -157,3 +157,61 @@ def test_intruder_no_sensor_reported_is_counted_apart_from_pd() -> None:
     assert s.passed and not s.intrusions[0].reported
     f = summarise([s, score_trial(TrialTruth([walker()], []), [], [], Options())])
     assert (f.unreported, f.intrusions, f.detected) == (1, 1, 0)
+
+
+def dweller() -> Actor:
+    """Crosses northward (t 0-100), walks east along the strip (t 100-500, 1 m/s), then
+    north again (t 500-700)."""
+    return Actor("d", "person", True, (0.0, 100.0, 500.0, 700.0), (0.0, 0.0, 400.0, 400.0),
+                 (-100.0, 0.0, 0.0, 200.0), crossing_ts=100.0, first_report_ts=90.0,
+                 heading_deg=0.0, sector="east", legs_deg=(0.0, 90.0, 0.0))
+
+
+@pytest.mark.parametrize(("ts", "heading", "error"), [
+    (300.0, 90.0, 0.0),   # walking along the strip: the course then, not the crossing's
+    (300.0, 0.0, 90.0),   # the crossing heading while it walks along the strip is wrong
+    (550.0, 90.0, 0.0),   # 50 m after turning north: the course it left still counts
+    (650.0, 90.0, 90.0),  # 150 m after: no longer
+    (650.0, 10.0, 10.0),
+])
+def test_heading_is_judged_against_the_course_when_the_alert_showed_it(
+        ts: float, heading: float, error: float) -> None:
+    alerts = [msg("A", 0, 0, 100), msg("A", *dweller().at(ts), ts, heading=heading)]  # type: ignore[arg-type]
+    s = score_trial(TrialTruth([dweller()], []), alerts, [], Options(heading_lag_m=100.0))
+    assert s.intrusions[0].heading_error_deg == pytest.approx(error)
+
+
+def split_excess(sector: str | None, x: object, y: object) -> object:
+    """Two sectors split at x = 0: west below, east above."""
+    import numpy as np
+    xs = np.asarray(x, float)
+    if sector == "west":
+        return np.clip(xs, 0.0, None)
+    if sector == "east":
+        return np.clip(-xs, 0.0, None)
+    return np.full(xs.shape, np.inf)
+
+
+def eastward() -> Actor:
+    """Walks east from x=-1000 at t=0 to x=1000 at t=2000, across the split at t=1000."""
+    return Actor("e", "person", True, (0.0, 2000.0), (-1000.0, 1000.0), (10.0, 10.0),
+                 crossing_ts=100.0, first_report_ts=90.0, sector="west")
+
+
+@pytest.mark.parametrize(("times", "sectors", "right"), [
+    # the intruder at x -900, -500, +100, +500
+    ([100, 500, 1100, 1500], ["west", "west", "east", "east"], True),  # changes once, as it did
+    ([100, 500, 1100, 1500], ["west", "west", "west", "east"], True),  # kept 100 m into the next
+    ([100, 500, 1100, 1500], ["west", "east", "east", "east"], False),  # east 500 m before it
+    ([100, 500, 1100, 1500], ["west", "west", None, "east"], False),
+    # x -100, -50, 0, +50: every sector is near, but it flips more often than the intruder
+    ([900, 950, 1000, 1050], ["west", "east", "west", "east"], False),
+    ([900, 950, 1000, 1050], ["west", "west", "west", "east"], True),
+])
+def test_sector_is_that_covering_the_intruder_when_each_message_was_sent(
+        times: list[float], sectors: list[str | None], right: bool) -> None:
+    alerts = [msg("A", *eastward().at(t), t, sector=s)  # type: ignore[arg-type]
+              for t, s in zip(times, sectors, strict=True)]
+    truth = TrialTruth([eastward()], [], sector_excess=split_excess)  # type: ignore[arg-type]
+    s = score_trial(truth, alerts, [], Options(sector_m=250.0))
+    assert s.intrusions[0].sector_right is right
