@@ -37,17 +37,17 @@ def load(d: dict[str, Any]) -> Item:
 
 class Held:
     def __init__(self) -> None:
-        self.cells: dict[int, list[Item]] = {}
-        #: step -> chunk -> the reports' JSON documents, as persisted
+        #: step -> chunk -> the reports' JSON documents, as persisted. Only these are kept:
+        #: the reports are rebuilt from them when released (as after a restart), so a held
+        #: burst costs one copy in memory, not its decoded models as well.
         self.docs: dict[int, dict[int, list[dict[str, Any]]]] = {}
         self.dirty: set[tuple[int, int]] = set()
         self.legacy: set[int] = set()  # steps restored from a ``buf:<step>`` key
 
     def __len__(self) -> int:
-        return sum(len(v) for v in self.cells.values())
+        return sum(len(v) for chunks in self.docs.values() for v in chunks.values())
 
     def add(self, cell: int, it: Item) -> None:
-        self.cells.setdefault(cell, []).append(it)
         chunks = self.docs.setdefault(cell, {})
         last = max(chunks, default=0)
         if len(chunks.get(last, ())) >= CHUNK:
@@ -58,9 +58,10 @@ class Held:
     def take(self, before: int) -> list[Item]:
         """Every report of the steps before ``before`` (unordered); they leave the store."""
         out: list[Item] = []
-        for k in [k for k in self.cells if k < before]:
-            out += self.cells.pop(k)
-            self.dirty.update((k, c) for c in self.docs.pop(k, {}))
+        for k in [k for k in self.docs if k < before]:
+            chunks = self.docs.pop(k)
+            out += [load(d) for docs in chunks.values() for d in docs]
+            self.dirty.update((k, c) for c in chunks)
         return out
 
     def changed(self) -> dict[str, Any]:
@@ -86,4 +87,3 @@ class Held:
             self.legacy.add(k)
             c = max(self.docs.get(k, {}), default=-1) + 1
         self.docs.setdefault(k, {})[c] = list(value)
-        self.cells.setdefault(k, []).extend(load(d) for d in value)
