@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from stream.alerts.record import AlertRecord
 from stream.correlation.kinematics import Limits, adjacent
@@ -26,6 +28,7 @@ MAX_REFS_TAIL = 25
 MAX_SEEN = 512
 PATH_STEP_S = 5.0
 MAX_PATH = 240  # 20 minutes of 5 s steps
+QUERY_SLICE = 20_000  # points per STRtree query when grouping
 
 
 class IncidentKind(StrEnum):
@@ -250,22 +253,29 @@ def _link(
         float(np.ptp(ts) + spread.max()), policy.grow_s
     )
     pts = shapely.points(x, y)
-    a, b = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=reach)
-    keep = a < b
-    a, b = a[keep], b[keep]
-    dt = np.abs(ts[a] - ts[b])
-    grow = np.minimum(dt + np.maximum(spread[a], spread[b]), policy.grow_s)
-    ok = (np.hypot(x[a] - x[b], y[a] - y[b]) <= policy.radius_m + policy.max_speed_mps * grow)
-    ok &= dt <= policy.window_s
-    if cls is not None:
-        ok &= (cls[a] < 0) | (cls[b] < 0) | (cls[a] == cls[b])
-    a, b = a[ok], b[ok]
-    while a.size:
-        low = np.minimum(labels[a], labels[b])
-        before = labels.copy()
-        np.minimum.at(labels, a, low)
-        np.minimum.at(labels, b, low)
-        labels = labels[labels]  # pointer jumping
-        if np.array_equal(labels, before):
-            break
-    return np.unique(labels, return_inverse=True)[1].astype(np.intp)
+    tree = shapely.STRtree(pts)
+    links_a: list[npt.NDArray[np.int32]] = []
+    links_b: list[npt.NDArray[np.int32]] = []
+    # Queried a slice of points at a time and only the linking pairs kept (as int32): a
+    # dense burst has tens of millions of candidate pairs, and their float temporaries
+    # all at once took gigabytes.
+    for lo in range(0, n, QUERY_SLICE):
+        a, b = tree.query(pts[lo:lo + QUERY_SLICE], predicate="dwithin", distance=reach)
+        a = a + lo
+        keep = a < b
+        a, b = a[keep], b[keep]
+        dt = np.abs(ts[a] - ts[b])
+        grow = np.minimum(dt + np.maximum(spread[a], spread[b]), policy.grow_s)
+        ok = (np.hypot(x[a] - x[b], y[a] - y[b])
+              <= policy.radius_m + policy.max_speed_mps * grow)
+        ok &= dt <= policy.window_s
+        if cls is not None:
+            ok &= (cls[a] < 0) | (cls[b] < 0) | (cls[a] == cls[b])
+        links_a.append(a[ok].astype(np.int32))
+        links_b.append(b[ok].astype(np.int32))
+    a, b = np.concatenate(links_a), np.concatenate(links_b)
+    if not a.size:
+        return labels
+    graph = coo_matrix((np.ones(a.size, dtype=np.int8), (a, b)), shape=(n, n))
+    # components numbered by their lowest index, in order (as label propagation gave)
+    return connected_components(graph, directed=False)[1].astype(np.intp)
