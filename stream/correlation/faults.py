@@ -10,6 +10,12 @@ A faulted sensor gets one health alert (its own incident kind and rule, see
 >>> [w.hit("s-1", 100.0 + 2.0 * k) for k in range(9)][-2:]  # every 2 s, like clockwork
 [None, <Fault.STUCK: 'stuck'>]
 
+A target lingering by a sensor is reported as regularly (the sensor re-arms), but what it
+reports varies (strength, signature): only identical reports are a faulty sensor's own.
+
+>>> [w.hit("s-3", 100.0 + 2.0 * k, report=f"0.{k}/person") for k in range(9)][-1] is None
+True
+
 A hit seen again (a replay after a crash) counts once:
 
 >>> w = FaultWatch(FaultPolicy())
@@ -22,7 +28,7 @@ A hit seen again (a replay after a crash) counts once:
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Any
@@ -50,6 +56,8 @@ class FaultWatch:
     def __init__(self, policy: FaultPolicy) -> None:
         self.policy = policy
         self.hits: dict[str, list[float]] = {}
+        #: sensor -> what each of its hits said ("strength/signature"), as ``hits``
+        self.said: dict[str, list[str]] = {}
         #: sensor -> [last heartbeat time, interval between its last two heartbeats]
         self.beats: dict[str, list[float]] = {}
         self.source: dict[str, str] = {}  # sensor -> the partition its heartbeats come on
@@ -57,44 +65,56 @@ class FaultWatch:
         self.repeats: dict[str, str] = {}
 
     def hit(self, sensor: str, ts: float,
-            peers: Callable[[], Iterable[str]] = tuple) -> Fault | None:
+            peers: Callable[[], Iterable[str]] = tuple, report: str = "") -> Fault | None:
         """Record a detection; the fault it reveals, if any (``peers``: the sensors around
-        it). A sensor reports one detection at a time, so a hit at a time already
-        recorded is a replay and changes nothing."""
+        it; ``report``: what it said, see :func:`.sensor_faults.repeated`). A sensor
+        reports one detection at a time, so a hit at a time already recorded is a replay
+        and changes nothing. Stuck, and chattering in bursts, are judged on the hits that
+        said exactly what this one said: a sensor firing by itself repeats one report,
+        a target it senses does not."""
         pol = self.policy
         h = self.hits.setdefault(sensor, [])
         if ts in h:
             return None
-        h.append(ts)
-        h.sort()
+        said = self.said.setdefault(sensor, [])
+        if len(said) != len(h):  # hits recorded before reports were
+            said[:] = [""] * len(h)
+        i = bisect_right(h, ts)
+        h.insert(i, ts)
+        said.insert(i, report)
         keep = max(pol.max_hits_per_window, pol.periodic_hits + 1, pol.sustained_hits)
         horizon = max(pol.window_s, pol.periodic_window_s, pol.sustained_window_s)
         while h and (h[-1] - h[0] > horizon or len(h) > keep):
-            del h[0]
+            del h[0], said[0]
+        same = [t for t, r in zip(h, said, strict=True) if r == report]
         if (_since(h, h[-1] - pol.window_s) >= pol.max_hits_per_window
-                or self._above_peers(sensor, peers)):
+                or self._above_peers(same, peers)):
             return Fault.CHATTERING
-        if len(h) > pol.periodic_hits:
-            gaps = np.diff(np.array(h[-pol.periodic_hits - 1:]))
+        same = [t for t in same if t >= same[-1] - pol.periodic_window_s]
+        if len(same) > pol.periodic_hits:
+            gaps = np.diff(np.array(same[-pol.periodic_hits - 1:]))
             mean = float(gaps.mean())
             if mean > 0 and float(gaps.std()) <= pol.periodic_cv * mean:
                 return Fault.STUCK
         return None
 
-    def _above_peers(self, sensor: str, peers: Callable[[], Iterable[str]]) -> bool:
-        """``sustained_hits`` in ``sustained_window_s``, ``peer_ratio`` times as many as
-        any sensor around it (at least one) had: a sensor chattering in bursts, which no
-        target passing, nor weather, makes one sensor of a neighbourhood do."""
-        pol, h = self.policy, self.hits[sensor]
+    def _above_peers(self, h: list[float], peers: Callable[[], Iterable[str]]) -> bool:
+        """``sustained_hits`` (``h``: the sensor's identical ones) in
+        ``sustained_window_s``, ``peer_ratio`` times as many as any sensor around it (at
+        least one) had: a sensor chattering in bursts, which no target passing, nor
+        weather, makes one sensor of a neighbourhood do (a target lingering by it is
+        reported unlike each time)."""
+        pol = self.policy
         since = h[-1] - pol.sustained_window_s
         own = _since(h, since)
         if own < pol.sustained_hits:
             return False
-        around = [_since(self.hits.get(p, []), since) for p in peers() if p != sensor]
+        around = [_since(self.hits.get(p, []), since) for p in peers()]
         return bool(around) and own >= pol.peer_ratio * max(max(around), 1)
 
     def forget_hits(self, sensor: str) -> None:
         self.hits.pop(sensor, None)
+        self.said.pop(sensor, None)
         self.repeats.pop(sensor, None)
 
     def beat(self, sensor: str, ts: float, source: str = "") -> None:
@@ -125,13 +145,15 @@ class FaultWatch:
     def prune(self, now: float) -> None:
         for s in [s for s, h in self.hits.items() if not h or now - h[-1] > self.policy.window_s]:
             del self.hits[s]
+            self.said.pop(s, None)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"hits": self.hits, "beats": self.beats, "source": self.source,
-                "repeats": self.repeats}
+        return {"hits": self.hits, "said": self.said, "beats": self.beats,
+                "source": self.source, "repeats": self.repeats}
 
     def load(self, d: dict[str, Any]) -> None:
         self.hits = {k: list(v) for k, v in d.get("hits", {}).items()}
+        self.said = {k: list(v) for k, v in d.get("said", {}).items()}
         self.beats = {k: list(v) for k, v in d.get("beats", {}).items()}
         self.source = dict(d.get("source", {}))
         self.repeats = dict(d.get("repeats", {}))

@@ -58,7 +58,7 @@ def screen(store: Store, evidence: Sequence[Evidence], now: float,
             recover(store, f, now, out)
             mine.remove(f)
         kind = None if mine else store.faults.hit(
-            r.sensor_id, r.ts, partial(peers, store, r.sensor_id, (r.lon, r.lat)))
+            r.sensor_id, r.ts, partial(peers, store, r.sensor_id, (r.lon, r.lat)), repeated(r))
         if kind is not None:
             inc = fault_incident(store, r.sensor_id, kind, r.ts, r.event_id, (r.lon, r.lat),
                                  now, out)

@@ -6,9 +6,19 @@ import itertools
 
 from geofences.index import GeofenceSet
 from stream.correlation.engine import Correlator
+from stream.correlation.evidence import Evidence
 from stream.correlation.faults import Fault, FaultWatch
 from stream.correlation.policies import FaultPolicy
-from stream.models import Alert, AlertState, SensorHealth, SensorKind, Severity, TargetClass
+from stream.correlation.sensor_faults import repeated
+from stream.models import (
+    Alert,
+    AlertState,
+    GroundDetection,
+    SensorHealth,
+    SensorKind,
+    Severity,
+    TargetClass,
+)
 from tests.unit.correlation_builders import T0, ground, lonlat, walk_north
 
 FENCES = GeofenceSet.load_bundled()
@@ -143,3 +153,38 @@ def test_a_stuck_sensor_still_reports_a_target_passing_it_unlike_its_repeated_re
     assert len({a.id for a in crossing}) == 1
     mine = {e.event_id for e in crossing[-1].evidence if e.event_id.startswith("stuck-2:")}
     assert mine == {f"stuck-2:{1000 + k}" for k in range(3)}
+
+
+def lingering(sensor: str, t0: float, n: int, dx: float, dy: float) -> list[Evidence]:
+    """A slow walker by one sensor: a report every 5 s (the sensor re-arms), as regular as
+    clockwork, but each unlike the last (strength rises and falls, the signature varies)."""
+    sigs = [TargetClass.PERSON] * 5 + [TargetClass.UNKNOWN, TargetClass.PERSON,
+                                       TargetClass.ANIMAL]
+    return [ground(sensor, k + 1, t0 + 5.0 * k + 0.2 * (k % 3), dx, dy,
+                   sig=sigs[k % len(sigs)], strength=round(0.3 + 0.6 * (k % 7) / 6, 3))
+            for k in range(n)]
+
+
+def test_a_target_lingering_by_a_sensor_is_neither_stuck_nor_chattering() -> None:
+    w = FaultWatch(FaultPolicy())
+    for k in range(40):
+        w.hit("neighbour", 60.0 * k)
+    said = [(e.report.ts, repeated(e.report)) for e in lingering("s", 0.0, 40, 0.0, 0.0)
+            if isinstance(e.report, GroundDetection)]
+    assert all(w.hit("s", t, lambda: ["neighbour"], r) is None for t, r in said)
+    # the same hits with one report over and over are a faulty sensor's
+    seen = [w.hit("same", t, lambda: ["neighbour"], "1/unknown") for t, _ in said]
+    assert seen[8] == Fault.STUCK
+
+
+def test_a_slow_walker_lingering_by_a_strip_sensor_keeps_one_alert() -> None:
+    cor = Correlator(FENCES)
+    for sensor, dx in (("strip-a", 0.0), ("strip-b", 250.0)):
+        cor.place_sensor(sensor, *lonlat(dx, 9.0))
+    alerts: list[Alert] = []
+    for e in lingering("strip-a", 0.0, 45, 0.0, 9.0):  # nearly four minutes by it
+        alerts += cor.process([e], now=e.report.ts + 1).alerts
+    alerts += cor.tick(T0 + 240 + cor.policies.lateness.idle_s).alerts
+    assert not [a for a in alerts if a.rule == "sensor-fault"]
+    assert len({a.id for a in alerts}) == 1 and alerts[0].cls == TargetClass.PERSON
+    assert all(a.state != AlertState.CLEARED for a in alerts)
