@@ -20,7 +20,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from stream.alerts.record import AlertRecord
-from stream.correlation.kinematics import Limits, adjacent
+from stream.correlation.kinematics import Limits, adjacent, on_track
 from stream.correlation.policies import IncidentPolicy
 
 MAX_REFS_HEAD = 5
@@ -171,9 +171,11 @@ def match(
     (``limits``; NaN: unknown class, then the detection's own; default
     ``max_speed_mps``), ``|dt|`` counted for ``grow_s`` at most, so a nuisance hit cannot
     swallow everything around it for minutes; and only within the incident's join window
-    of the point (``limits.inc_window``; default ``window_s``). Among incidents whose
-    gate admits a detection it joins the closest in space and time
-    (``distance + max_speed * |dt|``).
+    of the point (``limits.inc_window``; default ``window_s``). It also joins an incident
+    with a sure track (``limits.tracks``) within ``radius_m`` of where the track puts the
+    target at its time (:func:`~stream.correlation.kinematics.on_track`). Among
+    incidents whose gate admits a detection it joins the closest in space and time
+    (``distance + max_speed * |dt|``; from a track's prediction: that distance).
 
     Candidates come from one STRtree query of the points within the largest reach over
     the whole batch; the exact gate is then checked on those pairs only. With classes
@@ -202,12 +204,17 @@ def match(
     if cls is not None and inc_cls is not None:
         pc, ic = cls[pi], inc_cls[own[ii]]
         ok &= (pc < 0) | (ic < 0) | (pc == ic)
-    pi, ii, d = pi[ok], ii[ok], d[ok] + policy.max_speed_mps * dt[ok]
+    pi, ki, d = pi[ok], own[ii[ok]], d[ok] + policy.max_speed_mps * dt[ok]
+    if limits is not None and limits.tracks is not None:
+        tp, tk, td = on_track(ts, x, y, limits.tracks, inc_w, policy.radius_m)
+        if cls is not None and inc_cls is not None:
+            agree = (cls[tp] < 0) | (inc_cls[tk] < 0) | (cls[tp] == inc_cls[tk])
+            tp, tk, td = tp[agree], tk[agree], td[agree]
+        pi, ki, d = np.r_[pi, tp], np.r_[ki, tk], np.r_[d, td]
     order = np.lexsort((d, pi))  # per point, nearest first
     first = np.ones(order.size, bool)
     first[1:] = pi[order][1:] != pi[order][:-1]
-    best = ii[order][first]
-    out[pi[order][first]] = own[best]
+    out[pi[order][first]] = ki[order][first]
     return out
 
 

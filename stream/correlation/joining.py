@@ -83,11 +83,14 @@ def ingest(store: Store, evidence: Sequence[Evidence], out: CorrelatorResult,
         out_of = np.flatnonzero((codes >= 0) & ~store.placement.exits.admits(
             confined, codes.clip(0), x, y, types))
         if out_of.size:
-            free = np.array([c is None for c in confined], bool)[owner]
+            free_inc = np.array([c is None for c in confined], bool)
+            free = free_inc[owner]
+            tracks = None if lim.tracks is None else np.where(free_inc[:, None], lim.tracks,
+                                                              np.nan)
             codes[out_of] = match(ts[out_of], x[out_of], y[out_of], st[free], sx[free],
                                   sy[free], pol.incident, gate_cls[out_of], inc_gate,
                                   owner[free], Limits(lim.inc_speed, lim.inc_window,
-                                                      lim.det_speed[out_of]))
+                                                      lim.det_speed[out_of], tracks))
     fresh = np.flatnonzero(codes < 0)
     if fresh.size:
         labels = group_new(ts[fresh], x[fresh], y[fresh], pol.incident)

@@ -6,6 +6,10 @@ one at or before it, the first one after it), not with every point the incident 
 had: an incident that moved on cannot take a hit near where it was minutes ago, and a
 nuisance hit that joined cannot serve as a stepping stone for a hit far along the line
 unless a target of the incident's class could have covered the distance in the time.
+An incident with a sure track (:mod:`.tracks`: a heading and a speed) also takes a
+detection near where the track puts it at the detection's time (:func:`on_track`): a
+walker or a vehicle the sensors lost for a while, or whose last path point is a nuisance
+hit that joined, is met where it went, not left to open a second incident.
 
 >>> adjacent(np.array([5.0, 25.0]), np.array([0.0, 10.0, 20.0, 0.0]),
 ...          np.array([0, 0, 0, 1]), np.array([0, 0]), np.array([2, 1]))
@@ -14,6 +18,7 @@ array([False,  True])
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -69,21 +74,56 @@ def join_window(inc: Incident, policies: Policies) -> float:
     return pol.window_s if seen else pol.grow_s
 
 
+def sure_track(inc: Incident) -> list[float]:
+    """``[t, x, y, vx, vy]`` of the incident's track when it is sure of its heading, else
+    NaNs; with its newest evidence time."""
+    tr = inc.track
+    if not tr or "heading_deg" not in tr:
+        return [math.nan] * 5 + [inc.last_ts]
+    return [tr["t"], tr["x"], tr["y"], tr["vx"], tr["vy"], inc.last_ts]
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Per incident: speed limit (NaN: unknown class) and join window; per detection:
-    the speed its own signature allows."""
+    """Per incident: speed limit (NaN: unknown class), join window and sure track (rows
+    of :func:`sure_track`; None: none); per detection: the speed its own signature
+    allows."""
 
     inc_speed: F
     inc_window: F
     det_speed: F
+    tracks: F | None = None
 
     @classmethod
     def of(cls, incs: Sequence[Incident], det_classes: Sequence[str],
            policies: Policies) -> Limits:
         return cls(np.array([speed_limit(i, policies) for i in incs], float),
                    np.array([join_window(i, policies) for i in incs], float),
-                   np.array([policies.incident.speed_for(c) for c in det_classes], float))
+                   np.array([policies.incident.speed_for(c) for c in det_classes], float),
+                   np.array([sure_track(i) for i in incs], float).reshape(-1, 6))
+
+
+def on_track(ts: F, x: F, y: F, tracks: F, window: F, radius: float) -> tuple[I, I, F]:
+    """Pairs (detection, incident) and their distance: the detection lies within
+    ``radius`` of where the incident's sure track (``tracks``: rows of
+    :func:`sure_track`) puts the target at its time, within the incident's join
+    ``window`` of its newest evidence.
+
+    >>> tr = np.array([[0.0, 0.0, 0.0, 2.0, 0.0, 10.0]])  # 2 m/s east, last seen at 10 s
+    >>> on_track(np.array([200.0, 200.0]), np.array([390.0, 0.0]), np.array([30.0, 0.0]),
+    ...          tr, np.array([600.0]), 250.0)
+    (array([0]), array([0]), array([31.6227766]))
+    """
+    k = np.flatnonzero(~np.isnan(tracks[:, 0]))
+    if k.size == 0 or ts.size == 0:
+        return np.empty(0, np.intp), np.empty(0, np.intp), np.empty(0, float)
+    r = tracks[k]
+    dt = ts[:, None] - r[None, :, 0]
+    d = np.hypot(x[:, None] - (r[None, :, 1] + r[None, :, 3] * dt),
+                 y[:, None] - (r[None, :, 2] + r[None, :, 4] * dt))
+    ok = (d <= radius) & (np.abs(ts[:, None] - r[None, :, 5]) <= window[k][None, :])
+    p, j = np.nonzero(ok)
+    return p.astype(np.intp), k[j], d[p, j]
 
 
 def adjacent(ts: F, inc_t: F, owner: I, pi: I, ii: I) -> npt.NDArray[np.bool_]:

@@ -6,7 +6,8 @@ from geofences.index import GeofenceSet
 from stream.correlation.engine import Correlator
 from stream.correlation.evidence import Evidence
 from stream.models import TargetClass
-from tests.unit.correlation_builders import T0, ground, health
+from tests.unit.correlation_builders import T0, camera, ground, health
+from tests.unit.test_correlation_engine import feed
 
 FENCES = GeofenceSet.load_bundled()
 
@@ -40,3 +41,30 @@ def test_two_groups_2_km_apart_with_nuisance_hits_between_stay_two_incidents() -
     alerted = {i.id for i in cor.incidents.values() if i.alert}
     assert {owner["a-1"], owner["b-1"]} <= alerted
     assert not any(owner[f"n-{k}"] in (owner["a-1"], owner["b-1"]) for k in range(3))
+
+
+def test_a_target_met_again_where_its_track_went_keeps_its_alert() -> None:
+    # a camera follows a walker north at 2.5 m/s for 40 s (a sure track), loses it for
+    # three minutes, then sees it again 560 m on, where the track puts it: beyond the gate
+    # around its last position (250 m + 3 m/s x 60 s), so it opened a second alert
+    walk = [camera("cam-1", k + 1, 2.0 * k, 3000.0, 100.0 + 5.0 * k, TargetClass.PERSON)
+            for k in range(21)]
+    again = [camera("cam-1", 30 + k, 220.0 + 2.0 * k, 3000.0, 650.0 + 5.0 * k,
+                    TargetClass.PERSON) for k in range(5)]
+    cor = Correlator(FENCES)
+    alerts = feed(cor, walk)
+    (inc,) = [i for i in cor.incidents.values() if i.alert]
+    assert inc.track is not None and "heading_deg" in inc.track
+    alerts += feed(cor, again)
+    assert len({a.id for a in alerts}) == 1
+    assert len([i for i in cor.incidents.values() if i.kind == "detection"]) == 1
+
+
+def test_a_frame_off_the_track_beyond_the_gate_is_another_target() -> None:
+    walk = [camera("cam-1", k + 1, 2.0 * k, 3000.0, 100.0 + 5.0 * k, TargetClass.PERSON)
+            for k in range(21)]
+    aside = [camera("cam-1", 30 + k, 220.0 + 2.0 * k, 3600.0, 650.0 + 5.0 * k,
+                    TargetClass.PERSON) for k in range(5)]  # 600 m east of where it went
+    cor = Correlator(FENCES)
+    alerts = feed(cor, walk) + feed(cor, aside)
+    assert len({a.id for a in alerts}) == 2
