@@ -7,12 +7,15 @@ incident whose first evidence lay there has that zone as its ``origin``. While i
 class the zone's policy ignores and is still in the lanes, or on the home side governed
 by the port or a zone type of the policy's ``exit_zones`` (the buffer), it is the port's
 traffic and raises no alert: a truck that just cleared the port and drives inland is not
-an intrusion. Once its evidence reaches another zone outside the lanes (the border strip
+an intrusion. So are people on foot (the policy's ``queue_classes``) while in the lanes,
+governed by the port or a zone type its traffic goes through: queueing on the far side,
+at the port itself, walking off inland through its exit — people at the port are the
+port's business. Once its evidence reaches another zone outside the lanes (the border strip
 beside the port, a restricted area) that zone's rules hold again. Until such an incident
 has an alert it takes no detection outside the lanes and those zones, nor merges with
 an incident there: lane traffic must not swallow a walker crossing beside the port, who
-starts an incident of their own and is judged as before; so is a person leaving the port
-when the policy ignores vehicles only. The zones, the boundary and its home side come
+starts an incident of their own and is judged as before; so is a person leaving the
+lanes. The zones, the boundary and its home side come
 from the geofence set, the distances and zone types from the policies.
 
 >>> from geofences.index import GeofenceSet
@@ -27,7 +30,9 @@ from the geofence set, the distances and zone types from the policies.
 'poe-sasabe'
 >>> exits.leaving("poe-sasabe", TargetClass.VEHICLE, "buffer", x + 600 * nx, y + 600 * ny)
 True
->>> exits.leaving("poe-sasabe", TargetClass.PERSON, "buffer", x, y)
+>>> exits.leaving("poe-sasabe", TargetClass.PERSON, "buffer", x, y)  # walked through it
+True
+>>> exits.leaving("poe-sasabe", TargetClass.PERSON, "buffer", x + 900 * nx, y + 900 * ny)
 False
 >>> exits.leaving("poe-sasabe", TargetClass.PERSON, "approach", port.x - 300 * nx,
 ...               port.y - 300 * ny)  # walking up to the port from the far side
@@ -64,7 +69,7 @@ class Exit:
     area: BaseGeometry  # the zone and its lanes (queue and exit)
     classes: tuple[TargetClass, ...]  # traffic of these classes is the zone's own
     through: frozenset[str]  # zone types it drives off through (its own, the buffer)
-    queue_classes: tuple[TargetClass, ...] = ()  # its own while queueing on the far side
+    queue_classes: tuple[TargetClass, ...] = ()  # its own while in the lanes, on foot
 
 
 class Exits:
@@ -103,14 +108,15 @@ class Exits:
         """Whether an incident that began in ``origin``'s lanes, of class ``cls``,
         governed by a zone of ``zone_type`` and now at ``x``, ``y`` is that zone's own
         traffic: a class its policy ignores, still in the lanes, or on the home side
-        governed by the port's type or one it drives off through; or a queueing class
-        still in the lanes on the far side, governed by such a zone (not the port)."""
+        governed by the port's type or one it drives off through; or a class of its
+        ``queue_classes`` (on foot) still in the lanes, governed by such a zone (the far
+        side's queue, the port, its exit inland; not the strip beside it)."""
         ex = self.by_zone.get(origin) if origin else None
         if ex is None:
             return False
+        if cls in ex.queue_classes:
+            return zone_type in ex.through and bool(shapely.contains_xy(ex.area, x, y))
         home = bool(self.frame.signed_distance([x], [y])[0] >= 0.0)
-        if cls in ex.queue_classes and not home and zone_type in ex.through:
-            return zone_type != ex.zone_type and bool(shapely.contains_xy(ex.area, x, y))
         if cls not in ex.classes:
             return False
         return bool(shapely.contains_xy(ex.area, x, y)) or (zone_type in ex.through and home)

@@ -139,8 +139,9 @@ class ZonePolicy(_Strict):
     queue_m: float = Field(0.0, ge=0)
     #: and this much around (a camera's position estimate of a lane's traffic)
     lane_margin_m: float = Field(0.0, ge=0)
-    #: classes that are the zone's own traffic while they queue in its lanes on the far
-    #: side, governed by a zone type of ``exit_zones`` (pedestrians walking up to a port)
+    #: classes that are the zone's own traffic while in its lanes (queueing on the far
+    #: side, at the zone itself, leaving through its exit), governed by the zone's type or
+    #: one of ``exit_zones``: pedestrians walking through a port
     queue_classes: tuple[TargetClass, ...] = ()
 
 

@@ -175,7 +175,8 @@ def test_wildlife_corridor_needs_camera_confirmation() -> None:
     assert alerts[0].zone_type == "wildlife_corridor" and "camera" in alerts[0].modalities
 
 
-def test_port_of_entry_ignores_vehicle_traffic_but_not_people() -> None:
+def test_port_of_entry_ignores_its_vehicle_and_pedestrian_traffic_but_not_people_beside_it(
+) -> None:
     cor = Correlator(FENCES)
     cars = [ground("m-1", 1, 0, POE_DX, 50, kind=SensorKind.MAGNETIC, sig=VEHICLE),
             ground("s-1", 1, 1, POE_DX, 60, sig=VEHICLE),
@@ -183,8 +184,11 @@ def test_port_of_entry_ignores_vehicle_traffic_but_not_people() -> None:
     assert feed(cor, cars) == []
     walker = [ground("s-9", 1, 100, POE_DX - 150, 150, sig=PERSON),
               camera("cam-poe", 2, 102, POE_DX - 150, 160, PERSON, 0.9)]
-    alerts = feed(cor, walker)
-    assert len(alerts) == 1 and alerts[0].zone_type == "port_of_entry"
+    assert feed(cor, walker) == []  # people at the port are its business
+    beside = [ground("s-8", 1, 200, POE_DX - 700, 10, sig=PERSON),
+              camera("cam-poe", 3, 202, POE_DX - 700, 12, PERSON, 0.9)]
+    alerts = feed(cor, beside)
+    assert len(alerts) == 1 and alerts[0].zone_type == "border_strip"
     assert alerts[0].cls == PERSON
 
 

@@ -8,7 +8,7 @@ from geofences.index import GeofenceSet
 from stream.correlation.engine import Correlator
 from stream.correlation.evidence import Evidence
 from stream.models import SensorKind, Severity, TargetClass
-from tests.unit.correlation_builders import POE_DX, camera, ground
+from tests.unit.correlation_builders import POE_DX, camera, ground, lonlat
 from tests.unit.test_correlation_engine import feed
 
 FENCES = GeofenceSet.load_bundled()
@@ -37,9 +37,29 @@ def test_the_same_truck_beside_the_port_still_alerts() -> None:
     assert alerts[0].cls == VEHICLE and alerts[0].severity.rank >= Severity.MEDIUM.rank
 
 
-def test_a_person_walking_out_of_the_port_lanes_still_alerts() -> None:
-    alerts = feed(Correlator(FENCES), drive_north(PERSON, LANE_X, speed=1.3))
-    assert alerts and alerts[0].cls == PERSON and alerts[0].rule == "camera-confirmed"
+def walk(frames: list[tuple[float, float]], t0: float = 0.0, seq: int = 1) -> list[Evidence]:
+    """A camera seeing a person at these points (metres from the origin), every 4 s."""
+    return [camera("cam-poe", seq + i, t0 + 4.0 * i, dx, dy, PERSON, 0.9)
+            for i, (dx, dy) in enumerate(frames)]
+
+
+def test_a_person_leaving_the_port_inland_is_its_business_until_out_of_its_lanes() -> None:
+    cor = Correlator(FENCES)
+    assert feed(cor, drive_north(PERSON, LANE_X, speed=1.3)) == []  # just cleared the port
+    # then west along the buffer, out of the lanes (50 m past the port's sweep)
+    west = walk([(LANE_X - 10.0 * i, LANE_EXIT_Y + 20.0) for i in range(1, 41)], 20.0, 20)
+    alerts = feed(cor, west)
+    assert alerts and alerts[0].cls == PERSON and alerts[0].zone_type == "buffer"
+    assert alerts[0].lon < lonlat(POE_DX - 300.0, 0.0)[0]
+
+
+def test_people_walking_through_the_port_raise_nothing() -> None:
+    cor = Correlator(FENCES)
+    # from the queue on the far side, through the port, and off inland through its exit
+    through = walk([(LANE_X, -250.0 + 6.0 * i) for i in range(120)])
+    assert feed(cor, through) == []
+    (inc,) = [i for i in cor.incidents.values() if i.kind == "detection"]
+    assert inc.origin == "poe-nogales-deconcini" and inc.zone_type == "port_of_entry"
 
 
 def test_traffic_from_the_port_that_turns_into_the_border_strip_alerts_there() -> None:
