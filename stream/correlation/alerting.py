@@ -56,10 +56,17 @@ def evaluate(store: Store, inc: Incident, now: float, out: CorrelatorResult,
         msg = lifecycle.step(inc.alert, a, now, pol.lifecycle)
     if msg is not None:
         out.alerts.append(msg)
-        if msg.state.value == "cleared":
+        if msg.state.value == "cleared" and msg.reason != "confirmed-animal":
             close(store, inc, None, now, out)
     maybe_task(store, inc, a, now, out)
     store.dirty.add(inc.id)
+
+
+def herd(inc: Incident) -> bool:
+    """An incident whose alert cleared as a confirmed animal: it stays open, silent, while
+    its reports go on (until quiet for ``window_s``), so the herd's later hits join it
+    instead of opening another alert; nothing merges into it (see :mod:`.joining`)."""
+    return inc.alert is not None and not inc.alert.open and inc.open
 
 
 def held(store: Store, inc: Incident, now: float) -> bool:
@@ -84,7 +91,7 @@ def fold(store: Store, inc: Incident, a: lifecycle.Assessment, out: CorrelatorRe
     out.rate_limited[a.zone_id] += 1
     out.rate_limited_sectors[a.sector or "unknown"] += 1
     hosts = [i for i in store.incidents.values()
-             if i.alert and i.open and i.zone_id == a.zone_id]
+             if i.alert and i.alert.open and i.open and i.zone_id == a.zone_id]
     host = max(hosts, key=lambda i: i.alert.raised_ts if i.alert else 0.0, default=None)
     if host is None or host.alert is None:
         inc.folded_into = ""

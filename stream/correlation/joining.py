@@ -10,7 +10,7 @@ import numpy.typing as npt
 import shapely
 
 from stream.correlation import fusion
-from stream.correlation.alerting import retire
+from stream.correlation.alerting import herd, retire
 from stream.correlation.apply import Batch, apply
 from stream.correlation.evidence import Evidence
 from stream.correlation.ids import incident_id
@@ -76,14 +76,17 @@ def ingest(store: Store, evidence: Sequence[Evidence], out: CorrelatorResult,
     lim = Limits.of(incs, classes, pol)
     codes = match(ts, x, y, st, sx, sy, pol.incident, gate_cls, inc_gate, owner, lim)
     confined = [store.placement.exits.confined(i) for i in incs]
-    if any(confined):
+    herds = np.array([herd(i) for i in incs] + [False], bool)
+    # a camera sure of a person or vehicle is no part of a confirmed animal's herd
+    sure = is_cam & (values >= pol.camera.min_confidence) & (_GATED_IDX[cls_idx + 1] >= 0)
+    if any(confined) or (sure & herds[codes]).any():
         # a port's lane traffic takes nothing beyond its port and exit: those detections
         # join another incident, or start their own
         types = [z.zone_type if z else None for z in place.zone]
         out_of = np.flatnonzero((codes >= 0) & ~store.placement.exits.admits(
-            confined, codes.clip(0), x, y, types))
+            confined, codes.clip(0), x, y, types) | (sure & herds[codes]))
         if out_of.size:
-            free_inc = np.array([c is None for c in confined], bool)
+            free_inc = np.array([c is None for c in confined], bool) & ~herds[:-1]
             free = free_inc[owner]
             tracks = None if lim.tracks is None else np.where(free_inc[:, None], lim.tracks,
                                                               np.nan)
@@ -123,7 +126,7 @@ def merge(store: Store, touched: set[str], now: float, out: CorrelatorResult) ->
     closes without a message of its own unless it had an alert too (then it clears,
     reason ``merged``). One STRtree query for the whole slice."""
     pol = store.policies.incident
-    incs = store.open_of(IncidentKind.DETECTION)
+    incs = [i for i in store.open_of(IncidentKind.DETECTION) if not herd(i)]
     mine = [k for k, i in enumerate(incs) if i.id in touched and i.path]
     if len(incs) < 2 or not mine:
         return touched

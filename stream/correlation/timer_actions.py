@@ -25,6 +25,9 @@ def on_due(store: Store, inc_id: str, now: float, out: CorrelatorResult) -> None
     if inc.kind == IncidentKind.FAULT:
         if inc.fault in QUIET_RECOVERY and now - inc.last_ts >= pol.faults.recover_s:
             recover(store, inc, now, out)
+    elif inc.alert and not inc.alert.open:  # a confirmed animal gone quiet
+        if now - inc.last_ts >= pol.incident.window_s:
+            close(store, inc, None, now, out)
     elif inc.alert:
         evaluate(store, inc, now, out, timers_only=True)
     elif inc.armed_event_ts is not None and inc.kind == IncidentKind.DETECTION:

@@ -43,6 +43,9 @@ class Timers:
             if inc.fault in ("chattering", "stuck"):
                 yield inc.last_ts + pol.faults.recover_s
             return
+        if rec is not None and not rec.open:  # a herd's, cleared: closes once quiet
+            yield inc.last_ts + pol.incident.window_s
+            return
         if rec is not None:
             yield inc.last_ts + pol.lifecycle.clear_idle_s
             if not rec.escalated and rec.ack is None:
