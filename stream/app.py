@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import faust
 
+from stream import faust_seek
 from stream.metrics import Metrics
 from stream.security import protect_logs, ssl_context
 from stream.settings import Settings
@@ -20,8 +21,10 @@ if TYPE_CHECKING:
 
 def faust_settings(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for :class:`faust.App`."""
-    # tansu:// is aiokafka with a short fetch wait (see stream/tansu_transport.py).
-    scheme = "tansu" if settings.broker_profile == "embedded" else "kafka"
+    # tansu:// is aiokafka with a short fetch wait (see stream/tansu_transport.py), bwkafka://
+    # Faust's own; both seek safely after a rebalance (see stream/faust_seek.py).
+    faust_seek.register()
+    scheme = "tansu" if settings.broker_profile == "embedded" else faust_seek.SCHEME
     conf: dict[str, Any] = {
         "broker": [f"{scheme}://{h.strip()}" for h in settings.bootstrap_servers.split(",")],
         # The correlation table's store (a table's own store="memory://" is ignored by

@@ -5,7 +5,8 @@ no data at request time, instead of answering as soon as a record arrives, and F
 fixes that wait at 1.5 s: every alert would wait up to 1.5 s. This transport, registered
 as the ``tansu://`` URL scheme (``faust.transports`` entry point), sets it to
 :data:`FETCH_MAX_WAIT_MS`. Apache Kafka answers at once, so the ``kafka`` profile keeps
-Faust's own transport.
+Faust's own driver (as ``bwkafka://``). Both consumers seek safely after a rebalance
+(:class:`stream.faust_seek.SafeSeek`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from faust.transport.drivers import aiokafka as driver
+
+from stream.faust_seek import SafeSeek
 
 FETCH_MAX_WAIT_MS = 20
 
@@ -24,7 +27,7 @@ class ConsumerThread(driver.AIOKafkaConsumerThread):
         return consumer
 
 
-class Consumer(driver.Consumer):
+class Consumer(SafeSeek, driver.Consumer):
     def _new_consumer_thread(self) -> driver.AIOKafkaConsumerThread:
         return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 

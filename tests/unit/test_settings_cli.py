@@ -45,7 +45,7 @@ def test_faust_settings_follow_the_profile() -> None:
     kafka = faust_settings(Settings(broker_profile="kafka"))
     assert "producer_max_batch_size" not in kafka and "broker_session_timeout" not in kafka
     assert kafka["store"] == "memory://" and kafka["producer_acks"] == -1
-    assert kafka["broker"] == ["kafka://127.0.0.1:9092"]
+    assert kafka["broker"] == ["bwkafka://127.0.0.1:9092"]
 
 
 def _commands(group: Any, path: list[str]) -> list[list[str]]:

@@ -1,0 +1,103 @@
+"""Faust's seek to the committed offsets, made safe for a worker that is already consuming.
+
+After every rebalance Faust seeks the source partitions to their committed offsets
+(``Consumer.perform_seek``, called when table recovery completes). It resumes those
+partitions *before* that seek while the flow is already running for changelog recovery,
+so the fetcher delivers records from wherever it stood, and the commit timer may commit
+them, while the seek waits for the broker. Then Faust's seek
+
+* sets the consumer's committed offset back to what the broker said before that commit:
+  the acknowledged offsets above it no longer follow it, so the partition's commit never
+  moves again (``Consumer._new_offset`` waits for a gap that is never filled: the records
+  in it are re-fetched but dropped as already read, since the batch in hand went on
+  delivering past them), and the partition's lag grows until the worker restarts;
+* lets the batch in hand go on delivering after the fetcher was moved back.
+
+:class:`SafeSeek` holds delivery of the batch in hand for the partitions it seeks, and
+never moves a partition's committed offset (nor the fetcher) below what this worker has
+committed in the current assignment. Records delivered before the seek and not yet
+committed are delivered again (at least once; alert ids are deterministic).
+
+:func:`register` adds the ``bwkafka://`` transport (Faust's aiokafka driver with this seek)
+that the ``kafka`` broker profile uses; the embedded profile's ``tansu://`` transport
+(:mod:`stream.tansu_transport`) has it too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from faust.transport import consumer as base
+from faust.transport import drivers
+from faust.transport.drivers import aiokafka as driver
+
+log = logging.getLogger(__name__)
+
+#: URL scheme of the ``kafka`` profile's transport.
+SCHEME = "bwkafka"
+
+
+def resolve(
+    fetched: Mapping[Any, int | None], ours: Mapping[Any, int | None]
+) -> dict[Any, tuple[int | None, bool]]:
+    """Per partition: the offset to read from and whether the fetcher must be moved there
+    (``fetched``: the broker's committed offsets the seek read; ``ours``: what this worker
+    committed since, which the broker's answer may predate).
+
+    >>> resolve({"a": 40, "b": 7, "c": None}, {"a": 62, "b": 5})
+    {'a': (62, True), 'b': (7, False), 'c': (None, False)}
+    """
+    out: dict[Any, tuple[int | None, bool]] = {}
+    for tp, broker in fetched.items():
+        offset = broker if broker is not None and broker >= 0 else None
+        mine = ours.get(tp)
+        if mine is not None and (offset is None or mine > offset):
+            out[tp] = (mine, True)
+        else:
+            out[tp] = (offset, False)
+    return out
+
+
+class SafeSeek(base.Consumer):
+    """Mixin for a Faust consumer: ``perform_seek`` that cannot stall a partition's commit."""
+
+    async def perform_seek(self) -> None:
+        """Seek every assigned partition to its committed offset (Faust's contract), with
+        no delivery from the batch in hand meanwhile and no committed offset going back."""
+        # getmany() checks this very set record by record: a partition taken out of it is
+        # no longer delivered from the batch already fetched.
+        active = self._get_active_partitions()
+        held = set(active)
+        active.difference_update(held)
+        try:
+            fetched = await self.seek_to_committed()
+            # what this worker committed while the broker was being asked
+            ours = {tp: self._committed_offset.get(tp) for tp in fetched}
+            for tp, (offset, move) in resolve(fetched, ours).items():
+                if move and offset is not None:
+                    log.info("%s[%d]: committed %d while seeking (the broker answered %s): "
+                             "reading from there", tp.topic, tp.partition, offset,
+                             fetched.get(tp))
+                    await self._seek(tp, offset)
+                self._read_offset[tp] = offset
+                if offset is not None:
+                    self._committed_offset[tp] = offset or None
+        finally:
+            assigned = self.assignment()
+            self._get_active_partitions().update(
+                tp for tp in held if tp in assigned and tp not in self._paused_partitions)
+
+
+class Consumer(SafeSeek, driver.Consumer):
+    """Faust's aiokafka consumer with :class:`SafeSeek`."""
+
+
+class Transport(driver.Transport):
+    Consumer = Consumer
+
+
+def register() -> None:
+    """Make ``bwkafka://`` broker URLs use :class:`Transport` (idempotent)."""
+    drivers.TRANSPORTS.aliases[SCHEME] = f"{__name__}:Transport"
