@@ -115,12 +115,6 @@ def revisions_never_go_back(alerts: dict[str, list[Alert]]) -> list[str]:
     return bad
 
 
-@pytest.mark.xfail(
-    reason="since the stuck-partition fix (stream/faust_seek.py) not yet seen passing three "
-    "runs in a row beside stress-ng --cpu 2 (one of three ran past the timeout on an "
-    "overloaded machine)",
-    strict=False,
-)
 @pytest.mark.timeout(900)  # ten restarts of the worker on a loaded machine
 def test_ten_kills_give_the_clean_runs_alert_ids(topics: Settings, tmp_path: Path) -> None:
     recording = tmp_path / "five.jsonl"
