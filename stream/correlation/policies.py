@@ -5,7 +5,7 @@ version. ``Policies.load(path)`` reads another file, with the same clear errors.
 
 >>> p = Policies.bundled()
 >>> p.zone("wildlife_corridor").rules
-('camera-confirmed',)
+('camera-confirmed', 'confident-detection', 'two-modalities')
 """
 
 from __future__ import annotations

@@ -163,15 +163,27 @@ def test_track_alone_alerts_in_the_buffer() -> None:
     assert alerts[-1].heading_deg is not None  # sure of it once five sensors fired in order
 
 
-def test_wildlife_corridor_needs_camera_confirmation() -> None:
+def test_wildlife_corridor_alerts_on_people_not_on_herds_or_unclassified_tracks() -> None:
     cor = Correlator(FENCES)
     animals = walk_north("an", 0, 100, 400, dx=CORRIDOR_DX, sig=ANIMAL)
-    assert feed(cor, animals) == []
-    people = walk_north("pe", 1000, 100, 400, dx=CORRIDOR_DX + 1000, sig=PERSON)
-    assert feed(cor, people) == []  # a person track in the corridor: not without a camera
-    confirm = camera("cam-1", 1, 1000 + 300 / 1.3 + 5, CORRIDOR_DX + 1000, 400, PERSON, 0.9)
+    animals[2] = ground("an-2", 1, animals[2].report.ts - T0, CORRIDOR_DX, 200, sig=PERSON)
+    assert feed(cor, animals) == []  # a herd one sensor took for a person
+    unclassified = walk_north("un", 1000, 100, 400, dx=CORRIDOR_DX + 1000, sig=UNKNOWN)
+    assert feed(cor, unclassified) == []  # a track of sensors that cannot tell what passed
+    people = walk_north("pe", 2000, 100, 400, dx=CORRIDOR_DX - 1000, sig=PERSON)
+    alerts = feed(cor, people)  # no camera there: the sensors' signatures say person
+    assert len({a.id for a in alerts}) == 1 and alerts[0].cls == PERSON
+    assert alerts[0].zone_type == "wildlife_corridor"
+    assert alerts[0].rule == "confident-detection"
+
+
+def test_wildlife_corridor_camera_confirms_what_ground_sensors_cannot_tell() -> None:
+    cor = Correlator(FENCES)
+    unclassified = walk_north("un", 0, 100, 400, dx=CORRIDOR_DX, sig=UNKNOWN)
+    assert feed(cor, unclassified) == []
+    confirm = camera("cam-1", 1, 300 / 1.3 + 5, CORRIDOR_DX, 400, PERSON, 0.9)
     alerts = feed(cor, [confirm])
-    assert len(alerts) == 1 and alerts[0].rule == "camera-confirmed"
+    assert len(alerts) == 1 and alerts[0].cls == PERSON
     assert alerts[0].zone_type == "wildlife_corridor" and "camera" in alerts[0].modalities
 
 
