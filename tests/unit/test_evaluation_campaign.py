@@ -22,6 +22,7 @@ from stream.evaluation.campaign import (
 from stream.evaluation.execute import trial_keys
 from stream.evaluation.families import FAMILIES, generate
 from stream.evaluation.geography import Site
+from stream.evaluation.stats import pd_lower
 from stream.evaluation.thresholds import load_thresholds
 
 CAMPAIGNS = sorted(p for p in (Path(__file__).parents[2] / "campaigns").glob("*.yaml")
@@ -57,6 +58,18 @@ def test_default_campaign_has_every_family_and_at_least_200_trials() -> None:
     c = load_campaign(Path(__file__).parents[2] / "campaigns" / "default.yaml")
     assert {f for f, _ in c.enabled()} == set(FAMILIES)
     assert len(trial_keys(c)) >= 200
+
+
+def test_default_campaign_can_bound_pd_at_0_9_in_every_intrusion_family() -> None:
+    """Pd's lower bound can reach 0.9 only with 29 intrusions or more: every family with
+    intruders expects that many (a trial of multi_group has at least two groups)."""
+    c = load_campaign(Path(__file__).parents[2] / "campaigns" / "default.yaml")
+    for family, spec in c.enabled():
+        if family in ("animals", "weather"):
+            continue
+        per_trial = getattr(spec, "crossing", 1.0) * (2 if family == "multi_group" else 1)
+        expected = int(spec.trials * per_trial)
+        assert pd_lower(expected, expected) >= 0.9, (family, expected)
 
 
 def test_bad_campaign_names_the_field(tmp_path: Path) -> None:
