@@ -71,18 +71,23 @@ class TrialResult:
     wall_s: float = 0.0
 
 
-def worker_feed(settings: Settings, emissions: Iterable[Emission], start: float
-         ) -> Iterator[tuple[float, RawMessage]]:
+def worker_feed(settings: Settings, emissions: Iterable[Emission], start: float,
+                after_s: float = 0.0) -> Iterator[tuple[float, RawMessage]]:
     """The simulator's messages as the worker reads them, each arriving when it was sent,
-    with the worker's ticks (every ``TICK_S`` s of event time) in between."""
+    with the worker's ticks (every ``TICK_S`` s of event time) in between and on for
+    ``after_s`` after the last message."""
     ticks = settings.topic(TICKS.name)
-    next_tick, n = start + TICK_S, 0
+    next_tick, n, last = start + TICK_S, 0, start
     for offset, em in enumerate(emissions):
         while next_tick <= em.ts:
             yield next_tick, RawMessage(ticks, 0, n, b"tick", b"{}", next_tick)
             next_tick, n = next_tick + TICK_S, n + 1
+        last = max(last, em.ts)
         yield em.ts, RawMessage(settings.topic(em.topic), 0, offset, em.key.encode(), em.value,
                                 em.ts)
+    while next_tick <= last + after_s:
+        yield next_tick, RawMessage(ticks, 0, n, b"tick", b"{}", next_tick)
+        next_tick, n = next_tick + TICK_S, n + 1
 
 
 def _shuffled(emissions: list[Emission], s: float, seed: int) -> list[Emission]:
@@ -123,7 +128,7 @@ class _Run:
         size = self.feed.batch or 1
         pending: list[RawMessage] = []
         now = self.world.start
-        for ts, msg in worker_feed(self.settings, stream, self.world.start):
+        for ts, msg in worker_feed(self.settings, stream, self.world.start, AFTER_S):
             now = max(now, ts)
             pending.append(msg)
             if len(pending) >= size:
@@ -131,10 +136,6 @@ class _Run:
                 pending = []
         if pending:
             self._process(pending, now)
-        tick = (math.floor((now - self.world.start) / TICK_S) + 1) * TICK_S + self.world.start
-        while tick <= now + AFTER_S:
-            self._process([RawMessage(self.ticks, 0, -1, b"tick", b"{}", tick)], tick)
-            tick += TICK_S
 
 
 def run_trial(trial: Trial, site: Site, opt: Options, start: float,

@@ -21,7 +21,6 @@ from stream.evaluation.runner import worker_feed
 from stream.metrics import Metrics
 from stream.pipeline import Pipeline
 from stream.settings import Settings
-from stream.topics import TICKS
 
 FENCES = GeofenceSet.load_bundled()
 START = 1_800_000_000.0
@@ -31,21 +30,17 @@ Feed = tuple[tuple[float, RawMessage], ...]
 @cache
 def recorded() -> tuple[Feed, dict[str, tuple[float, float]]]:
     world = World(load_scenario("sensor-faults"), start=START)
-    feed = tuple(worker_feed(Settings(), world.run(), START))
+    feed = tuple(worker_feed(Settings(), world.run(), START, after_s=200.0))
     _, sensors = sites_from_records(world.truth_records())
     return feed, sensors
 
 
 def replay(batches: list[list[tuple[float, RawMessage]]]) -> tuple[list[object], list[str]]:
     """Every alert message (what it said) and every late report's event id."""
-    feed, sensors = recorded()
-    s = Settings()
-    pipe = Pipeline(s, FENCES, Metrics(CollectorRegistry()), sensor_sites=sensors)
+    sensors = recorded()[1]
+    pipe = Pipeline(Settings(), FENCES, Metrics(CollectorRegistry()), sensor_sites=sensors)
     alerts, late = [], []
-    end = feed[-1][0]
-    ticks = [(end + 5.0 * k, RawMessage(s.topic(TICKS.name), 0, -1, None, b"{}", end + 5.0 * k))
-             for k in range(1, 40)]
-    for b in [*batches, *([t] for t in ticks)]:
+    for b in batches:
         out = pipe.process([m for _, m in b], now=max(ts for ts, _ in b))
         alerts += [(a.id, a.revision, a.state, a.severity, a.cls, a.sector, round(a.lon, 6),
                     round(a.lat, 6)) for a in out.alerts]
