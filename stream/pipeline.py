@@ -110,10 +110,12 @@ class Pipeline:
     def process(self, messages: Sequence[RawMessage], now: float,
                 unread: Collection[str] = ()) -> BatchResult:
         """Decode, validate and correlate one batch, message by message, each at the time it
-        arrived (its timestamp, at most ``now``; ``now`` if it has none). Arrival time only
-        judges reports from the future and which partitions went idle (the caller's clock;
-        the core never reads one): alerts follow event time, and a batch gives what its
-        messages give one at a time.
+        arrived (its timestamp, at most ``now``). Arrival time only judges reports from the
+        future and which partitions went idle (the caller's clock; the core never reads
+        one): alerts follow event time, and a batch gives what its messages give one at a
+        time. Messages without a timestamp arrived together at ``now`` (a worker's fetch
+        holds runs of one partition after another: judged one by one, a partition whose
+        first reports follow another's run would find the clock moved past them).
         A batch with nothing to decode (a timer tick) still lets the correlator's clock
         release what idle partitions held back. ``unread``: the assigned sensor partitions
         (``topic:partition``) that hold messages and delivered none yet; the clock waits
@@ -122,6 +124,7 @@ class Pipeline:
         evidence: list[Evidence] = []
         arrivals: list[Arrival] = []
         consumed: Counter[tuple[str, str]] = Counter()
+        together = False
         for msg in messages:
             self.metrics.messages_consumed.labels(topic=msg.topic).inc()
             at = now if msg.ts is None else min(msg.ts, now)
@@ -156,7 +159,13 @@ class Pipeline:
                                 else report.kind.value)
                         consumed[msg.topic, kind] += 1
             evidence += mine
-            arrivals.append(Arrival(at, tuple(mine), tuple(beats), tuple(acks)))
+            if msg.ts is None and together and arrivals:  # delivered together, one arrival
+                a = arrivals[-1]
+                arrivals[-1] = Arrival(at, (*a.evidence, *mine), (*a.health, *beats),
+                                       (*a.acks, *acks))
+            else:
+                arrivals.append(Arrival(at, tuple(mine), tuple(beats), tuple(acks)))
+            together = msg.ts is None
         for (topic, kind), n in consumed.items():
             self.metrics.events_consumed.labels(topic=topic, kind=kind).inc(n)
         out.reports = sum(consumed.values())
