@@ -46,7 +46,7 @@ class IncidentPolicy(_Strict):
 
 
 class LatenessPolicy(_Strict):
-    allowed_s: float = Field(60.0, ge=0)
+    allowed_s: float = Field(600.0, ge=0)
     hold_s: float = Field(1.0, ge=0)
     idle_s: float = Field(5.0, gt=0)
 

@@ -318,10 +318,11 @@ def test_unacknowledged_alert_escalates_then_times_out_then_is_forgotten() -> No
 
 def test_late_events_go_to_the_late_topic_and_are_not_correlated() -> None:
     cor = Correlator(FENCES)
-    cor.process([ground("a", 1, 1000, 0, 500)], now=T0 + 1001)
-    res = cor.process([ground("b", 1, 900, 5000, 500), ground("c", 1, 990, 9000, 500)],
-                      now=T0 + 1002)
-    assert [(e.event_id, e.lateness_s) for e in res.late] == [("b:1", 100.0)]
+    allowed = cor.policies.lateness.allowed_s
+    cor.process([ground("a", 1, 1000 + allowed, 0, 500)], now=T0 + 1001 + allowed)
+    res = cor.process([ground("b", 1, 900, 5000, 500), ground("c", 1, 990 + allowed, 9000, 500)],
+                      now=T0 + 1002 + allowed)
+    assert [(e.event_id, e.lateness_s) for e in res.late] == [("b:1", 100.0 + allowed)]
     assert res.backlog == 1  # c: after its moment was correlated, within the lateness
     assert not any("b:1" in inc.seen for inc in cor.incidents.values())
     assert any("c:1" in inc.seen for inc in cor.incidents.values())
