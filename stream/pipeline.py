@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -26,7 +27,7 @@ from stream.batch import BatchResult, RawMessage
 from stream.codec import Decoded, Decoder, classify, dead_letter, describe
 from stream.correlation import state_codec
 from stream.correlation.engine import Correlator
-from stream.correlation.evidence import Arrival, Evidence, Heartbeat
+from stream.correlation.evidence import Arrival, Evidence, Heartbeat, skews
 from stream.correlation.policies import Policies
 from stream.correlation.tasking import CameraSite
 from stream.correlation.zone_rule import ZoneEntryRule
@@ -158,6 +159,9 @@ class Pipeline:
                         kind = ("camera" if isinstance(report, CameraDetection)
                                 else report.kind.value)
                         consumed[msg.topic, kind] += 1
+            if len(beats) >= 3:  # a clock off its gateway's shows in one message
+                beats = [replace(b, skew_s=s)
+                         for b, s in zip(beats, skews([b.report.ts for b in beats]), strict=True)]
             evidence += mine
             if msg.ts is None and together and arrivals:  # delivered together, one arrival
                 a = arrivals[-1]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,11 +42,28 @@ class Evidence:
 
 @dataclass(frozen=True, slots=True)
 class Heartbeat:
-    """One health report and the topic/partition it came from (its event-time source)."""
+    """One health report and the topic/partition it came from (its event-time source);
+    ``skew_s``: how far its time lies from the median of the heartbeats its gateway sent
+    in the same message (0: it was alone, or with fewer than three)."""
 
     report: SensorHealth
     topic: str
     partition: int
+    skew_s: float = 0.0
+
+
+def skews(times: Sequence[float]) -> list[float]:
+    """Each heartbeat's time minus the median of the message's (three or more; else 0).
+
+    >>> skews([100.0, 100.0, 32.0, 100.0])
+    [0.0, 0.0, -68.0, 0.0]
+    >>> skews([100.0, 32.0])
+    [0.0, 0.0]
+    """
+    if len(times) < 3:
+        return [0.0] * len(times)
+    mid = statistics.median(times)
+    return [t - mid for t in times]
 
 
 @dataclass(frozen=True, slots=True)

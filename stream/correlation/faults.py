@@ -48,6 +48,7 @@ class Fault(StrEnum):
     STUCK = "stuck"
     DEAD = "dead"
     SELF_TEST = "self-test"
+    CLOCK = "clock"
 
 
 class FaultWatch:

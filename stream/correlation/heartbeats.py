@@ -18,9 +18,12 @@ from stream.models import SensorHealth
 
 
 def on_health(store: Store, health: Iterable[SensorHealth], sources: Mapping[str, str],
-              now: float, out: CorrelatorResult) -> set[str]:
+              now: float, out: CorrelatorResult,
+              skews: Mapping[str, float] | None = None) -> set[str]:
     """Apply one step's health reports (``sources``: event id -> topic:partition it came
-    from); the incidents they opened or touched."""
+    from; ``skews``: event id -> how far its time lay from its gateway's others in its
+    message); the incidents they opened or touched."""
+    limit = store.policies.faults.clock_skew_s
     touched: set[str] = set()
     tampered = {inc.first_event.rsplit(":", 1)[0]: inc for inc in store.incidents.values()
                 if inc.kind == IncidentKind.TAMPER and inc.open}
@@ -28,13 +31,17 @@ def on_health(store: Store, health: Iterable[SensorHealth], sources: Mapping[str
     for h in sorted(health, key=lambda r: r.ts):
         store.faults.beat(h.sensor_id, h.ts, sources.get(h.event_id, "health:0"))
         mine = faults.setdefault(h.sensor_id, [])
-        for f in list(mine):
-            if f.fault == Fault.DEAD or (f.fault == Fault.SELF_TEST and not h.fault):
+        skew = (skews or {}).get(h.event_id, 0.0)
+        skewed = abs(skew) > limit
+        for f in list(mine):  # (a clock agrees again from a heartbeat sent after it was off)
+            if (f.fault == Fault.DEAD or (f.fault == Fault.SELF_TEST and not h.fault)
+                    or (f.fault == Fault.CLOCK and not skewed and h.ts > f.first_ts)):
                 recover(store, f, now, out)
                 mine.remove(f)
-        if h.fault and not mine:
-            mine.append(fault_incident(store, h.sensor_id, Fault.SELF_TEST, h.ts, h.event_id,
-                                       None, now, out))
+        kind = Fault.SELF_TEST if h.fault else Fault.CLOCK if skewed else None
+        if kind is not None and not mine:  # (a wrong clock's: when its gateway sent it)
+            ts = h.ts - skew
+            mine.append(fault_incident(store, h.sensor_id, kind, ts, h.event_id, None, now, out))
             touched.add(mine[-1].id)
         inc = tampered.get(h.sensor_id)
         if h.tamper and inc is None:

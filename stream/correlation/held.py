@@ -23,14 +23,17 @@ CHUNK = 200  # reports per key: about 60 KB of JSON
 def dump(it: Item) -> dict[str, Any]:
     kind = ("health" if isinstance(it, Heartbeat) else
             "camera" if isinstance(it.report, CameraDetection) else "ground")
-    return {"k": kind, "t": it.topic, "p": it.partition, "o": getattr(it, "offset", 0),
-            "r": it.report.model_dump(mode="json")}
+    d = {"k": kind, "t": it.topic, "p": it.partition, "o": getattr(it, "offset", 0),
+         "r": it.report.model_dump(mode="json")}
+    if isinstance(it, Heartbeat) and it.skew_s:
+        d["s"] = it.skew_s
+    return d
 
 
 def load(d: dict[str, Any]) -> Item:
     raw = orjson.dumps(d["r"])
     if d["k"] == "health":
-        return Heartbeat(SensorHealth.model_validate_json(raw), d["t"], d["p"])
+        return Heartbeat(SensorHealth.model_validate_json(raw), d["t"], d["p"], d.get("s", 0.0))
     model = CameraDetection if d["k"] == "camera" else GroundDetection
     return Evidence(model.model_validate_json(raw), d["t"], d["p"], d["o"])
 

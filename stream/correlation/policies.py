@@ -64,6 +64,7 @@ class FaultPolicy(_Strict):
     recover_s: float = Field(120.0, gt=0)
     dead_after_beats: float = Field(3.0, gt=1)
     min_silence_s: float = Field(120.0, ge=0)
+    clock_skew_s: float = Field(20.0, gt=0)
     severity: Severity = Severity.LOW
     dead_severity: Severity = Severity.MEDIUM
 

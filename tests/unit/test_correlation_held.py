@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import orjson
 
-from stream.correlation.evidence import Evidence
-from stream.correlation.held import CHUNK, Held, dump
-from stream.models import GroundDetection, SensorKind
+from stream.correlation.evidence import Evidence, Heartbeat
+from stream.correlation.held import CHUNK, Held, dump, load
+from stream.models import GroundDetection, SensorHealth, SensorKind
 
 
 def _ev(i: int) -> Evidence:
@@ -40,3 +40,11 @@ def test_a_key_written_before_chunking_is_rewritten_as_chunks() -> None:
     assert out["buf:3"] is None and len(out["buf:3:0"]) == 4
     assert len(held.take(4)) == 4
 
+
+
+def test_a_held_heartbeat_keeps_how_far_its_clock_lay_from_its_gateways() -> None:
+    beat = SensorHealth(sensor_id="s-1", seq=1, kind=SensorKind.SEISMIC, ts=1_800_000_000.0,
+                        battery=0.9)
+    for skew in (0.0, -68.0):
+        assert load(dump(Heartbeat(beat, "borderwatch.sensors.health", 2, skew))) == Heartbeat(
+            beat, "borderwatch.sensors.health", 2, skew)
