@@ -29,6 +29,7 @@ from stream.correlation import state_codec
 from stream.correlation.engine import Correlator
 from stream.correlation.evidence import Arrival, Evidence, Heartbeat, skews
 from stream.correlation.policies import Policies
+from stream.correlation.seen import digest
 from stream.correlation.tasking import CameraSite
 from stream.correlation.zone_rule import ZoneEntryRule
 from stream.metrics import Metrics
@@ -61,7 +62,7 @@ class Pipeline:
         self.acks_topic = settings.topic(topics.ACKS.name)
         self.ticks_topic = settings.topic(topics.TICKS.name)
         self.keys = settings.key_ring()
-        self.replayed: set[str] = set()
+        self.replayed: set[bytes] = set()  # digests of event ids (.correlation.seen)
         self.max_bytes = limit = settings.max_message_bytes
         self.clock_skew_s = settings.clock_skew_s
         self._fault_series: set[tuple[str, str]] = set()
@@ -152,7 +153,7 @@ class Pipeline:
                         out.health.append(report)
                         beats.append(Heartbeat(report, msg.topic, msg.partition))
                         consumed[msg.topic, report.kind.value] += 1
-                    elif report.event_id in self.replayed:
+                    elif self.replayed and digest(report.event_id) in self.replayed:
                         self.metrics.replayed_reports.inc()
                     else:
                         mine.append(Evidence(report, msg.topic, msg.partition, msg.offset))

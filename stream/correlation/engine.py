@@ -133,9 +133,10 @@ class Correlator:
         self.store.reindex()
         self.timers.touch(self.incidents)
 
-    def seen_events(self) -> set[str]:
-        """Event ids the incidents already hold (a restart's replay must not count them)."""
-        return {e for inc in self.incidents.values() for e in inc.seen}
+    def seen_events(self) -> set[bytes]:
+        """Digests of the event ids the incidents already hold (a restart's replay must
+        not count them; :func:`.seen.digest`)."""
+        return {h for inc in self.incidents.values() for h in inc.seen.digests()}
 
     def place_sensor(self, sensor: str, lon: float, lat: float) -> bool:
         """Where a sensor stands (its heartbeat says); True if that is news."""

@@ -22,10 +22,10 @@ from scipy.sparse.csgraph import connected_components
 from stream.alerts.record import AlertRecord
 from stream.correlation.kinematics import Limits, adjacent, on_track
 from stream.correlation.policies import IncidentPolicy
+from stream.correlation.seen import SeenIds
 
 MAX_REFS_HEAD = 5
 MAX_REFS_TAIL = 25
-MAX_SEEN = 512
 PATH_STEP_S = 5.0
 MAX_PATH = 240  # 20 minutes of 5 s steps
 QUERY_SLICE = 20_000  # points per STRtree query when grouping
@@ -76,7 +76,7 @@ class Incident:
     camera_conf: dict[str, float] = field(default_factory=dict)  # class -> best camera conf
     evidence: list[dict[str, Any]] = field(default_factory=list)
     evidence_count: int = 0
-    seen: dict[str, None] = field(default_factory=dict)
+    seen: SeenIds = field(default_factory=SeenIds)
     track: dict[str, float] | None = None
     #: where it was when: [ts, x, y] per ``PATH_STEP_S`` of event time, time-ordered, for
     #: matching detections that arrive out of order
@@ -109,12 +109,7 @@ class Incident:
 
     def mark_seen(self, event_id: str) -> bool:
         """Remember an event id; False if it was already counted (a redelivery)."""
-        if event_id in self.seen:
-            return False
-        self.seen[event_id] = None
-        if len(self.seen) > MAX_SEEN:
-            del self.seen[next(iter(self.seen))]
-        return True
+        return self.seen.add(event_id)
 
     def add_path(self, ts: npt.NDArray[np.float64], x: npt.NDArray[np.float64],
                  y: npt.NDArray[np.float64]) -> None:
@@ -134,14 +129,14 @@ class Incident:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view; it shares inner lists with the incident, so serialise it now."""
         d = {f: getattr(self, f) for f in _FIELDS}
-        d["seen"] = list(self.seen)
+        d["seen"] = self.seen.dump()
         d["alert"] = self.alert.to_dict() if self.alert is not None else None
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Incident:
         d = dict(d)
-        d["seen"] = dict.fromkeys(d.get("seen", ()))
+        d["seen"] = SeenIds.load(d.get("seen", ()))
         d["kind"] = IncidentKind(d.get("kind", IncidentKind.DETECTION))
         d["alert"] = AlertRecord.from_dict(d["alert"]) if d.get("alert") else None
         return cls(**d)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from stream.correlation import fusion
-from stream.correlation.incidents import MAX_REFS_HEAD, MAX_REFS_TAIL, MAX_SEEN, Incident
+from stream.correlation.incidents import MAX_REFS_HEAD, MAX_REFS_TAIL, Incident
 from stream.models import Severity
 
 
@@ -58,10 +58,7 @@ def merge_into(keep: Incident, gone: Incident) -> None:
         refs = refs[:MAX_REFS_HEAD] + refs[-MAX_REFS_TAIL:]
     keep.evidence = refs
     keep.evidence_count += gone.evidence_count
-    for event_id in gone.seen:
-        keep.seen[event_id] = None
-    while len(keep.seen) > MAX_SEEN:
-        del keep.seen[next(iter(keep.seen))]
+    keep.seen.update(gone.seen)
     if gone.path:
         g = np.array(gone.path, float)
         keep.add_path(g[:, 0], g[:, 1], g[:, 2])

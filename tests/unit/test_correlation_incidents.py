@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
+import orjson
 
 from stream.alerts.record import AlertRecord
 from stream.correlation.incidents import (
     MAX_REFS_HEAD,
     MAX_REFS_TAIL,
-    MAX_SEEN,
     Incident,
     group_new,
     match,
 )
 from stream.correlation.policies import IncidentPolicy
+from stream.correlation.seen import MAX_SEEN
 
 POL = IncidentPolicy(radius_m=100, max_speed_mps=2.0, window_s=300, grow_s=60)
 
@@ -80,10 +81,17 @@ def test_incident_round_trips_as_plain_data() -> None:
     inc.scores["s"] = [0.5, 0.0, 0.0]
     inc.alert = AlertRecord(id="alr-1", rule="tamper", raised_ts=1.0, sent_ts=1.0)
     d = inc.to_dict()
-    assert isinstance(d["seen"], list)
-    back = Incident.from_dict(d)
+    assert isinstance(d["seen"], str)  # the digests, in base64
+    back = Incident.from_dict(orjson.loads(orjson.dumps(d)))
     assert back == inc
     assert not back.mark_seen("s:1")
+
+
+def test_an_incident_persisted_with_event_ids_loads_them() -> None:
+    """An older state lists the event ids themselves."""
+    d = _incident().to_dict() | {"seen": ["s:1", "s:2"]}
+    back = Incident.from_dict(d)
+    assert not back.mark_seen("s:2") and back.mark_seen("s:3")
 
 
 def test_an_alert_persisted_as_a_plain_dict_loads_and_writes_back_the_same() -> None:

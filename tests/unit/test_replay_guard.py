@@ -21,4 +21,4 @@ def test_reports_the_restored_state_holds_are_skipped_after_a_restart() -> None:
     assert result.reports == 1  # the replayed one is not correlated (nor counted) again
     assert {a.id for a in result.alerts} <= {alert.id}
     inc = restarted.correlator.incidents[next(iter(restarted.correlator.incidents))]
-    assert {"cam-1:1", "cam-1:2"} <= set(inc.seen)
+    assert "cam-1:1" in inc.seen and "cam-1:2" in inc.seen
