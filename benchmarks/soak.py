@@ -50,12 +50,18 @@ def batches(n: int, seq0: int, rng: random.Random) -> list[bytes]:
     return out
 
 
-def alive(worker: subprocess.Popen[bytes], log: Path) -> None:
-    """Stop the soak, with the end of the worker's log, if the worker died."""
+def alive(worker: subprocess.Popen[bytes], log: Path, broker: EmbeddedBroker) -> None:
+    """Stop the soak if the broker or the worker died, with the worker log's first error
+    (what shutting down logs after it says little) and its end."""
+    if broker.process is not None and broker.process.poll() is not None:
+        raise SystemExit(f"the embedded broker exited ({broker.process.returncode})")
     if worker.poll() is not None:
-        tail = log.read_text(errors="replace").splitlines()[-15:]
-        raise SystemExit(f"the worker exited ({worker.returncode}); its log ends:\n"
-                         + "\n".join(tail))
+        lines = log.read_text(errors="replace").splitlines()
+        first = next((i for i, line in enumerate(lines)
+                      if "[ERROR]" in line or "[CRITICAL]" in line or "Traceback" in line), None)
+        head = [] if first is None else ["its first error:", *lines[first:first + 25], "..."]
+        raise SystemExit(f"the worker exited ({worker.returncode}); "
+                         + "\n".join([*head, "its log ends:", *lines[-15:]]))
 
 
 def event_time(url: str) -> dict[str, float]:
@@ -123,7 +129,7 @@ def main() -> None:
             """Wait until the worker correlated every report it holds back (event time
             released past the newest report seen); the seconds that took."""
             while time.monotonic() - t0 < 600:
-                alive(worker, Path(tmp) / "worker.log")
+                alive(worker, Path(tmp) / "worker.log", broker)
                 clock = event_time(url)
                 if clock.get("released", 0.0) >= clock.get("seen", 1.0):
                     break
@@ -152,7 +158,7 @@ def main() -> None:
                 offer(values)
                 sent += args.burst
                 while consumed() < sent and time.monotonic() - t0 < 600:
-                    alive(worker, Path(tmp) / "worker.log")
+                    alive(worker, Path(tmp) / "worker.log", broker)
                     time.sleep(0.5)
                 drain = time.monotonic() - t0
                 drained = rss_mb(worker.pid)  # the burst still held back by the event clock
@@ -167,7 +173,7 @@ def main() -> None:
             next_print = time.monotonic() + 10
             while time.monotonic() < t_end:
                 tick = time.monotonic()
-                alive(worker, Path(tmp) / "worker.log")
+                alive(worker, Path(tmp) / "worker.log", broker)
                 offer(batches(args.rate, sent, rng))
                 sent += args.rate
                 time.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
