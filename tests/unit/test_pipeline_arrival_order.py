@@ -45,7 +45,8 @@ def replay(batches: list[list[tuple[float, RawMessage]]]) -> tuple[list[object],
     sensors = recorded()[1]
     pipe = Pipeline(Settings(), FENCES, Metrics(CollectorRegistry()), POLICIES,
                     sensor_sites=sensors)
-    alerts, late = [], []
+    alerts: list[object] = []
+    late: list[str] = []
     for b in batches:
         out = pipe.process([m for _, m in b], now=max(ts for ts, _ in b))
         alerts += [(a.id, a.revision, a.state, a.severity, a.cls, a.sector, round(a.lon, 6),
