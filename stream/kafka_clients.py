@@ -50,7 +50,18 @@ class BrokerRefused(BrokerUnreachable):
 
 
 class OncePerCondition:
-    """Remembers which conditions were already reported; numbers do not make a new one."""
+    """Remembers which conditions were already reported; numbers, and what librdkafka
+    appends (how long after what, how many identical ones it suppressed), do not make a
+    new one.
+
+    >>> once = OncePerCondition()
+    >>> once.first("h:1/bootstrap: Connect to h:1 failed: Connection refused "
+    ...            "(after 0ms in state CONNECT)")
+    True
+    >>> once.first("h:1/bootstrap: Connect to h:1 failed: Connection refused "
+    ...            "(after 2ms in state CONNECT, 1 identical error(s) suppressed)")
+    False
+    """
 
     def __init__(self) -> None:
         self.seen: set[str] = set()
@@ -58,7 +69,7 @@ class OncePerCondition:
     def first(self, message: str) -> bool:
         """True the first time a message like this one (numbers aside) is seen; the log
         and the error callback report the same condition with the same text."""
-        key = re.sub(r"\d+", "#", message.split(", ")[0])
+        key = re.sub(r"\d+", "#", re.split(r" \(after |, ", message)[0])
         if key in self.seen:
             return False
         self.seen.add(key)
