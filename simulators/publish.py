@@ -185,6 +185,10 @@ class KafkaSink:
             if on_wait is not None:
                 on_wait()
             if deadline is not None and time.monotonic() > deadline:
+                # given up: drop what librdkafka still queues, so that destroying the
+                # producer at exit has nothing left to wait for (not polled: the purged
+                # messages stay counted as not acknowledged)
+                self.producer.purge(in_queue=True, in_flight=True)
                 break
         if self.pending or self.errors:
             raise PublishError(
