@@ -148,6 +148,13 @@ class Metrics:
             "Keys in the worker's correlation state (incidents, sensor sites, zone stays).",
             registry=registry,
         )
+        self.state_oversize = Counter(
+            "borderwatch_state_oversize",
+            "State values not written because they exceed the message size limit, by key "
+            "kind (inc, meta, ...): the key keeps its last written value.",
+            ["kind"],
+            registry=registry,
+        )
         self.policy_version = Gauge(
             "borderwatch_policy_set_info",
             "Zone policy set in force (value 1, version as label; 'none' before one is loaded).",

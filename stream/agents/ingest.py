@@ -29,6 +29,7 @@ from stream import kafka_clients, topics
 from stream.agents.log_reset import LogReset, Reset
 from stream.agents.unread import UnreadPartitions
 from stream.batch import BatchResult, RawMessage
+from stream.correlation import state_codec
 from stream.models import AlertState
 from stream.pipeline import Pipeline
 from stream.settings import Settings
@@ -94,6 +95,7 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
         unread.assign(ranges, time.monotonic())
 
     keys = settings.key_ring()
+    too_large: set[str] = set()  # state key kinds already logged as over the size limit
     if not keys.enabled:
         log.warning("no signing keys: acks are not checked and alerts are not signed")
     outputs = {"alert": alerts, "dead_letter": dead, "late": late, "zone_event": zone_events,
@@ -152,11 +154,20 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
                 if item.state == AlertState.NEW:
                     metrics.latency.observe(max(0.0, time.time() - item.event_ts))
         # Then the state those outputs came from; Faust flushes it before committing offsets.
-        for key, value in result.changed.items():
-            if value is None:
+        writes, refused = state_codec.encode_changes(result.changed, settings.max_message_bytes)
+        for key, raw in writes.items():
+            if raw is None:
                 state.pop(key, None)
             else:
-                state[key] = orjson.dumps(value)
+                state[key] = raw
+        for key, size in refused:  # kept at its last value: a restart restores that
+            kind = key.split(":", 1)[0]
+            metrics.state_oversize.labels(kind=kind).inc()
+            if kind not in too_large:
+                too_large.add(kind)
+                log.error("state key %s is %d bytes, over the %d-byte message limit: not "
+                          "written (counted in borderwatch_state_oversize_total)", key, size,
+                          settings.max_message_bytes)
         metrics.state_keys.set(len(state))
 
     resets = LogReset()

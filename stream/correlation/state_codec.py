@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from stream.correlation.incidents import Incident
 
 INC, SITE, CAM, ZON, BUF = "inc", "site", "cam", "zon", "buf"
@@ -88,3 +90,23 @@ def decode(state: Mapping[str, Any]) -> Saved:
         elif k == META:
             out.meta = Meta.from_dict(value)
     return out
+
+
+def encode_changes(changed: Mapping[str, Any], limit: int
+                   ) -> tuple[dict[str, bytes | None], list[tuple[str, int]]]:
+    """The changed keys as table values (``None``: delete the key), and the keys left out
+    with their size: a value over ``limit`` bytes the broker would refuse, and the failed
+    send would stop the worker; without it the key keeps its last value.
+
+    >>> encode_changes({"a": {"x": 1}, "b": None, "meta": "y" * 50}, limit=20)
+    ({'a': b'{"x":1}', 'b': None}, [('meta', 52)])
+    """
+    out: dict[str, bytes | None] = {}
+    refused: list[tuple[str, int]] = []
+    for k, v in changed.items():
+        raw = None if v is None else orjson.dumps(v)
+        if raw is not None and len(raw) > limit:
+            refused.append((k, len(raw)))
+        else:
+            out[k] = raw
+    return out, refused
