@@ -26,6 +26,7 @@ from stream.cli.common import (
     make_settings,
 )
 from stream.cli.errors import fail
+from stream.cli.interrupts import SHIELD
 from stream.metrics import SimulatorMetrics
 from stream.settings import Settings
 
@@ -57,8 +58,13 @@ def kafka_sink(settings: Settings, metrics_port: int | None, timeout_s: float | 
         settings,
         metrics=metrics,
         timeout_s=timeout_s,
-        on_status=lambda msg: console.print(f"[yellow]{escape(msg)}[/]"),
+        on_status=_status,
     )
+
+
+def _status(msg: str) -> None:
+    with SHIELD:  # (the display's lock: stream.cli.interrupts)
+        console.print(f"[yellow]{escape(msg)}[/]")
 
 
 def publish(
@@ -75,8 +81,11 @@ def publish(
     sent = events = 0
     wall0 = shown = time.monotonic()
     progress = progress_bar(quiet)
+    SHIELD.install()
     try:
-        with progress:
+        with SHIELD:
+            progress.start()
+        try:
             task = progress.add_task(label, total=total, events=0, rate=0.0, acked="")
             for e in paced(emissions, speed):
                 sink.send(e)
@@ -86,13 +95,23 @@ def publish(
                 if now - shown >= 0.2:
                     shown = now
                     rate = events / max(now - wall0, 1e-6)
-                    progress.update(task, completed=min(e.ts - t0, total), events=events,
-                                    rate=rate, acked=_acked(sink, sent))
+                    with SHIELD:
+                        progress.update(task, completed=min(e.ts - t0, total), events=events,
+                                        rate=rate, acked=_acked(sink, sent))
             rate = events / max(time.monotonic() - wall0, 1e-6)
-            progress.update(task, completed=total, events=events, rate=rate,
-                            acked=_acked(sink, sent))
-            sink.close(on_wait=lambda: progress.update(task, acked=_acked(sink, sent)))
-            progress.update(task, acked=_acked(sink, sent))
+            with SHIELD:
+                progress.update(task, completed=total, events=events, rate=rate,
+                                acked=_acked(sink, sent))
+
+            def acked() -> None:
+                with SHIELD:
+                    progress.update(task, acked=_acked(sink, sent))
+
+            sink.close(on_wait=acked)
+            acked()
+        finally:
+            with SHIELD:
+                progress.stop()
     except KeyboardInterrupt:
         console.print(f"interrupted after {sent} messages ({events} events), "
                       f"{_acked(sink, sent)}; waiting up to 10 s for the rest "
@@ -106,6 +125,8 @@ def publish(
         raise typer.Exit(130) from None
     except PublishError as exc:
         fail(str(exc))
+    finally:
+        SHIELD.uninstall()
     return sent, events
 
 
