@@ -120,7 +120,7 @@ class Pipeline:
         first reports follow another's run would find the clock moved past them).
         A batch with nothing to decode (a timer tick) still lets the correlator's clock
         release what idle partitions held back. ``unread``: the assigned sensor partitions
-        (``topic:partition``) that hold messages and delivered none yet; the clock waits
+        (``topic:partition``) that hold messages not handed over yet; the clock waits
         for them."""
         out = BatchResult()
         evidence: list[Evidence] = []

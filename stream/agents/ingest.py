@@ -202,7 +202,7 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
                 # reading a backlog see its partitions idle while it still reads them)
                 messages = [RawMessage(m.topic, m.partition, m.offset, m.key, m.value)
                             for m in (e.message for e in events)]
-                unread.read({(m.topic, m.partition) for m in messages})
+                unread.read((m.topic, m.partition, m.offset) for m in messages)
                 result = pipeline.process(messages, time.time(),
                                           unread=unread.unread(highwater, time.monotonic()))
                 reset = resets.check(((m.topic, m.partition, m.offset) for m in messages),

@@ -6,6 +6,7 @@ recorded scenario whose partitions were all unread until the batch that reads th
 from __future__ import annotations
 
 import zlib
+from collections import Counter
 from functools import cache
 
 import pytest
@@ -74,3 +75,40 @@ def test_a_batch_read_partition_after_partition_gives_the_scenario_in_event_orde
 def test_judged_message_by_message_the_second_partition_would_come_too_late() -> None:
     """The case is worth testing: one arrival per message gives other alerts."""
     assert in_one_batch("tamper-gap", stamped=True)[1] != in_event_order("tamper-gap")
+
+
+def starved(name: str, tell: bool) -> tuple[int, list[str]]:
+    """Partition 1 hands over its first 50 messages, then the worker reads all of partition
+    0 in batches of 50, one a second (partition 1 silent far longer than ``idle_s``), then
+    the rest of partition 1. ``tell``: the worker says which partitions it is behind on."""
+    settings, ems = Settings(), list(World(load_scenario(name), start=START).run())
+    parts: list[list[RawMessage]] = [[], []]
+    for em in ems:
+        p = zlib.crc32(em.key.encode()) % 2
+        parts[p].append(RawMessage(settings.topic(em.topic), p, len(parts[p]),
+                                   em.key.encode(), em.value))
+    runs = [parts[1][:50], parts[0], parts[1][50:]]
+    batches = [run[i:i + 50] for run in runs for i in range(0, len(run), 50)]
+    left = Counter(f"{m.topic}:{m.partition}" for m in parts[0] + parts[1])
+    pipe, now, late = pipeline(name), max(em.ts for em in ems) + 1.0, 0
+    alerts: list[Alert] = []
+    for batch in batches:
+        now += 1.0
+        left.subtract(f"{m.topic}:{m.partition}" for m in batch)
+        behind = {source for source, n in left.items() if n > 0} if tell else set()
+        out = pipe.process(batch, now, unread=behind)
+        late, alerts = late + len(out.late), alerts + out.alerts
+    alerts += [a for t in range(1, 400) for a in pipe.tick(now + t).alerts]
+    return late, rules(alerts)
+
+
+@pytest.mark.parametrize("name", ["tamper-gap", "five-on-foot"])
+def test_a_partition_left_behind_for_seconds_holds_the_clock_while_it_is_behind(
+    name: str,
+) -> None:
+    assert starved(name, tell=True) == (0, in_event_order(name))
+
+
+def test_judged_by_idleness_alone_the_partition_left_behind_comes_late() -> None:
+    """The case is worth testing: a silent partition is idle after ``idle_s``."""
+    assert starved("five-on-foot", tell=False) != (0, in_event_order("five-on-foot"))
