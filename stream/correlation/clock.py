@@ -66,6 +66,11 @@ class EventClock:
             s[0] = max(s[0], ts)
             s[1] = max(s[1], now)
 
+    def progress(self, source: str) -> float:
+        """Newest event time a source (topic and partition) delivered."""
+        s = self.sources.get(source)
+        return s[0] if s is not None else -math.inf
+
     @property
     def newest(self) -> float | None:
         return max((s[0] for s in self.sources.values()), default=None)

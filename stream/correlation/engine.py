@@ -111,6 +111,7 @@ class Correlator:
                                for i, inc in self.incidents.items()}
         out.update({codec.key(codec.SITE, s): v for s, v in self.sites.items()})
         out.update(self.held.state())
+        out.update({codec.key(codec.FLT, s): d for s, d in self.store.faults.state().items()})
         out[codec.META] = self._meta().to_dict()
         return out
 
@@ -129,6 +130,8 @@ class Correlator:
             self.watermark, self.tclock = m.watermark, m.tclock
             self.clock.load(m.clock)
             self.store.faults.load(m.faults)
+        for sensor, d in saved.faults.items():
+            self.store.faults.load_sensor(sensor, d)
             self.store.limiter.buckets = m.buckets
         self.store.reindex()
         self.timers.touch(self.incidents)
@@ -159,7 +162,7 @@ class Correlator:
 
     def _meta(self) -> codec.Meta:
         return codec.Meta(self.watermark, self.tclock, self.clock.to_dict(),
-                          self.store.faults.to_dict(), self.store.limiter.buckets)
+                          buckets=self.store.limiter.buckets)
 
     def _flush(self, out: CorrelatorResult) -> CorrelatorResult:
         """Write each changed incident once per call (``None``: forget the key)."""
@@ -168,6 +171,8 @@ class Correlator:
             out.changed[codec.key(codec.INC, i)] = inc.to_dict() if inc is not None else None
         self.store.dirty.clear()
         out.changed.update(self.held.changed())
+        out.changed.update({codec.key(codec.FLT, s): d
+                            for s, d in self.store.faults.changed().items()})
         out.changed[codec.META] = self._meta().to_dict()
         return out
 
@@ -274,7 +279,7 @@ class Correlator:
         skewed = {it.report.event_id: it.skew_s for it in beats if it.skew_s}
         store = self.store
         early = (on_health(store, [b.report for b in beats], sources, clock, out, skewed)
-                 | sensor_faults.dead_sensors(store, clock, self._progress, out))
+                 | sensor_faults.dead_sensors(store, clock, self.clock.progress, out))
         ev, faulty = sensor_faults.screen(
             store, [it for it in items if isinstance(it, Evidence)], clock, out)
         for inc_id in sorted(early | faulty):
@@ -293,8 +298,3 @@ class Correlator:
         alerts whose confirmation wait ended, close quiet incidents, forget old ones."""
         for inc_id in self.timers.due(self.incidents, self.tclock, now, self.clock.step_s):
             on_due(self.store, inc_id, now, out)
-
-    def _progress(self, source: str) -> float:
-        """Newest event time a source (topic and partition) delivered."""
-        s = self.clock.sources.get(source)
-        return s[0] if s is not None else -math.inf

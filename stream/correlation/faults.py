@@ -52,7 +52,21 @@ class Fault(StrEnum):
 
 
 class FaultWatch:
-    """Recent hit times and heartbeat rhythm per sensor (plain data, persisted in meta)."""
+    """Recent hit times and heartbeat rhythm per sensor (plain data, persisted one key per
+    sensor: :meth:`changed` gives the sensors whose data changed since it was last asked).
+
+    >>> w = FaultWatch(FaultPolicy())
+    >>> w.beat("s-1", 100.0, "h:0"); w.hit("s-1", 101.0, report="0.5/person")
+    >>> w.changed()
+    {'s-1': {'h': [101.0], 'r': ['0.5/person'], 'b': [100.0, 0.0], 's': 'h:0'}}
+    >>> w.changed()  # nothing new
+    {}
+    >>> v = FaultWatch(FaultPolicy()); v.load_sensor("s-1", w.sensor_dict("s-1"))
+    >>> v.hits, v.beats
+    ({'s-1': [101.0]}, {'s-1': [100.0, 0.0]})
+    >>> w.prune(200.0); w.changed()  # its hits are old: only the heartbeat rhythm is left
+    {'s-1': {'b': [100.0, 0.0], 's': 'h:0'}}
+    """
 
     def __init__(self, policy: FaultPolicy) -> None:
         self.policy = policy
@@ -64,6 +78,7 @@ class FaultWatch:
         self.source: dict[str, str] = {}  # sensor -> the partition its heartbeats come on
         #: stuck sensor -> the report it repeats ("strength/signature"); others are targets
         self.repeats: dict[str, str] = {}
+        self.dirty: set[str] = set()  # sensors changed since :meth:`changed`
 
     def hit(self, sensor: str, ts: float,
             peers: Callable[[], Iterable[str]] = tuple, report: str = "") -> Fault | None:
@@ -81,6 +96,7 @@ class FaultWatch:
         if len(said) != len(h):  # hits recorded before reports were
             said[:] = [""] * len(h)
         i = bisect_right(h, ts)
+        self.dirty.add(sensor)
         h.insert(i, ts)
         said.insert(i, report)
         keep = max(pol.max_hits_per_window, pol.periodic_hits + 1, pol.sustained_hits)
@@ -113,12 +129,19 @@ class FaultWatch:
         around = [_since(self.hits.get(p, []), since) for p in peers()]
         return bool(around) and own >= pol.peer_ratio * max(max(around), 1)
 
+    def repeat(self, sensor: str, report: str) -> None:
+        """``sensor`` is stuck repeating ``report``."""
+        self.repeats[sensor] = report
+        self.dirty.add(sensor)
+
     def forget_hits(self, sensor: str) -> None:
+        self.dirty.add(sensor)
         self.hits.pop(sensor, None)
         self.said.pop(sensor, None)
         self.repeats.pop(sensor, None)
 
     def beat(self, sensor: str, ts: float, source: str = "") -> None:
+        self.dirty.add(sensor)
         self.source[sensor] = source
         b = self.beats.get(sensor)
         if b is None:
@@ -147,14 +170,41 @@ class FaultWatch:
         for s in [s for s, h in self.hits.items() if not h or now - h[-1] > self.policy.window_s]:
             del self.hits[s]
             self.said.pop(s, None)
+            self.dirty.add(s)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"hits": self.hits, "said": self.said, "beats": self.beats,
-                "source": self.source, "repeats": self.repeats}
+    def sensor_dict(self, sensor: str) -> dict[str, Any] | None:
+        """One sensor's data (``None``: nothing kept about it)."""
+        d = {"h": self.hits.get(sensor), "r": self.said.get(sensor),
+             "b": self.beats.get(sensor), "s": self.source.get(sensor),
+             "p": self.repeats.get(sensor)}
+        return {k: v for k, v in d.items() if v is not None} or None
+
+    def state(self) -> dict[str, dict[str, Any] | None]:
+        """Every sensor's data."""
+        return {s: self.sensor_dict(s)
+                for s in sorted({*self.hits, *self.beats, *self.source, *self.repeats})}
+
+    def changed(self) -> dict[str, dict[str, Any] | None]:
+        """The data of each sensor changed since the last call (``None``: forget it)."""
+        out = {s: self.sensor_dict(s) for s in sorted(self.dirty)}
+        self.dirty.clear()
+        return out
+
+    def load_sensor(self, sensor: str, d: dict[str, Any]) -> None:
+        """Resume one sensor from :meth:`sensor_dict`."""
+        for attr, k in (("hits", "h"), ("said", "r"), ("beats", "b")):
+            if k in d:
+                getattr(self, attr)[sensor] = list(d[k])
+        if "s" in d:
+            self.source[sensor] = d["s"]
+        if "p" in d:
+            self.repeats[sensor] = d["p"]
 
     def load(self, d: dict[str, Any]) -> None:
+        """Resume from the whole watch as workers before per-sensor keys wrote it."""
         self.hits = {k: list(v) for k, v in d.get("hits", {}).items()}
         self.said = {k: list(v) for k, v in d.get("said", {}).items()}
         self.beats = {k: list(v) for k, v in d.get("beats", {}).items()}
         self.source = dict(d.get("source", {}))
         self.repeats = dict(d.get("repeats", {}))
+        self.dirty = {*self.hits, *self.beats, *self.source, *self.repeats}  # rewrite as keys

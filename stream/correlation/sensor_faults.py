@@ -65,7 +65,7 @@ def screen(store: Store, evidence: Sequence[Evidence], now: float,
             mine = faults[r.sensor_id] = [inc]
             touched.add(inc.id)
             if kind == Fault.STUCK:
-                store.faults.repeats[r.sensor_id] = repeated(r)
+                store.faults.repeat(r.sensor_id, repeated(r))
         stuck = store.faults.repeats.get(r.sensor_id)
         if not mine or (stuck is not None and repeated(r) != stuck):
             keep.append(e)

@@ -8,7 +8,9 @@ deletes the key) and hands them all back after a restart:
 - ``cam:<camera id>``: where a camera stands, ``[lon, lat]``
 - ``zon:<alert id>``: zone stays of a tracked alert (the transition engine's state)
 - ``buf:<step>:<chunk>``: reports the event clock holds back (:mod:`.held`)
-- ``meta``: the correlator's clocks, fault watch and rate limiter
+- ``flt:<sensor id>``: the fault watch's data on one sensor (:meth:`.FaultWatch.sensor_dict`)
+- ``meta``: the correlator's clocks and rate limiter (a whole fault watch in workers before
+  ``flt:`` keys, still read)
 
 >>> key(SITE, "s-1")
 'site:s-1'
@@ -27,7 +29,7 @@ import orjson
 
 from stream.correlation.incidents import Incident
 
-INC, SITE, CAM, ZON, BUF = "inc", "site", "cam", "zon", "buf"
+INC, SITE, CAM, ZON, BUF, FLT = "inc", "site", "cam", "zon", "buf", "flt"
 META = "meta"
 
 
@@ -38,17 +40,19 @@ def key(kind: str, name: object) -> str:
 
 @dataclass(slots=True)
 class Meta:
-    """The correlator's clocks, fault watch and rate limiter (``meta``)."""
+    """The correlator's clocks and rate limiter (``meta``; ``faults``: a whole fault watch,
+    as workers before per-sensor keys wrote it)."""
 
     watermark: float = 0.0  # newest event time seen
     tclock: float = 0.0  # the last step boundary whose timers ran
     clock: dict[str, Any] = field(default_factory=dict)  # EventClock.to_dict
-    faults: dict[str, Any] = field(default_factory=dict)  # FaultWatch.to_dict
+    faults: dict[str, Any] = field(default_factory=dict)  # FaultWatch.load reads it
     buckets: dict[str, list[float]] = field(default_factory=dict)  # RateLimiter.buckets
 
     def to_dict(self) -> dict[str, Any]:
-        return {"watermark": self.watermark, "tclock": self.tclock, "clock": self.clock,
-                "faults": self.faults, "buckets": self.buckets}
+        d = {"watermark": self.watermark, "tclock": self.tclock, "clock": self.clock,
+             "buckets": self.buckets}
+        return {**d, "faults": self.faults} if self.faults else d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Meta:
@@ -66,6 +70,7 @@ class Saved:
     cameras: dict[str, list[float]] = field(default_factory=dict)
     zones: dict[str, Any] = field(default_factory=dict)
     held: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by key
+    faults: dict[str, dict[str, Any]] = field(default_factory=dict)  # by sensor
     meta: Meta | None = None
 
 
@@ -87,6 +92,8 @@ def decode(state: Mapping[str, Any]) -> Saved:
             out.zones[name] = value
         elif kind == BUF:
             out.held[k] = list(value)
+        elif kind == FLT:
+            out.faults[name] = dict(value)
         elif k == META:
             out.meta = Meta.from_dict(value)
     return out

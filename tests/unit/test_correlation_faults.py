@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 
+import orjson
+
 from geofences.index import GeofenceSet
 from stream.correlation.engine import Correlator
 from stream.correlation.evidence import Evidence
@@ -188,3 +190,33 @@ def test_a_slow_walker_lingering_by_a_strip_sensor_keeps_one_alert() -> None:
     assert not [a for a in alerts if a.rule == "sensor-fault"]
     assert len({a.id for a in alerts}) == 1 and alerts[0].cls == TargetClass.PERSON
     assert all(a.state != AlertState.CLEARED for a in alerts)
+
+
+def test_the_fault_watch_is_kept_one_key_per_sensor_and_survives_a_restart() -> None:
+    """The watch of many sensors never makes one state value grow with them (a value over
+    the message limit cannot be written), and a restart resumes it from the changed keys."""
+    cor, changed = Correlator(FENCES), {}
+    for t in range(0, 300, 30):
+        res = cor.process([ground(f"s-{k}", t * 100 + k, t + k / 100, 400.0, 200.0)
+                           for k in range(100)], now=T0 + t + 1,
+                          health=[beat(f"s-{k}", t) for k in range(100)])
+        changed.update(res.changed)
+    assert len(orjson.dumps(changed["meta"])) < 1_000
+    assert {k for k in changed if k.startswith("flt:")} == {f"flt:s-{k}" for k in range(100)}
+    again = Correlator(FENCES)
+    again.restore(changed)
+    assert again.store.faults.state() == cor.store.faults.state() != {}
+    assert again.state() == cor.state()
+
+
+def test_a_whole_fault_watch_written_by_an_older_worker_is_read_and_rewritten_as_keys() -> None:
+    cor = Correlator(FENCES)
+    cor.process([], now=T0 + 1, health=[beat("old", 0.0)])
+    legacy = {k: v for k, v in cor.state().items() if not k.startswith("flt:")}
+    legacy["meta"] = {**legacy["meta"], "faults": {"beats": {"old": [T0, 0.0]},
+                                                   "source": {"old": "h:0"}}}
+    again = Correlator(FENCES)
+    again.restore(legacy)
+    assert again.store.faults.beats == {"old": [T0, 0.0]}
+    written = again.process([], now=T0 + 2).changed
+    assert written["flt:old"] == {"b": [T0, 0.0], "s": "h:0"} and "faults" not in written["meta"]
