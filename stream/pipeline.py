@@ -160,9 +160,9 @@ class Pipeline:
                         kind = ("camera" if isinstance(report, CameraDetection)
                                 else report.kind.value)
                         consumed[msg.topic, kind] += 1
-            if len(beats) >= 3:  # a clock off its gateway's shows in one message
-                beats = [replace(b, skew_s=s)
-                         for b, s in zip(beats, skews([b.report.ts for b in beats]), strict=True)]
+            # a clock off its gateway's shows in one message
+            beats = [replace(b, skew_s=s)
+                     for b, s in zip(beats, skews([b.report.ts for b in beats]), strict=True)]
             evidence += mine
             if msg.ts is None and together and arrivals:  # delivered together, one arrival
                 a = arrivals[-1]

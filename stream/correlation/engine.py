@@ -275,10 +275,8 @@ class Correlator:
               moved: list[Move], backlog: bool = False) -> None:
         """One step of event time: its health reports (tamper), then its detections."""
         beats = [it for it in items if isinstance(it, Heartbeat)]
-        sources = {it.report.event_id: f"{it.topic}:{it.partition}" for it in beats}
-        skewed = {it.report.event_id: it.skew_s for it in beats if it.skew_s}
         store = self.store
-        early = (on_health(store, [b.report for b in beats], sources, clock, out, skewed)
+        early = (on_health(store, beats, clock, out)
                  | sensor_faults.dead_sensors(store, clock, self.clock.progress, out))
         ev, faulty = sensor_faults.screen(
             store, [it for it in items if isinstance(it, Evidence)], clock, out)

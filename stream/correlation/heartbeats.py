@@ -3,35 +3,34 @@ and its tamper switch (opened: a tamper incident; closed again: it clears)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Sequence
 
 from stream.alerts import lifecycle
 from stream.correlation.alerting import close
 from stream.correlation.assessment import assess
+from stream.correlation.evidence import Heartbeat
 from stream.correlation.faults import Fault
 from stream.correlation.incidents import IncidentKind
 from stream.correlation.result import CorrelatorResult
 from stream.correlation.sensor_faults import by_sensor, fault_incident, recover
 from stream.correlation.store import Store
 from stream.correlation.tamper import absorb_touches, open_tamper
-from stream.models import SensorHealth
 
 
-def on_health(store: Store, health: Iterable[SensorHealth], sources: Mapping[str, str],
-              now: float, out: CorrelatorResult,
-              skews: Mapping[str, float] | None = None) -> set[str]:
-    """Apply one step's health reports (``sources``: event id -> topic:partition it came
-    from; ``skews``: event id -> how far its time lay from its gateway's others in its
-    message); the incidents they opened or touched."""
+def on_health(store: Store, beats: Sequence[Heartbeat], now: float,
+              out: CorrelatorResult) -> set[str]:
+    """Apply one step's heartbeats (each with the partition it came on and how far its
+    time lay from its gateway's others in its message); the incidents they opened or
+    touched."""
     limit = store.policies.faults.clock_skew_s
     touched: set[str] = set()
     tampered = {inc.first_event.rsplit(":", 1)[0]: inc for inc in store.incidents.values()
                 if inc.kind == IncidentKind.TAMPER and inc.open}
-    faults = by_sensor(store) if health else {}
-    for h in sorted(health, key=lambda r: r.ts):
-        store.faults.beat(h.sensor_id, h.ts, sources.get(h.event_id, "health:0"))
+    faults = by_sensor(store) if beats else {}
+    for beat in sorted(beats, key=lambda b: b.report.ts):
+        h, skew = beat.report, beat.skew_s
+        store.faults.beat(h.sensor_id, h.ts, f"{beat.topic}:{beat.partition}")
         mine = faults.setdefault(h.sensor_id, [])
-        skew = (skews or {}).get(h.event_id, 0.0)
         skewed = abs(skew) > limit
         for f in list(mine):  # (a clock agrees again from a heartbeat sent after it was off)
             if (f.fault == Fault.DEAD or (f.fault == Fault.SELF_TEST and not h.fault)
