@@ -48,16 +48,25 @@ def in_event_order(name: str) -> list[str]:
     return rules(alerts)
 
 
-def in_one_batch(name: str, stamped: bool) -> tuple[int, list[str]]:
-    """The scenario in two partitions per topic, read in one batch in partition order (all
-    of partition 0, then all of partition 1) after it ended; late reports and rules.
-    ``stamped``: each message its own arrival (at the batch's time)."""
+def two_partitions(name: str, stamped: bool = False) -> tuple[list[list[RawMessage]], float]:
+    """The scenario's messages in two partitions per topic (by key), and a time just after it
+    ended. ``stamped``: each message carries that time as its arrival."""
     settings, ems = Settings(), list(World(load_scenario(name), start=START).run())
     now = max(em.ts for em in ems) + 1.0
-    parts = [zlib.crc32(em.key.encode()) % 2 for em in ems]
-    msgs = [RawMessage(settings.topic(em.topic), p, i, em.key.encode(), em.value,
-                       now if stamped else None)
-            for p in (0, 1) for i, (em, q) in enumerate(zip(ems, parts, strict=True)) if q == p]
+    parts: list[list[RawMessage]] = [[], []]
+    for em in ems:
+        p = zlib.crc32(em.key.encode()) % 2
+        parts[p].append(RawMessage(settings.topic(em.topic), p, len(parts[p]), em.key.encode(),
+                                   em.value, now if stamped else None))
+    return parts, now
+
+
+def in_one_batch(name: str, stamped: bool) -> tuple[int, list[str]]:
+    """The scenario read in one batch in partition order (all of partition 0, then all of
+    partition 1) after it ended; late reports and rules. ``stamped``: each message its own
+    arrival (at the batch's time)."""
+    parts, now = two_partitions(name, stamped)
+    msgs = parts[0] + parts[1]
     pipe = pipeline(name)
     pipe.process([], now - 1.0, unread={f"{m.topic}:{m.partition}" for m in msgs})
     out = pipe.process(msgs, now)
@@ -81,16 +90,11 @@ def starved(name: str, tell: bool) -> tuple[int, list[str]]:
     """Partition 1 hands over its first 50 messages, then the worker reads all of partition
     0 in batches of 50, one a second (partition 1 silent far longer than ``idle_s``), then
     the rest of partition 1. ``tell``: the worker says which partitions it is behind on."""
-    settings, ems = Settings(), list(World(load_scenario(name), start=START).run())
-    parts: list[list[RawMessage]] = [[], []]
-    for em in ems:
-        p = zlib.crc32(em.key.encode()) % 2
-        parts[p].append(RawMessage(settings.topic(em.topic), p, len(parts[p]),
-                                   em.key.encode(), em.value))
+    parts, now = two_partitions(name)
     runs = [parts[1][:50], parts[0], parts[1][50:]]
     batches = [run[i:i + 50] for run in runs for i in range(0, len(run), 50)]
     left = Counter(f"{m.topic}:{m.partition}" for m in parts[0] + parts[1])
-    pipe, now, late = pipeline(name), max(em.ts for em in ems) + 1.0, 0
+    pipe, late = pipeline(name), 0
     alerts: list[Alert] = []
     for batch in batches:
         now += 1.0
