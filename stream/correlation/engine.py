@@ -130,11 +130,14 @@ class Correlator:
             self.watermark, self.tclock = m.watermark, m.tclock
             self.clock.load(m.clock)
             self.store.faults.load(m.faults)
+            self.store.limiter.buckets = m.buckets
         for sensor, d in saved.faults.items():
             self.store.faults.load_sensor(sensor, d)
-            self.store.limiter.buckets = m.buckets
         self.store.reindex()
         self.timers.touch(self.incidents)
+        # A crash between a batch's writes and its deletions leaves released reports held
+        # that an incident already took: they must not be released a second time.
+        self.held.forget(self.seen_events())
 
     def seen_events(self) -> set[bytes]:
         """Digests of the event ids the incidents already hold (a restart's replay must

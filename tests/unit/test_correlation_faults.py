@@ -220,3 +220,10 @@ def test_a_whole_fault_watch_written_by_an_older_worker_is_read_and_rewritten_as
     assert again.store.faults.beats == {"old": [T0, 0.0]}
     written = again.process([], now=T0 + 2).changed
     assert written["flt:old"] == {"b": [T0, 0.0], "s": "h:0"} and "faults" not in written["meta"]
+
+
+def test_meta_without_fault_keys_restores_the_rate_limiter() -> None:
+    meta = {**Correlator(FENCES).state()["meta"], "buckets": {"sector-a": [T0, 3.0]}}
+    again = Correlator(FENCES)
+    again.restore({"meta": meta})
+    assert again.store.limiter.buckets == {"sector-a": [T0, 3.0]}
