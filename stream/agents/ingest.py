@@ -5,7 +5,8 @@ the pure core returns: alerts, dead letters, late events, zone events and camera
 
 At least once, end to end: each batch's outputs are sent and their delivery awaited, then
 the correlator's changed state (incidents, sensor sites, zone stays) is written to the
-changelogged ``correlation`` table, and only then are the batch's events acknowledged;
+changelogged ``correlation`` table (its new values, and once the producer has flushed
+them, its clocks and deletions), and only then are the batch's events acknowledged;
 Faust flushes its producer before it commits their offsets. A crash replays at most the
 batches not yet committed, and deterministic alert ids make that replay harmless. A send
 that fails is logged and counted and never stops the rest of the batch. The table is
@@ -153,13 +154,20 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
                 ).inc()
                 if item.state == AlertState.NEW:
                     metrics.latency.observe(max(0.0, time.time() - item.event_ts))
-        # Then the state those outputs came from; Faust flushes it before committing offsets.
+        # Then the state those outputs came from, in two phases (a crash between them or in
+        # either leaves state the batch's replay puts right: state_codec.in_two_phases);
+        # Faust flushes the second before committing offsets.
         writes, refused = state_codec.encode_changes(result.changed, settings.max_message_bytes)
-        for key, raw in writes.items():
-            if raw is None:
-                state.pop(key, None)
+        first, then = state_codec.in_two_phases(writes)
+        for key, raw in first.items():
+            state[key] = raw
+        if first:
+            await app.producer.flush()
+        for key, value in then.items():
+            if value is not None:
+                state[key] = value
             else:
-                state[key] = raw
+                state.pop(key, None)
         for key, size in refused:  # kept at its last value: a restart restores that
             kind = key.split(":", 1)[0]
             metrics.state_oversize.labels(kind=kind).inc()

@@ -7,11 +7,13 @@ to, not every report held so far."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import orjson
 
 from stream.correlation.evidence import Evidence, Heartbeat
+from stream.correlation.seen import digest
 from stream.correlation.state_codec import BUF, key
 from stream.models import CameraDetection, GroundDetection, SensorHealth
 
@@ -28,6 +30,20 @@ def dump(it: Item) -> dict[str, Any]:
     if isinstance(it, Heartbeat) and it.skew_s:
         d["s"] = it.skew_s
     return d
+
+
+def event_id(d: dict[str, Any]) -> str | None:
+    """The event id of a persisted detection (None for a heartbeat).
+
+    >>> event_id({"k": "camera", "r": {"camera_id": "cam-1", "seq": 7}})
+    'cam-1:7'
+    >>> event_id({"k": "ground", "r": {"sensor_id": "s-2", "seq": 3}})
+    's-2:3'
+    """
+    if d["k"] == "health":
+        return None
+    r = d["r"]
+    return f"{r['camera_id'] if d['k'] == 'camera' else r['sensor_id']}:{r['seq']}"
 
 
 def load(d: dict[str, Any]) -> Item:
@@ -66,6 +82,29 @@ class Held:
             out += [load(d) for docs in chunks.values() for d in docs]
             self.dirty.update((k, c) for c in chunks)
         return out
+
+    def forget(self, seen: Collection[bytes]) -> int:
+        """Drop the held detections whose event id digest is in ``seen`` (reports an incident
+        already took); their chunks are rewritten. How many were dropped.
+
+        >>> h = Held(); h.restore("buf:4:0", [{"k": "ground", "r": {"sensor_id": "s", "seq": 1}},
+        ...                                  {"k": "ground", "r": {"sensor_id": "s", "seq": 2}}])
+        >>> h.forget({digest("s:1")}), len(h), h.changed()["buf:4:0"][0]["r"]["seq"]
+        (1, 1, 2)
+        """
+        dropped = 0
+        for k, chunks in self.docs.items():
+            for c, docs in chunks.items():
+                kept = [d for d in docs if (e := event_id(d)) is None or digest(e) not in seen]
+                if len(kept) < len(docs):
+                    dropped += len(docs) - len(kept)
+                    chunks[c] = kept
+                    self.dirty.add((k, c))
+        for k in list(self.docs):  # an emptied chunk is deleted, not written empty
+            self.docs[k] = {c: v for c, v in self.docs[k].items() if v}
+            if not self.docs[k]:
+                del self.docs[k]
+        return dropped
 
     def changed(self) -> dict[str, Any]:
         out: dict[str, Any] = {f"{PREFIX}{k}": None for k in sorted(self.legacy)}

@@ -117,3 +117,23 @@ def encode_changes(changed: Mapping[str, Any], limit: int
         else:
             out[k] = raw
     return out, refused
+
+
+def in_two_phases(writes: Mapping[str, bytes | None]
+                  ) -> tuple[dict[str, bytes], dict[str, bytes | None]]:
+    """A batch's writes split in the order a worker lands them: first the new values, then,
+    once those are durable, the clocks (``meta``) and the deletions.
+
+    The keys spread over the changelog's partitions, so a crash mid-flush lands any part of
+    one phase. Each part leaves state that the replay of the batch (its offsets are not
+    committed yet) puts right: incidents that took reports the old clocks have not passed
+    (the replay skips those reports), or released reports still held that an incident took
+    (dropped on restore). A deletion of a released report without the incident that took
+    it, or clocks past reports no incident took, would lose them.
+
+    >>> in_two_phases({"inc:a": b"{}", "buf:3:0": None, "meta": b"{}"})
+    ({'inc:a': b'{}'}, {'buf:3:0': None, 'meta': b'{}'})
+    """
+    first = {k: v for k, v in writes.items() if v is not None and k != META}
+    then = {k: v for k, v in writes.items() if v is None or k == META}
+    return first, then
