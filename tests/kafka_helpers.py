@@ -126,3 +126,38 @@ def wait_settled(settings: Settings, timeout: float = 180.0) -> None:
     url = f"http://{settings.metrics_host}:{settings.metrics_port}/metrics"
     wait_released(url, deadline)
     wait_committed(settings, [settings.topic(TICKS.name)], max(1.0, deadline - time.monotonic()))
+
+
+def committed(settings: Settings, topics: list[str]) -> dict[str, int]:
+    """``topic:partition`` -> the offset the worker's group has committed (-1001: none)."""
+    group = Consumer(settings.consumer_config(settings.app_id))
+    try:
+        tps = [TopicPartition(t, p) for t in topics for p in kafka_clients.partitions(group, t)]
+        return {f"{tp.topic}:{tp.partition}": tp.offset for tp in group.committed(tps, 10)}
+    finally:
+        group.close()
+
+
+def dump_topic(settings: Settings, topic: str, timeout: float = 30.0) -> list[dict[str, Any]]:
+    """Every message ``topic`` holds now with its partition, offset and timestamp (for a
+    failing test to leave behind)."""
+    c = Consumer(settings.consumer_config(f"test-{uuid.uuid4().hex[:8]}"))
+    try:
+        parts = kafka_clients.partitions(c, topic)
+        ends = {p: c.get_watermark_offsets(TopicPartition(topic, p), 10)[1] for p in parts}
+        c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in parts])
+        out: list[dict[str, Any]] = []
+        seen = {p: 0 for p in parts}
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and any(seen[p] < e for p, e in ends.items()):
+            msg = c.poll(0.2)
+            if msg is None or msg.error():
+                continue
+            seen[msg.partition()] = (msg.offset() or 0) + 1
+            value = msg.value()
+            out.append({"p": msg.partition(), "o": msg.offset(), "ts": msg.timestamp()[1],
+                        "key": (msg.key() or b"").decode(errors="replace"),
+                        "value": None if value is None else value.decode(errors="replace")})
+        return out
+    finally:
+        c.close()

@@ -5,12 +5,13 @@ the pure core returns: alerts, dead letters, late events, zone events and camera
 
 At least once, end to end: each batch's outputs are sent and their delivery awaited, then
 the correlator's changed state (incidents, sensor sites, zone stays) is written to the
-changelogged ``correlation`` table (its new values, and once the producer has flushed
-them, its clocks and deletions), and only then are the batch's events acknowledged;
-Faust flushes its producer before it commits their offsets. A crash replays at most the
-batches not yet committed, and deterministic alert ids make that replay harmless. A send
-that fails is logged and counted and never stops the rest of the batch. The table is
-restored after a rebalance, so a restarted worker resumes its incidents and alert ids.
+changelogged ``correlation`` table (its new values, and once the broker has them, its
+clocks and deletions), and only once those are on the broker too are the batch's events
+acknowledged, so a commit of their offsets never passes state still on its way. A crash
+replays at most the batches not yet committed, and deterministic alert ids make that
+replay harmless. A send that fails is logged and counted and never stops the rest of the
+batch. The table is restored after a rebalance, so a restarted worker resumes its
+incidents and alert ids.
 If the broker lost the logs the worker had read (restarted empty), the worker says so once
 (``borderwatch_broker_resets_total``) and writes its whole state to the changelog again.
 """
@@ -27,6 +28,7 @@ import orjson
 from faust.types import TP
 
 from stream import kafka_clients, topics
+from stream.agents.changelog import Deliveries
 from stream.agents.log_reset import LogReset, Reset
 from stream.agents.unread import UnreadPartitions
 from stream.batch import BatchResult, RawMessage
@@ -161,13 +163,13 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
         first, then = state_codec.in_two_phases(writes)
         for key, raw in first.items():
             state[key] = raw
-        if first:
-            await app.producer.flush()
+        await state_delivered()
         for key, value in then.items():
             if value is not None:
                 state[key] = value
             else:
                 state.pop(key, None)
+        await state_delivered()  # before the batch's events are acknowledged
         for key, size in refused:  # kept at its last value: a restart restores that
             kind = key.split(":", 1)[0]
             metrics.state_oversize.labels(kind=kind).inc()
@@ -177,6 +179,15 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
                           "written (counted in borderwatch_state_oversize_total)", key, size,
                           settings.max_message_bytes)
         metrics.state_keys.set(len(state))
+
+    deliveries = Deliveries(state)
+
+    async def state_delivered() -> None:
+        """Every state change sent so far is on the broker (Faust's flush may return
+        before: stream/agents/changelog.py); failures are logged and counted."""
+        failed = await deliveries.wait(settings.send_timeout)
+        if failed:
+            metrics.send_failures.labels(kind="state").inc(failed)
 
     resets = LogReset()
 

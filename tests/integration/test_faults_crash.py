@@ -24,10 +24,10 @@ from stream.cli.demo import scrape_total, stop_process
 from stream.evaluation.facts import wait_released
 from stream.models import Alert
 from stream.settings import Settings
-from stream.topics import CAMERA, GROUND, HEALTH, TICKS, create_topics
+from stream.topics import CAMERA, GROUND, HEALTH, LATE, TICKS, create_topics
 from tests.conftest import run_cli, settings_env, start_worker
 from tests.integration.test_scenarios import alerts_by_id, read_alerts_by_id, serious
-from tests.kafka_helpers import produce, wait_committed
+from tests.kafka_helpers import committed, consume_to_end, dump_topic, produce, wait_committed
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
@@ -40,7 +40,7 @@ def another(settings: Settings, tmp: Path) -> Settings:
     tag = uuid.uuid4().hex[:8]
     s = settings.model_copy(update={"topic_prefix": f"t{tag}", "app_id": f"bw-test-{tag}",
                                     "metrics_port": free_port(), "web_port": free_port(),
-                                    "data_dir": tmp / f"state-{tag}"})
+                                    "data_dir": tmp / f"state-{tag}", "log_level": "INFO"})
     create_topics(s)
     return s
 
@@ -115,6 +115,30 @@ def revisions_never_go_back(alerts: dict[str, list[Alert]]) -> list[str]:
     return bad
 
 
+def diagnose(tmp: Path, runs: dict[str, Settings],
+             alerts: dict[str, dict[str, list[Alert]]], at_kills: list[dict[str, int]]) -> str:
+    """What differs between the runs' medium+ alerts, in one line each. Left beside the
+    test's logs: every alert message and late event of each run, and of the crashed run its
+    sensor topics, its state changelog and its group's committed offsets at each kill."""
+    crashed = runs["crashed"]
+    (tmp / "committed-at-kills.json").write_bytes(orjson.dumps(at_kills))
+    for topic in [crashed.topic(t.name) for t in (GROUND, CAMERA, HEALTH, TICKS)] + [
+            f"{crashed.app_id}-correlation-changelog"]:
+        (tmp / f"dump-{topic}.json").write_bytes(orjson.dumps(dump_topic(crashed, topic)))
+    lines = []
+    for name, s in runs.items():
+        late = consume_to_end(s, s.topic(LATE.name))
+        (tmp / f"{name}-late.jsonl").write_bytes(b"\n".join(v for _, v in late))
+        with (tmp / f"{name}-alerts.jsonl").open("w") as out:
+            for msgs in alerts[name].values():
+                out.writelines(m.model_dump_json() + "\n" for m in msgs)
+        for k, msgs in serious(alerts[name]).items():
+            first = msgs[0]
+            lines.append(f"{name} {k}: {first.rule} {first.zone_id} evidence "
+                         f"{[e.event_id for e in first.evidence][:6]}; {len(late)} late")
+    return "\n".join(lines)
+
+
 @pytest.mark.timeout(900)  # ten restarts of the worker on a loaded machine
 def test_ten_kills_give_the_clean_runs_alert_ids(topics: Settings, tmp_path: Path) -> None:
     recording = tmp_path / "five.jsonl"
@@ -127,6 +151,8 @@ def test_ten_kills_give_the_clean_runs_alert_ids(topics: Settings, tmp_path: Pat
     worker = start_worker(crashed, tmp_path / "crash-0.log")
     players = [replay(clean, recording)]
     kills = 0
+    sensors = [crashed.topic(t.name) for t in (GROUND, CAMERA, HEALTH)]
+    at_kills: list[dict[str, int]] = []
     try:
         # The crashed run plays the recording in KILLS + 1 parts, one after another; after each
         # part but the last the worker is killed once it has consumed a third of that part
@@ -141,6 +167,7 @@ def test_ten_kills_give_the_clean_runs_alert_ids(topics: Settings, tmp_path: Pat
             wait_consumed(crashed, worker, max(1, lines // 3), timeout=60)
             worker.kill()  # SIGKILL: no commit, no flush
             worker.wait()
+            at_kills.append(committed(crashed, sensors))
             kills += 1
             worker = start_worker(crashed, tmp_path / f"crash-{kills}.log")
         for p in players:
@@ -155,7 +182,9 @@ def test_ten_kills_give_the_clean_runs_alert_ids(topics: Settings, tmp_path: Pat
         stop_process("worker", worker)
         stop_process("worker", clean_worker)
     assert serious(clean_alerts), "the scenario raises a medium-or-above alert"
-    assert set(serious(crash_alerts)) == set(serious(clean_alerts))
+    assert set(serious(crash_alerts)) == set(serious(clean_alerts)), diagnose(
+        tmp_path, {"clean": clean, "crashed": crashed},
+        {"clean": clean_alerts, "crashed": crash_alerts}, at_kills)
     extra = {k: [(a.revision, a.state.value, a.severity.value, a.rule, a.zone_id,
                   [e.event_id for e in a.evidence][:5]) for a in v]
              for k, v in crash_alerts.items() if k not in clean_alerts}
