@@ -18,6 +18,13 @@ never moves a partition's committed offset (nor the fetcher) below what this wor
 committed in the current assignment. Records delivered before the seek and not yet
 committed are delivered again (at least once; alert ids are deterministic).
 
+Faust skips, without a word, records fetched for a partition while it is held, and the
+fetcher has moved past them; aiokafka's ``seek_to_committed`` moves the fetcher only to a
+committed offset above 0. So every partition is sought explicitly: to its committed
+offset, or to the log start if the group committed nothing (``auto_offset_reset``
+earliest), else a partition never committed loses what arrived during the seek (a
+restarted worker missed a camera's first 65 reports that way).
+
 :func:`register` adds the ``bwkafka://`` transport (Faust's aiokafka driver with this seek)
 that the ``kafka`` broker profile uses; the embedded profile's ``tansu://`` transport
 (:mod:`stream.tansu_transport`) has it too.
@@ -29,6 +36,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from aiokafka.errors import IllegalStateError
+from aiokafka.structs import TopicPartition
 from faust.transport import consumer as base
 from faust.transport import drivers
 from faust.transport.drivers import aiokafka as driver
@@ -63,6 +72,15 @@ def resolve(
 class SafeSeek(base.Consumer):
     """Mixin for a Faust consumer: ``perform_seek`` that cannot stall a partition's commit."""
 
+    async def _seek_to_start(self, tp: Any) -> None:
+        """Move the fetcher to the partition's log start (Faust's consumer thread does it);
+        a partition no longer assigned (a rebalance began) is left to the next seek."""
+        try:
+            await self._thread.seek_to_beginning(  # type: ignore[attr-defined]
+                TopicPartition(tp.topic, tp.partition))
+        except IllegalStateError:
+            log.info("%s[%d]: no longer assigned; not sought", tp.topic, tp.partition)
+
     async def perform_seek(self) -> None:
         """Seek every assigned partition to its committed offset (Faust's contract), with
         no delivery from the batch in hand meanwhile and no committed offset going back."""
@@ -80,6 +98,9 @@ class SafeSeek(base.Consumer):
                     log.info("%s[%d]: committed %d while seeking (the broker answered %s): "
                              "reading from there", tp.topic, tp.partition, offset,
                              fetched.get(tp))
+                if offset is None:  # records skipped while held are read again
+                    await self._seek_to_start(tp)
+                else:
                     await self._seek(tp, offset)
                 self._read_offset[tp] = offset
                 if offset is not None:

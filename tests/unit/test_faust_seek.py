@@ -32,6 +32,7 @@ def consumer(transport: str) -> Any:
     c.assignment = lambda: {PART}
     c._commit = AsyncMock(return_value=True)
     c._seek = AsyncMock()
+    c._seek_to_start = AsyncMock()
     app.producer.flush = AsyncMock()  # type: ignore[method-assign]
     return c
 
@@ -102,6 +103,7 @@ def test_a_commit_during_the_seek_is_kept_and_the_commit_goes_on(transport: str)
     asyncio.run(commit_lands_during_the_seek(c, c.perform_seek))
     # the fetcher is moved to what this worker committed, not back to the broker's answer
     c._seek.assert_awaited_once_with(PART, 62)
+    c._seek_to_start.assert_not_awaited()
     assert c._committed_offset[PART] == 71
     deliver(c, range(71, 80))
     asyncio.run(c.commit())
@@ -113,7 +115,7 @@ def test_a_seek_with_nothing_committed_meanwhile_is_fausts(transport: str) -> No
     c._active_partitions = {PART}
     broker_answers(c, 183).set()
     asyncio.run(c.perform_seek())
-    c._seek.assert_not_awaited()  # seek_to_committed moved the fetcher itself
+    c._seek.assert_awaited_once_with(PART, 183)
     assert (c._read_offset[PART], c._committed_offset[PART]) == (183, 183)
     deliver(c, range(183, 190))
     asyncio.run(c.commit())
@@ -138,3 +140,31 @@ def test_the_batch_in_hand_is_not_delivered_during_the_seek(transport: str) -> N
     asyncio.run(c.perform_seek())
     assert seen == [set()]
     assert c._get_active_partitions() == {PART}
+
+
+def test_a_partition_nothing_was_committed_for_is_read_again_from_its_start(
+        transport: str) -> None:
+    """Records fetched while the seek holds a partition are skipped by Faust; with nothing
+    committed, aiokafka's seek leaves the fetcher past them: the safe seek moves it to the
+    log start, so they are delivered (a restarted worker lost a camera's first reports)."""
+    c = consumer(transport)
+    c._active_partitions = {PART}
+    gate = asyncio.Event()
+
+    async def seek_to_committed() -> dict[TP, int | None]:
+        await gate.wait()
+        return {PART: None}
+
+    c.seek_to_committed = seek_to_committed
+
+    async def run() -> None:
+        seek = asyncio.create_task(c.perform_seek())
+        await asyncio.sleep(0)
+        assert PART not in c._get_active_partitions()  # a fetch now is skipped
+        gate.set()
+        await seek
+
+    asyncio.run(run())
+    c._seek_to_start.assert_awaited_once_with(PART)
+    c._seek.assert_not_awaited()
+    assert c._read_offset[PART] is None and PART in c._get_active_partitions()
