@@ -23,7 +23,10 @@ fetcher has moved past them; aiokafka's ``seek_to_committed`` moves the fetcher 
 committed offset above 0. So every partition is sought explicitly: to its committed
 offset, or to the log start if the group committed nothing (``auto_offset_reset``
 earliest), else a partition never committed loses what arrived during the seek (a
-restarted worker missed a camera's first 65 reports that way).
+restarted worker missed a camera's first 65 reports that way). While it seeks, the flow is
+stopped (the rest of the batch in hand is not delivered afterwards, past the records the
+seek fetches again) and the active set holds a placeholder (an empty one would make a
+fetch already on its way consume every partition's records, which Faust then skips).
 
 :func:`register` adds the ``bwkafka://`` transport (Faust's aiokafka driver with this seek)
 that the ``kafka`` broker profile uses; the embedded profile's ``tansu://`` transport
@@ -41,6 +44,7 @@ from aiokafka.structs import TopicPartition
 from faust.transport import consumer as base
 from faust.transport import drivers
 from faust.transport.drivers import aiokafka as driver
+from faust.types import TP
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +73,21 @@ def resolve(
     return out
 
 
+#: Stands in the active partitions while the seek holds them all (never assigned).
+HOLD = TP("__borderwatch-seek-hold__", 0)
+
+
 class SafeSeek(base.Consumer):
     """Mixin for a Faust consumer: ``perform_seek`` that cannot stall a partition's commit."""
 
     async def _seek_to_start(self, tp: Any) -> None:
-        """Move the fetcher to the partition's log start (Faust's consumer thread does it);
-        a partition no longer assigned (a rebalance began) is left to the next seek."""
+        """Move the fetcher to the partition's log start, asked of the broker and sought
+        like any offset (an offset reset left a restarted worker's fetcher where it stood).
+        A partition no longer assigned (a rebalance began) is left to the next seek."""
+        part = TopicPartition(tp.topic, tp.partition)
         try:
-            await self._thread.seek_to_beginning(  # type: ignore[attr-defined]
-                TopicPartition(tp.topic, tp.partition))
+            start = (await self._thread.earliest_offsets(part))[part]  # type: ignore[attr-defined]
+            await self._seek(part, start)
         except IllegalStateError:
             log.info("%s[%d]: no longer assigned; not sought", tp.topic, tp.partition)
 
@@ -85,15 +95,30 @@ class SafeSeek(base.Consumer):
         """Seek every assigned partition to its committed offset (Faust's contract), with
         no delivery from the batch in hand meanwhile and no committed offset going back."""
         # getmany() checks this very set record by record: a partition taken out of it is
-        # no longer delivered from the batch already fetched.
+        # no longer delivered from the batch already fetched (those records are skipped).
         active = self._get_active_partitions()
-        held = set(active)
+        held = set(active) - {HOLD}
         active.difference_update(held)
+        # ... but never empty: a fetch already on its way with this set would read an
+        # empty one as "every partition" (aiokafka's fetched_records) and consume the
+        # records of all of them, which Faust then skips.
+        active.add(HOLD)
+        self._bw_holds = getattr(self, "_bw_holds", 0) + 1
+        # ... and stops at the next record once the flow is stopped: the rest of the batch in
+        # hand is not delivered after the seek either (it would move the read offset past
+        # the records the seek fetches again, and Faust would drop those as already read).
+        flowing = self.flow_active
+        if flowing:
+            self.stop_flow()
         try:
             fetched = await self.seek_to_committed()
             # what this worker committed while the broker was being asked
             ours = {tp: self._committed_offset.get(tp) for tp in fetched}
-            for tp, (offset, move) in resolve(fetched, ours).items():
+            targets = {tp: t for tp, t in resolve(fetched, ours).items() if tp in held}
+            log.info("seeking %s", ", ".join(
+                f"{tp.topic}[{tp.partition}]->{'start' if o is None else o}"
+                for tp, (o, _) in sorted(targets.items())))
+            for tp, (offset, move) in targets.items():
                 if move and offset is not None:
                     log.info("%s[%d]: committed %d while seeking (the broker answered %s): "
                              "reading from there", tp.topic, tp.partition, offset,
@@ -105,10 +130,20 @@ class SafeSeek(base.Consumer):
                 self._read_offset[tp] = offset
                 if offset is not None:
                     self._committed_offset[tp] = offset or None
+            if log.isEnabledFor(logging.DEBUG):
+                positions = {tp: await self._thread.position(tp)  # type: ignore[attr-defined]
+                             for tp in targets}
+                log.debug("positions after the seek: %s", positions)
         finally:
             assigned = self.assignment()
-            self._get_active_partitions().update(
+            active = self._get_active_partitions()
+            active.update(
                 tp for tp in held if tp in assigned and tp not in self._paused_partitions)
+            self._bw_holds -= 1
+            if not self._bw_holds:
+                active.discard(HOLD)
+            if flowing:
+                self.resume_flow()
 
 
 class Consumer(SafeSeek, driver.Consumer):

@@ -72,6 +72,13 @@ class Metrics:
             "(skipped: a replay must not open a second incident).",
             registry=registry,
         )
+        self.skipped_messages = Counter(
+            "borderwatch_skipped_messages",
+            "Sensor messages the consumer stepped over (it handed over a later offset than "
+            "the next one due): lost to correlation unless a restart reads them again.",
+            ["topic"],
+            registry=registry,
+        )
         self.alerts = Counter(
             "borderwatch_alerts",
             "Alert messages produced, by state, severity and sector ('unknown' if none).",

@@ -221,7 +221,11 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
                 # reading a backlog see its partitions idle while it still reads them)
                 messages = [RawMessage(m.topic, m.partition, m.offset, m.key, m.value)
                             for m in (e.message for e in events)]
-                unread.read((m.topic, m.partition, m.offset) for m in messages)
+                for (topic, part), expected, got in unread.read(
+                        (m.topic, m.partition, m.offset) for m in messages):
+                    log.warning("%s[%d]: the consumer handed over offset %d where %d was due: "
+                                "%d messages skipped", topic, part, got, expected, got - expected)
+                    metrics.skipped_messages.labels(topic=topic).inc(got - expected)
                 result = pipeline.process(messages, time.time(),
                                           unread=unread.unread(highwater, time.monotonic()))
                 reset = resets.check(((m.topic, m.partition, m.offset) for m in messages),

@@ -14,13 +14,13 @@ consumer never gets to must not stall every alert.
 >>> u.assign({("g", 0): (0, 40), ("h", 0): (0, 9), ("h", 1): (5, 5)}, now=0.0)
 >>> sorted(u.unread(lambda t, p: None, now=1.0))
 ['g:0', 'h:0']
->>> u.read([("g", 0, 39)]); sorted(u.unread(lambda t, p: 7 if p == 1 else None, now=2.0))
+>>> _ = u.read([("g", 0, 39)]); sorted(u.unread(lambda t, p: 7 if p == 1 else None, now=2.0))
 ['h:0', 'h:1']
->>> u.read([("h", 0, 3)]); sorted(u.unread(lambda t, p: None, now=3.0))  # still behind
+>>> _ = u.read([("h", 0, 3)]); sorted(u.unread(lambda t, p: None, now=3.0))  # still behind
 ['h:0', 'h:1']
 >>> sorted(u.unread(lambda t, p: None, now=62.5))  # h:1 waited too long; h:0 may still
 ['h:0']
->>> u.read([("h", 1, 5)]); sorted(u.unread(lambda t, p: None, now=63.0))  # it delivers again
+>>> _ = u.read([("h", 1, 5)]); sorted(u.unread(lambda t, p: None, now=63.0))  # it delivers again
 ['h:0', 'h:1']
 """
 
@@ -53,16 +53,27 @@ class UnreadPartitions:
         self.since, self.given_up = {}, set()
         self.unread(lambda t, p: None, now)
 
-    def read(self, delivered: Iterable[tuple[str, int, int]]) -> None:
-        """These messages (topic, partition, offset) were handed to the worker."""
+    def read(self, delivered: Iterable[tuple[str, int, int]]) -> list[tuple[Partition, int, int]]:
+        """These messages (topic, partition, offset) were handed to the worker; returns the
+        skips: (partition, next offset expected, offset handed over) where the consumer
+        handed over a message beyond the next one it owed (messages it never delivered).
+
+        >>> u = UnreadPartitions({"g"}); u.assign({("g", 0): (10, 40)}, now=0.0)
+        >>> u.read([("g", 0, 10), ("g", 0, 11)]), u.read([("g", 0, 15)])
+        ([], [(('g', 0), 12, 15)])
+        """
+        skips = []
         for topic, partition, offset in delivered:
             if topic not in self.topics:
                 continue
             tp = (topic, partition)
             start, end = self.range.get(tp, (0, 0))
+            if tp in self.range and offset > start:
+                skips.append((tp, start, offset))
             self.range[tp] = (max(start, offset + 1), max(end, offset + 1))
             self.since.pop(tp, None)
             self.given_up.discard(tp)
+        return skips
 
     def unread(self, highwater: Callable[[str, int], int | None], now: float) -> set[str]:
         """``topic:partition`` of the partitions that hold messages not handed over yet;
