@@ -114,18 +114,19 @@ class SafeSeek(base.Consumer):
             fetched = await self.seek_to_committed()
             # what this worker committed while the broker was being asked
             ours = {tp: self._committed_offset.get(tp) for tp in fetched}
-            targets = {tp: t for tp, t in resolve(fetched, ours).items() if tp in held}
+            resolved = resolve(fetched, ours)
+            targets = {tp: t for tp, t in resolved.items() if tp in held}
             log.info("seeking %s", ", ".join(
                 f"{tp.topic}[{tp.partition}]->{'start' if o is None else o}"
                 for tp, (o, _) in sorted(targets.items())))
-            for tp, (offset, move) in targets.items():
+            for tp, (offset, move) in resolved.items():  # Faust's bookkeeping: every one
                 if move and offset is not None:
                     log.info("%s[%d]: committed %d while seeking (the broker answered %s): "
                              "reading from there", tp.topic, tp.partition, offset,
                              fetched.get(tp))
-                if offset is None:  # records skipped while held are read again
+                if tp in held and offset is None:  # records skipped while held, again
                     await self._seek_to_start(tp)
-                else:
+                elif (tp in held or move) and offset is not None:
                     await self._seek(tp, offset)
                 self._read_offset[tp] = offset
                 if offset is not None:
