@@ -35,6 +35,19 @@ def by_sensor(store: Store) -> dict[str, list[Incident]]:
     return out
 
 
+def lone_by_sensor(store: Store) -> dict[str, list[Incident]]:
+    """Sensor id -> the open detection incidents holding that sensor's detections only
+    (what its fault incident folds in), in the store's order.
+
+    Built once for a step's screening: on a stormy night hundreds of sensors fault in one
+    step, and each would otherwise scan every incident."""
+    out: dict[str, list[Incident]] = {}
+    for inc in store.incidents.values():
+        if inc.kind == IncidentKind.DETECTION and inc.open and len(inc.sensor_hits) == 1:
+            out.setdefault(next(iter(inc.sensor_hits)), []).append(inc)
+    return out
+
+
 def counts(store: Store) -> Counter[tuple[str, str]]:
     """Open sensor faults by (sector, fault kind), for the health gauges."""
     return Counter((i.sector or "unknown", i.fault or "")
@@ -48,6 +61,7 @@ def screen(store: Store, evidence: Sequence[Evidence], now: float,
     keep: list[Evidence] = []
     touched: set[str] = set()
     faults = by_sensor(store)
+    lone: dict[str, list[Incident]] | None = None  # built when a first sensor faults
     for e in evidence:
         r = e.report
         if not isinstance(r, GroundDetection):
@@ -60,8 +74,9 @@ def screen(store: Store, evidence: Sequence[Evidence], now: float,
         kind = None if mine else store.faults.hit(
             r.sensor_id, r.ts, partial(peers, store, r.sensor_id, (r.lon, r.lat)), repeated(r))
         if kind is not None:
+            lone = lone_by_sensor(store) if lone is None else lone
             inc = fault_incident(store, r.sensor_id, kind, r.ts, r.event_id, (r.lon, r.lat),
-                                 now, out)
+                                 now, out, lone.get(r.sensor_id, []))
             mine = faults[r.sensor_id] = [inc]
             touched.add(inc.id)
             if kind == Fault.STUCK:
@@ -106,9 +121,11 @@ def dead_sensors(store: Store, now: float, progress: Callable[[str], float],
 
 def fault_incident(store: Store, sensor: str, kind: Fault, ts: float, event_id: str,
                    where: tuple[float, float] | None, now: float,
-                   out: CorrelatorResult) -> Incident:
+                   out: CorrelatorResult,
+                   lone: Sequence[Incident] | None = None) -> Incident:
     """Open the fault incident of ``sensor``; its detections that made incidents of
-    their own (nothing else in them) are folded into it."""
+    their own (nothing else in them) are folded into it (``lone``: the candidates, from
+    :func:`lone_by_sensor`; default: every incident)."""
     inc_id = fault_id(sensor, kind.value, ts)
     lon, lat = store.sites.get(sensor) or where or (0.0, 0.0)
     x, y = store.frame.to_metric([lon], [lat])
@@ -123,7 +140,7 @@ def fault_incident(store: Store, sensor: str, kind: Fault, ts: float, event_id: 
     inc.mark_seen(event_id)
     inc.evidence_count = 1
     store.add(inc)
-    for other in list(store.incidents.values()):
+    for other in list(store.incidents.values() if lone is None else lone):
         if (other.kind == IncidentKind.DETECTION and other.open
                 and set(other.sensor_hits) == {sensor} and set(other.scores) <= {sensor}):
             absorb(store, inc, other, "sensor-fault", now, out)
