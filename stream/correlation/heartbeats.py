@@ -49,7 +49,7 @@ def on_health(store: Store, beats: Sequence[Heartbeat], now: float,
                 continue  # a replay of a tamper already closed
             tampered[h.sensor_id] = inc
             touched.add(inc.id)
-            absorb_touches(store, inc, now, out)
+            touched |= absorb_touches(store, inc, now, out)
         elif inc is not None:
             inc.mark_seen(h.event_id)
             inc.last_ts = max(inc.last_ts, h.ts)

@@ -92,8 +92,7 @@ def ingest(store: Store, evidence: Sequence[Evidence], out: CorrelatorResult,
                                                               np.nan)
             codes[out_of] = match(ts[out_of], x[out_of], y[out_of], st[free], sx[free],
                                   sy[free], pol.incident, gate_cls[out_of], inc_gate,
-                                  owner[free], Limits(lim.inc_speed, lim.inc_window,
-                                                      lim.det_speed[out_of], tracks))
+                                  owner[free], lim.subset(out_of, tracks))
     fresh = np.flatnonzero(codes < 0)
     if fresh.size:
         labels = group_new(ts[fresh], x[fresh], y[fresh], pol.incident)

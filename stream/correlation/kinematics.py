@@ -93,6 +93,8 @@ class Limits:
     inc_window: F
     det_speed: F
     tracks: F | None = None
+    #: per detection: it says nothing of its class (an unknown signature)
+    det_faint: npt.NDArray[np.bool_] | None = None
 
     @classmethod
     def of(cls, incs: Sequence[Incident], det_classes: Sequence[str],
@@ -100,7 +102,13 @@ class Limits:
         return cls(np.array([speed_limit(i, policies) for i in incs], float),
                    np.array([join_window(i, policies) for i in incs], float),
                    np.array([policies.incident.speed_for(c) for c in det_classes], float),
-                   np.array([sure_track(i) for i in incs], float).reshape(-1, 6))
+                   np.array([sure_track(i) for i in incs], float).reshape(-1, 6),
+                   np.array([c == TargetClass.UNKNOWN.value for c in det_classes], bool))
+
+    def subset(self, det: npt.NDArray[np.intp], tracks: F | None) -> Limits:
+        """The limits of the detections ``det`` against incidents with these ``tracks``."""
+        return Limits(self.inc_speed, self.inc_window, self.det_speed[det], tracks,
+                      None if self.det_faint is None else self.det_faint[det])
 
 
 def on_track(ts: F, x: F, y: F, tracks: F, window: F, radius: float) -> tuple[I, I, F]:

@@ -34,6 +34,9 @@ class IncidentPolicy(_Strict):
     retain_s: float = Field(900.0, ge=0)
     corroborate_s: float = Field(60.0, ge=0)
     grow_s: float = Field(60.0, ge=0)
+    #: a detection that says nothing of its class (signature unknown) joins an incident
+    #: silent for longer than this only where its sure track puts the target (None: any)
+    faint_after_s: float | None = Field(None, ge=0)
     slice_s: float = Field(5.0, gt=0)
     #: fastest plausible movement per class (m/s): a detection joins an incident only
     #: within ``radius_m`` + this x elapsed time (at most ``grow_s``) of where it was

@@ -82,18 +82,55 @@ def touches(store: Store, evidence: Sequence[Evidence], idx: npt.NDArray[np.intp
     return keep
 
 
-def absorb_touches(store: Store, tamper: Incident, now: float, out: CorrelatorResult) -> None:
+def absorb_touches(store: Store, tamper: Incident, now: float,
+                   out: CorrelatorResult) -> set[str]:
     """Detection incidents made only of tampered sensors' hits around their tamper
-    reports (which came first): they were the tamper, not a crossing."""
+    reports (which came first): they were the tamper, not a crossing. One that holds
+    such hits among others and has no alert yet (its confirmation wait is for this) loses
+    them to the tamper incident (:func:`strip`): its alert must not rest on someone
+    handling a sensor. The incidents stripped, to evaluate again."""
     window = store.policies.incident.touch_s
     by_sensor = tampers(store)
+    stripped: set[str] = set()
     for inc in list(store.incidents.values()):
-        if (inc.kind != IncidentKind.DETECTION or not inc.open or not inc.sensor_hits
-                or set(inc.scores) - set(inc.sensor_hits)):
+        if inc.kind != IncidentKind.DETECTION or not inc.open or not inc.sensor_hits:
             continue
-        near = all(any(abs(t.first_ts - h[1] / h[0]) <= window for t in by_sensor.get(s, ()))
-                   for s, h in inc.sensor_hits.items())
+        near = {s for s, h in inc.sensor_hits.items()
+                if any(abs(t.first_ts - h[1] / h[0]) <= window for t in by_sensor.get(s, ()))}
         if not near:
             continue
-        absorb(store, tamper, inc, "tamper", now, out)
+        if len(near) == len(inc.sensor_hits) and not set(inc.scores) - set(inc.sensor_hits):
+            absorb(store, tamper, inc, "tamper", now, out)
+        elif inc.alert is None:
+            strip(inc, near, tamper)
+            store.dirty.add(inc.id)
+            stripped.add(inc.id)
         store.dirty.add(tamper.id)
+    return stripped
+
+
+def strip(inc: Incident, sensors: set[str], tamper: Incident) -> None:
+    """Move the hits of ``sensors`` from ``inc`` to the ``tamper`` incident; the rule that
+    fired on them is armed again only when it fires on what is left.
+
+    >>> a = Incident(id="i", first_event="s-1:1", first_ts=0.0, last_ts=5.0, x=0.0, y=0.0,
+    ...              x0=0.0, y0=0.0, lon=0.0, lat=0.0, sensor_hits={
+    ...              "s-1": [1, 0.0, 0.0, 0.0], "s-2": [2, 9.0, 0.0, 0.0]},
+    ...              scores={"s-2": [0.9, 0.0, 0.0]}, evidence_count=3, armed_event_ts=5.0,
+    ...              evidence=[{"event_id": "s-1:1"}, {"event_id": "s-2:1"},
+    ...                        {"event_id": "s-2:2"}])
+    >>> t = Incident(id="t", first_event="s-2:9", first_ts=5.0, last_ts=5.0, x=0.0, y=0.0,
+    ...              x0=0.0, y0=0.0, lon=0.0, lat=0.0, kind=IncidentKind.TAMPER)
+    >>> strip(a, {"s-2"}, t)
+    >>> list(a.sensor_hits), a.scores, a.evidence_count, a.armed_event_ts, t.evidence_count
+    (['s-1'], {}, 1, None, 2)
+    """
+    for s in sorted(sensors):
+        inc.evidence_count -= int(inc.sensor_hits.pop(s)[0])
+        inc.scores.pop(s, None)
+    moved = [e for e in inc.evidence if e["event_id"].rsplit(":", 1)[0] in sensors]
+    inc.evidence = [e for e in inc.evidence if e["event_id"].rsplit(":", 1)[0] not in sensors]
+    for e in moved:
+        if tamper.mark_seen(e["event_id"]):
+            tamper.add_ref(e)
+    inc.armed_ts = inc.armed_event_ts = None

@@ -254,6 +254,41 @@ def test_tamper_then_crossing_gives_a_tamper_alert_and_a_crossing_alert() -> Non
         (tamper.id, AlertState.CLEARED, "tamper-cleared")]
 
 
+def test_touches_of_a_tampered_sensor_do_not_make_a_nuisance_hit_beside_it_a_crossing(
+) -> None:
+    """Wind shook sensor a; 25 s later someone handled sensor b 200 m along (two strong
+    "person" hits, which joined a's incident) and b's tamper report came a second after:
+    a tamper alert and no crossing alert, because the touches leave the incident whose
+    alert was still waiting for its confirmation."""
+    lon, lat = lonlat(200, 10)
+    cor = Correlator(FENCES, sensor_sites={"b": (lon, lat)})
+    ev = [ground("a", 1, 0, 0, 10, sig=UNKNOWN, strength=0.4),
+          ground("b", 1, 25, 200, 10, strength=0.95),
+          ground("b", 2, 25.1, 200, 10, strength=0.95)]
+    alerts = settled(cor, T0 + 27, ev, health_=[health("b", 9, 26, tamper=True)]).alerts
+    alerts += beat(cor, 60)
+    assert [a.rule for a in alerts if a.state == AlertState.NEW] == ["tamper"]
+    tamper = next(i for i in cor.incidents.values() if i.alert and i.alert.rule == "tamper")
+    assert {e["event_id"] for e in tamper.evidence} >= {"b:1", "b:2"}
+
+
+def test_a_classless_hit_joins_a_walkers_incident_soon_after_but_not_minutes_later() -> None:
+    """A walker's hits at the strip open an alert; an "unknown" hit 140 m along half a
+    minute later joins it, one there after three silent minutes (wind on the strip while
+    the walker went inland) starts its own incident and leaves the alert where it was."""
+    cor = Correlator(FENCES)
+    quiet = cor.policies.incident.faint_after_s
+    assert quiet is not None and 30 < quiet < 180
+    opened = feed(cor, [ground("a", k, 5.0 * k, 0, 10) for k in range(1, 5)])
+    inc = cor.incidents[next(a for a in opened if a.state == AlertState.NEW).incident_id]
+    feed(cor, [ground("b", 1, 50, 140, 10, sig=UNKNOWN, strength=0.4)])
+    assert "b" in inc.sensor_hits
+    later = feed(cor, [ground("c", 1, 50 + 180, 240, 10, sig=UNKNOWN, strength=0.4)])
+    assert "c" not in inc.sensor_hits and inc.last_ts == T0 + 50
+    # a lone hit opens no alert (the helper's heartbeat sensor, silent since, is dead)
+    assert all(a.incident_id == inc.id or a.rule == "sensor-fault" for a in later)
+
+
 def test_rate_limit_bounds_new_alerts_per_zone_and_folds_the_rest() -> None:
     cor = Correlator(FENCES)
     limit = cor.policies.lifecycle.rate_per_zone_per_minute
