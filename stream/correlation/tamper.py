@@ -5,6 +5,7 @@ sensor's detections around its tamper report are someone handling it, not a cros
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -105,6 +106,8 @@ def absorb_touches(store: Store, tamper: Incident, now: float,
             strip(inc, near, tamper)
             store.dirty.add(inc.id)
             stripped.add(inc.id)
+        else:
+            continue  # alerted already: its evidence stays
         store.dirty.add(tamper.id)
     return stripped
 
@@ -128,8 +131,11 @@ def strip(inc: Incident, sensors: set[str], tamper: Incident) -> None:
     for s in sorted(sensors):
         inc.evidence_count -= int(inc.sensor_hits.pop(s)[0])
         inc.scores.pop(s, None)
-    moved = [e for e in inc.evidence if e["event_id"].rsplit(":", 1)[0] in sensors]
-    inc.evidence = [e for e in inc.evidence if e["event_id"].rsplit(":", 1)[0] not in sensors]
+    kept: list[dict[str, Any]] = []
+    moved: list[dict[str, Any]] = []
+    for e in inc.evidence:
+        (moved if e["event_id"].rsplit(":", 1)[0] in sensors else kept).append(e)
+    inc.evidence = kept
     for e in moved:
         if tamper.mark_seen(e["event_id"]):
             tamper.add_ref(e)
