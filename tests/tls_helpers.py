@@ -131,10 +131,11 @@ class TlsProxy:
             self.loop.run_forever()
         finally:
             server.close()
-            for task in asyncio.all_tasks(self.loop):
+            tasks = asyncio.all_tasks(self.loop)
+            for task in tasks:
                 task.cancel()
-            with contextlib.suppress(Exception):
-                self.loop.run_until_complete(asyncio.sleep(0))
+            with contextlib.suppress(Exception):  # until every cancelled task has ended
+                self.loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
             self.loop.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -48,17 +48,19 @@ def deliver(c: Any, offsets: range) -> None:
         m.ack(c)
 
 
-def broker_answers(c: Any, committed: int) -> asyncio.Event:
-    """The seek reads ``committed`` from the broker, then waits for the returned event."""
-    gate = asyncio.Event()
+def broker_answers(c: Any, committed: int | None) -> tuple[asyncio.Event, asyncio.Event]:
+    """The seek reads ``committed`` from the broker: ``asked`` is set once it asked, and
+    the answer comes once ``gate`` is set."""
+    asked, gate = asyncio.Event(), asyncio.Event()
 
-    async def seek_to_committed() -> dict[TP, int]:
+    async def seek_to_committed() -> dict[TP, int | None]:
         answer = {PART: committed}
+        asked.set()
         await gate.wait()
         return answer
 
     c.seek_to_committed = seek_to_committed
-    return gate
+    return asked, gate
 
 
 async def commit_lands_during_the_seek(c: Any, perform_seek: Callable[[], Any]) -> None:
@@ -66,9 +68,9 @@ async def commit_lands_during_the_seek(c: Any, perform_seek: Callable[[], Any]) 
     before it seeks them); the commit timer commits them while the seek waits for the
     broker, whose answer (40) predates that commit; the batch in hand goes on (62..70)."""
     deliver(c, range(40, 62))
-    gate = broker_answers(c, 40)
+    asked, gate = broker_answers(c, 40)
     seek = asyncio.create_task(perform_seek())
-    await asyncio.sleep(0)
+    await asked.wait()
     await c.commit()
     assert c._committed_offset[PART] == 62
     gate.set()
@@ -114,7 +116,7 @@ def test_a_commit_during_the_seek_is_kept_and_the_commit_goes_on(transport: str)
 def test_a_seek_with_nothing_committed_meanwhile_is_fausts(transport: str) -> None:
     c = consumer(transport)
     c._active_partitions = {PART}
-    broker_answers(c, 183).set()
+    broker_answers(c, 183)[1].set()
     asyncio.run(c.perform_seek())
     c._seek.assert_awaited_once_with(PART, 183)
     assert (c._read_offset[PART], c._committed_offset[PART]) == (183, 183)
@@ -150,17 +152,11 @@ def test_a_partition_nothing_was_committed_for_is_read_again_from_its_start(
     log start, so they are delivered (a restarted worker lost a camera's first reports)."""
     c = consumer(transport)
     c._active_partitions = {PART}
-    gate = asyncio.Event()
-
-    async def seek_to_committed() -> dict[TP, int | None]:
-        await gate.wait()
-        return {PART: None}
-
-    c.seek_to_committed = seek_to_committed
+    asked, gate = broker_answers(c, None)
 
     async def run() -> None:
         seek = asyncio.create_task(c.perform_seek())
-        await asyncio.sleep(0)
+        await asked.wait()
         assert PART not in c._get_active_partitions()  # a fetch now is skipped
         gate.set()
         await seek
