@@ -177,6 +177,21 @@ def test_wildlife_corridor_alerts_on_people_not_on_herds_or_unclassified_tracks(
     assert alerts[0].rule == "confident-detection"
 
 
+def test_wildlife_corridor_alerts_on_one_strip_sensor_that_keeps_saying_person() -> None:
+    # one seismic sensor at the line, four "person" signatures in 15 s (fused 0.62): the
+    # corridor's one-sensor crossings the campaign missed at min_confidence 0.7
+    cor = Correlator(FENCES)
+    herd = [ground("h-1", i, 5.0 * i, CORRIDOR_DX, 10, strength=0.8, sig=s)
+            for i, s in enumerate((PERSON, ANIMAL, PERSON, ANIMAL))]
+    assert feed(cor, herd) == []  # a herd it half took for people
+    walker = [ground("w-1", i, 300 + 5.0 * i, CORRIDOR_DX + 1500, 10, strength=0.8)
+              for i in range(4)]
+    alerts = feed(cor, walker)
+    assert len({a.id for a in alerts}) == 1 and alerts[0].cls == PERSON
+    assert alerts[0].zone_type == "wildlife_corridor"
+    assert alerts[0].rule == "confident-detection"
+
+
 def test_wildlife_corridor_camera_confirms_what_ground_sensors_cannot_tell() -> None:
     cor = Correlator(FENCES)
     unclassified = walk_north("un", 0, 100, 400, dx=CORRIDOR_DX, sig=UNKNOWN)
