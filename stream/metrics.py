@@ -66,6 +66,13 @@ class Metrics:
             "line and writes its whole state to the changelog again.",
             registry=registry,
         )
+        self.stalls = Counter(
+            "borderwatch_consumer_stalls",
+            "Times the worker took no message for stall_s seconds while its partitions held "
+            "unread ones; each time it logs one line, writes its state to the changelog and "
+            "starts again in the same process (where the count begins again at 0; the line stays).",
+            registry=registry,
+        )
         self.replayed_reports = Counter(
             "borderwatch_replayed_reports",
             "Reports redelivered after a restart that the restored state already holds "

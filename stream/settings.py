@@ -146,6 +146,15 @@ class Settings(BaseSettings):
     tick_interval: float = Field(
         2.0, gt=0, description="Seconds between timer ticks (alert escalation and clearing)."
     )
+    stall_s: float = Field(
+        120.0,
+        gt=0,
+        description=(
+            "Seconds a worker may take no message while its partitions hold unread ones "
+            "(ticks arrive every tick_interval) before it logs one line, writes its state "
+            "to the changelog and starts again in the same process."
+        ),
+    )
     zone_hysteresis_m: float = Field(
         25.0,
         ge=0,

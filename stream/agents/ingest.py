@@ -30,6 +30,7 @@ from faust.types import TP
 from stream import kafka_clients, topics
 from stream.agents.changelog import Deliveries
 from stream.agents.log_reset import LogReset, Reset
+from stream.agents.stall import StallWatch, describe, restart, waiting
 from stream.agents.unread import UnreadPartitions
 from stream.batch import BatchResult, RawMessage
 from stream.correlation import state_codec
@@ -76,6 +77,7 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
     )
     restore = {"needed": True}
     sensor_topics = {settings.topic(t.name) for t in (topics.GROUND, topics.CAMERA, topics.HEALTH)}
+    source_topics = sensor_topics | {settings.topic(t.name) for t in (topics.ACKS, topics.TICKS)}
     unread = UnreadPartitions(sensor_topics)
 
     def highwater(topic: str, partition: int) -> int | None:
@@ -204,40 +206,74 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
         for key in keys:
             state[key] = state[key]
 
+    watch = StallWatch(settings.stall_s)
+
     async def ingest(stream: Any) -> None:
         async for events in stream.take_events(settings.batch_max, settings.batch_within):
-            if restore["needed"]:
-                restore["needed"] = False
-                try:
-                    saved = {k: orjson.loads(v) for k, v in state.items() if v is not None}
-                    pipeline.restore(saved)
-                    log.info("correlator restored from %d state keys", len(saved))
-                except Exception:  # go on with what was restored: the batch still counts
-                    log.exception("restoring the correlator's state failed")
-                    metrics.batch_failures.inc()
-                await track_assignment()
+            watch.begin(time.monotonic())
             try:
-                # arrival time: this batch's clock (message timestamps would make a worker
-                # reading a backlog see its partitions idle while it still reads them)
-                messages = [RawMessage(m.topic, m.partition, m.offset, m.key, m.value)
-                            for m in (e.message for e in events)]
-                for (topic, part), expected, got in unread.read(
-                        (m.topic, m.partition, m.offset) for m in messages):
-                    log.warning("%s[%d]: the consumer handed over offset %d where %d was due: "
-                                "%d messages skipped", topic, part, got, expected, got - expected)
-                    metrics.skipped_messages.labels(topic=topic).inc(got - expected)
-                result = pipeline.process(messages, time.time(),
-                                          unread=unread.unread(highwater, time.monotonic()))
-                reset = resets.check(((m.topic, m.partition, m.offset) for m in messages),
-                                     highwater)
-                if reset is not None:
-                    rewrite_state(reset)
-                await send(result)
-            except Exception:  # a bug must not stop the agent: log, count, go on
-                log.exception("batch of %d messages failed", len(events))
+                await take(events)
+            finally:
+                watch.end(time.monotonic())
+
+    async def take(events: list[Any]) -> None:
+        if restore["needed"]:
+            restore["needed"] = False
+            try:
+                saved = {k: orjson.loads(v) for k, v in state.items() if v is not None}
+                pipeline.restore(saved)
+                log.info("correlator restored from %d state keys", len(saved))
+            except Exception:  # go on with what was restored: the batch still counts
+                log.exception("restoring the correlator's state failed")
                 metrics.batch_failures.inc()
+            await track_assignment()
+        try:
+            # arrival time: this batch's clock (message timestamps would make a worker
+            # reading a backlog see its partitions idle while it still reads them)
+            messages = [RawMessage(m.topic, m.partition, m.offset, m.key, m.value)
+                        for m in (e.message for e in events)]
+            for (topic, part), expected, got in unread.read(
+                    (m.topic, m.partition, m.offset) for m in messages):
+                log.warning("%s[%d]: the consumer handed over offset %d where %d was due: "
+                            "%d messages skipped", topic, part, got, expected, got - expected)
+                metrics.skipped_messages.labels(topic=topic).inc(got - expected)
+            result = pipeline.process(messages, time.time(),
+                                      unread=unread.unread(highwater, time.monotonic()))
+            reset = resets.check(((m.topic, m.partition, m.offset) for m in messages),
+                                 highwater)
+            if reset is not None:
+                rewrite_state(reset)
+            await send(result)
+        except Exception:  # a bug must not stop the agent: log, count, go on
+            log.exception("batch of %d messages failed", len(events))
+            metrics.batch_failures.inc()
 
     app.agent(sources, name="ingest")(ingest)
+
+    @app.timer(min(5.0, settings.stall_s / 4))
+    async def stalled() -> None:
+        """A consumer that stopped delivering while messages wait: one line, the state to
+        the changelog, and a fresh start (stream/agents/stall.py)."""
+        if not watch.due(time.monotonic()):
+            return
+        mine = [(tp.topic, tp.partition) for tp in app.consumer.assignment()
+                if tp.topic in source_topics]
+        try:
+            ranges = await asyncio.to_thread(kafka_clients.read_range, settings,
+                                             settings.app_id, mine)
+        except Exception as exc:  # the broker cannot say: nothing to judge by
+            log.debug("stall check: cannot read the assigned partitions' offsets: %s", exc)
+            return
+        if not waiting(ranges) or not watch.due(time.monotonic()):
+            return
+        log.error("the worker has taken no message for %.0f s while %d wait on its partitions "
+                  "(%s): writing its state (%d keys) to the changelog and starting it again",
+                  settings.stall_s, waiting(ranges), describe(ranges), len(state))
+        metrics.stalls.inc()
+        for key in [k for k, v in state.items() if v is not None]:
+            state[key] = state[key]
+        await state_delivered()
+        restart()
 
     @app.on_partitions_assigned.connect  # type: ignore[arg-type]
     async def on_assigned(sender: Any, *_: Any, signal: Any, **__: Any) -> None:

@@ -1,0 +1,85 @@
+"""Noticing a worker whose consumer stopped delivering while its partitions hold messages.
+
+Once, after the embedded broker restarted empty, a worker went on running, producing
+ticks and serving metrics, and took no message again: nothing was logged, the lag grew.
+Whatever the cause (a group membership or rebalance that never completed), a worker that
+reads nothing while reports wait is the worst failure for a patrol: silence. The worker
+therefore watches itself: when it has handed no batch to the pipeline for ``stall_s``
+seconds while its assigned partitions hold messages its group has not committed, it says
+so in one line, writes its whole state to the changelog, and starts again in the same
+process (:func:`restart`): a fresh consumer joins the group and the state is restored from
+the changelog, as after any restart.
+
+:class:`StallWatch` decides when to look at the lag; it is armed by the first batch (the
+changelog recovery of a starting worker is not a stall) and never fires inside a batch.
+
+>>> w = StallWatch(after_s=60)
+>>> w.due(now=1000.0)  # nothing delivered yet: a starting worker is not stalled
+False
+>>> w.begin(1000.0); w.end(1000.5)
+>>> w.due(now=1030.0)
+False
+>>> w.due(now=1061.0)  # idle for 60 s: look at the lag (ticks arrive every few seconds)
+True
+>>> w.begin(1100.0); w.due(now=1200.0)  # inside a long batch
+False
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Iterable, Mapping
+
+
+class StallWatch:
+    """When the consumer last handed over a batch, and whether one is in hand."""
+
+    def __init__(self, after_s: float) -> None:
+        self.after_s = after_s
+        self.last: float | None = None  # when the last batch ended (monotonic s)
+        self.busy = False
+
+    def begin(self, now: float) -> None:
+        """A batch was handed over."""
+        self.busy = True
+        self.last = now
+
+    def end(self, now: float) -> None:
+        """The batch is done (sent, or failed and counted)."""
+        self.busy = False
+        self.last = now
+
+    def due(self, now: float) -> bool:
+        """Whether no batch came for ``after_s`` s since the last one (ask the broker)."""
+        return not self.busy and self.last is not None and now - self.last >= self.after_s
+
+
+def waiting(ranges: Mapping[tuple[str, int], tuple[int, int]]) -> int:
+    """Messages between where the group reads from and each partition's end.
+
+    >>> waiting({("t", 0): (4, 9), ("t", 1): (7, 7), ("u", 0): (9, 3)})
+    5
+    """
+    return sum(max(0, end - start) for start, end in ranges.values())
+
+
+def describe(ranges: Mapping[tuple[str, int], tuple[int, int]], limit: int = 4) -> str:
+    """The partitions holding unread messages, most first, for the log line.
+
+    >>> describe({("t", 0): (4, 9), ("t", 1): (7, 7), ("u", 0): (0, 12)})
+    'u[0] 12, t[0] 5'
+    """
+    unread: Iterable[tuple[int, str]] = sorted(
+        ((end - start, f"{t}[{p}]") for (t, p), (start, end) in ranges.items() if end > start),
+        reverse=True)
+    return ", ".join(f"{name} {n}" for n, name in list(unread)[:limit])
+
+
+def restart() -> None:
+    """Replace this process with a fresh run of the same command (same pid, same log)."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, sys.orig_argv)

@@ -1,0 +1,21 @@
+"""Test-only fault injection, put on a worker's PYTHONPATH by test_faults_stall.py: once
+the file named by STALL_INJECTION_FLAG exists, the worker's Faust consumer hands
+over nothing more (as if its consumer had stopped delivering). The process it restarts
+into inherits STALL_INJECTION_DONE and consumes normally."""
+
+import asyncio
+import os
+
+if os.environ.get("STALL_INJECTION_FLAG") and not os.environ.get("STALL_INJECTION_DONE"):
+    os.environ["STALL_INJECTION_DONE"] = "1"
+    from faust.transport import consumer as _consumer
+
+    _getmany = _consumer.Consumer.getmany
+
+    async def _stalling_getmany(self, timeout):  # type: ignore[no-untyped-def]
+        while os.path.exists(os.environ["STALL_INJECTION_FLAG"]):
+            await asyncio.sleep(3600)
+        async for item in _getmany(self, timeout):
+            yield item
+
+    _consumer.Consumer.getmany = _stalling_getmany
