@@ -254,7 +254,11 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
     async def stalled() -> None:
         """A consumer that stopped delivering while messages wait: one line, the state to
         the changelog, and a fresh start (stream/agents/stall.py)."""
-        if not watch.due(time.monotonic()):
+
+        def due() -> bool:
+            return watch.due(time.monotonic(), recovering=bool(getattr(app, "in_recovery", 0)))
+
+        if not due():
             return
         mine = [(tp.topic, tp.partition) for tp in app.consumer.assignment()
                 if tp.topic in source_topics]
@@ -264,11 +268,12 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
         except Exception as exc:  # the broker cannot say: nothing to judge by
             log.debug("stall check: cannot read the assigned partitions' offsets: %s", exc)
             return
-        if not waiting(ranges) or not watch.due(time.monotonic()):
+        if not waiting(ranges) or not due():
             return
         log.error("the worker has taken no message for %.0f s while %d wait on its partitions "
                   "(%s): writing its state (%d keys) to the changelog and starting it again",
-                  settings.stall_s, waiting(ranges), describe(ranges), len(state))
+                  time.monotonic() - (watch.last or 0.0), waiting(ranges), describe(ranges),
+                  len(state))
         metrics.stalls.inc()
         for key in [k for k, v in state.items() if v is not None]:
             state[key] = state[key]

@@ -21,6 +21,8 @@ False
 False
 >>> w.due(now=1061.0)  # idle for 60 s: look at the lag (ticks arrive every few seconds)
 True
+>>> w.due(now=1061.0, recovering=True)  # reading the changelog: allowed 5 times as long
+False
 >>> w.begin(1100.0); w.due(now=1200.0)  # inside a long batch
 False
 """
@@ -31,6 +33,10 @@ import logging
 import os
 import sys
 from collections.abc import Iterable, Mapping
+
+#: How much longer than ``stall_s`` a worker may read its changelog (Faust's recovery after a
+#: rebalance delivers no batch) before that too counts as a stall.
+RECOVERY_FACTOR = 5
 
 
 class StallWatch:
@@ -51,9 +57,11 @@ class StallWatch:
         self.busy = False
         self.last = now
 
-    def due(self, now: float) -> bool:
-        """Whether no batch came for ``after_s`` s since the last one (ask the broker)."""
-        return not self.busy and self.last is not None and now - self.last >= self.after_s
+    def due(self, now: float, recovering: bool = False) -> bool:
+        """Whether no batch came for ``after_s`` s since the last one (then ask the broker);
+        five times as long while the worker reads its changelog after a rebalance."""
+        limit = self.after_s * (RECOVERY_FACTOR if recovering else 1)
+        return not self.busy and self.last is not None and now - self.last >= limit
 
 
 def waiting(ranges: Mapping[tuple[str, int], tuple[int, int]]) -> int:
