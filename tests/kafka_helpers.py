@@ -10,7 +10,7 @@ from typing import Any
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
 from stream import kafka_clients
-from stream.evaluation.facts import wait_released
+from stream.evaluation.facts import NotYet, wait_lag_zero, wait_released
 from stream.settings import Settings
 from stream.topics import CAMERA, GROUND, HEALTH, TICKS
 
@@ -95,23 +95,12 @@ def consume_until(
 
 def wait_committed(settings: Settings, topics: list[str], timeout: float = 60.0) -> None:
     """Block until the worker's consumer group (``settings.app_id``) has committed every
-    message of ``topics`` up to their true ends (:func:`kafka_clients.end_offsets`):
-    consumer lag zero."""
-    deadline = time.monotonic() + timeout
-    ends = kafka_clients.end_offsets(settings, topics, timeout)
-    tps = [TopicPartition(t, p) for t, p in ends]
-    group = Consumer(settings.consumer_config(settings.app_id))
+    message of ``topics`` up to their true ends: consumer lag zero
+    (:func:`stream.evaluation.facts.wait_lag_zero`); AssertionError naming the lag if not."""
     try:
-        lag: dict[tuple[str, int], int] = {}
-        while time.monotonic() < deadline:
-            done = {(tp.topic, tp.partition): tp.offset for tp in group.committed(tps, 10)}
-            lag = {k: end - max(done[k], 0) for k, end in ends.items() if end > max(done[k], 0)}
-            if not lag:
-                return
-            group.poll(0.2)  # poll interval: commits arrive on the worker's own schedule
-        raise AssertionError(f"worker group {settings.app_id} still lags: {lag}")
-    finally:
-        group.close()
+        wait_lag_zero(settings, settings.app_id, topics, time.monotonic() + timeout)
+    except NotYet as exc:
+        raise AssertionError(f"the worker's {exc}") from None
 
 
 def wait_settled(settings: Settings, timeout: float = 180.0) -> None:

@@ -11,10 +11,9 @@ from __future__ import annotations
 import math
 import time
 import urllib.request
-import uuid
 from collections.abc import Callable, Sequence
 
-from confluent_kafka import KafkaError, KafkaException, TopicPartition
+from confluent_kafka import TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
 from stream import kafka_clients
@@ -29,28 +28,13 @@ class NotYet(RuntimeError):
 
 def partition_ends(settings: Settings, topics: Sequence[str],
                    deadline: float) -> dict[tuple[str, int], int]:
-    """``{(topic, partition): end offset}`` of every partition of ``topics``, as they are now."""
-    reader = kafka_clients.consumer(settings, f"borderwatch-ends-{uuid.uuid4().hex[:8]}",
-                                    **{"enable.partition.eof": True})
+    """``{(topic, partition): end offset}`` of every partition of ``topics``, as they are now
+    (:func:`stream.kafka_clients.end_offsets`, which reads each to its true end)."""
     try:
-        tps = [TopicPartition(t, p) for t in topics
-               for p in reader.list_topics(t, timeout=10).topics[t].partitions]
-        reader.assign([TopicPartition(tp.topic, tp.partition,
-                                      reader.get_watermark_offsets(tp, timeout=10)[1])
-                       for tp in tps])
-        ends: dict[tuple[str, int], int] = {}
-        while len(ends) < len(tps):
-            if time.monotonic() > deadline:
-                raise NotYet(f"no end of partition on {sorted({t.topic for t in tps})}")
-            msg = reader.poll(POLL_S)
-            err = msg.error() if msg is not None else None
-            if msg is not None and err is not None:
-                if err.code() != KafkaError._PARTITION_EOF:
-                    raise KafkaException(err)
-                ends[str(msg.topic()), int(msg.partition() or 0)] = int(msg.offset() or 0)
-        return ends
-    finally:
-        reader.close()
+        return kafka_clients.end_offsets(settings, topics,
+                                         timeout=max(POLL_S, deadline - time.monotonic()))
+    except TimeoutError as exc:
+        raise NotYet(f"no end of partition on {sorted(set(topics))}: {exc}") from None
 
 
 def wait_lag_zero(settings: Settings, group: str, topics: Sequence[str],
