@@ -152,7 +152,8 @@ class Settings(BaseSettings):
         description=(
             "Seconds a worker may take no message while its partitions hold unread ones "
             "(ticks arrive every tick_interval) before it logs one line, writes its state "
-            "to the changelog and starts again in the same process."
+            "to the changelog and starts again in the same process; three times as long "
+            "for a batch in hand, five times while it reads its changelog."
         ),
     )
     zone_hysteresis_m: float = Field(

@@ -270,10 +270,11 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
             return
         if not waiting(ranges) or not due():
             return
-        log.error("the worker has taken no message for %.0f s while %d wait on its partitions "
-                  "(%s): writing its state (%d keys) to the changelog and starting it again",
-                  time.monotonic() - (watch.last or 0.0), waiting(ranges), describe(ranges),
-                  len(state))
+        log.error("the worker has taken no message for %.0f s%s while %d wait on its "
+                  "partitions (%s): writing its state (%d keys) to the changelog and starting "
+                  "it again", time.monotonic() - (watch.last or 0.0),
+                  " (its batch in hand never finished)" if watch.busy else "",
+                  waiting(ranges), describe(ranges), len(state))
         metrics.stalls.inc()
         for key in [k for k, v in state.items() if v is not None]:
             state[key] = state[key]

@@ -11,7 +11,9 @@ process (:func:`restart`): a fresh consumer joins the group and the state is res
 the changelog, as after any restart.
 
 :class:`StallWatch` decides when to look at the lag; it is armed by the first batch (the
-changelog recovery of a starting worker is not a stall) and never fires inside a batch.
+changelog recovery of a starting worker is not a stall). A batch in hand may take three
+times as long (its sends wait for the broker, ``send_timeout`` each), and the changelog
+recovery after a rebalance five times.
 
 >>> w = StallWatch(after_s=60)
 >>> w.due(now=1000.0)  # nothing delivered yet: a starting worker is not stalled
@@ -25,6 +27,8 @@ True
 False
 >>> w.begin(1100.0); w.due(now=1200.0)  # inside a long batch
 False
+>>> w.due(now=1280.0)  # ... a batch in hand for 3 x 60 s is stuck too
+True
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ from collections.abc import Iterable, Mapping
 #: How much longer than ``stall_s`` a worker may read its changelog (Faust's recovery after a
 #: rebalance delivers no batch) before that too counts as a stall.
 RECOVERY_FACTOR = 5
+#: How much longer a batch in hand may take (its outputs and state wait for the broker).
+BUSY_FACTOR = 3
 
 
 class StallWatch:
@@ -59,9 +65,9 @@ class StallWatch:
 
     def due(self, now: float, recovering: bool = False) -> bool:
         """Whether no batch came for ``after_s`` s since the last one (then ask the broker);
-        five times as long while the worker reads its changelog after a rebalance."""
-        limit = self.after_s * (RECOVERY_FACTOR if recovering else 1)
-        return not self.busy and self.last is not None and now - self.last >= limit
+        longer while a batch is in hand or the worker reads its changelog."""
+        factor = BUSY_FACTOR if self.busy else RECOVERY_FACTOR if recovering else 1
+        return self.last is not None and now - self.last >= self.after_s * factor
 
 
 def waiting(ranges: Mapping[tuple[str, int], tuple[int, int]]) -> int:
