@@ -191,9 +191,11 @@ class KafkaSink:
                 self.producer.purge(in_queue=True, in_flight=True)
                 break
         if self.pending or self.errors:
+            hint = ("; create the topics first: `borderwatch topics create`"
+                    if any("UNKNOWN_TOPIC" in e for e in self.errors) else "")
             raise PublishError(
                 f"{len(self.pending)} messages not acknowledged, {len(self.errors)} failed"
-                + (f": {self.errors[0]}" if self.errors else "")
+                + (f": {self.errors[0]}" if self.errors else "") + hint
             )
 
 

@@ -276,10 +276,12 @@ class Settings(BaseSettings):
         return conf
 
     def producer_config(self, **extra: Any) -> dict[str, Any]:
-        """Idempotent, acks=all producer settings."""
+        """Idempotent, acks=all producer settings. It never creates a topic (the broker's
+        default partition count is not the worker's); a message waits for its topic."""
         conf = self.kafka_client_config()
         conf.update({"enable.idempotence": True, "acks": "all", "linger.ms": 5,
-                     "message.max.bytes": self.max_request_bytes})
+                     "message.max.bytes": self.max_request_bytes,
+                     "allow.auto.create.topics": False})
         conf.update(extra)
         return conf
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from stream import kafka_clients
 from stream.broker import free_port
 from stream.settings import Settings
 from tests.conftest import run_cli
@@ -70,6 +71,21 @@ def test_unreachable_broker_is_one_line_with_the_address_and_a_hint(
     line = one_error_line(result)
     assert f"cannot reach the Kafka broker at {nobody}" in line
     assert "borderwatch broker" in line and "BORDERWATCH_BOOTSTRAP_SERVERS" in line
+
+
+def test_simulate_before_the_topics_exist_names_the_fix_and_creates_none(
+    settings: Settings,
+) -> None:
+    """No topic is created with the broker's default partition count behind the user's back
+    (the worker would not read the extra partitions): the reports fail once the broker has
+    said it has no such topic, and the one line says what to run."""
+    result = run_cli(settings, "simulate", "crossing", "--fast", "--quiet", check=False,
+                     COLUMNS="200")
+    assert result.returncode == 1
+    line = one_error_line(result)
+    assert "Unknown topic" in line and "borderwatch topics create" in line
+    listed = kafka_clients.admin(settings).list_topics(timeout=10).topics
+    assert not [t for t in listed if t.startswith(settings.topic(""))], listed
 
 
 def test_debug_shows_the_traceback(nobody: str) -> None:

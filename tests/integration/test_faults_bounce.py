@@ -17,6 +17,7 @@ import orjson
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from stream import kafka_clients
 from stream.broker import EmbeddedBroker, free_port
 from stream.cli.demo import stop_process
 from stream.models import Alert
@@ -123,3 +124,26 @@ def test_worker_recovers_and_simulator_does_not_hang_after_a_broker_bounce(
         stop_process("worker", worker)
         if "sim" in locals():
             stop_process("simulator", sim)
+
+
+def test_our_producers_never_create_a_topic(broker: EmbeddedBroker) -> None:
+    """A simulator producing into a broker that lost its topics must not create them with
+    the broker's default partition count (the embedded broker's is 4): the worker reads
+    only the partitions `borderwatch topics create` makes, so reports on the others would
+    wait unread. The message waits for its topic instead."""
+    tag = uuid.uuid4().hex[:8]
+    s = Settings(bootstrap_servers=broker.bootstrap_servers, topic_prefix=f"n{tag}",
+                 app_id=f"bw-n{tag}", partitions=2)
+    topic = s.topic("sensors.camera")
+    outcomes: list[object] = []
+    producer = kafka_clients.producer(s, **{"message.timeout.ms": 3000})
+    producer.produce(topic, camera(1, -111.0), b"cam-1",
+                     on_delivery=lambda err, _msg: outcomes.append(err))
+    producer.flush(15)
+    assert len(outcomes) == 1 and outcomes[0] is not None  # timed out: no topic to go to
+    listed = kafka_clients.admin(s).list_topics(timeout=10).topics
+    assert topic not in listed
+    create_topics(s)
+    produce(s, topic, [(b"cam-1", camera(1, -111.0))])
+    listed = kafka_clients.admin(s).list_topics(timeout=10).topics
+    assert len(listed[topic].partitions) == 2
