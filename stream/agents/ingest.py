@@ -193,18 +193,23 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
 
     resets = LogReset()
 
+    def rewrite_all() -> list[str]:
+        """Write every live state key to the changelog again; the keys written."""
+        keys = [k for k, v in state.items() if v is not None]
+        for key in keys:
+            state[key] = state[key]
+        return keys
+
     def rewrite_state(reset: Reset) -> None:
         """The broker lost what this worker read: say so once, count it, and write the
         whole state to the (recreated) changelog so a restart finds it there."""
-        keys = [k for k, v in state.items() if v is not None]
+        keys = rewrite_all()
         log.warning(
             "the broker lost %s[%d] (handed offset %d after %d; it now ends at %d): it "
             "restarted empty or the topic was recreated; writing the worker's state (%d "
             "keys) to the changelog again", reset.topic, reset.partition, reset.now,
             reset.before, reset.end, len(keys))
         metrics.broker_resets.inc()
-        for key in keys:
-            state[key] = state[key]
 
     watch = StallWatch(settings.stall_s)
 
@@ -276,8 +281,7 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
                   " (its batch in hand never finished)" if watch.busy else "",
                   waiting(ranges), describe(ranges), len(state))
         metrics.stalls.inc()
-        for key in [k for k, v in state.items() if v is not None]:
-            state[key] = state[key]
+        rewrite_all()
         await state_delivered()
         restart()
 
