@@ -5,6 +5,7 @@ simulator resumes or exits with one clear line, and never hangs."""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import time
@@ -42,18 +43,27 @@ def camera(seq: int, lon: float) -> bytes:
                          "lon": lon, "lat": 31.33341, "cls": "person", "confidence": 0.95})
 
 
-def alert_from(s: Settings, event_id: str, timeout: float) -> bool:
-    """Whether an alert with ``event_id`` among its evidence appears within ``timeout``."""
+def evidence_with(s: Settings, event_id: str, timeout: float) -> set[str]:
+    """The evidence of the first alert citing ``event_id`` (empty if none came within
+    ``timeout``)."""
+    found: set[str] = set()
 
     def cited(msgs: list[tuple[bytes | None, bytes]]) -> bool:
-        return any(event_id in {e.event_id for e in Alert.model_validate_json(v).evidence}
-                   for _, v in msgs)
-
-    try:
-        consume_until(s, s.topic("alerts"), cited, timeout=timeout)
-    except AssertionError:
+        for _, v in msgs:
+            ids = {e.event_id for e in Alert.model_validate_json(v).evidence}
+            if event_id in ids:
+                found.update(ids)
+                return True
         return False
-    return True
+
+    with contextlib.suppress(AssertionError):
+        consume_until(s, s.topic("alerts"), cited, timeout=timeout)
+    return found
+
+
+def alert_from(s: Settings, event_id: str, timeout: float) -> bool:
+    """Whether an alert with ``event_id`` among its evidence appears within ``timeout``."""
+    return bool(evidence_with(s, event_id, timeout))
 
 
 def why_no_alert(s: Settings, log: Path) -> str:

@@ -8,7 +8,6 @@ once a flag file exists, the worker's Faust consumer hands over nothing more."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 import uuid
@@ -18,12 +17,11 @@ import pytest
 
 from stream.broker import EmbeddedBroker, free_port
 from stream.cli.demo import stop_process
-from stream.models import Alert
 from stream.settings import Settings
 from stream.topics import create_topics
 from tests.conftest import start_worker
-from tests.integration.test_faults_bounce import alert_from, camera
-from tests.kafka_helpers import consume_until, produce
+from tests.integration.test_faults_bounce import alert_from, camera, evidence_with
+from tests.kafka_helpers import produce
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
@@ -40,23 +38,6 @@ def wait_for_line(log: Path, text: str, timeout: float) -> str:
         time.sleep(0.5)
     raise AssertionError(f"no {text!r} in the worker's log within {timeout:.0f} s:\n"
                          f"{log.read_text()[-3000:]}")
-
-
-def evidence_with(s: Settings, event_id: str, timeout: float) -> set[str]:
-    """The evidence of the first alert citing ``event_id`` (empty if none came)."""
-    found: set[str] = set()
-
-    def cited(msgs: list[tuple[bytes | None, bytes]]) -> bool:
-        for _, v in msgs:
-            ids = {e.event_id for e in Alert.model_validate_json(v).evidence}
-            if event_id in ids:
-                found.update(ids)
-                return True
-        return False
-
-    with contextlib.suppress(AssertionError):
-        consume_until(s, s.topic("alerts"), cited, timeout=timeout)
-    return found
 
 
 def test_a_worker_that_stops_consuming_restarts_itself_and_keeps_its_incidents(

@@ -13,8 +13,8 @@ if os.environ.get("STALL_INJECTION_FLAG") and not os.environ.get("STALL_INJECTIO
     _getmany = _consumer.Consumer.getmany
 
     async def _stalling_getmany(self, timeout):  # type: ignore[no-untyped-def]
-        while os.path.exists(os.environ["STALL_INJECTION_FLAG"]):
-            await asyncio.sleep(3600)
+        if os.path.exists(os.environ["STALL_INJECTION_FLAG"]):
+            await asyncio.Event().wait()  # never set: nothing more is handed over
         async for item in _getmany(self, timeout):
             yield item
 
