@@ -15,8 +15,11 @@ beside the port, a restricted area) that zone's rules hold again. Until such an 
 has an alert it takes no detection outside the lanes and those zones, nor merges with
 an incident there: lane traffic must not swallow a walker crossing beside the port, who
 starts an incident of their own and is judged as before; so is a person leaving the
-lanes. The zones, the boundary and its home side come
-from the geofence set, the distances and zone types from the policies.
+lanes. The other way round, an incident begun outside the lanes takes no detection inside
+them before it has an alert (a camera cued by a strip sensor beside the port sees the
+port's queue): those join the lanes' own incidents, or start one. The zones, the boundary
+and its home side come from the geofence set, the distances and zone types from the
+policies.
 
 >>> from geofences.index import GeofenceSet
 >>> from stream.correlation.policies import Policies
@@ -41,6 +44,8 @@ True
 False
 >>> exits.origin(x + 800 * ux, y + 800 * uy) is None  # beside the port, not its lanes
 True
+>>> exits.origins(np.array([x, x + 800 * ux]), np.array([y, y + 800 * uy]))
+['poe-sasabe', None]
 """
 
 from __future__ import annotations
@@ -102,6 +107,15 @@ class Exits:
             if shapely.contains_xy(ex.area, x, y):
                 return ex.zone_id
         return None
+
+    def origins(self, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]
+                ) -> list[str | None]:
+        """:meth:`origin` of many metric points."""
+        out: list[str | None] = [None] * len(x)
+        for ex in reversed(list(self.by_zone.values())):  # the first zone wins, as there
+            for j in np.flatnonzero(shapely.contains_xy(ex.area, x, y)).tolist():
+                out[j] = ex.zone_id
+        return out
 
     def leaving(self, origin: str | None, cls: TargetClass, zone_type: str | None,
                 x: float, y: float) -> bool:

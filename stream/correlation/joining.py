@@ -17,6 +17,7 @@ from stream.correlation.ids import incident_id
 from stream.correlation.incidents import Incident, IncidentKind, group_new, match
 from stream.correlation.kinematics import Limits
 from stream.correlation.merge import merge_into, survivor
+from stream.correlation.policies import IncidentPolicy
 from stream.correlation.result import CorrelatorResult
 from stream.correlation.store import Store
 from stream.correlation.tamper import touches
@@ -86,13 +87,20 @@ def ingest(store: Store, evidence: Sequence[Evidence], out: CorrelatorResult,
         out_of = np.flatnonzero((codes >= 0) & ~store.placement.exits.admits(
             confined, codes.clip(0), x, y, types) | (sure & herds[codes]))
         if out_of.size:
-            free_inc = np.array([c is None for c in confined], bool) & ~herds[:-1]
-            free = free_inc[owner]
-            tracks = None if lim.tracks is None else np.where(free_inc[:, None], lim.tracks,
-                                                              np.nan)
-            codes[out_of] = match(ts[out_of], x[out_of], y[out_of], st[free], sx[free],
-                                  sy[free], pol.incident, gate_cls[out_of], inc_gate,
-                                  owner[free], lim.subset(out_of, tracks))
+            free = np.array([c is None for c in confined], bool) & ~herds[:-1]
+            rematch(codes, out_of, free, (ts, x, y), (st, sx, sy, owner), gate_cls, inc_gate,
+                    lim, pol.incident)
+    # nor does an incident begun outside a port's lanes take the lanes' traffic before it
+    # has an alert: a camera cued by a strip sensor beside the port sees the port's queue
+    lanes = store.placement.exits.origins(x, y)
+    for zone_id in sorted({z for z in lanes if z is not None}):
+        ok = np.array([(i.origin == zone_id or i.alert is not None) and not herd(i)
+                       for i in incs], bool)
+        mine = np.array([z == zone_id for z in lanes], bool)
+        foreign = np.flatnonzero(mine & (codes >= 0) & ~np.r_[ok, True][codes])
+        if foreign.size:
+            rematch(codes, foreign, ok, (ts, x, y), (st, sx, sy, owner), gate_cls, inc_gate,
+                    lim, pol.incident)
     fresh = np.flatnonzero(codes < 0)
     if fresh.size:
         labels = group_new(ts[fresh], x[fresh], y[fresh], pol.incident)
@@ -115,6 +123,19 @@ def ingest(store: Store, evidence: Sequence[Evidence], out: CorrelatorResult,
     touched, dups = apply(batch, incs, codes, store.sites, out.changed, pol.incident)
     out.duplicates += dups
     return touched
+
+
+def rematch(codes: npt.NDArray[np.intp], det: npt.NDArray[np.intp],
+            allowed: npt.NDArray[np.bool_], points: tuple[F, F, F],
+            paths_: tuple[F, F, F, npt.NDArray[np.intp]], gate_cls: npt.NDArray[np.intp],
+            inc_gate: npt.NDArray[np.intp], lim: Limits, policy: IncidentPolicy) -> None:
+    """Match the detections ``det`` again, against the ``allowed`` incidents only."""
+    ts, x, y = points
+    st, sx, sy, owner = paths_
+    free = allowed[owner]
+    tracks = None if lim.tracks is None else np.where(allowed[:, None], lim.tracks, np.nan)
+    codes[det] = match(ts[det], x[det], y[det], st[free], sx[free], sy[free], policy,
+                       gate_cls[det], inc_gate, owner[free], lim.subset(det, tracks))
 
 
 def merge(store: Store, touched: set[str], now: float, out: CorrelatorResult) -> set[str]:

@@ -111,3 +111,18 @@ def test_people_queueing_to_enter_the_port_raise_nothing_until_they_reach_it() -
     beside = feed(Correlator(FENCES), drive_north(PERSON, LANE_X - 600, y0=-250.0,
                                                   frames=12, speed=1.3))
     assert beside and beside[0].zone_type == "approach"
+
+
+def test_a_walker_incident_beside_the_port_does_not_take_the_ports_queue() -> None:
+    cor = Correlator(FENCES)
+    beside, lane = POE_DX - 450.0, POE_DX - 250.0  # 150 m outside the lanes; inside them
+    assert cor.store.placement.exits.origins(*cor.frame.to_metric(
+        *zip(lonlat(beside, 9.0), lonlat(lane, 100.0), strict=True))) == [
+        None, "poe-nogales-deconcini"]
+    strip = [ground("strip-beside", i + 1, 5.0 * i, beside, 9.0, sig=UNKNOWN, strength=0.5)
+             for i in range(2)]
+    assert feed(cor, strip) == []
+    # the camera cued by those hits, 220 m away, sees people walking in the port's lanes
+    assert feed(cor, walk([(lane, 100.0 + 5.0 * i) for i in range(10)], 12.0)) == []
+    (walker,) = [i for i in cor.incidents.values() if "strip-beside" in i.sensor_hits]
+    assert walker.camera_conf == {}  # the queue's frames are the port's, not the walker's
