@@ -130,6 +130,8 @@ class ZonePolicy(_Strict):
     rules: tuple[Rule, ...]
     ignore_classes: tuple[TargetClass, ...] = ()
     min_confidence: float = Field(0.6, ge=0, le=1)
+    #: ``min_confidence`` for a class its sensors report more reliably than the others
+    class_min_confidence: dict[TargetClass, float] = Field(default_factory=dict)
     severity: Severity = Severity.MEDIUM
     boundary: bool = False
     #: traffic leaving the zone: an incident first seen in it or within this many metres

@@ -4,6 +4,9 @@
 >>> p = Policies.bundled()
 >>> fired_rule(p.zone("border_strip"), p, TargetClass.PERSON, 0.7, False, None, {})
 'confident-detection'
+>>> [fired_rule(p.zone("border_strip"), p, c, 0.35, False, None, {})
+...  for c in (TargetClass.PERSON, TargetClass.VEHICLE)]  # a vehicle's signature is surer
+[None, 'confident-detection']
 """
 
 from __future__ import annotations
@@ -35,8 +38,9 @@ def fired_rule(
         return None
     camera_ok = any(camera_conf.get(c.value, 0.0) >= policies.camera.min_confidence
                     for c in CONFIRMABLE)
+    need = zone.class_min_confidence.get(cls, zone.min_confidence)
     for rule in zone.rules:
-        confident = cls in CONFIRMABLE and confidence >= zone.min_confidence
+        confident = cls in CONFIRMABLE and confidence >= need
         if rule == "confident-detection" and confident:
             return rule
         if rule == "two-modalities" and corroborated and (cls in CONFIRMABLE or sensors >= 3):

@@ -163,6 +163,19 @@ def test_track_alone_alerts_in_the_buffer() -> None:
     assert alerts[-1].heading_deg is not None  # sure of it once five sensors fired in order
 
 
+def test_one_seismic_sensor_saying_vehicle_twice_alerts_where_person_twice_does_not() -> None:
+    # a vehicle crossing at one line, heard by one seismic sensor at 0.4: people, animals
+    # and wind never give that signature, so the strip needs less confidence (0.3, not 0.5)
+    cor = Correlator(FENCES)
+    people = [ground("p-1", i + 1, 5.0 * i, 0, 10, strength=0.4) for i in range(2)]
+    assert feed(cor, people) == []
+    truck = [ground("v-1", i + 1, 100 + 5.0 * i, 3000, 10, strength=0.4, sig=VEHICLE)
+             for i in range(2)]
+    alerts = feed(cor, truck)
+    assert len({a.id for a in alerts}) == 1 and alerts[0].cls == VEHICLE
+    assert alerts[0].rule == "confident-detection" and alerts[0].zone_type == "border_strip"
+
+
 def test_wildlife_corridor_alerts_on_people_not_on_herds_or_unclassified_tracks() -> None:
     cor = Correlator(FENCES)
     animals = walk_north("an", 0, 100, 400, dx=CORRIDOR_DX, sig=ANIMAL)
