@@ -83,6 +83,9 @@ def update_track(inc: Incident, frame: Frame, policy: TrackPolicy,
     if len(inc.sensor_hits) < need and len(inc.path) < 2 * need:
         return  # three sensors, or a camera following it for a while
     t, x, y = track_points(inc, need)
+    if policy.recent_s is not None:  # the leg it is on, not one line through a turn
+        now = t >= t.max() - policy.recent_s
+        t, x, y = t[now], x[now], y[now]
     tr = fit_track_robust(t, x, y, policy, max_speed=max_speed)
     if tr is None:
         inc.track = None

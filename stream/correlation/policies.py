@@ -96,6 +96,8 @@ class TrackPolicy(_Strict):
     position_sd_m: float = Field(30.0, gt=0)
     #: a track carries a heading (and speed) only when its standard error is below this
     max_heading_sd_deg: float = Field(20.0, gt=0, le=90)
+    #: fit only evidence this recent (seconds before the newest; None: all of it)
+    recent_s: float | None = Field(None, gt=0)
 
 
 class TaskingPolicy(_Strict):

@@ -12,6 +12,7 @@ import pytest
 from geofences.index import GeofenceSet
 from stream.correlation.engine import Correlator, CorrelatorResult
 from stream.correlation.evidence import Evidence
+from stream.correlation.policies import Policies
 from stream.correlation.tasking import CameraSite
 from stream.models import (
     Alert,
@@ -174,6 +175,32 @@ def test_one_seismic_sensor_saying_vehicle_twice_alerts_where_person_twice_does_
     alerts = feed(cor, truck)
     assert len({a.id for a in alerts}) == 1 and alerts[0].cls == VEHICLE
     assert alerts[0].rule == "confident-detection" and alerts[0].zone_type == "border_strip"
+
+
+def turning_walker() -> list[Evidence]:
+    """Seven and a half minutes east along the strip at 1 m/s (a sensor every 50 m), then
+    six minutes north."""
+    east = [ground(f"e-{i}", 1, 50.0 * i, 50.0 * i, 10) for i in range(10)]
+    north = [ground(f"n-{i}", 1, 500.0 + 50.0 * i, 450.0, 60.0 + 50.0 * i) for i in range(8)]
+    return east + north
+
+
+def heading_after(policies: Policies) -> float | None:
+    cor = Correlator(FENCES, policies)
+    feed(cor, turning_walker())
+    (inc,) = cor.incidents.values()
+    return None if inc.track is None else inc.track.get("heading_deg")
+
+
+def test_a_walker_who_turns_is_tracked_on_the_leg_it_is_on() -> None:
+    bundled = Policies.bundled()
+    assert bundled.track.recent_s == 360
+    north = heading_after(bundled)
+    assert north is not None and min(north, 360.0 - north) < 10.0
+    # fitted on the whole walk, the turn is no line: the track is lost
+    whole = bundled.model_copy(
+        update={"track": bundled.track.model_copy(update={"recent_s": None})})
+    assert heading_after(whole) is None
 
 
 def test_wildlife_corridor_alerts_on_people_not_on_herds_or_unclassified_tracks() -> None:
