@@ -29,8 +29,8 @@ policies.
 >>> port = fences.metric_geometry(fences.ids["poe-sasabe"]).centroid
 >>> ux, uy, nx, ny = fences.frame.direction(float(fences.frame.along([port.x], [port.y])[0]))
 >>> x, y = port.x + 400 * nx, port.y + 400 * ny  # 400 m inland of the port's middle
->>> exits.origin(x, y)
-'poe-sasabe'
+>>> exits.origins(np.array([x, x + 800 * ux]), np.array([y, y + 800 * uy]))  # beside: none
+['poe-sasabe', None]
 >>> exits.leaving("poe-sasabe", TargetClass.VEHICLE, "buffer", x + 600 * nx, y + 600 * ny)
 True
 >>> exits.leaving("poe-sasabe", TargetClass.PERSON, "buffer", x, y)  # walked through it
@@ -42,10 +42,6 @@ False
 True
 >>> exits.leaving("poe-sasabe", TargetClass.VEHICLE, "restricted", x + 900 * ux, y + 900 * uy)
 False
->>> exits.origin(x + 800 * ux, y + 800 * uy) is None  # beside the port, not its lanes
-True
->>> exits.origins(np.array([x, x + 800 * ux]), np.array([y, y + 800 * uy]))
-['poe-sasabe', None]
 """
 
 from __future__ import annotations
@@ -101,16 +97,9 @@ class Exits:
                                          frozenset((zone.zone_type, *pol.exit_zones)),
                                          pol.queue_classes)
 
-    def origin(self, x: float, y: float) -> str | None:
-        """The zone whose lanes hold the metric point (the first such), if any."""
-        for ex in self.by_zone.values():
-            if shapely.contains_xy(ex.area, x, y):
-                return ex.zone_id
-        return None
-
     def origins(self, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]
                 ) -> list[str | None]:
-        """:meth:`origin` of many metric points."""
+        """Per metric point, the zone whose lanes hold it (the first such), if any."""
         out: list[str | None] = [None] * len(x)
         for ex in reversed(list(self.by_zone.values())):  # the first zone wins, as there
             for j in np.flatnonzero(shapely.contains_xy(ex.area, x, y)).tolist():

@@ -94,8 +94,8 @@ def ingest(store: Store, evidence: Sequence[Evidence], out: CorrelatorResult,
     # has an alert: a camera cued by a strip sensor beside the port sees the port's queue
     lanes = store.placement.exits.origins(x, y)
     for zone_id in sorted({z for z in lanes if z is not None}):
-        ok = np.array([(i.origin == zone_id or i.alert is not None) and not herd(i)
-                       for i in incs], bool)
+        ok = np.array([i.origin == zone_id or i.alert is not None for i in incs],
+                      bool) & ~herds[:-1]
         mine = np.array([z == zone_id for z in lanes], bool)
         foreign = np.flatnonzero(mine & (codes >= 0) & ~np.r_[ok, True][codes])
         if foreign.size:
@@ -116,7 +116,7 @@ def ingest(store: Store, evidence: Sequence[Evidence], out: CorrelatorResult,
                     last_ts=float(ts[first]), x=float(x[first]), y=float(y[first]),
                     x0=float(x[first]), y0=float(y[first]), lon=float(lon[first]),
                     lat=float(lat[first]), backlog=bool(backlog[members].all()),
-                    origin=store.placement.exits.origin(float(x[first]), float(y[first])))
+                    origin=lanes[first])
             codes[members] = len(incs)
             incs.append(store.incidents[inc_id])
     batch = Batch(ev, ts, x, y, is_cam, kinds, values, cls_idx, score, place)
