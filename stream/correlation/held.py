@@ -56,10 +56,13 @@ def load(d: dict[str, Any]) -> Item:
 
 class Held:
     def __init__(self) -> None:
-        #: step -> chunk -> the reports' JSON documents, as persisted. Only these are kept:
-        #: the reports are rebuilt from them when released (as after a restart), so a held
-        #: burst costs one copy in memory, not its decoded models as well.
+        #: step -> chunk -> the reports' JSON documents, as persisted.
         self.docs: dict[int, dict[int, list[dict[str, Any]]]] = {}
+        #: the same reports decoded, position for position (None: restored from a document,
+        #: decoded when released). Decoding every released report again cost about a fifth
+        #: of the correlator's time; a held report is within the allowed lateness, so the
+        #: second copy is bounded by what that lateness lets wait.
+        self.live: dict[int, dict[int, list[Item | None]]] = {}
         self.dirty: set[tuple[int, int]] = set()
         self.legacy: set[int] = set()  # steps restored from a ``buf:<step>`` key
 
@@ -72,14 +75,18 @@ class Held:
         if len(chunks.get(last, ())) >= CHUNK:
             last += 1
         chunks.setdefault(last, []).append(dump(it))
+        self.live.setdefault(cell, {}).setdefault(last, []).append(it)
         self.dirty.add((cell, last))
 
     def take(self, before: int) -> list[Item]:
         """Every report of the steps before ``before`` (unordered); they leave the store."""
         out: list[Item] = []
         for k in [k for k in self.docs if k < before]:
-            chunks = self.docs.pop(k)
-            out += [load(d) for docs in chunks.values() for d in docs]
+            chunks, live = self.docs.pop(k), self.live.pop(k, {})
+            for c, docs in chunks.items():
+                items = live.get(c) or [None] * len(docs)
+                out += [load(d) if it is None else it
+                        for d, it in zip(docs, items, strict=True)]
             self.dirty.update((k, c) for c in chunks)
         return out
 
@@ -94,16 +101,20 @@ class Held:
         """
         dropped = 0
         for k, chunks in self.docs.items():
+            live = self.live.setdefault(k, {})
             for c, docs in chunks.items():
-                kept = [d for d in docs if (e := event_id(d)) is None or digest(e) not in seen]
-                if len(kept) < len(docs):
-                    dropped += len(docs) - len(kept)
-                    chunks[c] = kept
+                items = live.get(c) or [None] * len(docs)
+                keep = [(d, it) for d, it in zip(docs, items, strict=True)
+                        if (e := event_id(d)) is None or digest(e) not in seen]
+                if len(keep) < len(docs):
+                    dropped += len(docs) - len(keep)
+                    chunks[c], live[c] = [d for d, _ in keep], [it for _, it in keep]
                     self.dirty.add((k, c))
         for k in list(self.docs):  # an emptied chunk is deleted, not written empty
             self.docs[k] = {c: v for c, v in self.docs[k].items() if v}
+            self.live[k] = {c: v for c, v in self.live.get(k, {}).items() if v}
             if not self.docs[k]:
-                del self.docs[k]
+                del self.docs[k], self.live[k]
         return dropped
 
     def changed(self) -> dict[str, Any]:
@@ -129,3 +140,4 @@ class Held:
             self.legacy.add(k)
             c = max(self.docs.get(k, {}), default=-1) + 1
         self.docs.setdefault(k, {})[c] = list(value)
+        self.live.setdefault(k, {})[c] = [None] * len(value)

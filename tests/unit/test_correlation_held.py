@@ -6,6 +6,7 @@ import orjson
 
 from stream.correlation.evidence import Evidence, Heartbeat
 from stream.correlation.held import CHUNK, Held, dump, load
+from stream.correlation.seen import digest
 from stream.models import GroundDetection, SensorHealth, SensorKind
 
 
@@ -48,3 +49,18 @@ def test_a_held_heartbeat_keeps_how_far_its_clock_lay_from_its_gateways() -> Non
     for skew in (0.0, -68.0):
         assert load(dump(Heartbeat(beat, "borderwatch.sensors.health", 2, skew))) == Heartbeat(
             beat, "borderwatch.sensors.health", 2, skew)
+
+
+def test_a_held_report_is_released_as_it_came_and_a_restored_one_as_it_was_saved() -> None:
+    held = Held()
+    reports = [_ev(i) for i in range(4)]
+    for e in reports:
+        held.add(7, e)
+    held.restore("buf:8:0", [dump(_ev(10))])  # as after a restart
+    assert held.forget({digest("s-1:1")}) == 1  # an incident already took s-1:1
+    out = held.take(9)
+    kept = [e for e in out if e.offset < 10]
+    assert [e.offset for e in kept] == [0, 2, 3]
+    assert all(e is reports[e.offset] for e in kept)  # not decoded again
+    assert [e for e in out if e.offset == 10] == [_ev(10)]
+    assert len(held) == 0 and held.live == {}
