@@ -8,9 +8,14 @@ border strip and as many in the buffer, one report in ``--strip-every`` from the
 keyed by 64 gateways. With the default 2,500 sites a line every buffer sensor fires
 several times a second: the correlator's fault watch calls them all chattering, so
 its rows measure a fault storm; ``--sites 50000`` gives each sensor a few hits a minute.
+In the latency phase, one crossing every ``--crossing-every`` reports: two neighbouring
+strip sensors saying "person", which the correlator alerts on (spread along the line;
+at the default rate and length the strip gets four, under the bundled policy's limit of
+six new alerts a zone a minute, beyond which crossings are folded, not alerted).
 
     python -m benchmarks.pipeline [--reports 300000] [--baseline-reports 30000]
         [--rate 10000] [--seconds 10] [--sites 2500] [--strip-every 1000]
+        [--crossing-every 20000]
 
 Throughput: a backlog of N reports is produced first, then the worker starts; the
 rate is N over the time from its first to its last consumed report (from its
@@ -24,6 +29,7 @@ of the report that completed its rule (see :func:`latency_phase`).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import os
 import random
@@ -70,6 +76,8 @@ class Result:
     p50_ms: float
     p99_ms: float
     alerts: int
+    #: rule -> its new alerts' latencies, seconds
+    by_rule: dict[str, np.ndarray]
 
 
 def _sites(home_m: float, n: int) -> list[tuple[float, float]]:
@@ -84,10 +92,20 @@ class Load:
     """Seismic reports from ``sites`` fixed sensor sites in the border strip (11 m from the
     line) and as many in the buffer (2.2 km inland); report ``seq`` comes from the strip
     when ``seq % strip_every == 0``. Each line's sites take turns, so at ``rate`` reports/s
-    a buffer sensor fires every ``sites / rate`` seconds."""
+    a buffer sensor fires every ``sites / rate`` seconds. Reports ``seq`` and ``seq + 1``
+    with ``seq % crossing_every == 0`` are a crossing: two neighbouring strip sensors,
+    a prime stride of sites further along the line each time, saying "person".
+
+    >>> load = Load(2500, 1000, 20_000)
+    >>> [load.report(s, 0.0)["sensor_id"] for s in (0, 1, 2, 1000, 20_000, 20_001)]
+    ['strip-0', 'strip-1', 'buffer-2', 'strip-1', 'strip-419', 'strip-420']
+    >>> load.report(20_001, 0.0)["signature"], load.report(2, 0.0).get("signature")
+    ('person', None)
+    """
 
     sites: int
     strip_every: int
+    crossing_every: int = 20_000
 
     @functools.cached_property
     def strip(self) -> list[tuple[float, float]]:
@@ -99,12 +117,23 @@ class Load:
 
     def report(self, seq: int, ts: float) -> dict[str, object]:
         """A seismic report from a fixed sensor site (sensors report their own position)."""
+        crossing = seq % self.crossing_every
+        if crossing < 2:  # one of a crossing's two reports
+            k = (seq // self.crossing_every * 419 + crossing) % self.sites
+            return self._report(seq, ts, "strip", k, self.strip[k]) | {
+                "strength": 0.7, "signature": "person"}
         inside = seq % self.strip_every == 0
         k = (seq // self.strip_every if inside else seq) % self.sites
-        lon, lat = self.strip[k] if inside else self.buffer[k]
+        return self._report(seq, ts, "strip" if inside else "buffer", k,
+                            self.strip[k] if inside else self.buffer[k])
+
+    @staticmethod
+    def _report(seq: int, ts: float, line: str, k: int,
+                where: tuple[float, float]) -> dict[str, object]:
+        lon, lat = where
         return {
             "v": 1,
-            "sensor_id": f"{'strip' if inside else 'buffer'}-{k}",
+            "sensor_id": f"{line}-{k}",
             "seq": seq,
             "kind": "seismic",
             "ts": ts,
@@ -169,9 +198,11 @@ def run_case(
     create_topics(s)
     topic = s.topic("sensors.ground")
     producer = Producer(s.producer_config(**{"linger.ms": 20, "batch.num.messages": 10000}))
+    backlog = dataclasses.replace(load, crossing_every=case.reports + 2)  # none but seq 0
     with console.status(f"[{case.name}] producing a backlog of {case.reports:,} reports"):
         produce(
-            producer, topic, load.messages(0, case.reports, case.reports_per_message, time.time())
+            producer, topic,
+            backlog.messages(0, case.reports, case.reports_per_message, time.time()),
         )
     env = {
         f"BORDERWATCH_{k.upper()}": str(v)
@@ -209,21 +240,23 @@ def run_case(
         if first is None or last is None:
             raise RuntimeError(f"{case.name}: backlog not drained")
         eps = (last[1] - first[1]) / max(last[0] - first[0], 1e-6)
-        lat = latency_phase(case, s, producer, rate, seconds, load)
+        by_rule = latency_phase(case, s, producer, rate, seconds, load)
     finally:
         stop_process("worker", proc)
+    lat = np.array([v for got in by_rule.values() for v in got.tolist()] or [float("nan")])
     return Result(
         case,
         eps,
         float(np.percentile(lat, 50) * 1000),
         float(np.percentile(lat, 99) * 1000),
         int(np.isfinite(lat).sum()),  # samples (a phase without any gives one NaN)
+        by_rule,
     )
 
 
 def latency_phase(
     case: Case, s: Settings, producer: Producer, rate: float, seconds: float, load: Load
-) -> np.ndarray:
+) -> dict[str, np.ndarray]:
     """Offer ``rate`` reports/s of ``load`` for ``seconds``, then
     wait until the worker committed every offered report (it commits a batch only after
     its alerts are on the broker) and read the alert topic to its end.
@@ -233,7 +266,7 @@ def latency_phase(
     alerts on one report (its ``event_ts``); the correlator raises an alert at a step of
     event time (``raised_ts``) once the watermark is ``hold_s`` past it, so the completing
     report is the first one sent at ``raised_ts + hold_s``. Alerts only the end of the
-    offered stream completes (the idle flush) are not counted."""
+    offered stream completes (the idle flush) are not counted. The samples by rule."""
     hold = Policies.bundled().lateness.hold_s if case.rule == "correlate" else None
     topic = s.topic("alerts")
     reads = kafka_clients.consumer(s, f"bench-{uuid.uuid4().hex[:6]}")
@@ -267,7 +300,7 @@ def latency_phase(
         while any(last[p] < end for (_, p), end in ends.items()):
             drain(0.1)
     reads.close()
-    samples = []
+    samples: dict[str, list[float]] = {}
     for at, alert in read:
         if hold is None:
             due = alert.event_ts
@@ -276,8 +309,8 @@ def latency_phase(
         else:
             continue
         if phase_start <= due <= last_sent:
-            samples.append(at - due)
-    return np.array(samples) if samples else np.array([float("nan")])
+            samples.setdefault(alert.rule, []).append(at - due)
+    return {rule: np.array(v) for rule, v in sorted(samples.items())}
 
 
 def main() -> None:
@@ -302,8 +335,14 @@ def main() -> None:
         default=2500,
         help="sensor sites in the strip and as many in the buffer",
     )
+    ap.add_argument(
+        "--crossing-every",
+        type=int,
+        default=20_000,
+        help="latency phase: one crossing (two strip sensors saying person) in this many",
+    )
     args = ap.parse_args()
-    load = Load(args.sites, args.strip_every)
+    load = Load(args.sites, args.strip_every, args.crossing_every)
     worker = [sys.executable, "-m", "stream.cli", "worker"]
     baseline = [sys.executable, "-m", "benchmarks.per_event_worker"]
     cases = [
@@ -331,10 +370,18 @@ def main() -> None:
             f"{r.p99_ms:.1f}",
         )
     console.print(table)
+    for r in results:
+        for rule, lat in r.by_rule.items():
+            if r.case.rule == "correlate":
+                console.print(
+                    f"{r.case.name}: {rule} {len(lat):,} new alerts, p50"
+                    f" {np.percentile(lat, 50) * 1000:,.1f} ms, p99"
+                    f" {np.percentile(lat, 99) * 1000:,.1f} ms, max {lat.max() * 1000:,.1f} ms"
+                )
     console.print(
         f"latency phase: {args.rate:,.0f} reports/s offered for {args.seconds:g} s,"
-        f" 1 in {args.strip_every:,} in the strip; alerts: new alerts timed (the correlator's"
-        " from the report that completed its rule)"
+        f" 1 in {args.strip_every:,} in the strip, a crossing every {args.crossing_every:,};"
+        " alerts: new alerts timed (the correlator's from the report that completed its rule)"
     )
 
 
