@@ -31,6 +31,7 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -109,9 +110,10 @@ class FaultWatch:
             return Fault.CHATTERING
         same = [t for t in same if t >= same[-1] - pol.periodic_window_s]
         if len(same) > pol.periodic_hits:
-            gaps = np.diff(np.array(same[-pol.periodic_hits - 1:]))
-            mean = float(gaps.mean())
-            if mean > 0 and float(gaps.std()) <= pol.periodic_cv * mean:
+            gaps = [b - a for a, b in pairwise(same[-pol.periodic_hits - 1:])]
+            mean = sum(gaps) / len(gaps)  # (a few values: plain Python beats numpy here)
+            spread = math.sqrt(sum((g - mean) ** 2 for g in gaps) / len(gaps))
+            if mean > 0 and spread <= pol.periodic_cv * mean:
                 return Fault.STUCK
         return None
 

@@ -71,8 +71,9 @@ def screen(store: Store, evidence: Sequence[Evidence], now: float,
         for f in [f for f in mine if f.fault == Fault.DEAD]:  # it speaks: alive
             recover(store, f, now, out)
             mine.remove(f)
+        said = repeated(r)
         kind = None if mine else store.faults.hit(
-            r.sensor_id, r.ts, partial(peers, store, r.sensor_id, (r.lon, r.lat)), repeated(r))
+            r.sensor_id, r.ts, partial(peers, store, r.sensor_id, (r.lon, r.lat)), said)
         if kind is not None:
             lone = lone_by_sensor(store) if lone is None else lone
             inc = fault_incident(store, r.sensor_id, kind, r.ts, r.event_id, (r.lon, r.lat),
@@ -80,9 +81,9 @@ def screen(store: Store, evidence: Sequence[Evidence], now: float,
             mine = faults[r.sensor_id] = [inc]
             touched.add(inc.id)
             if kind == Fault.STUCK:
-                store.faults.repeat(r.sensor_id, repeated(r))
+                store.faults.repeat(r.sensor_id, said)
         stuck = store.faults.repeats.get(r.sensor_id)
-        if not mine or (stuck is not None and repeated(r) != stuck):
+        if not mine or (stuck is not None and said != stuck):
             keep.append(e)
             continue
         inc = mine[0]
