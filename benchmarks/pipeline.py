@@ -76,8 +76,9 @@ class Result:
     p50_ms: float
     p99_ms: float
     alerts: int
-    #: rule -> its new alerts' latencies, seconds
-    by_rule: dict[str, np.ndarray]
+    #: rule -> its new alerts' latencies, seconds: read back, and sent (the worker's
+    #: producer timestamp on the alert)
+    by_rule: dict[str, tuple[np.ndarray, np.ndarray]]
 
 
 def _sites(home_m: float, n: int) -> list[tuple[float, float]]:
@@ -243,7 +244,7 @@ def run_case(
         by_rule = latency_phase(case, s, producer, rate, seconds, load)
     finally:
         stop_process("worker", proc)
-    lat = np.array([v for got in by_rule.values() for v in got.tolist()] or [float("nan")])
+    lat = np.array([v for got, _ in by_rule.values() for v in got.tolist()] or [float("nan")])
     return Result(
         case,
         eps,
@@ -256,7 +257,7 @@ def run_case(
 
 def latency_phase(
     case: Case, s: Settings, producer: Producer, rate: float, seconds: float, load: Load
-) -> dict[str, np.ndarray]:
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Offer ``rate`` reports/s of ``load`` for ``seconds``, then
     wait until the worker committed every offered report (it commits a batch only after
     its alerts are on the broker) and read the alert topic to its end.
@@ -266,7 +267,9 @@ def latency_phase(
     alerts on one report (its ``event_ts``); the correlator raises an alert at a step of
     event time (``raised_ts``) once the watermark is ``hold_s`` past it, so the completing
     report is the first one sent at ``raised_ts + hold_s``. Alerts only the end of the
-    offered stream completes (the idle flush) are not counted. The samples by rule."""
+    offered stream completes (the idle flush) are not counted. The samples by rule, with
+    the same measured to the alert's producer timestamp (when the worker sent it: what
+    lies between is the broker and the reader)."""
     hold = Policies.bundled().lateness.hold_s if case.rule == "correlate" else None
     topic = s.topic("alerts")
     reads = kafka_clients.consumer(s, f"bench-{uuid.uuid4().hex[:6]}")
@@ -276,13 +279,14 @@ def latency_phase(
     last = dict(start)  # next offset to read, per partition
     per_tick = max(1, int(rate / 20))
     seq, t0, phase_start = 10_000_000, time.monotonic(), time.time()
-    read: list[tuple[float, Alert]] = []
+    read: list[tuple[float, float, Alert]] = []  # read at, sent at, alert
 
     def drain(timeout: float) -> None:
         msg = reads.poll(timeout)
         if msg is not None and not msg.error():
             last[msg.partition() or 0] = (msg.offset() or 0) + 1
-            read.append((time.time(), Alert.model_validate_json(msg.value() or b"")))
+            sent = msg.timestamp()[1] / 1000.0  # the producer's CreateTime
+            read.append((time.time(), sent, Alert.model_validate_json(msg.value() or b"")))
 
     with console.status(f"[{case.name}] latency at {rate:,.0f} reports/s"):
         while time.monotonic() - t0 < seconds:
@@ -300,8 +304,8 @@ def latency_phase(
         while any(last[p] < end for (_, p), end in ends.items()):
             drain(0.1)
     reads.close()
-    samples: dict[str, list[float]] = {}
-    for at, alert in read:
+    samples: dict[str, list[tuple[float, float]]] = {}
+    for at, sent, alert in read:
         if hold is None:
             due = alert.event_ts
         elif alert.state == AlertState.NEW and alert.revision == 0:
@@ -309,8 +313,9 @@ def latency_phase(
         else:
             continue
         if phase_start <= due <= last_sent:
-            samples.setdefault(alert.rule, []).append(at - due)
-    return {rule: np.array(v) for rule, v in sorted(samples.items())}
+            samples.setdefault(alert.rule, []).append((at - due, sent - due))
+    return {rule: (np.array([r for r, _ in v]), np.array([t for _, t in v]))
+            for rule, v in sorted(samples.items())}
 
 
 def main() -> None:
@@ -371,12 +376,13 @@ def main() -> None:
         )
     console.print(table)
     for r in results:
-        for rule, lat in r.by_rule.items():
+        for rule, (lat, sent) in r.by_rule.items():
             if r.case.rule == "correlate":
                 console.print(
-                    f"{r.case.name}: {rule} {len(lat):,} new alerts, p50"
-                    f" {np.percentile(lat, 50) * 1000:,.1f} ms, p99"
-                    f" {np.percentile(lat, 99) * 1000:,.1f} ms, max {lat.max() * 1000:,.1f} ms"
+                    f"{r.case.name}: {rule} {len(lat):,} new alerts, read back p50"
+                    f" {np.percentile(lat, 50):,.2f} s, p99 {np.percentile(lat, 99):,.2f} s,"
+                    f" max {lat.max():,.2f} s; sent by the worker p50"
+                    f" {np.percentile(sent, 50):,.2f} s, max {sent.max():,.2f} s"
                 )
     console.print(
         f"latency phase: {args.rate:,.0f} reports/s offered for {args.seconds:g} s,"
