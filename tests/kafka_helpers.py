@@ -79,8 +79,8 @@ def consume_until(
     seen: dict[int, int] = {}
     try:
         while time.monotonic() < deadline:
-            if ends is None and done(out):
-                ends = {p.partition: c.get_watermark_offsets(p, timeout=10)[1] for p in parts}
+            if ends is None and done(out):  # (true ends: a batch's last record included)
+                ends = {p: e for (_, p), e in kafka_clients.end_offsets(settings, [topic]).items()}
             if ends is not None and all(seen.get(p, 0) >= e for p, e in ends.items()):
                 return out
             msg = c.poll(0.2)
@@ -133,7 +133,7 @@ def dump_topic(settings: Settings, topic: str, timeout: float = 30.0) -> list[di
     c = Consumer(settings.consumer_config(f"test-{uuid.uuid4().hex[:8]}"))
     try:
         parts = kafka_clients.partitions(c, topic)
-        ends = {p: c.get_watermark_offsets(TopicPartition(topic, p), 10)[1] for p in parts}
+        ends = {p: e for (_, p), e in kafka_clients.end_offsets(settings, [topic]).items()}
         c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in parts])
         out: list[dict[str, Any]] = []
         seen = {p: 0 for p in parts}

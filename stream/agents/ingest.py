@@ -30,6 +30,7 @@ from faust.types import TP
 from stream import kafka_clients, topics
 from stream.agents.changelog import Deliveries
 from stream.agents.log_reset import LogReset, Reset
+from stream.agents.outputs import Outputs
 from stream.agents.stall import StallWatch, describe, restart, waiting
 from stream.agents.unread import UnreadPartitions
 from stream.batch import BatchResult, RawMessage
@@ -50,11 +51,6 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
         settings.topic(topics.ACKS.name),
         settings.topic(topics.TICKS.name),
     )
-    alerts = app.topic(settings.topic(topics.ALERTS.name))
-    dead = app.topic(settings.topic(topics.DEAD_LETTERS.name))
-    late = app.topic(settings.topic(topics.LATE.name))
-    zone_events = app.topic(settings.topic(topics.ZONE_EVENTS.name))
-    tasking = app.topic(settings.topic(topics.TASKING.name))
     ticks = app.topic(settings.topic(topics.TICKS.name))
     # The correlator's state is per worker, not per source partition (see
     # docs/architecture.md, Scaling). So each key lives in ONE changelog partition (by key
@@ -103,14 +99,18 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
     too_large: set[str] = set()  # state key kinds already logged as over the size limit
     if not keys.enabled:
         log.warning("no signing keys: acks are not checked and alerts are not signed")
-    outputs = {"alert": alerts, "dead_letter": dead, "late": late, "zone_event": zone_events,
-               "task": tasking}
+    outputs = {kind: settings.topic(t.name) for kind, t in (
+        ("alert", topics.ALERTS), ("dead_letter", topics.DEAD_LETTERS), ("late", topics.LATE),
+        ("zone_event", topics.ZONE_EVENTS), ("task", topics.TASKING))}
+    producer: list[Outputs] = []  # made on the first send, in the agent's loop
 
     async def enqueue(kind: str, key: str | None, value: bytes) -> Any:
         """Hand one output to the producer (in order); its delivery future, or the error."""
         try:
-            return await outputs[kind].send(key=key.encode() if key is not None else None,
-                                            value=value)
+            if not producer:
+                producer.append(Outputs(settings))
+            return await producer[0].send(outputs[kind],
+                                          key.encode() if key is not None else None, value)
         except Exception as exc:
             return exc
 

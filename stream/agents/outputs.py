@@ -1,0 +1,71 @@
+"""The worker's outputs (alerts, camera tasks, zone events, dead letters, late events)
+through a librdkafka producer of their own, batched as any producer's.
+
+What Faust produces goes one record a batch on the embedded broker (the workaround its
+changelog needs, see ``stream/app.py``): a fault storm's thousands of alerts then left one
+batch each, and were read back seconds after the worker sent them. Readers that need a
+partition's true end on that broker read it with :func:`stream.kafka_clients.end_offsets`.
+
+Each send gives an asyncio future that the delivery report settles; a thread of its own
+serves the reports, so the agent's loop never blocks on the client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+from confluent_kafka import KafkaError, KafkaException
+
+from stream import kafka_clients
+from stream.settings import Settings
+
+
+class Outputs:
+    """An idempotent producer for the worker's outputs, keyed as Java clients key
+    (murmur2), giving up on a message after ``settings.send_timeout``."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._producer = kafka_clients.producer(
+            settings, partitioner="murmur2_random",
+            **{"message.timeout.ms": max(1000, int(settings.send_timeout * 1000))})
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="outputs", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            self._producer.poll(0.05)
+
+    async def send(self, topic: str, key: bytes | None, value: bytes) -> asyncio.Future[None]:
+        """Hand one message to the client (in call order per partition); the future is
+        settled when the broker has it, or with the error that stopped it."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[None] = loop.create_future()
+
+        def report(err: KafkaError | None, _msg: Any) -> None:
+            loop.call_soon_threadsafe(_settle, fut, err)
+
+        while True:
+            try:
+                self._producer.produce(topic, value, key, on_delivery=report)
+                return fut
+            except BufferError:  # the client's queue is full: let deliveries drain it
+                await asyncio.sleep(0.01)
+
+    def close(self, timeout: float = 10.0) -> int:
+        """Deliver what is queued (at most ``timeout`` s) and stop; how many were left."""
+        left = int(self._producer.flush(timeout))
+        self._stop.set()
+        self._thread.join(timeout)
+        return left
+
+
+def _settle(fut: asyncio.Future[None], err: KafkaError | None) -> None:
+    if fut.done():
+        return
+    if err is None:
+        fut.set_result(None)
+    else:
+        fut.set_exception(KafkaException(err))
