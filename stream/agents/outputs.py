@@ -23,13 +23,17 @@ from stream.settings import Settings
 
 
 class Outputs:
-    """An idempotent producer for the worker's outputs, keyed as Java clients key
-    (murmur2), giving up on a message after ``settings.send_timeout``."""
+    """A producer for the worker's outputs, keyed as Java clients key (murmur2), giving up
+    on a message after ``settings.send_timeout``. Not idempotent: a broker that restarted
+    empty fences an idempotent producer for good, and a resent output is harmless (alert
+    ids are deterministic, readers take the newest revision); one request in flight keeps
+    each key's messages in order through retries."""
 
     def __init__(self, settings: Settings) -> None:
         self._producer = kafka_clients.producer(
             settings, partitioner="murmur2_random",
-            **{"message.timeout.ms": max(1000, int(settings.send_timeout * 1000))})
+            **{"enable.idempotence": False, "max.in.flight.requests.per.connection": 1,
+               "message.timeout.ms": max(1000, int(settings.send_timeout * 1000))})
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="outputs", daemon=True)
         self._thread.start()
