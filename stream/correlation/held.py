@@ -82,11 +82,10 @@ class Held:
         """Every report of the steps before ``before`` (unordered); they leave the store."""
         out: list[Item] = []
         for k in [k for k in self.docs if k < before]:
-            chunks, live = self.docs.pop(k), self.live.pop(k, {})
+            chunks, live = self.docs.pop(k), self.live.pop(k)
             for c, docs in chunks.items():
-                items = live.get(c) or [None] * len(docs)
                 out += [load(d) if it is None else it
-                        for d, it in zip(docs, items, strict=True)]
+                        for d, it in zip(docs, live[c], strict=True)]
             self.dirty.update((k, c) for c in chunks)
         return out
 
@@ -101,10 +100,9 @@ class Held:
         """
         dropped = 0
         for k, chunks in self.docs.items():
-            live = self.live.setdefault(k, {})
+            live = self.live[k]
             for c, docs in chunks.items():
-                items = live.get(c) or [None] * len(docs)
-                keep = [(d, it) for d, it in zip(docs, items, strict=True)
+                keep = [(d, it) for d, it in zip(docs, live[c], strict=True)
                         if (e := event_id(d)) is None or digest(e) not in seen]
                 if len(keep) < len(docs):
                     dropped += len(docs) - len(keep)
@@ -112,7 +110,7 @@ class Held:
                     self.dirty.add((k, c))
         for k in list(self.docs):  # an emptied chunk is deleted, not written empty
             self.docs[k] = {c: v for c, v in self.docs[k].items() if v}
-            self.live[k] = {c: v for c, v in self.live.get(k, {}).items() if v}
+            self.live[k] = {c: v for c, v in self.live[k].items() if v}
             if not self.docs[k]:
                 del self.docs[k], self.live[k]
         return dropped
