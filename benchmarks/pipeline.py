@@ -95,13 +95,16 @@ class Load:
     when ``seq % strip_every == 0``. Each line's sites take turns, so at ``rate`` reports/s
     a buffer sensor fires every ``sites / rate`` seconds. Reports ``seq`` and ``seq + 1``
     with ``seq % crossing_every == 0`` are a crossing: two neighbouring strip sensors,
-    a prime stride of sites further along the line each time, saying "person".
+    a prime stride of sites further along the line each time, saying "person" (none when
+    ``crossing_every`` is 0).
 
     >>> load = Load(2500, 1000, 20_000)
     >>> [load.report(s, 0.0)["sensor_id"] for s in (0, 1, 2, 1000, 20_000, 20_001)]
     ['strip-0', 'strip-1', 'buffer-2', 'strip-1', 'strip-419', 'strip-420']
     >>> load.report(20_001, 0.0)["signature"], load.report(2, 0.0).get("signature")
     ('person', None)
+    >>> Load(2500, 1000, 0).report(20_000, 0.0).get("signature") is None
+    True
     """
 
     sites: int
@@ -118,7 +121,7 @@ class Load:
 
     def report(self, seq: int, ts: float) -> dict[str, object]:
         """A seismic report from a fixed sensor site (sensors report their own position)."""
-        crossing = seq % self.crossing_every
+        crossing = seq % self.crossing_every if self.crossing_every else 2
         if crossing < 2:  # one of a crossing's two reports
             k = (seq // self.crossing_every * 419 + crossing) % self.sites
             return self._report(seq, ts, "strip", k, self.strip[k]) | {
@@ -199,7 +202,7 @@ def run_case(
     create_topics(s)
     topic = s.topic("sensors.ground")
     producer = Producer(s.producer_config(**{"linger.ms": 20, "batch.num.messages": 10000}))
-    backlog = dataclasses.replace(load, crossing_every=case.reports + 2)  # none but seq 0
+    backlog = dataclasses.replace(load, crossing_every=0)  # crossings: latency phase only
     with console.status(f"[{case.name}] producing a backlog of {case.reports:,} reports"):
         produce(
             producer, topic,
