@@ -31,6 +31,15 @@ def faust_settings(settings: Settings) -> dict[str, Any]:
         # Faust: the URL is falsy). Nothing is kept on disk; a worker rebuilds its state
         # from the changelog, so a broker that lost its topics cannot contradict it.
         "store": "memory://",
+        # A broker that restarted empty has changelogs shorter than what this worker read
+        # before; its state is in memory and written again (stream/agents/log_reset.py),
+        # so that is no reason to crash (Faust's check is meant for a stale disk store).
+        "recovery_consistency_check": False,
+        # A rebalance waits for the ingest agent's batch in hand only (stream/agents/
+        # ingest.py), not for every event any agent took: that wait could last for ever
+        # (a heartbeat the health agent had taken was never acknowledged after a broker
+        # restart, and the worker read nothing more).
+        "stream_wait_empty": False,
         # Requests as large as the largest message the project allows, and no larger.
         "producer_max_request_size": settings.max_request_bytes,
         "datadir": str(settings.data_dir),

@@ -31,8 +31,9 @@ from stream import kafka_clients, topics
 from stream.agents.changelog import Deliveries
 from stream.agents.log_reset import LogReset, Reset
 from stream.agents.outputs import Outputs
-from stream.agents.stall import StallWatch, describe, restart, waiting
+from stream.agents.stall import StallWatch
 from stream.agents.unread import UnreadPartitions
+from stream.agents.watchdog import register_watchdog
 from stream.batch import BatchResult, RawMessage
 from stream.correlation import state_codec
 from stream.models import AlertState
@@ -255,35 +256,13 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
 
     app.agent(sources, name="ingest")(ingest)
 
-    @app.timer(min(5.0, settings.stall_s / 4))
-    async def stalled() -> None:
-        """A consumer that stopped delivering while messages wait: one line, the state to
-        the changelog, and a fresh start (stream/agents/stall.py)."""
-
-        def due() -> bool:
-            return watch.due(time.monotonic(), recovering=bool(getattr(app, "in_recovery", 0)))
-
-        if not due():
-            return
-        mine = [(tp.topic, tp.partition) for tp in app.consumer.assignment()
-                if tp.topic in source_topics]
-        try:
-            ranges = await asyncio.to_thread(kafka_clients.read_range, settings,
-                                             settings.app_id, mine)
-        except Exception as exc:  # the broker cannot say: nothing to judge by
-            log.debug("stall check: cannot read the assigned partitions' offsets: %s", exc)
-            return
-        if not waiting(ranges) or not due():
-            return
-        log.error("the worker has taken no message for %.0f s%s while %d wait on its "
-                  "partitions (%s): writing its state (%d keys) to the changelog and starting "
-                  "it again", time.monotonic() - (watch.last or 0.0),
-                  " (its batch in hand never finished)" if watch.busy else "",
-                  waiting(ranges), describe(ranges), len(state))
-        metrics.stalls.inc()
-        rewrite_all()
+    async def save_state() -> int:
+        """The whole state written to the changelog again and on the broker; its size."""
+        written = len(rewrite_all())
         await state_delivered()
-        restart()
+        return written
+
+    register_watchdog(app, settings, watch, source_topics, save_state, metrics.stalls)
 
     @app.on_partitions_assigned.connect  # type: ignore[arg-type]
     async def on_assigned(sender: Any, *_: Any, signal: Any, **__: Any) -> None:

@@ -13,7 +13,8 @@ the changelog, as after any restart.
 :class:`StallWatch` decides when to look at the lag; it is armed by the first batch (the
 changelog recovery of a starting worker is not a stall). A batch in hand may take three
 times as long (its sends wait for the broker, ``send_timeout`` each), and the changelog
-recovery after a rebalance five times.
+recovery after a rebalance five times, as long as it reads (one that read nothing for
+``stall_s`` is stalled too: :func:`stream.agents.watchdog.reading_changelog`).
 
 >>> w = StallWatch(after_s=60)
 >>> w.due(now=1000.0)  # nothing delivered yet: a starting worker is not stalled
@@ -33,6 +34,7 @@ True
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
@@ -52,16 +54,32 @@ class StallWatch:
         self.after_s = after_s
         self.last: float | None = None  # when the last batch ended (monotonic s)
         self.busy = False
+        self.idle = asyncio.Event()  # set while no batch is in hand
+        self.idle.set()
+        self.unjudged = False  # said that the lag could not be read, since the last batch
 
     def begin(self, now: float) -> None:
         """A batch was handed over."""
         self.busy = True
+        self.idle.clear()
         self.last = now
+        self.unjudged = False
 
     def end(self, now: float) -> None:
         """The batch is done (sent, or failed and counted)."""
         self.busy = False
+        self.idle.set()
         self.last = now
+
+    def note_unjudged(self) -> bool:
+        """The lag could not be read: True the first time since the last batch (say so
+        once).
+
+        >>> w = StallWatch(after_s=60); w.note_unjudged(), w.note_unjudged()
+        (True, False)
+        """
+        first, self.unjudged = not self.unjudged, True
+        return first
 
     def due(self, now: float, recovering: bool = False) -> bool:
         """Whether no batch came for ``after_s`` s since the last one (then ask the broker);
