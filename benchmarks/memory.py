@@ -196,18 +196,16 @@ def main() -> None:
     memory.trim()
     before, _ = status_mb()
     cor = Correlator(fences)
-    for idx in track(batches(load.beat_ts, args.batch), "heartbeats", console=console):
-        feed_beats(cor, load, idx)
-    settle(cor)
-    gc.collect()
-    memory.trim()
-    mid, _ = status_mb()
-    for idx in track(batches(load.hit_ts, args.batch), "walkers", console=console):
-        feed_hits(cor, load, idx)
-    settle(cor)
-    gc.collect()
-    memory.trim()
-    after, peak = status_mb()
+    rss: list[tuple[float, float]] = []  # (now, peak) after each phase
+    for label, ts, feed in (("heartbeats", load.beat_ts, feed_beats),
+                            ("walkers", load.hit_ts, feed_hits)):
+        for idx in track(batches(ts, args.batch), label, console=console):
+            feed(cor, load, idx)
+        settle(cor)
+        gc.collect()
+        memory.trim()
+        rss.append(status_mb())
+    (mid, _), (after, peak) = rss
     n_open, n_sites, n_watched = held(cor)
     t_load = time.perf_counter() - wall
     with console.status("encoding state"):
