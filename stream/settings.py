@@ -153,7 +153,8 @@ class Settings(BaseSettings):
             "Seconds a worker may take no message while its partitions hold unread ones "
             "(ticks arrive every tick_interval) before it logs one line, writes its state "
             "to the changelog and starts again in the same process; three times as long "
-            "for a batch in hand, five times while it reads its changelog."
+            "for a batch in hand, five times while it reads its changelog, twice when "
+            "the broker, reachable, cannot say whether messages wait."
         ),
     )
     zone_hysteresis_m: float = Field(

@@ -81,11 +81,17 @@ class StallWatch:
         first, self.unjudged = not self.unjudged, True
         return first
 
-    def due(self, now: float, recovering: bool = False) -> bool:
+    def due(self, now: float, recovering: bool = False, times: float = 1.0) -> bool:
         """Whether no batch came for ``after_s`` s since the last one (then ask the broker);
-        longer while a batch is in hand or the worker reads its changelog."""
+        longer while a batch is in hand or the worker reads its changelog; ``times`` as
+        long again when the broker cannot say whether messages wait.
+
+        >>> w = StallWatch(after_s=60); w.begin(0.0); w.end(0.0)
+        >>> w.due(now=61.0), w.due(now=61.0, times=2), w.due(now=121.0, times=2)
+        (True, False, True)
+        """
         factor = BUSY_FACTOR if self.busy else RECOVERY_FACTOR if recovering else 1
-        return self.last is not None and now - self.last >= self.after_s * factor
+        return self.last is not None and now - self.last >= self.after_s * factor * times
 
 
 def waiting(ranges: Mapping[tuple[str, int], tuple[int, int]]) -> int:

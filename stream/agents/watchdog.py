@@ -27,6 +27,9 @@ from stream.settings import Settings
 
 log = logging.getLogger(__name__)
 
+#: How long the stall check waits for the broker to say where the group stands.
+LAG_TIMEOUT_S = 30.0
+
 
 def register_watchdog(app: faust.App, settings: Settings, watch: StallWatch,
                       topics: Collection[str], save_state: Callable[[], Awaitable[int]],
@@ -46,7 +49,7 @@ def register_watchdog(app: faust.App, settings: Settings, watch: StallWatch,
             log.warning("rebalance: the batch in hand did not finish in %.0f s; going on "
                         "(its events are not acknowledged and will be read again)", limit)
         try:
-            await app.consumer.commit()
+            await asyncio.wait_for(app.consumer.commit(), settings.send_timeout)
         except Exception as exc:  # the next owner reads from the last commit: at least once
             log.warning("rebalance: committing what was processed failed: %s", exc)
 
@@ -55,28 +58,33 @@ def register_watchdog(app: faust.App, settings: Settings, watch: StallWatch,
         """A consumer that stopped delivering while messages wait: one line, the state to
         the changelog, and a fresh start."""
 
-        def due() -> bool:
-            return watch.due(time.monotonic(), recovering=reading_changelog(app, watch.after_s))
+        def due(times: float = 1.0) -> bool:
+            return watch.due(time.monotonic(), reading_changelog(app, watch.after_s), times)
 
         if not due():
             return
+        idle_s = time.monotonic() - (watch.last or 0.0)
+        busy = " (its batch in hand never finished)" if watch.busy else ""
         mine = [(tp.topic, tp.partition) for tp in app.consumer.assignment()
                 if tp.topic in topics]
         try:
-            ranges = await asyncio.to_thread(kafka_clients.read_range, settings,
-                                             settings.app_id, mine)
-        except Exception as exc:  # the broker cannot say: nothing to judge by (said once)
+            ranges = await asyncio.wait_for(asyncio.to_thread(
+                kafka_clients.read_range, settings, settings.app_id, mine), LAG_TIMEOUT_S)
+        except Exception as exc:  # the broker cannot say whether messages wait
             if watch.note_unjudged():
                 log.warning("no message for %.0f s, and the broker cannot say whether any "
-                            "wait: %s", time.monotonic() - (watch.last or 0.0), exc)
-            return
-        if not waiting(ranges) or not due():
-            return
-        log.error("the worker has taken no message for %.0f s%s while %d wait on its "
-                  "partitions (%s): writing its state to the changelog and starting it "
-                  "again", time.monotonic() - (watch.last or 0.0),
-                  " (its batch in hand never finished)" if watch.busy else "",
-                  waiting(ranges), describe(ranges))
+                            "wait: %s", idle_s, exc or type(exc).__name__)
+            if not due(times=2) or not await broker_up(settings):
+                return  # a restart would find no broker either: wait for it
+            log.error("the worker has taken no message for %.0f s%s and cannot read its "
+                      "lag: writing its state to the changelog and starting it again",
+                      idle_s, busy)
+        else:
+            if not waiting(ranges) or not due():
+                return
+            log.error("the worker has taken no message for %.0f s%s while %d wait on its "
+                      "partitions (%s): writing its state to the changelog and starting it "
+                      "again", idle_s, busy, waiting(ranges), describe(ranges))
         stalls.inc()
         log.info("state written again: %d keys", await save_state())
         restart()
@@ -90,3 +98,13 @@ def reading_changelog(app: faust.App, within_s: float) -> bool:
     recovery = app.tables.recovery  # type: ignore[attr-defined]
     last = recovery._last_active_event_processed_at or recovery._recovery_started_at
     return last is not None and time.monotonic() - last < within_s
+
+
+async def broker_up(settings: Settings) -> bool:
+    """Whether the broker accepts this worker (so a fresh start would get going)."""
+    try:
+        await asyncio.wait_for(asyncio.to_thread(kafka_clients.require_broker, settings),
+                               LAG_TIMEOUT_S)
+        return True
+    except Exception:
+        return False

@@ -1,7 +1,8 @@
 """Test-only fault injection, put on a worker's PYTHONPATH by test_faults_stall.py: once
 the file named by STALL_INJECTION_FLAG exists, the worker's Faust consumer hands
-over nothing more (as if its consumer had stopped delivering). The process it restarts
-into inherits STALL_INJECTION_DONE and consumes normally."""
+over nothing more (as if its consumer had stopped delivering), and with
+STALL_INJECTION_NO_LAG set the broker cannot say where its group stands either. The
+process it restarts into inherits STALL_INJECTION_DONE and consumes normally."""
 
 import asyncio
 import os
@@ -19,3 +20,15 @@ if os.environ.get("STALL_INJECTION_FLAG") and not os.environ.get("STALL_INJECTIO
             yield item
 
     _consumer.Consumer.getmany = _stalling_getmany
+
+    if os.environ.get("STALL_INJECTION_NO_LAG"):
+        from stream import kafka_clients as _clients
+
+        _read_range = _clients.read_range
+
+        def _failing_read_range(*args, **kwargs):  # type: ignore[no-untyped-def]
+            if os.path.exists(os.environ["STALL_INJECTION_FLAG"]):
+                raise _clients.KafkaException("injected: the broker does not answer")
+            return _read_range(*args, **kwargs)
+
+        _clients.read_range = _failing_read_range
