@@ -111,6 +111,10 @@ class Limits:
                       None if self.det_faint is None else self.det_faint[det])
 
 
+#: Detection-track pairs :func:`on_track` compares in one pass (8 MB an array of them).
+PAIRS_AT_ONCE = 1 << 20
+
+
 def on_track(ts: F, x: F, y: F, tracks: F, window: F, radius: float) -> tuple[I, I, F]:
     """Pairs (detection, incident) and their distance: the detection lies within
     ``radius`` of where the incident's sure track (``tracks``: rows of
@@ -125,13 +129,20 @@ def on_track(ts: F, x: F, y: F, tracks: F, window: F, radius: float) -> tuple[I,
     k = np.flatnonzero(~np.isnan(tracks[:, 0]))
     if k.size == 0 or ts.size == 0:
         return np.empty(0, np.intp), np.empty(0, np.intp), np.empty(0, float)
-    r = tracks[k]
-    dt = ts[:, None] - r[None, :, 0]
-    d = np.hypot(x[:, None] - (r[None, :, 1] + r[None, :, 3] * dt),
-                 y[:, None] - (r[None, :, 2] + r[None, :, 4] * dt))
-    ok = (d <= radius) & (np.abs(ts[:, None] - r[None, :, 5]) <= window[k][None, :])
-    p, j = np.nonzero(ok)
-    return p.astype(np.intp), k[j], d[p, j]
+    r, win = tracks[k], window[k][None, :]
+    rows = max(1, PAIRS_AT_ONCE // k.size)  # detections a pass: bounded arrays
+    ps, js, ds = [], [], []
+    for s in range(0, ts.size, rows):
+        t = ts[s:s + rows, None]
+        dt = t - r[None, :, 0]
+        d = np.hypot(x[s:s + rows, None] - (r[None, :, 1] + r[None, :, 3] * dt),
+                     y[s:s + rows, None] - (r[None, :, 2] + r[None, :, 4] * dt))
+        p, j = np.nonzero((d <= radius) & (np.abs(t - r[None, :, 5]) <= win))
+        ps.append(p + s)
+        js.append(j)
+        ds.append(d[p, j])
+    p, j = np.concatenate(ps).astype(np.intp), np.concatenate(js)
+    return p, k[j], np.concatenate(ds)
 
 
 def adjacent(ts: F, inc_t: F, owner: I, pi: I, ii: I) -> npt.NDArray[np.bool_]:

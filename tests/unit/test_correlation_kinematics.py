@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
 from geofences.index import GeofenceSet
+from stream.correlation import kinematics
 from stream.correlation.engine import Correlator
 from stream.correlation.evidence import Evidence
 from stream.models import TargetClass
@@ -68,3 +72,21 @@ def test_a_frame_off_the_track_beyond_the_gate_is_another_target() -> None:
     cor = Correlator(FENCES)
     alerts = feed(cor, walk) + feed(cor, aside)
     assert len({a.id for a in alerts}) == 2
+
+
+def test_on_track_gives_the_same_pairs_in_any_number_of_passes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(3)
+    n, m = 600, 300
+    ts, x, y = rng.uniform(0, 1000, n), rng.uniform(0, 3000, n), rng.uniform(0, 3000, n)
+    tracks = np.column_stack([rng.uniform(0, 1000, m), rng.uniform(0, 3000, m),
+                              rng.uniform(0, 3000, m), rng.normal(0, 2, m),
+                              rng.normal(0, 2, m), rng.uniform(0, 1000, m)])
+    tracks[::7, 0] = np.nan  # incidents without a sure track
+    window = rng.uniform(100, 600, m)
+    whole = kinematics.on_track(ts, x, y, tracks, window, 250.0)
+    monkeypatch.setattr(kinematics, "PAIRS_AT_ONCE", 1000)  # 4 detections a pass
+    passes = kinematics.on_track(ts, x, y, tracks, window, 250.0)
+    assert whole[0].size > 100
+    for a, b in zip(whole, passes, strict=True):
+        np.testing.assert_array_equal(a, b)
