@@ -36,7 +36,7 @@ def faust_settings(settings: Settings) -> dict[str, Any]:
         # so that is no reason to crash (Faust's check is meant for a stale disk store).
         "recovery_consistency_check": False,
         # A rebalance waits for the ingest agent's batch in hand only (stream/agents/
-        # ingest.py), not for every event any agent took: that wait could last for ever
+        # watchdog.py), not for every event any agent took: that wait could last for ever
         # (a heartbeat the health agent had taken was never acknowledged after a broker
         # restart, and the worker read nothing more).
         "stream_wait_empty": False,

@@ -53,23 +53,25 @@ class StallWatch:
     def __init__(self, after_s: float) -> None:
         self.after_s = after_s
         self.last: float | None = None  # when the last batch ended (monotonic s)
-        self.busy = False
         self.idle = asyncio.Event()  # set while no batch is in hand
         self.idle.set()
         self.unjudged = False  # said that the lag could not be read, since the last batch
 
     def begin(self, now: float) -> None:
         """A batch was handed over."""
-        self.busy = True
         self.idle.clear()
         self.last = now
         self.unjudged = False
 
     def end(self, now: float) -> None:
         """The batch is done (sent, or failed and counted)."""
-        self.busy = False
         self.idle.set()
         self.last = now
+
+    @property
+    def busy(self) -> bool:
+        """Whether a batch is in hand."""
+        return not self.idle.is_set()
 
     def note_unjudged(self) -> bool:
         """The lag could not be read: True the first time since the last batch (say so

@@ -80,11 +80,12 @@ def register_watchdog(app: faust.App, settings: Settings, watch: StallWatch,
                       "lag: writing its state to the changelog and starting it again",
                       idle_s, busy)
         else:
-            if not waiting(ranges) or not due():
+            unread = waiting(ranges)
+            if not unread or not due():
                 return
             log.error("the worker has taken no message for %.0f s%s while %d wait on its "
                       "partitions (%s): writing its state to the changelog and starting it "
-                      "again", idle_s, busy, waiting(ranges), describe(ranges))
+                      "again", idle_s, busy, unread, describe(ranges))
         stalls.inc()
         log.info("state written again: %d keys", await save_state())
         restart()
