@@ -1,0 +1,299 @@
+"""Scale rows of the pipeline benchmark: 1, 2 and 3 workers in one consumer group.
+
+Companion of :mod:`benchmarks.pipeline`, with its load and keying (seismic reports from
+fixed sites, 100 a message, keyed by 64 gateways; its crossings). Each row: fresh topics
+(``--partitions``, default 6: even over 1, 2 and 3 workers), N ``borderwatch worker``
+processes with the correlator in one group, all ready on an empty topic (no report is taken
+before the group is whole), then the same backlog (same seed, same bytes; event time as if
+offered at ``--rate``). It ends on facts: the group committed the end of every sensor
+partition (lag zero), every worker released its event time past the newest report it saw,
+the tick that did it is committed, and the alert topic is read to its end.
+
+    python -m benchmarks.scale [--workers 1,2,3] [--reports 100000] [--rate 10000]
+        [--partitions 6] [--sites 2500] [--strip-every 1000] [--crossing-every 20000]
+        [--seed 1] [--idle-s 5]
+
+The measure is CPU, not wall-clock speedup (2 shared cores): user + system CPU-seconds of
+the worker processes (``/proc/<pid>/stat``) from the first report produced to the end, per
+1,000 reports, and its ratio to the first row. Before producing, the ready workers' idle
+CPU is measured for ``--idle-s`` (timer ticks, polls: about 0.05 CPU-s a second a worker
+here); the "less idle" column takes that rate over the row's time off each worker's CPU.
+Wall seconds and reports/s run from the first report produced to lag zero. Alerts are
+compared with the first row's as (alert id, final state, highest severity, sector of the
+last message); correlation is per worker over the partitions it owns, so other worker
+counts may differ, and the output says by how much.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.table import Table
+
+from benchmarks.pipeline import Load, console, consumed, produce
+from stream import kafka_clients
+from stream.broker import EmbeddedBroker, free_port
+from stream.cli.demo import scrape_total, stop_process
+from stream.evaluation.facts import wait_lag_zero, wait_released
+from stream.evaluation.live import settings_env
+from stream.models import Alert
+from stream.settings import Settings
+from stream.topics import GROUND, TICKS, create_topics
+
+#: One alert as compared across rows: final state, highest severity, sector (of its last message).
+Summary = tuple[str, str, str | None]
+PER_MESSAGE = 100  # reports a message, as pipeline.py's batched rows
+TICK_S = 0.05  # event time advances in steps of this, like pipeline.py's latency phase
+
+
+def parse_cpu(stat: str, hz: int) -> float:
+    """User + system CPU-seconds from the text of ``/proc/<pid>/stat`` (the name in
+    parentheses may hold spaces, so fields are counted after its closing one)."""
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / hz  # utime, stime: fields 14 and 15
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU-seconds (user + system) process ``pid`` has used so far."""
+    return parse_cpu(Path(f"/proc/{pid}/stat").read_text(), os.sysconf("SC_CLK_TCK"))
+
+
+def backlog(load: Load, reports: int, rate: float, start: float, seed: int) -> list[bytes]:
+    """The messages of every row: ``reports`` reports of ``load``, ``rate * TICK_S`` at a time
+    with event time ``start`` + the tick's offset; strengths drawn from ``seed``."""
+    random.seed(seed)
+    per_tick = max(PER_MESSAGE, round(rate * TICK_S / PER_MESSAGE) * PER_MESSAGE)
+    return [m for k, first in enumerate(range(0, reports, per_tick))
+            for m in load.messages(first, min(per_tick, reports - first), PER_MESSAGE,
+                                   round(start + k * per_tick / rate, 3))]
+
+
+def final_alerts(alerts: Iterable[Alert]) -> dict[str, Summary]:
+    """Alert id -> (final state, highest severity, sector): the state and sector of its
+    highest revision (a duplicate delivery changes nothing), the highest severity of any."""
+    last: dict[str, Alert] = {}
+    worst: dict[str, Alert] = {}
+    for a in alerts:
+        if a.id not in last or a.revision >= last[a.id].revision:
+            last[a.id] = a
+        if a.id not in worst or a.severity.rank > worst[a.id].severity.rank:
+            worst[a.id] = a
+    return {i: (a.state.value, worst[i].severity.value, a.sector) for i, a in last.items()}
+
+
+def differences(base: dict[str, Summary], other: dict[str, Summary]) -> list[str]:
+    """One line per alert id whose summary differs between ``base`` and ``other``, sorted."""
+    return [f"{i}: {base.get(i, 'absent')} vs {other.get(i, 'absent')}"
+            for i in sorted(base.keys() | other.keys()) if base.get(i) != other.get(i)]
+
+
+def compare_line(base: dict[str, Summary], other: dict[str, Summary]) -> str:
+    """"identical", or how many alert ids differ: missing from ``other``, extra in it, or
+    in both with another summary."""
+    diff = differences(base, other)
+    if not diff:
+        return f"identical ({len(base):,} alerts)"
+    gone, new = len(base.keys() - other.keys()), len(other.keys() - base.keys())
+    return (f"{len(diff):,} of {len(base.keys() | other.keys()):,} alert ids differ: {gone:,} "
+            f"missing, {new:,} extra, {len(diff) - gone - new:,} changed")
+
+
+def _each(values: list[float], fmt: str) -> str:
+    return " / ".join(format(v, fmt) for v in values)
+
+
+@dataclass
+class Row:
+    workers: int
+    wall_s: float  # first report produced to lag zero
+    alerts: dict[str, Summary]
+    cpu_s: list[float]  # per worker, first report produced to the end
+    idle_s: list[float]  # per worker, its idle rate over the same time
+    batches: list[float]  # per worker, batches it correlated
+    state_keys: list[float]  # per worker, keys of its correlation table at the end
+
+
+def _settings(broker: EmbeddedBroker, partitions: int, state: Path) -> Settings:
+    tag = uuid.uuid4().hex[:6]
+    return Settings(bootstrap_servers=broker.bootstrap_servers, topic_prefix=f"scale{tag}",
+                    app_id=f"scale-{tag}", data_dir=state / tag, partitions=partitions,
+                    rule="correlate")
+
+
+def _start(s: Settings, i: int, state: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """Worker ``i`` of the group: its own ports and state directory, the group's app id."""
+    w = s.model_copy(update={"metrics_port": free_port(), "web_port": free_port(),
+                             "data_dir": s.data_dir / f"w{i}"})
+    w.data_dir.mkdir(parents=True)
+    log = state / f"{s.app_id}-w{i}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "stream.cli", "worker"],
+                                env=settings_env(w), stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    return proc, f"http://127.0.0.1:{w.metrics_port}/metrics", log
+
+
+def _alive(procs: list[tuple[subprocess.Popen[bytes], str, Path]]) -> Callable[[], None]:
+    def check() -> None:
+        for proc, _, log in procs:
+            if proc.poll() is not None:
+                tail = log.read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"worker exited with code {proc.returncode}:\n{tail}")
+    return check
+
+
+def _wait_ready(urls: list[str], alive: Callable[[], None], deadline: float) -> None:
+    """Return once every worker says ready in one round of scrapes."""
+    while not all(scrape_total(u, "borderwatch_worker_ready") == 1.0 for u in urls):
+        alive()
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"workers not all ready after {len(urls)} starts")
+        time.sleep(0.25)
+
+
+def _idle_rates(pids: list[int], seconds: float, alive: Callable[[], None],
+                label: str) -> list[float]:
+    """CPU-seconds a second each ready worker uses with nothing to do (timer ticks, polls,
+    heartbeats), measured over ``seconds``."""
+    with console.status(f"{label} measuring the ready workers' idle CPU for {seconds:g} s"):
+        t, cpu = time.monotonic(), [cpu_seconds(p) for p in pids]
+        time.sleep(seconds)
+        alive()
+        took = time.monotonic() - t
+        return [(cpu_seconds(p) - c) / took for p, c in zip(pids, cpu, strict=True)]
+
+
+def _drain(s: Settings, urls: list[str], reports: int, alive: Callable[[], None],
+           deadline: float, label: str) -> None:
+    """Progress while the workers take the backlog, then lag zero on the sensor topic."""
+    with console.status(label) as status:
+        while (n := sum(consumed(u) for u in urls)) < reports and time.monotonic() < deadline:
+            alive()
+            status.update(f"{label}: {n:,.0f}/{reports:,} reports consumed")
+            time.sleep(0.2)
+        status.update(f"{label}: waiting for the group to commit every sensor partition")
+        wait_lag_zero(s, s.app_id, [s.topic(GROUND.name)], deadline)
+
+
+def _released(s: Settings, urls: list[str], alive: Callable[[], None], deadline: float,
+              label: str) -> None:
+    """Every worker released its event time past the newest report it saw (once its
+    sources are idle) and the group committed the tick that did it (outputs go first)."""
+    with console.status(f"{label} waiting for every worker to release its event time"):
+        for u in urls:
+            wait_released(u, deadline, alive)
+        wait_lag_zero(s, s.app_id, [s.topic(TICKS.name)], deadline)
+
+
+def run_row(n: int, broker: EmbeddedBroker, state: Path, partitions: int,
+            messages: list[bytes], reports: int, idle_s: float, timeout: float) -> Row:
+    """``n`` workers in one group take ``messages`` on fresh topics; see the module doc."""
+    s = _settings(broker, partitions, state)
+    create_topics(s)
+    procs: list[tuple[subprocess.Popen[bytes], str, Path]] = []
+    label = f"[{n} worker{'s' if n > 1 else ''}]"
+    try:
+        procs = [_start(s, i, state) for i in range(n)]
+        urls = [u for _, u, _ in procs]
+        alive = _alive(procs)
+        deadline = time.monotonic() + timeout
+        with console.status(f"{label} starting {n} worker(s) in group {s.app_id}"):
+            _wait_ready(urls, alive, deadline)
+        idle = _idle_rates([p.pid for p, _, _ in procs], idle_s, alive, label)
+        cpu0 = [cpu_seconds(p.pid) for p, _, _ in procs]
+        t0 = time.monotonic()
+        producer = kafka_clients.producer(s, **{"linger.ms": 20, "batch.num.messages": 10000})
+        produce(producer, s.topic(GROUND.name), messages)
+        _drain(s, urls, reports, alive, deadline, label)
+        wall = time.monotonic() - t0
+        _released(s, urls, alive, deadline, label)
+        cpu = [cpu_seconds(p.pid) - c for (p, _, _), c in zip(procs, cpu0, strict=True)]
+        idle = [r * (time.monotonic() - t0) for r in idle]
+        batches = [scrape_total(u, "borderwatch_batch_reports_count") or 0.0 for u in urls]
+        keys = [scrape_total(u, "borderwatch_state_keys") or 0.0 for u in urls]
+        with console.status(f"{label} reading the alert topic to its end"):
+            alerts = [Alert.model_validate_json(v or b"")
+                      for _, v in kafka_clients.read_to_end(s, s.topic("alerts"), timeout=120)]
+    finally:
+        for i, (p, _, _) in enumerate(procs):
+            stop_process(f"worker {i}", p)
+    return Row(n, wall, final_alerts(alerts), cpu, idle, batches, keys)
+
+
+def print_rows(rows: list[Row], reports: int) -> None:
+    """The table, then how each row's alerts compare with the first row's."""
+    base = rows[0]
+    gross = [sum(r.cpu_s) / reports * 1000 for r in rows]
+    net = [(sum(r.cpu_s) - sum(r.idle_s)) / reports * 1000 for r in rows]
+    table = Table(title=f"BorderWatch scale rows: {reports:,} reports, one consumer group, "
+                        "embedded broker, same machine")
+    x = f"x {base.workers}w"
+    for col in ("workers", "CPU s", "CPU s / 1k reports", x,
+                "less idle / 1k", x, "wall s", "reports/s", "alerts", f"vs {base.workers}w"):
+        table.add_column(col, justify="right")
+    for r, g, n in zip(rows, gross, net, strict=True):
+        diff = differences(base.alerts, r.alerts)
+        table.add_row(str(r.workers), f"{sum(r.cpu_s):.1f}",
+                      f"{g:.3f}", f"{g / gross[0]:.2f}", f"{n:.3f}", f"{n / net[0]:.2f}",
+                      f"{r.wall_s:.1f}", f"{reports / r.wall_s:,.0f}", f"{len(r.alerts):,}",
+                      "identical" if not diff else f"{len(diff):,} differ")
+    console.print(table)
+    for r in rows:
+        console.print(f"{r.workers} worker(s), each: CPU s {_each(r.cpu_s, '.1f')}, idle CPU s "
+                      f"{_each(r.idle_s, '.2f')}, batches {_each(r.batches, '.0f')}, "
+                      f"state keys {_each(r.state_keys, ',.0f')}")
+    for r in rows[1:]:
+        console.print(f"alerts, {r.workers} workers vs {base.workers}: "
+                      f"{compare_line(base.alerts, r.alerts)}")
+        for line in differences(base.alerts, r.alerts)[:3]:
+            console.print(f"  {line}")
+    console.print("CPU: user + system of the workers from the first report produced to the "
+                  "end; less idle: minus each worker's idle rate (measured once ready) over "
+                  "that time. Wall: first report produced to lag zero.")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--workers", default="1,2,3", help="worker counts, one row each")
+    ap.add_argument("--reports", type=int, default=100_000, help="backlog of every row")
+    ap.add_argument("--rate", type=float, default=10_000.0, help="event-time reports/s")
+    ap.add_argument("--partitions", type=int, default=6, help="partitions of keyed topics")
+    ap.add_argument("--sites", type=int, default=2500, help="sensor sites in strip and buffer")
+    ap.add_argument("--strip-every", type=int, default=1000,
+                    help="1 report in this many is from a site in the border strip")
+    ap.add_argument("--crossing-every", type=int, default=20_000,
+                    help="one crossing (two strip sensors saying person) in this many")
+    ap.add_argument("--seed", type=int, default=1, help="seed of the report strengths")
+    ap.add_argument("--idle-s", type=float, default=5.0,
+                    help="seconds the ready workers' idle CPU is measured")
+    ap.add_argument("--timeout", type=float, default=900.0, help="seconds a row may take")
+    args = ap.parse_args()
+    counts = [int(c) for c in args.workers.split(",")]
+    if max(counts) > args.partitions:
+        ap.error(f"{max(counts)} workers need at least as many partitions")
+    load = Load(args.sites, args.strip_every, args.crossing_every)
+    start = float(int(time.time() - args.reports / args.rate - 60))  # all in the past
+    with console.status(f"building the backlog of {args.reports:,} reports"):
+        messages = backlog(load, args.reports, args.rate, start, args.seed)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedBroker(port=free_port()) as broker:
+        for n in counts:
+            rows.append(run_row(n, broker, Path(tmp), args.partitions, messages,
+                                args.reports, args.idle_s, args.timeout))
+            console.print(f"{n} worker(s): {sum(rows[-1].cpu_s):.1f} CPU s, "
+                          f"{len(rows[-1].alerts):,} alerts")
+    print_rows(rows, args.reports)
+
+
+if __name__ == "__main__":
+    main()
