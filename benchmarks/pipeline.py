@@ -23,7 +23,8 @@ rate is N over the time from its first to its last consumed report (from its
 ``ts`` = send time, and the phase ends on facts (the worker's group committed every
 offered report, which it does only once their alerts are on the broker, and the alert
 topic was read to its end). A sample is a new alert: read-back time minus the send time
-of the report that completed its rule (see :func:`latency_phase`).
+of the report that completed its rule (see :func:`latency_phase`). The scale rows (1, 2 and
+3 workers in one group: CPU per 1,000 reports, alerts compared) are ``benchmarks.scale``.
 """
 
 from __future__ import annotations
