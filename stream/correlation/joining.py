@@ -91,16 +91,21 @@ def ingest(store: Store, evidence: Sequence[Evidence], out: CorrelatorResult,
             rematch(codes, out_of, free, (ts, x, y), (st, sx, sy, owner), gate_cls, inc_gate,
                     lim, pol.incident)
     # nor does an incident begun outside a port's lanes take the lanes' traffic before it
-    # has an alert: a camera cued by a strip sensor beside the port sees the port's queue
+    # has an alert (a camera cued by a strip sensor beside the port sees the port's queue),
+    # nor even with one the traffic of a class the port ignores: a walker's alert beside
+    # the port must not follow the lanes' trucks into the port
     lanes = store.placement.exits.origins(x, y)
     for zone_id in sorted({z for z in lanes if z is not None}):
-        ok = np.array([i.origin == zone_id or i.alert is not None for i in incs],
-                      bool) & ~herds[:-1]
+        own = np.array([i.origin == zone_id for i in incs], bool) & ~herds[:-1]
+        alerted = np.array([i.alert is not None for i in incs], bool) & ~herds[:-1]
         mine = np.array([z == zone_id for z in lanes], bool)
-        foreign = np.flatnonzero(mine & (codes >= 0) & ~np.r_[ok, True][codes])
-        if foreign.size:
-            rematch(codes, foreign, ok, (ts, x, y), (st, sx, sy, owner), gate_cls, inc_gate,
-                    lim, pol.incident)
+        ignored = {c.value for c in store.placement.exits.by_zone[zone_id].classes}
+        traffic = mine & np.array([c in ignored for c in classes], bool)
+        for allowed, these in ((own | alerted, mine & ~traffic), (own, traffic)):
+            foreign = np.flatnonzero(these & (codes >= 0) & ~np.r_[allowed, True][codes])
+            if foreign.size:
+                rematch(codes, foreign, allowed, (ts, x, y), (st, sx, sy, owner), gate_cls,
+                        inc_gate, lim, pol.incident)
     fresh = np.flatnonzero(codes < 0)
     if fresh.size:
         labels = group_new(ts[fresh], x[fresh], y[fresh], pol.incident)

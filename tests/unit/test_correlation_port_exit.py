@@ -126,3 +126,19 @@ def test_a_walker_incident_beside_the_port_does_not_take_the_ports_queue() -> No
     assert feed(cor, walk([(lane, 100.0 + 5.0 * i) for i in range(10)], 12.0)) == []
     (walker,) = [i for i in cor.incidents.values() if "strip-beside" in i.sensor_hits]
     assert walker.camera_conf == {}  # the queue's frames are the port's, not the walker's
+
+
+def test_a_walkers_alert_beside_the_port_does_not_take_the_lanes_trucks() -> None:
+    cor = Correlator(FENCES)
+    beside, lane = POE_DX - 450.0, POE_DX - 250.0  # 150 m outside the lanes; inside them
+    people = [camera("cam-poe", i + 1, 2.0 * i, beside, -60.0 + 4.0 * i, PERSON, 0.9)
+              for i in range(10)]
+    alerts = feed(cor, people)
+    assert alerts and alerts[0].cls == PERSON  # walking up to the line beside the port
+    # the same camera then sees trucks in the lanes, 200 m from the walker
+    trucks = [camera("cam-poe", 20 + i, 22.0 + 2.0 * i, lane, 60.0 + 8.0 * i, VEHICLE, 0.9)
+              for i in range(20)]
+    later = feed(cor, trucks)
+    assert all(a.cls == PERSON for a in later)
+    (walker,) = [i for i in cor.incidents.values() if i.alert is not None]
+    assert walker.origin is None and walker.scores["cam-poe"][1] == 0.0  # no vehicle frames
