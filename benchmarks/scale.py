@@ -1,7 +1,12 @@
 """Scale rows of the pipeline benchmark: 1, 2 and 3 workers in one consumer group.
 
-Companion of :mod:`benchmarks.pipeline`, with its load and keying (seismic reports from
-fixed sites, 100 a message, keyed by 64 gateways; its crossings). Each row: fresh topics
+Companion of :mod:`benchmarks.pipeline`, with its load (seismic reports from fixed sites,
+100 at most a message; its crossings), keyed by ``--keying`` (:mod:`benchmarks.scale_load`):
+``gateway`` (the default, as deployed: each site belongs to one of ``--gateways`` gateways,
+contiguous stretches along the line, and a message carries one gateway's reports, keyed by
+it, so one sensor stays on one partition) or ``round-robin`` (``benchmarks.pipeline``'s
+keying: consecutive reports a message, keyed by ``--gateways`` ids in turn, so every
+sensor is heard on every partition). Each row: fresh topics
 (``--partitions``, default 6: even over 1, 2 and 3 workers), N ``borderwatch worker``
 processes with the correlator in one group, all ready on an empty topic (no report is taken
 before the group is whole), then the same backlog (same seed, same bytes; event time as if
@@ -11,7 +16,7 @@ the tick that did it is committed, and the alert topic is read to its end.
 
     python -m benchmarks.scale [--workers 1,2,3] [--reports 100000] [--rate 10000]
         [--partitions 6] [--sites 2500] [--strip-every 1000] [--crossing-every 20000]
-        [--seed 1] [--idle-s 5]
+        [--keying gateway|round-robin] [--gateways 64] [--seed 1] [--idle-s 5]
 
 The measure is CPU, not wall-clock speedup (2 shared cores): user + system CPU-seconds of
 the worker processes (``/proc/<pid>/stat``) from the first report produced to the end, per
@@ -28,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import subprocess
 import sys
 import tempfile
@@ -40,7 +44,8 @@ from pathlib import Path
 
 from rich.table import Table
 
-from benchmarks.pipeline import Load, console, consumed, produce
+from benchmarks.pipeline import Load, console, consumed
+from benchmarks.scale_load import KEYINGS, Keyed, keyed_backlog, produce_keyed
 from stream import kafka_clients
 from stream.broker import EmbeddedBroker, free_port
 from stream.cli.demo import scrape_total, stop_process
@@ -52,8 +57,6 @@ from stream.topics import GROUND, TICKS, create_topics
 
 #: One alert as compared across rows: final state, highest severity, sector (of its last message).
 Summary = tuple[str, str, str | None]
-PER_MESSAGE = 100  # reports a message, as pipeline.py's batched rows
-TICK_S = 0.05  # event time advances in steps of this, like pipeline.py's latency phase
 
 
 def parse_cpu(stat: str, hz: int) -> float:
@@ -66,16 +69,6 @@ def parse_cpu(stat: str, hz: int) -> float:
 def cpu_seconds(pid: int) -> float:
     """CPU-seconds (user + system) process ``pid`` has used so far."""
     return parse_cpu(Path(f"/proc/{pid}/stat").read_text(), os.sysconf("SC_CLK_TCK"))
-
-
-def backlog(load: Load, reports: int, rate: float, start: float, seed: int) -> list[bytes]:
-    """The messages of every row: ``reports`` reports of ``load``, ``rate * TICK_S`` at a time
-    with event time ``start`` + the tick's offset; strengths drawn from ``seed``."""
-    random.seed(seed)
-    per_tick = max(PER_MESSAGE, round(rate * TICK_S / PER_MESSAGE) * PER_MESSAGE)
-    return [m for k, first in enumerate(range(0, reports, per_tick))
-            for m in load.messages(first, min(per_tick, reports - first), PER_MESSAGE,
-                                   round(start + k * per_tick / rate, 3))]
 
 
 def final_alerts(alerts: Iterable[Alert]) -> dict[str, Summary]:
@@ -196,7 +189,7 @@ def _released(s: Settings, urls: list[str], alive: Callable[[], None], deadline:
 
 
 def run_row(n: int, broker: EmbeddedBroker, state: Path, partitions: int,
-            messages: list[bytes], reports: int, idle_s: float, timeout: float) -> Row:
+            messages: list[Keyed], reports: int, idle_s: float, timeout: float) -> Row:
     """``n`` workers in one group take ``messages`` on fresh topics; see the module doc."""
     s = _settings(broker, partitions, state)
     create_topics(s)
@@ -213,7 +206,7 @@ def run_row(n: int, broker: EmbeddedBroker, state: Path, partitions: int,
         cpu0 = [cpu_seconds(p.pid) for p, _, _ in procs]
         t0 = time.monotonic()
         producer = kafka_clients.producer(s, **{"linger.ms": 20, "batch.num.messages": 10000})
-        produce(producer, s.topic(GROUND.name), messages)
+        produce_keyed(producer, s.topic(GROUND.name), messages)
         _drain(s, urls, reports, alive, deadline, label)
         wall = time.monotonic() - t0
         _released(s, urls, alive, deadline, label)
@@ -230,13 +223,13 @@ def run_row(n: int, broker: EmbeddedBroker, state: Path, partitions: int,
     return Row(n, wall, final_alerts(alerts), cpu, idle, batches, keys)
 
 
-def print_rows(rows: list[Row], reports: int) -> None:
+def print_rows(rows: list[Row], reports: int, keying: str) -> None:
     """The table, then how each row's alerts compare with the first row's."""
     base = rows[0]
     gross = [sum(r.cpu_s) / reports * 1000 for r in rows]
     net = [(sum(r.cpu_s) - sum(r.idle_s)) / reports * 1000 for r in rows]
-    table = Table(title=f"BorderWatch scale rows: {reports:,} reports, one consumer group, "
-                        "embedded broker, same machine")
+    table = Table(title=f"BorderWatch scale rows: {reports:,} reports keyed {keying}, one "
+                        "consumer group, embedded broker, same machine")
     x = f"x {base.workers}w"
     for col in ("workers", "CPU s", "CPU s / 1k reports", x,
                 "less idle / 1k", x, "wall s", "reports/s", "alerts", f"vs {base.workers}w"):
@@ -273,6 +266,8 @@ def main() -> None:
                     help="1 report in this many is from a site in the border strip")
     ap.add_argument("--crossing-every", type=int, default=20_000,
                     help="one crossing (two strip sensors saying person) in this many")
+    ap.add_argument("--keying", choices=KEYINGS, default="gateway", help="see the doc")
+    ap.add_argument("--gateways", type=int, default=64, help="gateways keying the messages")
     ap.add_argument("--seed", type=int, default=1, help="seed of the report strengths")
     ap.add_argument("--idle-s", type=float, default=5.0,
                     help="seconds the ready workers' idle CPU is measured")
@@ -284,7 +279,8 @@ def main() -> None:
     load = Load(args.sites, args.strip_every, args.crossing_every)
     start = float(int(time.time() - args.reports / args.rate - 60))  # all in the past
     with console.status(f"building the backlog of {args.reports:,} reports"):
-        messages = backlog(load, args.reports, args.rate, start, args.seed)
+        messages = keyed_backlog(load, args.keying, args.reports, args.rate, start, args.seed,
+                                 args.gateways)
     rows = []
     with tempfile.TemporaryDirectory() as tmp, EmbeddedBroker(port=free_port()) as broker:
         for n in counts:
@@ -292,7 +288,7 @@ def main() -> None:
                                 args.reports, args.idle_s, args.timeout))
             console.print(f"{n} worker(s): {sum(rows[-1].cpu_s):.1f} CPU s, "
                           f"{len(rows[-1].alerts):,} alerts")
-    print_rows(rows, args.reports)
+    print_rows(rows, args.reports, f"by {args.keying} ({len(messages):,} messages)")
 
 
 if __name__ == "__main__":
