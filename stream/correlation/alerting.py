@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from stream.alerts import lifecycle
+from stream.correlation import continuation
 from stream.correlation.assessment import assess, update_track
 from stream.correlation.classify import incident_class
 from stream.correlation.incidents import Incident, IncidentKind
 from stream.correlation.kinematics import track_speed_limit
+from stream.correlation.merge import merge_into
 from stream.correlation.result import CorrelatorResult
 from stream.correlation.rules import fired_rule
 from stream.correlation.store import Store
@@ -45,6 +47,12 @@ def evaluate(store: Store, inc: Incident, now: float, out: CorrelatorResult,
         if rule is None or a.backlog or inc.armed_event_ts is None or held(store, inc, now):
             maybe_task(store, inc, a, now, out)
             store.dirty.add(inc.id)
+            return
+        prior = continuation.host(store, inc)
+        if prior is not None:  # the same target, walked on inland from its alert
+            merge_into(prior, inc)
+            retire(store, inc, prior.alert.id if prior.alert else prior.id, "merged", now, out)
+            evaluate(store, prior, now, out)
             return
         if inc.kind != IncidentKind.FAULT and not store.limiter.allow(a.zone_id, now):
             fold(store, inc, a, out)

@@ -1,0 +1,76 @@
+"""A target walking on inland: a new incident where an open alert's target could have
+walked since its last report continues that alert instead of opening another.
+
+A group's reports can pause for minutes between sensor lines (a PIR line far inland of
+the strip), and the join gate grows with silence for ``grow_s`` only, so that nuisance
+hits minutes apart do not chain into one story. So the group's next reports start an
+incident of their own, which would raise a second alert for the same people. When such
+an incident is about to alert, it continues an open alert instead if:
+
+- both are of one class, a person or a vehicle, each fused at ``MIN_CONFIDENCE`` or more;
+- it began after the alert's last report, within ``window_s`` of it, and no further from
+  where that report was than ``radius_m`` plus the class's speed (``speed_mps``) times
+  the time between;
+- it lies on the home side and moved away from the boundary by at least half the way it
+  moved: a second group crossing near the first walks along the line from it, not away;
+- if the alert's track is sure, near where the track puts its target then (``radius_m``
+  plus a fifth of the class's reach: a group may turn, but not anywhere).
+
+>>> inland(0.0, 0.0, 40.0, 240.0, 20.0, 250.0)  # 230 m further from the line in 240 m
+True
+>>> inland(0.0, 0.0, 600.0, 0.0, 20.0, 30.0)  # 600 m along the line
+False
+"""
+
+from __future__ import annotations
+
+import math
+
+from stream.correlation.classify import incident_class
+from stream.correlation.incidents import Incident, IncidentKind
+from stream.correlation.store import Store
+from stream.models import TargetClass
+
+MIN_CONFIDENCE = 0.5
+TURN = 0.2  #: with a sure track: how far off its course, as a share of the class's reach
+CLASSES = (TargetClass.PERSON, TargetClass.VEHICLE)
+
+
+def inland(x0: float, y0: float, x1: float, y1: float, s0: float, s1: float) -> bool:
+    """Whether moving from (x0, y0) to (x1, y1), metres from the boundary ``s0`` then
+    ``s1`` (positive: home side), ends on the home side and mostly away from the line."""
+    return s1 >= 0.0 and s1 - s0 >= 0.5 * math.hypot(x1 - x0, y1 - y0)
+
+
+def on_course(other: Incident, inc: Incident, within_m: float) -> bool:
+    """Whether ``inc`` began within ``within_m`` of where ``other``'s track puts it."""
+    px, py = other.position_at(inc.first_ts)
+    return math.hypot(inc.x0 - px, inc.y0 - py) <= within_m
+
+
+def host(store: Store, inc: Incident) -> Incident | None:
+    """The open alert's incident that ``inc`` continues, if any (the nearest)."""
+    pol = store.policies
+    cls, conf = incident_class(inc, pol.fusion)
+    if inc.kind != IncidentKind.DETECTION or cls not in CLASSES or conf < MIN_CONFIDENCE:
+        return None
+    reach = pol.incident.speed_for(cls.value)
+    s1 = float(store.frame.signed_distance([inc.x0], [inc.y0])[0])
+    best: tuple[float, Incident] | None = None
+    for other in store.open_of(IncidentKind.DETECTION):
+        if (other is inc or other.alert is None or not other.alert.open
+                or store.placement.exits.confined(other) is not None):
+            continue
+        dt = inc.first_ts - other.last_ts
+        d = math.hypot(inc.x0 - other.x, inc.y0 - other.y)
+        if not 0.0 < dt <= pol.incident.window_s or d > pol.incident.radius_m + reach * dt:
+            continue
+        if other.track and not on_course(other, inc, pol.incident.radius_m + TURN * reach * dt):
+            continue
+        other_cls, other_conf = incident_class(other, pol.fusion)
+        if other_cls != cls or other_conf < MIN_CONFIDENCE:
+            continue
+        s0 = float(store.frame.signed_distance([other.x], [other.y])[0])
+        if inland(other.x, other.y, inc.x0, inc.y0, s0, s1) and (best is None or d < best[0]):
+            best = (d, other)
+    return best[1] if best else None
