@@ -99,11 +99,24 @@ def decode(state: Mapping[str, Any]) -> Saved:
     return out
 
 
+def dumps(value: Any) -> bytes:
+    """``value`` as JSON in bytes of its own length, fit to keep. orjson (from 3.12) hands
+    back bytes that keep the buffer it wrote into: at least 4 KB, else the next power of
+    two. A table value lives until its key is written again: the ``flt:`` and ``site:`` keys
+    of 5,000 sensors (10,000 values of some 20-300 bytes) held 40 MB more than their JSON.
+
+    >>> dumps({"x": [1.0, 2.0]})
+    b'{"x":[1.0,2.0]}'
+    """
+    return bytes(memoryview(orjson.dumps(value)))
+
+
 def encode_changes(changed: Mapping[str, Any], limit: int
                    ) -> tuple[dict[str, bytes | None], list[tuple[str, int]]]:
-    """The changed keys as table values (``None``: delete the key), and the keys left out
-    with their size: a value over ``limit`` bytes the broker would refuse, and the failed
-    send would stop the worker; without it the key keeps its last value.
+    """The changed keys as table values (``None``: delete the key; each as :func:`dumps`
+    writes it), and the keys left out with their size: a value over ``limit`` bytes the
+    broker would refuse, and the failed send would stop the worker; without it the key
+    keeps its last value.
 
     >>> encode_changes({"a": {"x": 1}, "b": None, "meta": "y" * 50}, limit=20)
     ({'a': b'{"x":1}', 'b': None}, [('meta', 52)])
@@ -111,7 +124,7 @@ def encode_changes(changed: Mapping[str, Any], limit: int
     out: dict[str, bytes | None] = {}
     refused: list[tuple[str, int]] = []
     for k, v in changed.items():
-        raw = None if v is None else orjson.dumps(v)
+        raw = None if v is None else dumps(v)
         if raw is not None and len(raw) > limit:
             refused.append((k, len(raw)))
         else:
