@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from geofences.index import GeofenceSet
 from geofences.transitions import Kind, TransitionEngine
-from stream import topics
+from stream import memory, topics
 from stream.batch import BatchResult, RawMessage
 from stream.codec import Decoded, Decoder, classify, dead_letter, describe
 from stream.correlation import state_codec
@@ -180,7 +180,10 @@ class Pipeline:
         if self.naive is not None:  # no incidents, no lifecycle: acks and ticks change nothing
             out.alerts = self.naive.evaluate(evidence, now)
         else:
+            held = len(self.correlator.held)
             out.add(self.correlator.receive(arrivals or [Arrival(now)], unread))
+            if held - len(self.correlator.held) >= memory.TRIM_AFTER_RELEASED:
+                memory.trim()  # a burst correlated and freed: its pages back before it says so
         self._finish(out)
         return out
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from stream import memory
 from stream.cli.common import Bootstrap, Profile, console, make_settings, port_free
 from stream.cli.errors import fail
 from stream.kafka_clients import require_broker
@@ -90,4 +91,5 @@ def worker(
         print(f"worker ready: metrics {metrics_at}, geofences {pipeline.fences.version}, "
               f"policies {policies} (Ctrl-C stops)", flush=True)
 
+    memory.use_system_allocator()  # (runs this command again: its checks are cheap)
     run_worker(settings, verbose=verbose, on_ready=ready)
