@@ -1,11 +1,13 @@
-"""Bounded memory: burst rounds, then a steady run, printing worker RSS per round.
+"""Bounded memory: burst rounds, then a steady run, printing worker and simulator RSS per
+round.
 
 Starts an embedded broker and a worker. Each burst round produces ``--burst`` ground
 reports (gateway batches of 100, seismic, scattered over 40 km west of 111°W and up to 10
 km north of the line's latitude there) as fast as the broker takes them, waits until the worker has
 consumed them all (its RSS then still holds the burst: the event clock holds reports back
 until the stream goes idle), then until it has correlated them (event time released past
-the newest report seen), and prints both times and both RSS figures. Then a steady run
+the newest report seen), and prints both times and both RSS figures, then the RSS of the
+simulator (this process: it makes and sends the reports). Then a steady run
 offers ``--rate`` reports/s for ``--steady-s`` seconds, printing RSS every 10 s. The
 summary compares every later round's settled RSS and the steady run with the settled RSS
 after the first (warm-up) round and ends with a verdict line (the issue's bar: within
@@ -148,7 +150,7 @@ def main() -> None:
 
         print(f"worker RSS at start: {rss_mb(worker.pid):.0f} MB", flush=True)
         print(f"{'round':>5} {'reports':>9} {'drain s':>8} {'drained MB':>10} {'settle s':>8} "
-              f"{'worker MB':>9} {'bench MB':>8} {'state keys':>10}")
+              f"{'worker MB':>9} {'sim MB':>8} {'state keys':>10}")
         after: list[float] = []
         steady: list[float] = []
         try:
