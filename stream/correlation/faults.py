@@ -151,6 +151,14 @@ class FaultWatch:
         elif ts > b[0]:
             b[1], b[0] = ts - b[0], ts
 
+    def alive(self, sensor: str, ts: float) -> None:
+        """The sensor spoke at ``ts`` (a detection, however late it was delivered): its
+        silence counts from then, its heartbeat interval unchanged."""
+        b = self.beats.get(sensor)
+        if b is not None and ts > b[0]:
+            b[0] = ts
+            self.dirty.add(sensor)
+
     def dead(self, now: float, known: set[str],
              progress: Callable[[str], float] = lambda _: math.inf) -> list[str]:
         """Sensors (not in ``known``) whose heartbeats stopped: ``dead_after_beats`` of

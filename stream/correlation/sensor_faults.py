@@ -71,6 +71,9 @@ def screen(store: Store, evidence: Sequence[Evidence], now: float,
         for f in [f for f in mine if f.fault == Fault.DEAD]:  # it speaks: alive
             recover(store, f, now, out)
             mine.remove(f)
+            # now, not when it spoke: a gateway's upload of held reports must not make it
+            # dead again at the next step, each report then opening an incident of its own
+            store.faults.alive(r.sensor_id, now)
         said = repeated(r)
         kind = None if mine else store.faults.hit(
             r.sensor_id, r.ts, partial(peers, store, r.sensor_id, (r.lon, r.lat)), said)

@@ -227,3 +227,17 @@ def test_meta_without_fault_keys_restores_the_rate_limiter() -> None:
     again = Correlator(FENCES)
     again.restore({"meta": meta})
     assert again.store.limiter.buckets == {"sector-a": [T0, 3.0]}
+
+
+def test_held_reports_of_a_sensor_taken_for_dead_make_one_incident_when_uploaded() -> None:
+    cor = Correlator(FENCES)
+    for t in range(0, 330, 30):  # its heartbeats stop at 60 s (its gateway holds them)
+        beats = [beat("peer", t)] + ([beat("held", t)] if t <= 60 else [])
+        cor.process([], now=T0 + t + 1, health=beats)
+    # at 330 s the gateway uploads what it held: the sensor's hits of 70-100 s, one a message
+    upload = [ground("held", 10 + k, 70.0 + 10.0 * k, 0.0, 9.0, strength=0.4) for k in range(4)]
+    for e in upload:
+        cor.process([e], now=T0 + 331)
+    (inc,) = [i for i in cor.incidents.values()
+              if i.kind == "detection" and "held" in i.sensor_hits]
+    assert inc.open and inc.evidence_count == 4
