@@ -52,7 +52,8 @@ def host(store: Store, inc: Incident) -> Incident | None:
     """The open alert's incident that ``inc`` continues, if any (the nearest)."""
     pol = store.policies
     cls, conf = incident_class(inc, pol.fusion)
-    if inc.kind != IncidentKind.DETECTION or cls not in CLASSES or conf < MIN_CONFIDENCE:
+    if (inc.kind != IncidentKind.DETECTION or cls not in CLASSES or conf < MIN_CONFIDENCE
+            or not store.frame.has_boundary):  # no boundary: no home side to walk into
         return None
     reach = pol.incident.speed_for(cls.value)
     s1 = float(store.frame.signed_distance([inc.x0], [inc.y0])[0])
