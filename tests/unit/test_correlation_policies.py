@@ -24,7 +24,7 @@ def rule(zone: str, cls: TargetClass, conf: float, corroborated: bool = False,
 
 
 def test_bundled_file_is_versioned_and_names_every_alerting_zone_type() -> None:
-    assert P.version == "2026.12.17"
+    assert P.version == "2026.12.18"
     assert set(P.zones) == {"port_of_entry", "wildlife_corridor", "restricted", "border_strip",
                             "buffer", "approach"}
     assert P.approach_m > 0
@@ -61,8 +61,8 @@ def test_wildlife_corridor_alerts_on_people_but_not_on_what_could_be_its_herds()
     assert rule("border_strip", PERSON, 0.55) == "confident-detection"
     assert rule("wildlife_corridor", PERSON, 0.55, True) == "two-modalities"
     # a track says how a target moves, not what it is; unclassified is the corridor's herds
-    assert rule("border_strip", PERSON, 0.45, track=TRACK) == "track"
-    assert rule("wildlife_corridor", PERSON, 0.45, track=TRACK) is None
+    assert rule("border_strip", PERSON, 0.4, track=TRACK) == "track"
+    assert rule("wildlife_corridor", PERSON, 0.4, track=TRACK) is None
     assert rule("wildlife_corridor", UNKNOWN, 0.0, True, TRACK, sensors=3) is None
 
 
