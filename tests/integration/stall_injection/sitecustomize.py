@@ -2,12 +2,16 @@
 the file named by STALL_INJECTION_FLAG exists, the worker's Faust consumer hands
 over nothing more (as if its consumer had stopped delivering), and with
 STALL_INJECTION_NO_LAG set the broker cannot say where its group stands either. The
-process it restarts into inherits STALL_INJECTION_DONE and consumes normally."""
+process it restarts into inherits STALL_INJECTION_DONE and consumes normally. The
+injection waits for the process that runs the worker: ``borderwatch worker`` first runs
+itself again with PYTHONMALLOC set (stream.memory.use_system_allocator), and a process
+without it is the one that will do so."""
 
 import asyncio
 import os
 
-if os.environ.get("STALL_INJECTION_FLAG") and not os.environ.get("STALL_INJECTION_DONE"):
+if (os.environ.get("STALL_INJECTION_FLAG") and not os.environ.get("STALL_INJECTION_DONE")
+        and os.environ.get("PYTHONMALLOC")):
     os.environ["STALL_INJECTION_DONE"] = "1"
     from faust.transport import consumer as _consumer
 
