@@ -62,6 +62,7 @@ def worker(
     from geofences.store import InvalidSet, load_valid
     from stream.worker import run_worker
 
+    memory.use_system_allocator()  # runs this command again first: its checks run once
     settings = make_settings(
         bootstrap_servers=bootstrap_servers,
         broker_profile=broker_profile,
@@ -91,5 +92,4 @@ def worker(
         print(f"worker ready: metrics {metrics_at}, geofences {pipeline.fences.version}, "
               f"policies {policies} (Ctrl-C stops)", flush=True)
 
-    memory.use_system_allocator()  # (runs this command again: its checks are cheap)
     run_worker(settings, verbose=verbose, on_ready=ready)

@@ -48,7 +48,7 @@ def evaluate(store: Store, inc: Incident, now: float, out: CorrelatorResult,
             maybe_task(store, inc, a, now, out)
             store.dirty.add(inc.id)
             return
-        prior = continuation.host(store, inc)
+        prior = continuation.host(store, inc, fused) if fused is not None else None
         if prior is not None:  # the same target, walked on inland from its alert
             merge_into(prior, inc)
             retire(store, inc, prior.alert.id if prior.alert else prior.id, "merged", now, out)

@@ -48,10 +48,11 @@ def on_course(other: Incident, inc: Incident, within_m: float) -> bool:
     return math.hypot(inc.x0 - px, inc.y0 - py) <= within_m
 
 
-def host(store: Store, inc: Incident) -> Incident | None:
-    """The open alert's incident that ``inc`` continues, if any (the nearest)."""
+def host(store: Store, inc: Incident, fused: tuple[TargetClass, float]) -> Incident | None:
+    """The open alert's incident that ``inc`` (of class and confidence ``fused``)
+    continues, if any (the nearest)."""
     pol = store.policies
-    cls, conf = incident_class(inc, pol.fusion)
+    cls, conf = fused
     if (inc.kind != IncidentKind.DETECTION or cls not in CLASSES or conf < MIN_CONFIDENCE
             or not store.frame.has_boundary):  # no boundary: no home side to walk into
         return None
