@@ -19,8 +19,9 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
-import sys
 from collections.abc import Callable
+
+from stream.rerun import run_again
 
 #: Seconds between two trims in a running worker.
 TRIM_INTERVAL_S = 10.0
@@ -63,7 +64,4 @@ def use_system_allocator() -> None:
     free page: 229, 244, 261 MB on the same load, for some 14% more CPU in the core."""
     if _TRIM is None or "PYTHONMALLOC" in os.environ:
         return
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]],
-              {**os.environ, "PYTHONMALLOC": "malloc"})
+    run_again({"PYTHONMALLOC": "malloc"})

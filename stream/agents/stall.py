@@ -35,10 +35,9 @@ True
 from __future__ import annotations
 
 import asyncio
-import logging
-import os
-import sys
 from collections.abc import Iterable, Mapping
+
+from stream.rerun import run_again
 
 #: How much longer than ``stall_s`` a worker may read its changelog (Faust's recovery after a
 #: rebalance delivers no batch) before that too counts as a stall.
@@ -119,7 +118,4 @@ def describe(ranges: Mapping[tuple[str, int], tuple[int, int]], limit: int = 4) 
 
 def restart() -> None:
     """Replace this process with a fresh run of the same command (same pid, same log)."""
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execv(sys.executable, sys.orig_argv)
+    run_again()
