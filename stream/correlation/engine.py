@@ -1,14 +1,13 @@
 """The correlator: evidence, health reports and acks in; alert state changes and camera
 tasks out. No Kafka here: an agent feeds batches and sends what comes back.
 
-It orchestrates: the event clock holds reports back until the watermark passes them,
-then each step of event time runs its health reports (:mod:`.heartbeats`), screens
-faulted sensors (:mod:`.sensor_faults`), joins detections into incidents
-(:mod:`.joining`) and evaluates them (:mod:`.alerting`); due timers run between steps.
-
-Its state is plain data under the keys of :mod:`.state_codec`; :attr:`CorrelatorResult.changed`
-names those a batch changed (``None``: delete), so a worker can mirror them into a
-changelogged table and :meth:`Correlator.restore` them.
+It orchestrates: the event clock holds reports back until the watermark passes them, then
+each step of event time runs its health reports (:mod:`.heartbeats`), screens faulted
+sensors (:mod:`.sensor_faults`), joins detections into incidents (:mod:`.joining`) and
+evaluates them (:mod:`.alerting`); due timers run between steps. Its state is plain data
+under the keys of :mod:`.state_codec`; :attr:`CorrelatorResult.changed` names those a batch
+changed (``None``: delete), so a worker can mirror them into a changelogged table and
+:meth:`Correlator.restore` them.
 """
 
 from __future__ import annotations
@@ -123,6 +122,7 @@ class Correlator:
         """Resume from decoded state (its cameras and zone stays are the caller's)."""
         self.incidents.update(saved.incidents)
         self.sites.update(saved.sites)
+        self.store.grid.clear()
         for k, docs in saved.held.items():
             self.held.restore(k, docs)
         if saved.meta is not None:
@@ -148,6 +148,7 @@ class Correlator:
         """Where a sensor stands (its heartbeat says); True if that is news."""
         if self.sites.get(sensor) == [lon, lat]:
             return False
+        self.store.grid.forget(sensor)
         self.sites[sensor] = [lon, lat]
         return True
 

@@ -104,14 +104,8 @@ def repeated(r: GroundDetection) -> str:
 
 def peers(store: Store, sensor: str, where: tuple[float, float]) -> list[str]:
     """The sensors sited within ``faults.peer_radius_m`` of ``sensor``."""
-    if not store.sites:
-        return []
-    names = list(store.sites)
-    lon, lat = store.sites.get(sensor) or where
-    lons, lats = zip(*(store.sites[n] for n in names), strict=True)
-    x, y = store.frame.to_metric([lon, *lons], [lat, *lats])
-    near = np.hypot(x[1:] - x[0], y[1:] - y[0]) <= store.policies.faults.peer_radius_m
-    return [n for n, ok in zip(names, near.tolist(), strict=True) if ok and n != sensor]
+    return store.grid.near(store.sites, store.frame, store.policies.faults.peer_radius_m,
+                           sensor, where)
 
 
 def dead_sensors(store: Store, now: float, progress: Callable[[str], float],

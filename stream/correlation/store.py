@@ -12,6 +12,7 @@ from stream.alerts import lifecycle
 from stream.correlation.faults import FaultWatch
 from stream.correlation.incidents import Incident, IncidentKind
 from stream.correlation.policies import Policies
+from stream.correlation.site_grid import SiteGrid
 from stream.correlation.tasking import CameraNetwork, CameraSite
 from stream.correlation.zone_placement import ZonePlacement
 
@@ -28,6 +29,8 @@ class Store:
     incidents: dict[str, Incident] = field(default_factory=dict)
     by_alert: dict[str, str] = field(default_factory=dict)  # alert id -> incident id
     dirty: set[str] = field(default_factory=set)  # incidents changed since the last flush
+    #: the sites in metres by cell, for neighbours (not state: rebuilt from ``sites``)
+    grid: SiteGrid = field(default_factory=SiteGrid)
 
     @classmethod
     def build(cls, fences: GeofenceSet, policies: Policies, cameras: Sequence[CameraSite],
