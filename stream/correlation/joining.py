@@ -15,7 +15,7 @@ from stream.correlation.apply import Batch, apply
 from stream.correlation.evidence import Evidence
 from stream.correlation.ids import incident_id
 from stream.correlation.incidents import Incident, IncidentKind, group_new, match
-from stream.correlation.kinematics import Limits
+from stream.correlation.kinematics import Limits, join_window
 from stream.correlation.merge import merge_into, survivor
 from stream.correlation.policies import IncidentPolicy
 from stream.correlation.result import CorrelatorResult
@@ -70,7 +70,11 @@ def ingest(store: Store, evidence: Sequence[Evidence], out: CorrelatorResult,
                           for r in rep), float, len(rep))
     cls_idx, score = fusion.contributions(kinds, classes, values, pol.fusion.weights)
 
-    incs = store.open_of(IncidentKind.DETECTION)
+    # an incident silent longer than its join window before the step takes nothing of it
+    # (every path point too old): leave the many waiting for their timers out
+    t0 = float(ts.min())
+    incs = [i for i in store.open_of(IncidentKind.DETECTION)
+            if i.last_ts + join_window(i, pol) >= t0]
     gate_cls = np.where(is_cam, -1, _GATED_IDX[cls_idx + 1])  # a camera may refute one
     st, sx, sy, owner = paths(incs)
     inc_gate = np.array([gate_class(store, i) for i in incs], np.intp)
@@ -151,7 +155,11 @@ def merge(store: Store, touched: set[str], now: float, out: CorrelatorResult) ->
     closes without a message of its own unless it had an alert too (then it clears,
     reason ``merged``). One STRtree query for the whole slice."""
     pol = store.policies.incident
-    incs = [i for i in store.open_of(IncidentKind.DETECTION) if not herd(i)]
+    recent = [store.incidents[i].path[-3:] for i in touched if i in store.incidents]
+    since = min((p[0] for ps in recent for p in ps), default=0.0) - pol.corroborate_s
+    # only paths that reach that far forward can meet what the slice added
+    incs = [i for i in store.open_of(IncidentKind.DETECTION)
+            if not herd(i) and i.last_ts >= since]
     mine = [k for k, i in enumerate(incs) if i.id in touched and i.path]
     if len(incs) < 2 or not mine:
         return touched
