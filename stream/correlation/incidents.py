@@ -196,12 +196,12 @@ def match(
     ok = (d <= policy.radius_m) | (adjacent(ts, inc_t, own, pi, ii)
                                    & (d <= policy.radius_m + v * np.minimum(dt, policy.grow_s)))
     ok &= dt <= inc_w[own[ii]]
-    if (limits is not None and limits.det_faint is not None and limits.tracks is not None
+    if (limits is not None and limits.det_cls is not None and limits.tracks is not None
             and policy.faint_after_s is not None):
         # silent that long, the target may be anywhere: a hit saying nothing of its
         # class is as likely wind or an animal on the line as the target come back
         quiet = ts[pi] - limits.tracks[own[ii], 5] > policy.faint_after_s
-        ok &= ~(limits.det_faint[pi] & quiet)
+        ok &= ~(limits.faint(pi, own[ii]) & quiet)
     if cls is not None and inc_cls is not None:
         pc, ic = cls[pi], inc_cls[own[ii]]
         ok &= (pc < 0) | (ic < 0) | (pc == ic)

@@ -47,18 +47,6 @@ def motion_class(inc: Incident, policies: Policies) -> TargetClass:
     return cls if conf >= 0.5 else TargetClass.UNKNOWN
 
 
-def speed_limit(inc: Incident, policies: Policies) -> float:
-    """The fastest an incident's target can plausibly move (m/s), by its class; NaN when
-    the class is unknown (the detection's own signature then decides). A lone report
-    shows no movement to extend: 0 (its gate stays ``radius_m``)."""
-    if inc.evidence_count < 2:
-        return 0.0
-    cls = motion_class(inc, policies)
-    if cls == TargetClass.UNKNOWN:
-        return float("nan")
-    return policies.incident.speed_for(cls.value)
-
-
 def track_speed_limit(inc: Incident, policies: Policies) -> float | None:
     """The fastest credible track for the incident's class (None: class unknown)."""
     return policies.track.class_speed_mps.get(motion_class(inc, policies).value)
@@ -85,30 +73,48 @@ def sure_track(inc: Incident) -> list[float]:
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Per incident: speed limit (NaN: unknown class), join window and sure track (rows
-    of :func:`sure_track`; None: none); per detection: the speed its own signature
-    allows."""
+    """Per incident: the class that moves (:func:`motion_class`, as an index in
+    :data:`.fusion.CLASSES`, -1: unknown), the fastest it plausibly moves (NaN: class
+    unknown, the detection's own signature decides; 0 for a lone report, which shows no
+    movement to extend), join window and sure track (rows of :func:`sure_track`; None:
+    none); per detection: the speed its own signature allows and its class (-1: unknown)."""
 
     inc_speed: F
     inc_window: F
     det_speed: F
     tracks: F | None = None
-    #: per detection: it says nothing of its class (an unknown signature)
-    det_faint: npt.NDArray[np.bool_] | None = None
+    det_cls: I | None = None
+    inc_cls: I | None = None
 
     @classmethod
     def of(cls, incs: Sequence[Incident], det_classes: Sequence[str],
            policies: Policies) -> Limits:
-        return cls(np.array([speed_limit(i, policies) for i in incs], float),
+        moving = [motion_class(i, policies) if i.evidence_count >= 2 else TargetClass.UNKNOWN
+                  for i in incs]
+        speed = [0.0 if i.evidence_count < 2 else math.nan if m == TargetClass.UNKNOWN
+                 else policies.incident.speed_for(m.value) for i, m in zip(incs, moving,
+                                                                          strict=True)]
+        return cls(np.array(speed, float),
                    np.array([join_window(i, policies) for i in incs], float),
                    np.array([policies.incident.speed_for(c) for c in det_classes], float),
                    np.array([sure_track(i) for i in incs], float).reshape(-1, 6),
-                   np.array([c == TargetClass.UNKNOWN.value for c in det_classes], bool))
+                   np.array([_CLASS_IDX.get(c, -1) for c in det_classes], np.intp),
+                   np.array([_CLASS_IDX.get(m.value, -1) for m in moving], np.intp))
 
-    def subset(self, det: npt.NDArray[np.intp], tracks: F | None) -> Limits:
+    def subset(self, det: I, tracks: F | None) -> Limits:
         """The limits of the detections ``det`` against incidents with these ``tracks``."""
         return Limits(self.inc_speed, self.inc_window, self.det_speed[det], tracks,
-                      None if self.det_faint is None else self.det_faint[det])
+                      None if self.det_cls is None else self.det_cls[det], self.inc_cls)
+
+    def faint(self, det: I, inc: I) -> npt.NDArray[np.bool_]:
+        """Per pair (detection, incident): the detection says nothing of the incident's
+        target, its signature being unknown or another class than the one that moves."""
+        assert self.det_cls is not None and self.inc_cls is not None
+        d, i = self.det_cls[det], self.inc_cls[inc]
+        return (d < 0) | ((i >= 0) & (d != i))
+
+
+_CLASS_IDX = {c.value: k for k, c in enumerate(fusion.CLASSES)}
 
 
 #: Detection-track pairs :func:`on_track` compares in one pass (8 MB an array of them).

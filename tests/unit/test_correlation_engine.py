@@ -344,6 +344,21 @@ def test_a_classless_hit_joins_a_walkers_incident_soon_after_but_not_minutes_lat
     assert all(a.incident_id == inc.id or a.rule == "sensor-fault" for a in later)
 
 
+def test_a_hit_of_another_class_minutes_later_does_not_join_and_bend_the_walkers_alert(
+) -> None:
+    """A walker's "person" hits open an alert; three silent minutes later a faint
+    "animal" hit 300 m along (an animal on the strip, while the walker went inland) starts
+    its own incident instead of moving the alert; a "person" hit as far the other way
+    joins it."""
+    cor = Correlator(FENCES)
+    opened = feed(cor, [ground("a", k, 5.0 * k, 0, 10) for k in range(1, 5)])
+    inc = cor.incidents[next(a for a in opened if a.state == AlertState.NEW).incident_id]
+    feed(cor, [ground("b", 1, 20 + 180, 300, 10, sig=ANIMAL, strength=0.25)])
+    assert "b" not in inc.sensor_hits and inc.last_ts == T0 + 20
+    feed(cor, [ground("c", 1, 20 + 190, -300, 10, strength=0.6)])
+    assert "c" in inc.sensor_hits
+
+
 def test_rate_limit_bounds_new_alerts_per_zone_and_folds_the_rest() -> None:
     cor = Correlator(FENCES)
     limit = cor.policies.lifecycle.rate_per_zone_per_minute
