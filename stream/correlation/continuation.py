@@ -7,12 +7,16 @@ hits minutes apart do not chain into one story. So the group's next reports star
 incident of their own, which would raise a second alert for the same people. When such
 an incident is about to alert, it continues an open alert instead if:
 
-- both are of one class, a person or a vehicle, each fused at ``MIN_CONFIDENCE`` or more;
-- it began after the alert's last report, within ``window_s`` of it, and no further from
-  where that report was than ``radius_m`` plus the class's speed (``speed_mps``) times
-  the time between;
-- it lies on the home side and moved away from the boundary by at least half the way it
-  moved: a second group crossing near the first walks along the line from it, not away;
+- both are of one class, a person or a vehicle, the alert's fused at ``MIN_CONFIDENCE``
+  or more (the new one's too, unless it began as near as a detection joins);
+- it began after the alert's last report, within ``window_s`` of it;
+- it lies within ``radius_m`` of some point of the alert's path (its last position
+  included), as a detection would join it, or no further from one than ``radius_m`` plus
+  the class's speed (``speed_mps``) times the time between, on the home side and further
+  from the boundary by at least half that distance: a second group crossing near the
+  first walks along the line from it, not away; and a stray hit that moved the alert last
+  does not hide where its target was before. (A dweller silent for a minute whose next
+  hit, of another class, started an incident of its own: ``faint_after_s``);
 - if the alert's track is sure, near where the track puts its target then (``radius_m``
   plus a fifth of the class's reach: a group may turn, but not anywhere).
 
@@ -25,6 +29,8 @@ False
 from __future__ import annotations
 
 import math
+
+import numpy as np
 
 from stream.correlation.classify import incident_class
 from stream.correlation.incidents import Incident, IncidentKind
@@ -53,9 +59,10 @@ def host(store: Store, inc: Incident, fused: tuple[TargetClass, float]) -> Incid
     continues, if any (the nearest)."""
     pol = store.policies
     cls, conf = fused
-    if (inc.kind != IncidentKind.DETECTION or cls not in CLASSES or conf < MIN_CONFIDENCE
+    if (inc.kind != IncidentKind.DETECTION or cls not in CLASSES
             or not store.frame.has_boundary):  # no boundary: no home side to walk into
         return None
+    walk = conf >= MIN_CONFIDENCE  # else only as near as a detection joins
     reach = pol.incident.speed_for(cls.value)
     s1 = float(store.frame.signed_distance([inc.x0], [inc.y0])[0])
     best: tuple[float, Incident] | None = None
@@ -64,15 +71,31 @@ def host(store: Store, inc: Incident, fused: tuple[TargetClass, float]) -> Incid
                 or store.placement.exits.confined(other) is not None):
             continue
         dt = inc.first_ts - other.last_ts
-        d = math.hypot(inc.x0 - other.x, inc.y0 - other.y)
-        if not 0.0 < dt <= pol.incident.window_s or d > pol.incident.radius_m + reach * dt:
+        if not 0.0 < dt <= pol.incident.window_s:
             continue
         if other.track and not on_course(other, inc, pol.incident.radius_m + TURN * reach * dt):
             continue
         other_cls, other_conf = incident_class(other, pol.fusion)
         if other_cls != cls or other_conf < MIN_CONFIDENCE:
             continue
-        s0 = float(store.frame.signed_distance([other.x], [other.y])[0])
-        if inland(other.x, other.y, inc.x0, inc.y0, s0, s1) and (best is None or d < best[0]):
+        d = walked_from(store, other, inc, reach if walk else 0.0, s1)
+        if d is not None and (best is None or d < best[0]):
             best = (d, other)
     return best[1] if best else None
+
+
+def walked_from(store: Store, other: Incident, inc: Incident, reach: float,
+                s1: float) -> float | None:
+    """The distance from the nearest point of ``other``'s path (its last position
+    included) within ``radius_m`` of where ``inc`` began (as near as a detection joins
+    it), or from which its target could have walked inland to there (``s1``: metres from
+    the boundary there), or None: a stray hit that moved the alert last does not hide
+    where its target was before."""
+    pts = [p for p in other.path if p[0] <= other.last_ts] + [[other.last_ts, other.x, other.y]]
+    t, x, y = (np.array(v, float) for v in zip(*pts, strict=True))
+    d = np.hypot(inc.x0 - x, inc.y0 - y)
+    s0 = store.frame.signed_distance(x, y)
+    radius = store.policies.incident.radius_m
+    ok = (d <= radius) | ((d <= radius + reach * (inc.first_ts - t))
+                          & (s1 >= 0.0) & (s1 - s0 >= 0.5 * d))
+    return float(d[ok].min()) if ok.any() else None

@@ -46,3 +46,27 @@ def test_a_group_seen_too_far_inland_for_a_walk_gets_an_alert_of_its_own() -> No
     first = crossing(cor)
     later = feed(cor, seen(0.0, 900.0, 150.0))  # 900 m in 135 s: 6.5 m/s, over 3 m/s
     assert {a.id for a in later if a.state == AlertState.NEW} - {first}
+
+
+def test_a_stray_hit_that_moved_the_alert_last_does_not_hide_where_its_group_was() -> None:
+    """After the crossing, a weak "person" hit 300 m along the strip three minutes later
+    joins and moves the alert there; the group, seen 10 s later 480 m inland of the
+    crossing (560 m from the stray), still continues the alert."""
+    cor = Correlator(FENCES)
+    first = crossing(cor)
+    feed(cor, [ground("strip-9", 1, 190.0, 300.0, 9.0, strength=0.3)])
+    assert "strip-9" in cor.incidents[next(iter(cor.incidents))].sensor_hits
+    later = feed(cor, seen(20.0, 490.0, 200.0))
+    assert later and {a.id for a in later} == {first}
+
+
+def test_a_dweller_seen_again_beside_its_alert_after_a_silence_keeps_it() -> None:
+    """A group lingering in the strip, silent 90 s, then heard by the next sensor 150 m
+    along (its first hit of another class, so it starts an incident of its own): the
+    same alert, although the group moved along the line rather than inland."""
+    cor = Correlator(FENCES)
+    first = crossing(cor)
+    hits = [ground("strip-2", 1, 105.0, 150.0, 9.0, sig=TargetClass.ANIMAL, strength=0.5)]
+    hits += [ground("strip-2", i + 2, 110.0 + 5.0 * i, 150.0, 9.0) for i in range(6)]
+    later = feed(cor, hits)
+    assert later and {a.id for a in later} == {first}
