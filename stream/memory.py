@@ -25,6 +25,10 @@ from stream.rerun import run_again
 
 #: Seconds between two trims in a running worker.
 TRIM_INTERVAL_S = 10.0
+#: Set by the ``borderwatch`` program itself (:func:`stream.cli.main`): only then does
+#: :func:`use_system_allocator` run the process again. A caller running the worker command
+#: inside its own process (a test runner) keeps its process.
+RERUN_ALLOWED = False
 #: A batch whose correlation released this many held reports (a burst's, some 2 KB each
 #: while held) trims at once rather than on the next timer.
 TRIM_AFTER_RELEASED = 10_000
@@ -62,6 +66,6 @@ def use_system_allocator() -> None:
     bursts the correlation core held 374, 501, then 618 arenas (MB) after three bursts for
     38 MB of live objects. glibc frees by the 4 KB page, and :func:`trim` returns every
     free page: 229, 244, 261 MB on the same load, for some 14% more CPU in the core."""
-    if _TRIM is None or "PYTHONMALLOC" in os.environ:
+    if not RERUN_ALLOWED or _TRIM is None or "PYTHONMALLOC" in os.environ:
         return
     run_again({"PYTHONMALLOC": "malloc"})

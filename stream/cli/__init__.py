@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from stream import memory
 from stream.cli import (
     ack,
     alerts,
@@ -91,4 +92,5 @@ app.command("evaluate")(evaluate.evaluate)
 
 
 def main() -> None:
+    memory.RERUN_ALLOWED = True  # this process is the borderwatch program
     run(lambda: app(prog_name="borderwatch"))
