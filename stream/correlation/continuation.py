@@ -20,10 +20,8 @@ an incident is about to alert, it continues an open alert instead if:
 - if the alert's track is sure, near where the track puts its target then (``radius_m``
   plus a fifth of the class's reach: a group may turn, but not anywhere).
 
->>> inland(0.0, 0.0, 40.0, 240.0, 20.0, 250.0)  # 230 m further from the line in 240 m
-True
->>> inland(0.0, 0.0, 600.0, 0.0, 20.0, 30.0)  # 600 m along the line
-False
+>>> inland(np.array([243.3, 600.0]), np.array([20.0, 20.0]), 250.0).tolist()
+[True, False]
 """
 
 from __future__ import annotations
@@ -31,6 +29,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
 
 from stream.correlation.classify import incident_class
 from stream.correlation.incidents import Incident, IncidentKind
@@ -42,10 +41,11 @@ TURN = 0.2  #: with a sure track: how far off its course, as a share of the clas
 CLASSES = (TargetClass.PERSON, TargetClass.VEHICLE)
 
 
-def inland(x0: float, y0: float, x1: float, y1: float, s0: float, s1: float) -> bool:
-    """Whether moving from (x0, y0) to (x1, y1), metres from the boundary ``s0`` then
-    ``s1`` (positive: home side), ends on the home side and mostly away from the line."""
-    return s1 >= 0.0 and s1 - s0 >= 0.5 * math.hypot(x1 - x0, y1 - y0)
+def inland(d: npt.NDArray[np.float64], s0: npt.NDArray[np.float64],
+           s1: float) -> npt.NDArray[np.bool_]:
+    """Whether moving ``d`` metres, from ``s0`` to ``s1`` metres from the boundary
+    (positive: home side), ends on the home side and mostly away from the line."""
+    return (s1 >= 0.0) & (s1 - s0 >= 0.5 * d)
 
 
 def on_course(other: Incident, inc: Incident, within_m: float) -> bool:
@@ -96,6 +96,5 @@ def walked_from(store: Store, other: Incident, inc: Incident, reach: float,
     d = np.hypot(inc.x0 - x, inc.y0 - y)
     s0 = store.frame.signed_distance(x, y)
     radius = store.policies.incident.radius_m
-    ok = (d <= radius) | ((d <= radius + reach * (inc.first_ts - t))
-                          & (s1 >= 0.0) & (s1 - s0 >= 0.5 * d))
+    ok = (d <= radius) | ((d <= radius + reach * (inc.first_ts - t)) & inland(d, s0, s1))
     return float(d[ok].min()) if ok.any() else None
