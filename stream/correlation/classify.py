@@ -25,15 +25,13 @@ from stream.correlation.incidents import Incident
 from stream.correlation.policies import FusionPolicy
 from stream.models import TargetClass
 
-_INDEX = {c.value: i for i, c in enumerate(fusion.CLASSES)}
-
 
 def stable(scores: Sequence[float], previous: str | None, margin: float,
            min_score: float = 0.3) -> tuple[TargetClass, float]:
     """The fused class of ``scores``, or ``previous`` while the best score is less than
     ``margin`` times its score."""
     cls, conf = fusion.fuse(scores, min_score)
-    keep = _INDEX.get(previous or "")
+    keep = fusion.INDEX.get(previous or "")
     if keep is None and cls != TargetClass.UNKNOWN:  # a new class must lead by the margin
         second = sorted(scores)[-2]
         return (cls, conf) if max(scores) >= margin * second else (TargetClass.UNKNOWN, conf)

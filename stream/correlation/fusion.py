@@ -28,7 +28,8 @@ import numpy.typing as npt
 from stream.models import TargetClass
 
 CLASSES = (TargetClass.PERSON, TargetClass.VEHICLE, TargetClass.ANIMAL)
-_INDEX = {c.value: i for i, c in enumerate(CLASSES)}
+#: a class's value -> its index in :data:`CLASSES` (score columns)
+INDEX = {c.value: i for i, c in enumerate(CLASSES)}
 REPEAT_CAP = 2.0
 
 
@@ -48,7 +49,7 @@ def contributions(
     weights: Mapping[str, float],
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]:
     """Per report: the class index it supports (-1: none) and the score it adds."""
-    idx = np.fromiter((_INDEX.get(c, -1) for c in classes), np.intp, len(classes))
+    idx = np.fromiter((INDEX.get(c, -1) for c in classes), np.intp, len(classes))
     w = np.fromiter((weights.get(k, 0.0) for k in kinds), float, len(kinds))
     v = np.asarray(values, float)
     cam = np.fromiter((k == "camera" for k in kinds), bool, len(kinds))

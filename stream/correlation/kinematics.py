@@ -98,8 +98,8 @@ class Limits:
                    np.array([join_window(i, policies) for i in incs], float),
                    np.array([policies.incident.speed_for(c) for c in det_classes], float),
                    np.array([sure_track(i) for i in incs], float).reshape(-1, 6),
-                   np.array([_CLASS_IDX.get(c, -1) for c in det_classes], np.intp),
-                   np.array([_CLASS_IDX.get(m.value, -1) for m in moving], np.intp))
+                   np.array([fusion.INDEX.get(c, -1) for c in det_classes], np.intp),
+                   np.array([fusion.INDEX.get(m.value, -1) for m in moving], np.intp))
 
     def subset(self, det: I, tracks: F | None) -> Limits:
         """The limits of the detections ``det`` against incidents with these ``tracks``."""
@@ -112,9 +112,6 @@ class Limits:
         assert self.det_cls is not None and self.inc_cls is not None
         d, i = self.det_cls[det], self.inc_cls[inc]
         return (d < 0) | ((i >= 0) & (d != i))
-
-
-_CLASS_IDX = {c.value: k for k, c in enumerate(fusion.CLASSES)}
 
 
 #: Detection-track pairs :func:`on_track` compares in one pass (8 MB an array of them).
