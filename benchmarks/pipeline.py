@@ -31,9 +31,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import functools
-import os
-import random
 import subprocess
 import sys
 import tempfile
@@ -43,17 +40,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import orjson
 from confluent_kafka import Producer, TopicPartition
 from rich.console import Console
 from rich.table import Table
 
-from geofences.index import GeofenceSet
+from benchmarks.stormy_night import Load
 from stream import kafka_clients
 from stream.broker import EmbeddedBroker, free_port
 from stream.cli.demo import scrape_total, stop_process, wait_worker_ready
 from stream.correlation.policies import Policies
 from stream.evaluation.facts import wait_lag_zero
+from stream.evaluation.live import settings_env
 from stream.models import Alert, AlertState
 from stream.settings import Settings
 from stream.topics import create_topics
@@ -82,85 +79,6 @@ class Result:
     by_rule: dict[str, tuple[np.ndarray, np.ndarray]]
 
 
-def _sites(home_m: float, n: int) -> list[tuple[float, float]]:
-    """``n`` sensor sites along the bundled boundary, ``home_m`` metres on its US side."""
-    frame = GeofenceSet.load_bundled().frame
-    lon, lat = frame.to_wgs84(*frame.point(np.linspace(0.0, frame.length, n), home_m))
-    return [(round(a, 7), round(b, 7)) for a, b in zip(lon.tolist(), lat.tolist(), strict=True)]
-
-
-@dataclass(frozen=True)
-class Load:
-    """Seismic reports from ``sites`` fixed sensor sites in the border strip (11 m from the
-    line) and as many in the buffer (2.2 km inland); report ``seq`` comes from the strip
-    when ``seq % strip_every == 0``. Each line's sites take turns, so at ``rate`` reports/s
-    a buffer sensor fires every ``sites / rate`` seconds. Reports ``seq`` and ``seq + 1``
-    with ``seq % crossing_every == 0`` are a crossing: two neighbouring strip sensors,
-    a prime stride of sites further along the line each time, saying "person" (none when
-    ``crossing_every`` is 0).
-
-    >>> load = Load(2500, 1000, 20_000)
-    >>> [load.report(s, 0.0)["sensor_id"] for s in (0, 1, 2, 1000, 20_000, 20_001)]
-    ['strip-0', 'strip-1', 'buffer-2', 'strip-1', 'strip-419', 'strip-420']
-    >>> load.report(20_001, 0.0)["signature"], load.report(2, 0.0).get("signature")
-    ('person', None)
-    >>> Load(2500, 1000, 0).report(20_000, 0.0).get("signature") is None
-    True
-    """
-
-    sites: int
-    strip_every: int
-    crossing_every: int = 20_000
-
-    @functools.cached_property
-    def strip(self) -> list[tuple[float, float]]:
-        return _sites(11.0, self.sites)
-
-    @functools.cached_property
-    def buffer(self) -> list[tuple[float, float]]:
-        return _sites(2200.0, self.sites)
-
-    def report(self, seq: int, ts: float) -> dict[str, object]:
-        """A seismic report from a fixed sensor site (sensors report their own position)."""
-        crossing = seq % self.crossing_every if self.crossing_every else 2
-        if crossing < 2:  # one of a crossing's two reports
-            k = (seq // self.crossing_every * 419 + crossing) % self.sites
-            return self._report(seq, ts, "strip", k, self.strip[k]) | {
-                "strength": 0.7, "signature": "person"}
-        inside = seq % self.strip_every == 0
-        k = (seq // self.strip_every if inside else seq) % self.sites
-        return self._report(seq, ts, "strip" if inside else "buffer", k,
-                            self.strip[k] if inside else self.buffer[k])
-
-    @staticmethod
-    def _report(seq: int, ts: float, line: str, k: int,
-                where: tuple[float, float]) -> dict[str, object]:
-        lon, lat = where
-        return {
-            "v": 1,
-            "sensor_id": f"{line}-{k}",
-            "seq": seq,
-            "kind": "seismic",
-            "ts": ts,
-            "lon": lon,
-            "lat": lat,
-            "strength": round(0.3 + 0.7 * random.random(), 3),
-        }
-
-    def messages(self, first: int, n: int, per_msg: int, ts: float) -> list[bytes]:
-        out = []
-        for start in range(first, first + n, per_msg):
-            items = [self.report(i, ts) for i in range(start, min(start + per_msg, first + n))]
-            out.append(
-                orjson.dumps(
-                    items[0]
-                    if per_msg == 1
-                    else {"v": 1, "source": f"gw-{start}", "reports": items}
-                )
-            )
-        return out
-
-
 def produce(
     producer: Producer, topic: str, values: list[bytes], flush: bool = True, first_key: int = 0
 ) -> None:
@@ -181,14 +99,9 @@ def consumed(url: str) -> float:
     return scrape_total(url, "borderwatch_events_consumed_total") or 0.0
 
 
-def run_case(
-    case: Case,
-    broker: EmbeddedBroker,
-    state: Path,
-    rate: float,
-    seconds: float,
-    load: Load,
-) -> Result:
+def run_case(case: Case, broker: EmbeddedBroker, state: Path, rate: float, seconds: float,
+             load: Load) -> Result:
+    """One case: its backlog's throughput, then its latency phase."""
     tag = uuid.uuid4().hex[:6]
     s = Settings(
         bootstrap_servers=broker.bootstrap_servers,
@@ -209,15 +122,10 @@ def run_case(
             producer, topic,
             backlog.messages(0, case.reports, case.reports_per_message, time.time()),
         )
-    env = {
-        f"BORDERWATCH_{k.upper()}": str(v)
-        for k, v in s.model_dump(exclude_none=True).items()
-        if k != "sasl_password"
-    }
     log = state / f"{tag}.log"
     proc = subprocess.Popen(
         case.command,
-        env={**os.environ, **env},
+        env=settings_env(s),
         start_new_session=True,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
@@ -324,32 +232,16 @@ def latency_phase(
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reports", type=int, default=300_000, help="backlog for the batched worker")
-    ap.add_argument(
-        "--baseline-reports", type=int, default=30_000, help="backlog for one-report messages"
-    )
-    ap.add_argument(
-        "--rate", type=float, default=10_000.0, help="offered reports/s in the latency phase"
-    )
-    ap.add_argument("--seconds", type=float, default=10.0, help="length of the latency phase")
-    ap.add_argument(
-        "--strip-every",
-        type=int,
-        default=1000,
-        help="1 report in this many is from a site in the border strip",
-    )
-    ap.add_argument(
-        "--sites",
-        type=int,
-        default=2500,
-        help="sensor sites in the strip and as many in the buffer",
-    )
-    ap.add_argument(
-        "--crossing-every",
-        type=int,
-        default=20_000,
-        help="latency phase: one crossing (two strip sensors saying person) in this many",
-    )
+    arg = ap.add_argument
+    arg("--reports", type=int, default=300_000, help="backlog for the batched worker")
+    arg("--baseline-reports", type=int, default=30_000, help="backlog for one-report messages")
+    arg("--rate", type=float, default=10_000.0, help="offered reports/s in the latency phase")
+    arg("--seconds", type=float, default=10.0, help="length of the latency phase")
+    arg("--strip-every", type=int, default=1000,
+        help="1 report in this many is from a site in the border strip")
+    arg("--sites", type=int, default=2500, help="sensor sites in the strip and in the buffer")
+    arg("--crossing-every", type=int, default=20_000,
+        help="latency phase: one crossing (two strip sensors saying person) in this many")
     args = ap.parse_args()
     load = Load(args.sites, args.strip_every, args.crossing_every)
     worker = [sys.executable, "-m", "stream.cli", "worker"]
@@ -364,6 +256,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, EmbeddedBroker(port=free_port()) as broker:
         for case in cases:
             results.append(run_case(case, broker, Path(tmp), args.rate, args.seconds, load))
+    print_results(results, args)
+
+
+def print_results(results: list[Result], args: argparse.Namespace) -> None:
+    """The table of every case, the correlator's latencies, and what the load was."""
     base = results[-1].events_per_s
     table = Table(title="BorderWatch pipeline: embedded broker, one worker, same machine")
     for col in ("path", "reports", "events/s", "x per-event", "alerts", "p50 ms", "p99 ms"):

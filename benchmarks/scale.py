@@ -44,8 +44,9 @@ from pathlib import Path
 
 from rich.table import Table
 
-from benchmarks.pipeline import Load, console, consumed
+from benchmarks.pipeline import console, consumed
 from benchmarks.scale_load import KEYINGS, Keyed, keyed_backlog, produce_keyed
+from benchmarks.stormy_night import Load
 from stream import kafka_clients
 from stream.broker import EmbeddedBroker, free_port
 from stream.cli.demo import scrape_total, stop_process

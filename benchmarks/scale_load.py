@@ -21,7 +21,7 @@ import numpy as np
 import orjson
 from confluent_kafka import Producer
 
-from benchmarks.pipeline import Load
+from benchmarks.stormy_night import Load
 from geofences.index import GeofenceSet
 
 #: One message as produced: key, value.

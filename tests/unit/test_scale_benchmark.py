@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from benchmarks import scale, scale_load
-from benchmarks.pipeline import Load
+from benchmarks.stormy_night import Load
 from stream.models import AlertState, Severity
 from tests.unit.alert_samples import sample_alert
 
