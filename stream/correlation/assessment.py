@@ -66,7 +66,7 @@ def track_points(inc: Incident, need: int) -> tuple[F, F, F]:
     t, x, y = h[:, 1] / h[:, 0], h[:, 2], h[:, 3]
     if not inc.path:
         return t, x, y
-    p = np.array(inc.path, float)
+    p = inc.path_points()
     sensor = {(round(a), round(b)) for a, b in zip(x.tolist(), y.tolist(), strict=True)}
     cam = np.array([(round(a), round(b)) not in sensor for a, b in p[:, 1:3].tolist()], bool)
     if cam.sum() >= 2 * need and np.ptp(p[cam, 0]) >= 30.0:

@@ -87,6 +87,9 @@ class Incident:
     armed_event_ts: float | None = None  # and the incident's event time then
     folded_into: str | None = None  # alert id that counted this rate-limited incident
     closed_ts: float | None = None
+    #: (the path list, its points as an array): not state, rebuilt when the path changes
+    _path_array: tuple[list[list[float]], npt.NDArray[np.float64]] | None = field(
+        default=None, repr=False, compare=False)
 
     @property
     def open(self) -> bool:
@@ -100,6 +103,24 @@ class Incident:
             return self.x, self.y
         dt = ts - tr["t"]
         return tr["x"] + tr["vx"] * dt, tr["y"] + tr["vy"] * dt
+
+    def path_points(self) -> npt.NDArray[np.float64]:
+        """The path as rows ``[ts, x, y]`` (its last position when it has none), kept
+        while the path is the same list (:meth:`add_path` makes a new one).
+
+        >>> inc = Incident("i", "e", 0.0, 5.0, 1.0, 2.0, 0.0, 0.0, 0.0, 0.0)
+        >>> inc.path_points().tolist()
+        [[5.0, 1.0, 2.0]]
+        >>> inc.add_path(np.array([5.0]), np.array([1.0]), np.array([2.0]))
+        >>> inc.path_points() is inc.path_points()
+        True
+        """
+        if not self.path:
+            return np.array([[self.last_ts, self.x, self.y]], float)
+        cached = self._path_array
+        if cached is None or cached[0] is not self.path:
+            cached = self._path_array = (self.path, np.array(self.path, float).reshape(-1, 3))
+        return cached[1]
 
     def add_ref(self, ref: dict[str, Any]) -> None:
         self.evidence_count += 1
@@ -142,7 +163,7 @@ class Incident:
         return cls(**d)
 
 
-_FIELDS = tuple(f.name for f in fields(Incident))
+_FIELDS = tuple(f.name for f in fields(Incident) if not f.name.startswith("_"))
 
 
 def match(

@@ -32,12 +32,13 @@ _GATED_IDX = np.array([-1] + [GATED.get(c.value, -1) for c in fusion.CLASSES], n
 
 def paths(incs: Sequence[Incident]) -> tuple[F, F, F, npt.NDArray[np.intp]]:
     """Every incident's path points (its last position when it has none) and their owner."""
-    pts = [(p, k) for k, i in enumerate(incs) for p in (i.path or [[i.last_ts, i.x, i.y]])]
-    if not pts:
+    if not incs:
         e = np.empty(0, float)
         return e, e, e, np.empty(0, np.intp)
-    a = np.array([p for p, _ in pts], float)
-    return a[:, 0], a[:, 1], a[:, 2], np.array([k for _, k in pts], np.intp)
+    each = [i.path_points() for i in incs]
+    a = np.concatenate(each)
+    owner = np.repeat(np.arange(len(each)), [len(p) for p in each])
+    return a[:, 0], a[:, 1], a[:, 2], owner
 
 
 def ingest(store: Store, evidence: Sequence[Evidence], out: CorrelatorResult,

@@ -30,8 +30,7 @@ def reproject(inc: Incident, old: Frame, new: Frame) -> None:
         pts.append((task["x"], task["y"]))
     moved = iter(_move(old, new, pts))
     (inc.x, inc.y), (inc.x0, inc.y0) = next(moved), next(moved)
-    for p in inc.path:
-        p[1], p[2] = next(moved)
+    inc.path = [[p[0], *next(moved)] for p in inc.path]  # a new list: path_points()
     for h in inc.sensor_hits.values():
         h[2], h[3] = next(moved)
     for m in inc.modality_last.values():

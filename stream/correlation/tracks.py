@@ -54,9 +54,7 @@ def fit_track(
     t, x, y = (np.asarray(a, float) for a in (t, x, y))
     if t.size < policy.min_sensors or np.ptp(t) <= 0.0:
         return None
-    _, where = np.unique(np.round(np.c_[x, y]), axis=0, return_inverse=True)
-    where = where.ravel()
-    n_pos = int(where.max()) + 1
+    where, n_pos = distinct(x, y)
     if n_pos < policy.min_sensors:
         return None  # too few distinct positions: one sensor firing again is no motion
     tc = t - t.mean()
@@ -88,6 +86,21 @@ def fit_track(
         t=t_last, vx=vx, vy=vy, residual_m=round(residual, 1), sensors=n_pos,
         heading_sd_deg=round(sd, 1), sure=sd <= policy.max_heading_sd_deg,
     )
+
+
+def distinct(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]
+             ) -> tuple[npt.NDArray[np.intp], int]:
+    """Per point, the index of its position rounded to metres among the distinct ones
+    (numbered in (x, y) order), and how many there are.
+
+    >>> distinct(np.array([5.2, 1.0, 5.0, 1.0]), np.array([0.0, 3.0, 0.4, -2.0]))
+    (array([2, 1, 2, 0]), 3)
+    """
+    ix, iy = np.round(x).astype(np.int64), np.round(y).astype(np.int64)
+    iy -= iy.min()
+    key = (ix - ix.min()) * (int(iy.max()) + 1) + iy  # ordered as the (x, y) pairs
+    _, where = np.unique(key, return_inverse=True)
+    return where.ravel().astype(np.intp), int(where.max()) + 1
 
 
 def jackknife_deg(t: npt.NDArray[np.float64], x: npt.NDArray[np.float64],
