@@ -112,9 +112,10 @@ def dead_sensors(store: Store, now: float, progress: Callable[[str], float],
                  out: CorrelatorResult) -> set[str]:
     """Fault incidents for sensors whose heartbeats stopped; ``progress``: the newest
     event time a source (topic and partition) delivered."""
-    known = set(by_sensor(store))
-    return {fault_incident(store, s, Fault.DEAD, now, f"{s}:dead", None, now, out).id
-            for s in store.faults.dead(now, known, progress)}
+    dead = store.faults.dead(now, set(by_sensor(store)), progress)
+    lone = lone_by_sensor(store) if dead else {}
+    return {fault_incident(store, s, Fault.DEAD, now, f"{s}:dead", None, now, out,
+                           lone.get(s, [])).id for s in dead}
 
 
 def fault_incident(store: Store, sensor: str, kind: Fault, ts: float, event_id: str,
