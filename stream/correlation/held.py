@@ -46,6 +46,21 @@ def event_id(d: dict[str, Any]) -> str | None:
     return f"{r['camera_id'] if d['k'] == 'camera' else r['sensor_id']}:{r['seq']}"
 
 
+def _event_id(d: dict[str, Any] | None, it: Item | None) -> str | None:
+    """The event id of a held report, from its document or its live report."""
+    if d is not None:
+        return event_id(d)
+    return None if it is None or isinstance(it, Heartbeat) else it.report.event_id
+
+
+def _item(d: dict[str, Any] | None, it: Item | None) -> Item:
+    """A held report: the live one, else decoded from its document."""
+    if it is not None:
+        return it
+    assert d is not None
+    return load(d)
+
+
 def load(d: dict[str, Any]) -> Item:
     raw = orjson.dumps(d["r"])
     if d["k"] == "health":
@@ -56,8 +71,9 @@ def load(d: dict[str, Any]) -> Item:
 
 class Held:
     def __init__(self) -> None:
-        #: step -> chunk -> the reports' JSON documents, as persisted.
-        self.docs: dict[int, dict[int, list[dict[str, Any]]]] = {}
+        #: step -> chunk -> the reports' JSON documents, as persisted (None: not written
+        #: yet, made from the live report when it is).
+        self.docs: dict[int, dict[int, list[dict[str, Any] | None]]] = {}
         #: the same reports decoded, position for position (None: restored from a document,
         #: decoded when released). Decoding every released report again cost about a fifth
         #: of the correlator's time; a held report is within the allowed lateness, so the
@@ -74,7 +90,7 @@ class Held:
         last = max(chunks, default=0)
         if len(chunks.get(last, ())) >= CHUNK:
             last += 1
-        chunks.setdefault(last, []).append(dump(it))
+        chunks.setdefault(last, []).append(None)  # documented when first written
         self.live.setdefault(cell, {}).setdefault(last, []).append(it)
         self.dirty.add((cell, last))
 
@@ -84,8 +100,7 @@ class Held:
         for k in [k for k in self.docs if k < before]:
             chunks, live = self.docs.pop(k), self.live.pop(k)
             for c, docs in chunks.items():
-                out += [load(d) if it is None else it
-                        for d, it in zip(docs, live[c], strict=True)]
+                out += [_item(d, it) for d, it in zip(docs, live[c], strict=True)]
             self.dirty.update((k, c) for c in chunks)
         return out
 
@@ -103,7 +118,7 @@ class Held:
             live = self.live[k]
             for c, docs in chunks.items():
                 keep = [(d, it) for d, it in zip(docs, live[c], strict=True)
-                        if (e := event_id(d)) is None or digest(e) not in seen]
+                        if (e := _event_id(d, it)) is None or digest(e) not in seen]
                 if len(keep) < len(docs):
                     dropped += len(docs) - len(keep)
                     chunks[c], live[c] = [d for d, _ in keep], [it for _, it in keep]
@@ -121,13 +136,25 @@ class Held:
             self.dirty.update((k, c) for c in self.docs.get(k, {}))
         self.legacy.clear()
         for k, c in sorted(self.dirty):
-            out[f"{PREFIX}{k}:{c}"] = self.docs.get(k, {}).get(c)
+            out[f"{PREFIX}{k}:{c}"] = self._documents(k, c) if c in self.docs.get(k, {}) else None
         self.dirty.clear()
         return out
 
     def state(self) -> dict[str, Any]:
-        return {f"{PREFIX}{k}:{c}": v for k, chunks in self.docs.items()
-                for c, v in chunks.items()}
+        return {f"{PREFIX}{k}:{c}": self._documents(k, c) for k, chunks in self.docs.items()
+                for c in chunks}
+
+    def _documents(self, k: int, c: int) -> list[dict[str, Any]]:
+        """A chunk's reports as persisted: each documented once, when first written (one
+        released in the batch that brought it is never documented)."""
+        docs, live = self.docs[k][c], self.live[k][c]
+        out = []
+        for i, (d, it) in enumerate(zip(docs, live, strict=True)):
+            if d is None:
+                assert it is not None  # a restored document has no live report
+                d = docs[i] = dump(it)
+            out.append(d)
+        return out
 
     def restore(self, key: str, value: list[dict[str, Any]]) -> None:
         step, _, chunk = key[len(PREFIX):].partition(":")

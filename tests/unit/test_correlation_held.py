@@ -64,3 +64,23 @@ def test_a_held_report_is_released_as_it_came_and_a_restored_one_as_it_was_saved
     assert all(e is reports[e.offset] for e in kept)  # not decoded again
     assert [e for e in out if e.offset == 10] == [_ev(10)]
     assert len(held) == 0 and held.live == {}
+
+
+def test_a_report_is_documented_only_if_it_is_still_held_when_the_state_is_written(
+        monkeypatch) -> None:
+    import stream.correlation.held as held_module
+    documented: list[int] = []
+
+    def counting(it: Evidence | Heartbeat) -> dict[str, object]:
+        documented.append(it.offset if isinstance(it, Evidence) else -1)
+        return dump(it)
+
+    monkeypatch.setattr(held_module, "dump", counting)
+    held = Held()
+    held.add(7, _ev(1))
+    held.add(9, _ev(2))
+    assert len(held.take(8)) == 1  # released in the batch that brought it
+    out = held.changed()
+    assert out == {"buf:7:0": None, "buf:9:0": [dump(_ev(2))]}
+    assert documented == [2]
+    assert held.state() == {"buf:9:0": [dump(_ev(2))]} and documented == [2]  # once
