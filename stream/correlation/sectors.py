@@ -30,6 +30,7 @@ import shapely
 from geofences.index import GeofenceSet
 
 F = npt.NDArray[np.float64]
+NEAREST_KEPT = 100_000  # positions whose nearest sector is remembered
 
 
 class SectorMap:
@@ -43,6 +44,8 @@ class SectorMap:
         #: sector name per polygon (a sector may have several), in zone order
         self.names: list[str] = [str(fences.zones[i].sector) for i in idx]
         self.geoms = np.array([fences.metric_geometry(i) for i in idx], dtype=object)
+        #: (x, y) -> its nearest sector: sensors report from where they stand, again and again
+        self._nearest: dict[tuple[float, float], str] = {}
 
     def __bool__(self) -> bool:
         return bool(self.names)
@@ -54,11 +57,18 @@ class SectorMap:
 
     def nearest(self, x: npt.ArrayLike, y: npt.ArrayLike) -> list[str | None]:
         """The covering (first in zone order) or else nearest sector of each point."""
-        n = np.asarray(x).size
-        if not self.names or n == 0:
-            return [None] * n
-        best = np.argmin(self.distances(x, y), axis=1)  # ties: the first polygon
-        return [self.names[b] for b in best.tolist()]
+        xs, ys = np.ravel(x).tolist(), np.ravel(y).tolist()
+        if not self.names or not xs:
+            return [None] * len(xs)
+        todo = sorted({p for p in zip(xs, ys, strict=True) if p not in self._nearest})
+        if todo:
+            if len(self._nearest) + len(todo) > NEAREST_KEPT:
+                self._nearest.clear()
+            a = np.array(todo, float)
+            best = np.argmin(self.distances(a[:, 0], a[:, 1]), axis=1)  # ties: the first
+            self._nearest.update(zip(todo, (self.names[b] for b in best.tolist()),
+                                     strict=True))
+        return [self._nearest[p] for p in zip(xs, ys, strict=True)]
 
     def follow(self, current: str | None, x: float, y: float) -> str | None:
         """The sector of an incident at ``(x, y)`` that had ``current``: kept unless the
