@@ -153,6 +153,8 @@ def fit_track_robust(
     squares fit puts the target at their time (a nuisance hit that joined the incident, a
     sensor far off the walker's line) are dropped and the fit repeated."""
     t, x, y = (np.asarray(a, float) for a in (t, x, y))
+    if t.size < policy.min_sensors or distinct(x, y)[1] < policy.min_sensors:
+        return None  # too few distinct positions, whichever points are kept
     keep = np.ones(t.size, bool)
     for _ in range(rounds):
         if keep.sum() < policy.min_sensors or np.ptp(t[keep]) <= 0.0:
