@@ -27,6 +27,7 @@ class SiteGrid:
         self._cell = 0.0
         self._xy: dict[str, tuple[float, float]] = {}
         self._cells: dict[tuple[int, int], list[str]] = {}
+        self._sites: Mapping[str, Sequence[float]] | None = None  # the sites placed
 
     def clear(self) -> None:
         """Forget every site (another frame is in force, or sites were restored)."""
@@ -42,9 +43,11 @@ class SiteGrid:
 
     def _catch_up(self, sites: Mapping[str, Sequence[float]], frame: Frame,
                   cell: float) -> None:
-        if frame is not self._frame or cell != self._cell:
+        if frame is not self._frame or cell != self._cell or sites is not self._sites:
             self.clear()
-            self._frame, self._cell = frame, cell
+            self._frame, self._cell, self._sites = frame, cell, sites
+        if len(self._xy) == len(sites):  # sites are only added (or moved: forget)
+            return
         new = [n for n in sites.keys() - self._xy.keys()]
         if not new:
             return
