@@ -206,10 +206,14 @@ def match(
     inc_v = limits.inc_speed if limits else np.full(n_inc, np.nan)
     inc_w = limits.inc_window if limits else np.full(n_inc, policy.window_s)
     vmax = float(np.nanmax(np.r_[det_v, inc_v, 0.0]))
-    span = np.maximum(ts.max() - inc_t, inc_t - ts.min()).clip(0.0, policy.grow_s)
+    # a point older than its incident's join window before every detection takes none
+    live = np.flatnonzero(inc_t >= ts.min() - inc_w[own])
+    span = np.maximum(ts.max() - inc_t[live], inc_t[live] - ts.min()).clip(0.0, policy.grow_s)
     reach = policy.radius_m + vmax * span
-    tree = shapely.STRtree(shapely.points(inc_x, inc_y))
-    pi, ii = tree.query(shapely.points(x, y), predicate="dwithin", distance=float(reach.max()))
+    tree = shapely.STRtree(shapely.points(inc_x[live], inc_y[live]))
+    pi, ii = tree.query(shapely.points(x, y), predicate="dwithin",
+                        distance=float(reach.max(initial=0.0)))
+    ii = live[ii]
     v = inc_v[own[ii]]
     v = np.where(np.isnan(v), det_v[pi], v)
     d = np.hypot(x[pi] - inc_x[ii], y[pi] - inc_y[ii])

@@ -168,6 +168,10 @@ def merge(store: Store, touched: set[str], now: float, out: CorrelatorResult) ->
     q = [(p, k) for k in mine for p in incs[k].path[-3:]]  # what this slice added
     qa = np.array([p for p, _ in q], float)
     qk = np.array([k for _, k in q], np.intp)
+    # only points within corroborate_s of those can meet them
+    near = ((st >= qa[:, 0].min() - pol.corroborate_s)
+            & (st <= qa[:, 0].max() + pol.corroborate_s))
+    st, sx, sy, owner = st[near], sx[near], sy[near], owner[near]
     qi, si = shapely.STRtree(shapely.points(sx, sy)).query(
         shapely.points(qa[:, 1], qa[:, 2]), predicate="dwithin", distance=pol.radius_m)
     a, b = qk[qi], owner[si]
