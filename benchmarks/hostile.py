@@ -30,6 +30,7 @@ from typing import Any
 
 import orjson
 
+from benchmarks import stop_cleanly_on_signals
 from stream.broker import EmbeddedBroker, free_port
 from stream.cli.demo import scrape_total, stop_process, wait_worker_ready
 from stream.settings import Settings
@@ -264,6 +265,7 @@ def poison(s: Settings, work: Path) -> dict[str, Any]:
 
 
 def main() -> None:
+    stop_cleanly_on_signals()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--copies", type=int, default=12)
     args = parser.parse_args()

@@ -44,6 +44,7 @@ from confluent_kafka import Producer, TopicPartition
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks import stop_cleanly_on_signals
 from benchmarks.stormy_night import Load
 from stream import kafka_clients
 from stream.broker import EmbeddedBroker, free_port
@@ -231,6 +232,7 @@ def latency_phase(
 
 
 def main() -> None:
+    stop_cleanly_on_signals()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     arg = ap.add_argument
     arg("--reports", type=int, default=300_000, help="backlog for the batched worker")

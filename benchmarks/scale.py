@@ -44,6 +44,7 @@ from pathlib import Path
 
 from rich.table import Table
 
+from benchmarks import stop_cleanly_on_signals
 from benchmarks.pipeline import console, consumed
 from benchmarks.scale_load import KEYINGS, Keyed, keyed_backlog, produce_keyed
 from benchmarks.stormy_night import Load
@@ -257,6 +258,7 @@ def print_rows(rows: list[Row], reports: int, keying: str) -> None:
 
 
 def main() -> None:
+    stop_cleanly_on_signals()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workers", default="1,2,3", help="worker counts, one row each")
     ap.add_argument("--reports", type=int, default=100_000, help="backlog of every row")

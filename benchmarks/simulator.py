@@ -16,6 +16,7 @@ from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
+from benchmarks import stop_cleanly_on_signals
 from simulators.boundary import Boundary
 from simulators.publish import KafkaSink
 from simulators.scenario import Scenario, parse_scenario
@@ -153,6 +154,7 @@ def into_broker(sc: Scenario, broker: EmbeddedBroker, prefix: str) -> None:
 
 
 def main() -> None:
+    stop_cleanly_on_signals()
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--profile", choices=[*PROFILES, "all"], default="all")
     args = ap.parse_args()

@@ -40,6 +40,7 @@ import orjson
 from confluent_kafka import Producer
 from prometheus_client.parser import text_string_to_metric_families
 
+from benchmarks import stop_cleanly_on_signals
 from benchmarks.hostile import _settings, _worker, rss_mb
 from stream.broker import EmbeddedBroker, free_port
 from stream.cli.demo import scrape_total, stop_process
@@ -128,6 +129,7 @@ def verdict(after: list[float], steady: list[float], bound: float = 0.20) -> str
 
 
 def main() -> None:
+    stop_cleanly_on_signals()
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--burst", type=int, default=100_000)
