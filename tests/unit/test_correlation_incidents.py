@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stream.alerts.record import AlertRecord
 from stream.correlation.incidents import (
@@ -13,6 +15,7 @@ from stream.correlation.incidents import (
     group_new,
     match,
 )
+from stream.correlation.kinematics import Limits
 from stream.correlation.policies import IncidentPolicy
 from stream.correlation.seen import MAX_SEEN
 
@@ -119,3 +122,31 @@ def test_seen_and_evidence_refs_stay_bounded() -> None:
     assert inc.evidence[0]["event_id"] == "s:0"  # the first evidence is always kept
     assert inc.evidence[-1]["event_id"] == f"s:{MAX_SEEN + 9}"
     assert inc.evidence_count == MAX_SEEN + 10
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.floats(0, 400), st.floats(-300, 300),
+                          st.floats(-300, 300)), min_size=1, max_size=12),
+       st.lists(st.tuples(st.floats(400, 500), st.floats(-300, 300), st.floats(-300, 300)),
+                min_size=1, max_size=6),
+       st.lists(st.tuples(st.integers(0, 3), st.floats(-300, 300), st.floats(-300, 300)),
+                max_size=6))
+@settings(max_examples=200, deadline=None)
+def test_points_older_than_the_join_window_change_no_match(
+        points: list[tuple[int, float, float, float]], dets: list[tuple[float, float, float]],
+        old: list[tuple[int, float, float]]) -> None:
+    """What joining may leave out of its index: a path point older than its incident's
+    join window before every detection of the step."""
+    n = 1 + max(k for k, *_ in points)
+    windows = np.array([300.0, 120.0, 60.0, 300.0][:n])
+    old = [(k % n, x, y) for k, x, y in old]
+    ts, x, y = (np.array(v, float) for v in zip(*dets, strict=True))
+    limits = Limits(np.full(n, np.nan), windows, np.full(ts.size, 3.0))
+
+    def run(extra: list[tuple[int, float, float]]) -> list[int]:
+        own = np.array([k for k, *_ in points] + [k for k, *_ in extra], np.intp)
+        t = np.array([p[1] for p in points] + [ts.min() - windows[k] - 1.0 for k, *_ in extra])
+        px = np.array([p[2] for p in points] + [e[1] for e in extra], float)
+        py = np.array([p[3] for p in points] + [e[2] for e in extra], float)
+        return match(ts, x, y, t, px, py, POL, owner=own, limits=limits).tolist()
+
+    assert run(old) == run([])
