@@ -64,7 +64,7 @@ def track_points(inc: Incident, need: int) -> tuple[F, F, F]:
     target itself) over half a minute, those alone: a sensor's position is only near it."""
     h = np.array(list(inc.sensor_hits.values()), float).reshape(-1, 4)
     t, x, y = h[:, 1] / h[:, 0], h[:, 2], h[:, 3]
-    if not inc.path:
+    if not len(inc.path):
         return t, x, y
     p = inc.path_points()
     sensor = {(round(a), round(b)) for a, b in zip(x.tolist(), y.tolist(), strict=True)}

@@ -91,8 +91,9 @@ def walked_from(store: Store, other: Incident, inc: Incident, reach: float,
     it), or from which its target could have walked inland to there (``s1``: metres from
     the boundary there), or None: a stray hit that moved the alert last does not hide
     where its target was before."""
-    pts = [p for p in other.path if p[0] <= other.last_ts] + [[other.last_ts, other.x, other.y]]
-    t, x, y = (np.array(v, float) for v in zip(*pts, strict=True))
+    p = other.path[other.path[:, 0] <= other.last_ts]
+    t, x, y = (np.r_[p[:, k], last] for k, last in enumerate(
+        (other.last_ts, other.x, other.y)))
     d = np.hypot(inc.x0 - x, inc.y0 - y)
     s0 = store.frame.signed_distance(x, y)
     radius = store.policies.incident.radius_m

@@ -20,14 +20,13 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from stream.alerts.record import AlertRecord
+from stream.correlation import path as paths
 from stream.correlation.kinematics import Limits, adjacent, on_track
 from stream.correlation.policies import IncidentPolicy
 from stream.correlation.seen import SeenIds
 
 MAX_REFS_HEAD = 5
 MAX_REFS_TAIL = 25
-PATH_STEP_S = 5.0
-MAX_PATH = 240  # 20 minutes of 5 s steps
 QUERY_SLICE = 20_000  # points per STRtree query when grouping
 
 
@@ -39,7 +38,7 @@ class IncidentKind(StrEnum):
     FAULT = "fault"  # a faulted sensor (see faults.Fault)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Incident:
     """Everything known about one incident; JSON-native fields only."""
 
@@ -78,18 +77,25 @@ class Incident:
     evidence_count: int = 0
     seen: SeenIds = field(default_factory=SeenIds)
     track: dict[str, float] | None = None
-    #: where it was when: [ts, x, y] per ``PATH_STEP_S`` of event time, time-ordered, for
-    #: matching detections that arrive out of order
-    path: list[list[float]] = field(default_factory=list)
+    #: where it was when (:mod:`~stream.correlation.path`), for matching detections that
+    #: arrive out of order; rows from state or a caller are made an array
+    path: npt.NDArray[np.float64] = field(default_factory=paths.empty)
     task: dict[str, Any] | None = None
     alert: AlertRecord | None = None
     armed_ts: float | None = None  # processing time a rule first fired (see confirm_s)
     armed_event_ts: float | None = None  # and the incident's event time then
     folded_into: str | None = None  # alert id that counted this rate-limited incident
     closed_ts: float | None = None
-    #: (the path list, its points as an array): not state, rebuilt when the path changes
-    _path_array: tuple[list[list[float]], npt.NDArray[np.float64]] | None = field(
-        default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.path, np.ndarray) or self.path.dtype != float:
+            self.path = paths.coerce(self.path)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Incident):
+            return NotImplemented
+        return all(np.array_equal(a, b) if f == "path" else a == b for f, a, b in zip(
+            _FIELDS, _values(self), _values(other), strict=True))
 
     @property
     def open(self) -> bool:
@@ -105,22 +111,18 @@ class Incident:
         return tr["x"] + tr["vx"] * dt, tr["y"] + tr["vy"] * dt
 
     def path_points(self) -> npt.NDArray[np.float64]:
-        """The path as rows ``[ts, x, y]`` (its last position when it has none), kept
-        while the path is the same list (:meth:`add_path` makes a new one).
+        """The path as rows ``[ts, x, y]``, its last position when it has none.
 
         >>> inc = Incident("i", "e", 0.0, 5.0, 1.0, 2.0, 0.0, 0.0, 0.0, 0.0)
         >>> inc.path_points().tolist()
         [[5.0, 1.0, 2.0]]
-        >>> inc.add_path(np.array([5.0]), np.array([1.0]), np.array([2.0]))
-        >>> inc.path_points() is inc.path_points()
-        True
+        >>> inc.add_path(np.array([5.0]), np.array([1.0]), np.array([3.0]))
+        >>> inc.path_points().tolist()
+        [[5.0, 1.0, 3.0]]
         """
-        if not self.path:
+        if not len(self.path):
             return np.array([[self.last_ts, self.x, self.y]], float)
-        cached = self._path_array
-        if cached is None or cached[0] is not self.path:
-            cached = self._path_array = (self.path, np.array(self.path, float).reshape(-1, 3))
-        return cached[1]
+        return self.path
 
     def add_ref(self, ref: dict[str, Any]) -> None:
         self.evidence_count += 1
@@ -134,23 +136,14 @@ class Incident:
 
     def add_path(self, ts: npt.NDArray[np.float64], x: npt.NDArray[np.float64],
                  y: npt.NDArray[np.float64]) -> None:
-        """Remember positions (time-ordered arrays): the last one per ``PATH_STEP_S`` step,
-        merged with what is known, oldest dropped beyond ``MAX_PATH`` steps."""
-        step = np.floor(ts / PATH_STEP_S)
-        last = np.ones(ts.size, bool)
-        last[:-1] = step[1:] != step[:-1]
-        new = {int(s): [float(t), float(a), float(b)]
-               for s, t, a, b in zip(step[last], ts[last], x[last], y[last], strict=True)}
-        old = {int(p[0] // PATH_STEP_S): p for p in self.path}
-        for k, v in new.items():
-            if k not in old or v[0] >= old[k][0]:
-                old[k] = v
-        self.path = [old[k] for k in sorted(old)][-MAX_PATH:]
+        """Remember positions (time-ordered arrays): :func:`~stream.correlation.path.merge`."""
+        self.path = paths.merge(self.path, ts, x, y)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view; it shares inner lists with the incident, so serialise it now."""
         d = {f: getattr(self, f) for f in _FIELDS}
         d["seen"] = self.seen.dump()
+        d["path"] = self.path.tolist()
         d["alert"] = self.alert.to_dict() if self.alert is not None else None
         return d
 
@@ -163,7 +156,11 @@ class Incident:
         return cls(**d)
 
 
-_FIELDS = tuple(f.name for f in fields(Incident) if not f.name.startswith("_"))
+_FIELDS = tuple(f.name for f in fields(Incident))
+
+
+def _values(inc: Incident) -> tuple[Any, ...]:
+    return tuple(getattr(inc, f) for f in _FIELDS)
 
 
 def match(

@@ -156,18 +156,18 @@ def merge(store: Store, touched: set[str], now: float, out: CorrelatorResult) ->
     closes without a message of its own unless it had an alert too (then it clears,
     reason ``merged``). One STRtree query for the whole slice."""
     pol = store.policies.incident
-    recent = [store.incidents[i].path[-3:] for i in touched if i in store.incidents]
-    since = min((p[0] for ps in recent for p in ps), default=0.0) - pol.corroborate_s
+    recent = [store.incidents[i].path[-3:, 0] for i in touched if i in store.incidents]
+    since = min((float(p.min()) for p in recent if p.size), default=0.0) - pol.corroborate_s
     # only paths that reach that far forward can meet what the slice added
     incs = [i for i in store.open_of(IncidentKind.DETECTION)
             if not herd(i) and i.last_ts >= since]
-    mine = [k for k, i in enumerate(incs) if i.id in touched and i.path]
+    mine = [k for k, i in enumerate(incs) if i.id in touched and len(i.path)]
     if len(incs) < 2 or not mine:
         return touched
     st, sx, sy, owner = paths(incs)
-    q = [(p, k) for k in mine for p in incs[k].path[-3:]]  # what this slice added
-    qa = np.array([p for p, _ in q], float)
-    qk = np.array([k for _, k in q], np.intp)
+    added = [incs[k].path[-3:] for k in mine]  # what this slice added
+    qa = np.concatenate(added)
+    qk = np.repeat(np.array(mine, np.intp), [len(a) for a in added])
     # only points within corroborate_s of those can meet them
     near = ((st >= qa[:, 0].min() - pol.corroborate_s)
             & (st <= qa[:, 0].max() + pol.corroborate_s))

@@ -3,8 +3,6 @@ reports, the other from ground sensors delivered later by another partition)."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from stream.correlation import fusion
 from stream.correlation.incidents import MAX_REFS_HEAD, MAX_REFS_TAIL, Incident
 from stream.models import Severity
@@ -59,7 +57,7 @@ def merge_into(keep: Incident, gone: Incident) -> None:
     keep.evidence = refs
     keep.evidence_count += gone.evidence_count
     keep.seen.update(gone.seen)
-    if gone.path:
-        g = np.array(gone.path, float)
+    if len(gone.path):
+        g = gone.path
         keep.add_path(g[:, 0], g[:, 1], g[:, 2])
     keep.track = None  # refitted from the merged hits
