@@ -15,19 +15,19 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from stream.alerts.record import AlertRecord
 from stream.correlation import path as paths
 from stream.correlation.kinematics import Limits, adjacent, on_track
+from stream.correlation.near import within
 from stream.correlation.policies import IncidentPolicy
 from stream.correlation.seen import SeenIds
 
 MAX_REFS_HEAD = 5
 MAX_REFS_TAIL = 25
-QUERY_SLICE = 20_000  # points per STRtree query when grouping
+QUERY_SLICE = 20_000  # points per query when grouping
 
 
 class IncidentKind(StrEnum):
@@ -190,10 +190,11 @@ def match(
     incidents whose gate admits a detection it joins the closest in space and time
     (``distance + max_speed * |dt|``; from a track's prediction: that distance).
 
-    Candidates come from one STRtree query of the points within the largest reach over
-    the whole batch; the exact gate is then checked on those pairs only. With classes
-    (index, -1: none), a detection never joins an incident of another class: a person
-    walking past vehicles in a port-of-entry lane is an incident of its own."""
+    Candidates come from one query (:func:`~stream.correlation.near.within`) of the
+    points within the largest reach over the whole batch; the exact gate is then checked
+    on those pairs only. With classes (index, -1: none), a detection never joins an
+    incident of another class: a person walking past vehicles in a port-of-entry lane is
+    an incident of its own."""
     out = np.full(ts.size, -1, dtype=np.intp)
     if ts.size == 0 or inc_t.size == 0:
         return out
@@ -207,9 +208,7 @@ def match(
     live = np.flatnonzero(inc_t >= ts.min() - inc_w[own])
     span = np.maximum(ts.max() - inc_t[live], inc_t[live] - ts.min()).clip(0.0, policy.grow_s)
     reach = policy.radius_m + vmax * span
-    tree = shapely.STRtree(shapely.points(inc_x[live], inc_y[live]))
-    pi, ii = tree.query(shapely.points(x, y), predicate="dwithin",
-                        distance=float(reach.max(initial=0.0)))
+    pi, ii = within(x, y, inc_x[live], inc_y[live], float(reach.max(initial=0.0)))
     ii = live[ii]
     v = inc_v[own[ii]]
     v = np.where(np.isnan(v), det_v[pi], v)
@@ -249,7 +248,7 @@ def group_new(
 
     Two detections link when one is within the other's gate (as in :func:`match`) and
     their classes agree; groups are the connected components (label propagation over the
-    pairs from one STRtree query)."""
+    pairs from one query)."""
     n = ts.size
     if n < 2:
         return np.arange(n, dtype=np.intp)
@@ -282,15 +281,13 @@ def _link(
     reach = policy.radius_m + policy.max_speed_mps * min(
         float(np.ptp(ts) + spread.max()), policy.grow_s
     )
-    pts = shapely.points(x, y)
-    tree = shapely.STRtree(pts)
     links_a: list[npt.NDArray[np.int32]] = []
     links_b: list[npt.NDArray[np.int32]] = []
     # Queried a slice of points at a time and only the linking pairs kept (as int32): a
     # dense burst has tens of millions of candidate pairs, and their float temporaries
     # all at once took gigabytes.
     for lo in range(0, n, QUERY_SLICE):
-        a, b = tree.query(pts[lo:lo + QUERY_SLICE], predicate="dwithin", distance=reach)
+        a, b = within(x[lo:lo + QUERY_SLICE], y[lo:lo + QUERY_SLICE], x, y, reach)
         a = a + lo
         keep = a < b
         a, b = a[keep], b[keep]

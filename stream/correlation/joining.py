@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
-import shapely
 
 from stream.correlation import fusion
 from stream.correlation.alerting import herd, retire
@@ -17,6 +16,7 @@ from stream.correlation.ids import incident_id
 from stream.correlation.incidents import Incident, IncidentKind, group_new, match
 from stream.correlation.kinematics import Limits, join_window
 from stream.correlation.merge import merge_into, survivor
+from stream.correlation.near import within
 from stream.correlation.policies import IncidentPolicy
 from stream.correlation.result import CorrelatorResult
 from stream.correlation.store import Store
@@ -154,7 +154,7 @@ def merge(store: Store, touched: set[str], now: float, out: CorrelatorResult) ->
     target that arrived in a different order can start two incidents. The one with an
     alert (the more severe, else the older) survives with its alert id; the other
     closes without a message of its own unless it had an alert too (then it clears,
-    reason ``merged``). One STRtree query for the whole slice."""
+    reason ``merged``). One query for the whole slice."""
     pol = store.policies.incident
     recent = [store.incidents[i].path[-3:, 0] for i in touched if i in store.incidents]
     since = min((float(p.min()) for p in recent if p.size), default=0.0) - pol.corroborate_s
@@ -172,8 +172,7 @@ def merge(store: Store, touched: set[str], now: float, out: CorrelatorResult) ->
     near = ((st >= qa[:, 0].min() - pol.corroborate_s)
             & (st <= qa[:, 0].max() + pol.corroborate_s))
     st, sx, sy, owner = st[near], sx[near], sy[near], owner[near]
-    qi, si = shapely.STRtree(shapely.points(sx, sy)).query(
-        shapely.points(qa[:, 1], qa[:, 2]), predicate="dwithin", distance=pol.radius_m)
+    qi, si = within(qa[:, 1], qa[:, 2], sx, sy, pol.radius_m)
     a, b = qk[qi], owner[si]
     ok = (a != b) & (np.abs(qa[qi, 0] - st[si]) <= pol.corroborate_s)
     if not ok.any():
