@@ -34,13 +34,13 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-import orjson
 from rich.console import Console
 from rich.progress import track
 
 from geofences.frame import Frame
 from geofences.index import GeofenceSet
 from stream import memory
+from stream.correlation import state_codec
 from stream.correlation.engine import Correlator
 from stream.correlation.evidence import Evidence, Heartbeat
 from stream.models import GroundDetection, SensorHealth, SensorKind, TargetClass
@@ -174,7 +174,7 @@ def state_bytes(cor: Correlator) -> dict[str, int]:
     out: dict[str, int] = {}
     for k, v in cor.state().items():
         kind = k.partition(":")[0]
-        out[kind] = out.get(kind, 0) + len(k) + len(orjson.dumps(v))
+        out[kind] = out.get(kind, 0) + len(k) + len(state_codec.dumps(v))
     return out
 
 

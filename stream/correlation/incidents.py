@@ -140,10 +140,10 @@ class Incident:
         self.path = paths.merge(self.path, ts, x, y)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready view; it shares inner lists with the incident, so serialise it now."""
+        """A view for :func:`~stream.correlation.state_codec.dumps` (the path an array, no
+        list per row); it shares inner lists with the incident, so serialise it now."""
         d = {f: getattr(self, f) for f in _FIELDS}
         d["seen"] = self.seen.dump()
-        d["path"] = self.path.tolist()
         d["alert"] = self.alert.to_dict() if self.alert is not None else None
         return d
 

@@ -72,11 +72,13 @@ class SeenIds:
         self._n += 1
         return True
 
+    def _oldest_first(self) -> bytes:
+        i = (self._n % self.cap) * _W if self._n > self.cap else 0
+        return bytes(self._ring[i:] + self._ring[:i])
+
     def digests(self) -> list[bytes]:
         """Oldest first."""
-        ring = bytes(self._ring)
-        i = (self._n % self.cap) * _W if self._n > self.cap else 0
-        ring = ring[i:] + ring[:i]
+        ring = self._oldest_first()
         return [ring[k:k + _W] for k in range(0, len(ring), _W)]
 
     def update(self, other: SeenIds) -> None:
@@ -84,7 +86,7 @@ class SeenIds:
             self.add_digest(h)
 
     def dump(self) -> str:
-        return base64.b64encode(b"".join(self.digests())).decode()
+        return base64.b64encode(self._oldest_first()).decode()
 
     @classmethod
     def load(cls, saved: str | Iterable[str]) -> SeenIds:

@@ -7,6 +7,7 @@ import orjson
 import pytest
 
 from stream.batch import RawMessage
+from stream.correlation import state_codec
 from stream.models import Alert
 from stream.pipeline import Pipeline
 from tests.unit.test_pipeline_core import TS, camera, make, msg, settle
@@ -59,7 +60,7 @@ def test_a_refused_ack_leaves_the_alert_and_later_batches_intact() -> None:
     assert msg_.ack is not None and msg_.ack.at == TS + 5
     # what the worker would restore after a restart still decodes and acks work on it
     q, _ = make()
-    q.restore(orjson.loads(orjson.dumps(good.changed)))
+    q.restore(orjson.loads(state_codec.dumps(good.changed)))
     again = q.process([ack(alert.id, action="close")], now=TS + 8)
     assert again.dead_letters == [] and again.alerts[0].state.value == "cleared"
 

@@ -10,6 +10,7 @@ import orjson
 import pytest
 
 from geofences.index import GeofenceSet
+from stream.correlation import state_codec
 from stream.correlation.engine import Correlator, CorrelatorResult
 from stream.correlation.evidence import Evidence
 from stream.correlation.policies import Policies
@@ -86,7 +87,7 @@ def test_restart_mid_crossing_resumes_the_same_alert() -> None:
     walk = walk_north("s", 0, -100, 600)
     first = Correlator(FENCES)
     before = feed(first, walk[:7])
-    saved = orjson.loads(orjson.dumps(first.state()))  # what a table would hold
+    saved = orjson.loads(state_codec.dumps(first.state()))  # what a table would hold
     second = Correlator(FENCES)
     second.restore(saved)
     replayed = second.process(walk[:7], now=walk[6].report.ts + 2)  # at-least-once redelivery
@@ -107,7 +108,7 @@ def test_state_changes_rebuild_the_same_state() -> None:
         table.update(res.changed)
     table.update(cor.tick(T0 + 5000).changed)
     live = {k: v for k, v in table.items() if v is not None}
-    assert orjson.loads(orjson.dumps(live)) == orjson.loads(orjson.dumps(cor.state()))
+    assert orjson.loads(state_codec.dumps(live)) == orjson.loads(state_codec.dumps(cor.state()))
 
 
 def test_wind_single_unknown_hits_never_alert() -> None:

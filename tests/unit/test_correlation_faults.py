@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import itertools
 
-import orjson
-
 from geofences.index import GeofenceSet
+from stream.correlation import state_codec
 from stream.correlation.engine import Correlator
 from stream.correlation.evidence import Evidence
 from stream.correlation.faults import Fault, FaultWatch
@@ -201,7 +200,7 @@ def test_the_fault_watch_is_kept_one_key_per_sensor_and_survives_a_restart() -> 
                            for k in range(100)], now=T0 + t + 1,
                           health=[beat(f"s-{k}", t) for k in range(100)])
         changed.update(res.changed)
-    assert len(orjson.dumps(changed["meta"])) < 1_000
+    assert len(state_codec.dumps(changed["meta"])) < 1_000
     assert {k for k in changed if k.startswith("flt:")} == {f"flt:s-{k}" for k in range(100)}
     again = Correlator(FENCES)
     again.restore(changed)

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stream.alerts.record import AlertRecord
+from stream.correlation import state_codec
 from stream.correlation.incidents import (
     MAX_REFS_HEAD,
     MAX_REFS_TAIL,
@@ -83,10 +84,13 @@ def test_incident_round_trips_as_plain_data() -> None:
     inc.mark_seen("s:1")
     inc.scores["s"] = [0.5, 0.0, 0.0]
     inc.alert = AlertRecord(id="alr-1", rule="tamper", raised_ts=1.0, sent_ts=1.0)
+    inc.add_path(np.array([1.0, 7.0]), np.array([0.0, 3.0]), np.array([0.0, 4.0]))
     d = inc.to_dict()
     assert isinstance(d["seen"], str)  # the digests, in base64
-    back = Incident.from_dict(orjson.loads(orjson.dumps(d)))
-    assert back == inc
+    back = Incident.from_dict(orjson.loads(state_codec.dumps(d)))
+    assert back == inc and back.path.tolist() == [[1.0, 0.0, 0.0], [7.0, 3.0, 4.0]]
+    back.add_path(np.array([8.0]), np.array([5.0]), np.array([5.0]))
+    assert back != inc  # the path counts
     assert not back.mark_seen("s:1")
 
 

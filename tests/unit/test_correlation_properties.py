@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geofences.index import GeofenceSet
+from stream.correlation import state_codec
 from stream.correlation.engine import Correlator
 from stream.correlation.evidence import Evidence
 from stream.models import Alert, AlertState, SensorKind, TargetClass
@@ -48,7 +49,7 @@ def test_redelivery_after_a_restart_never_opens_a_new_alert(
     first = Correlator(FENCES)
     before = run(first, ev[:cut], batch)
     second = Correlator(FENCES)
-    second.restore(orjson.loads(orjson.dumps(first.state())))
+    second.restore(orjson.loads(state_codec.dumps(first.state())))
     after = run(second, ev, batch)  # the whole stream again, from the start
     opened = {a.id for a in before if a.state == AlertState.NEW}
     assert not opened & {a.id for a in after if a.state == AlertState.NEW}

@@ -21,7 +21,7 @@ from simulators.world import World
 from stream.batch import RawMessage
 from stream.correlation.held import event_id
 from stream.correlation.seen import digest
-from stream.correlation.state_codec import BUF, INC, in_two_phases
+from stream.correlation.state_codec import BUF, INC, dumps, in_two_phases
 from stream.models import Alert, Severity
 from tests.unit.test_pipeline_restart import PAUSE_S, START, Worker, batches, ids
 
@@ -72,7 +72,7 @@ def kills() -> list[Killed]:
                        worker.pipeline.tick(worker.now)):
             worker.alerts += result.alerts
             worker.write(result)
-            writes.update({key: None if v is None else orjson.dumps(v)
+            writes.update({key: None if v is None else dumps(v)
                            for key, v in result.changed.items()})
         out.append(Killed(before, list(worker.alerts), writes, worker.now))
     return out

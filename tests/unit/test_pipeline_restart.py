@@ -21,6 +21,7 @@ from simulators.messages import Emission
 from simulators.scenario import load_scenario
 from simulators.world import World
 from stream.batch import BatchResult, RawMessage
+from stream.correlation import state_codec
 from stream.metrics import Metrics
 from stream.models import Alert, Severity
 from stream.pipeline import Pipeline
@@ -70,7 +71,7 @@ class Worker:
             if value is None:
                 self.table.pop(key, None)
             else:
-                self.table[key] = orjson.dumps(value)
+                self.table[key] = state_codec.dumps(value)
 
     def settle(self) -> None:
         """The worker's timer ticks after the replay, 2 s apart."""
@@ -153,8 +154,8 @@ def test_restored_state_round_trips_unchanged(
     """Restoring the written keys gives back the very state that wrote them."""
     worker, again = first_half_and_restart(crossing)
     table = worker.table
-    state: dict[str, Any] = orjson.loads(orjson.dumps(worker.pipeline.correlator.state()))
-    assert orjson.loads(orjson.dumps(again.pipeline.correlator.state())) == state
+    state: dict[str, Any] = orjson.loads(state_codec.dumps(worker.pipeline.correlator.state()))
+    assert orjson.loads(state_codec.dumps(again.pipeline.correlator.state())) == state
     cams = {f"cam:{c}" for c in worker.pipeline.cameras}
     assert cams, "cameras announce their sites in heartbeats"
     tracked = worker.pipeline.zones.objects  # zone stays of tracked alerts

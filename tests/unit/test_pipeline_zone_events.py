@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 from geofences.index import GeofenceSet, Zone
 from geofences.stretches.nogales_sasabe import PARALLEL_LAT
 from stream.batch import RawMessage
+from stream.correlation import state_codec
 from stream.metrics import Metrics
 from stream.models import ZoneEvent
 from stream.pipeline import Pipeline
@@ -99,7 +100,7 @@ def test_a_restarted_worker_carries_on_without_repeating_or_missing_events() -> 
     before = walk(first, NORTHWARD[:22], state=state)  # ~360 m north: inside buffers
     assert any(k.startswith("zon:") for k in state)
     second, _ = pipeline()
-    second.restore(orjson.loads(orjson.dumps(state)))  # as JSON, like the changelog
+    second.restore(orjson.loads(state_codec.dumps(state)))  # as JSON, like the changelog
     after = walk(second, NORTHWARD[22:], start=22)
     assert before and after
     assert [(e.kind, e.zone_id, e.ts, e.since) for e in before + after] == [

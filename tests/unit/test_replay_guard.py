@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import orjson
 
+from stream.correlation import state_codec
 from tests.unit.test_pipeline_core import TS, camera, make, msg, settle
 
 
@@ -12,7 +13,7 @@ def test_reports_the_restored_state_holds_are_skipped_after_a_restart() -> None:
     first, _ = make()
     seen = msg("sensors.camera", orjson.dumps(camera(1, 31.33341)))
     (alert,) = settle(first, [seen], now=TS).alerts
-    state = orjson.loads(orjson.dumps(first.correlator.state()))
+    state = orjson.loads(state_codec.dumps(first.correlator.state()))
     restarted, reg = make()
     restarted.restore(state)
     fresh = msg("sensors.camera", orjson.dumps(camera(2, 31.33345)), offset=1)
