@@ -12,8 +12,9 @@ from stream.correlation import fusion
 from stream.correlation.alerting import herd, retire
 from stream.correlation.apply import Batch, apply
 from stream.correlation.evidence import Evidence
+from stream.correlation.grouping import group_new
 from stream.correlation.ids import incident_id
-from stream.correlation.incidents import Incident, IncidentKind, group_new, match
+from stream.correlation.incidents import Incident, IncidentKind, match
 from stream.correlation.kinematics import Limits, join_window
 from stream.correlation.merge import merge_into, survivor
 from stream.correlation.near import within

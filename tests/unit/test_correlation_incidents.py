@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 
 from stream.alerts.record import AlertRecord
 from stream.correlation import state_codec
+from stream.correlation.grouping import group_new
 from stream.correlation.incidents import (
     MAX_REFS_HEAD,
     MAX_REFS_TAIL,
     Incident,
-    group_new,
     match,
 )
 from stream.correlation.kinematics import Limits
