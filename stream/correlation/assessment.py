@@ -67,8 +67,8 @@ def track_points(inc: Incident, need: int) -> tuple[F, F, F]:
     if not len(inc.path):
         return t, x, y
     p = inc.path_points()
-    sensor = {(round(a), round(b)) for a, b in zip(x.tolist(), y.tolist(), strict=True)}
-    cam = np.array([(round(a), round(b)) not in sensor for a, b in p[:, 1:3].tolist()], bool)
+    # a path point at no sensor's place (to the metre) is a camera's estimate
+    cam = ~np.isin(np.round(p[:, 1]) + 1j * np.round(p[:, 2]), np.round(x) + 1j * np.round(y))
     if cam.sum() >= 2 * need and np.ptp(p[cam, 0]) >= 30.0:
         return p[cam, 0], p[cam, 1], p[cam, 2]
     return np.r_[t, p[:, 0]], np.r_[x, p[:, 1]], np.r_[y, p[:, 2]]
