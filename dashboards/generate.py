@@ -131,6 +131,12 @@ def pipeline_health() -> dict[str, Any]:
         panel("timeseries", "Alert messages produced by state",
               [target(f"sum by (state) (rate(borderwatch_alerts_total{{{sel}}}[{RATE}]))",
                       "{{state}}")], unit="reqps", stack=True),
+        panel("timeseries", "State written to the changelog by key kind",
+              [target(f"sum by (kind) "
+                      f"(rate(borderwatch_state_written_bytes_total{{{sel}}}[{RATE}]))",
+                      "{{kind}}")], unit="Bps", stack=True,
+              desc="Every incident a batch touches is written whole: what the changelog "
+                   "topic takes in before compaction."),
         panel("timeseries", "Alerts held back by rate limits",
               [target(f"sum by (sector) "
                       f"(rate(borderwatch_alerts_rate_limited_total{{{sel}}}[{RATE}]))",

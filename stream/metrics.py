@@ -162,6 +162,13 @@ class Metrics:
             "Keys in the worker's correlation state (incidents, sensor sites, zone stays).",
             registry=registry,
         )
+        self.state_written = Counter(
+            "borderwatch_state_written_bytes",
+            "Bytes of state values written to the changelog, by key kind (inc, flt, site, "
+            "...): every incident a batch touches is written whole.",
+            ["kind"],
+            registry=registry,
+        )
         self.state_oversize = Counter(
             "borderwatch_state_oversize",
             "State values not written because they exceed the message size limit, by key "

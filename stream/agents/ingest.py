@@ -164,6 +164,8 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
         # Faust flushes the second before committing offsets.
         writes, refused = state_codec.encode_changes(result.changed, settings.max_message_bytes)
         first, then = state_codec.in_two_phases(writes)
+        for kind, size in state_codec.bytes_by_kind(writes).items():
+            metrics.state_written.labels(kind=kind).inc(size)
         for key, raw in first.items():
             state[key] = raw
         await state_delivered()

@@ -114,6 +114,20 @@ def dumps(value: Any) -> bytes:
     return bytes(memoryview(orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY)))
 
 
+def bytes_by_kind(writes: Mapping[str, bytes | None]) -> dict[str, int]:
+    """Bytes of the values to write, by key kind (deletions count nothing).
+
+    >>> bytes_by_kind({"inc:a": b"{}", "inc:b": b"[1]", "meta": b"{}", "site:s": None})
+    {'inc': 5, 'meta': 2}
+    """
+    out: dict[str, int] = {}
+    for k, v in writes.items():
+        if v is not None:
+            kind = k.split(":", 1)[0]
+            out[kind] = out.get(kind, 0) + len(v)
+    return out
+
+
 def encode_changes(changed: Mapping[str, Any], limit: int
                    ) -> tuple[dict[str, bytes | None], list[tuple[str, int]]]:
     """The changed keys as table values (``None``: delete the key; each as :func:`dumps`

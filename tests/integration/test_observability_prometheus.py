@@ -235,6 +235,8 @@ def test_every_dashboard_query_returns_data_after_a_scenario(
     opened = prometheus.value("sum(borderwatch_open_incidents)")
     assert 1 <= opened <= prometheus.value('sum(borderwatch_alerts_total{state="new"})')
     assert prometheus.value("sum(borderwatch_geofence_set_info)") == 1
+    # the scenario's incidents were written to the changelog, and counted by kind
+    assert prometheus.value('sum(borderwatch_state_written_bytes_total{kind="inc"})') > 0
 
     # The alert rules load and evaluate without errors against the live data.
     groups = prometheus.get("/api/v1/rules")["data"]["groups"]
