@@ -38,7 +38,7 @@ class IncidentKind(StrEnum):
 
 @dataclass(slots=True, eq=False)
 class Incident:
-    """Everything known about one incident; JSON-native fields only."""
+    """Everything known about one incident: JSON-native fields, but the path an array."""
 
     id: str
     first_event: str
