@@ -1,17 +1,12 @@
-"""Benchmark scripts: run each as ``python -m benchmarks.NAME`` from the repository root."""
+"""Benchmark scripts: run each as ``python -m benchmarks.NAME`` from the repository root.
+
+Each stops cleanly on ``kill``, a closed terminal and Ctrl-C
+(:func:`stop_cleanly_on_signals`): the broker and workers it started are stopped, not
+left running at full CPU beside the next one.
+"""
 
 from __future__ import annotations
 
-import signal
+from stream.cli.common import stop_cleanly_on_signals
 
-
-def _unwind(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-def stop_cleanly_on_signals() -> None:
-    """``kill`` (SIGTERM), a closed terminal (SIGHUP) and Ctrl-C, even in a background job
-    (which starts with SIGINT ignored), unwind the benchmark like Ctrl-C: the broker and
-    workers it started are stopped, not left running at full CPU beside the next one."""
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, _unwind)
+__all__ = ["stop_cleanly_on_signals"]

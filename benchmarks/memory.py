@@ -170,12 +170,8 @@ def held(cor: Correlator) -> tuple[int, int, int]:
 
 
 def state_bytes(cor: Correlator) -> dict[str, int]:
-    """Bytes of the persisted state (key and orjson value) by kind of key."""
-    out: dict[str, int] = {}
-    for k, v in cor.state().items():
-        kind = k.partition(":")[0]
-        out[kind] = out.get(kind, 0) + len(k) + len(state_codec.dumps(v))
-    return out
+    """Bytes of the persisted state (its encoded values) by kind of key."""
+    return state_codec.bytes_by_kind({k: state_codec.dumps(v) for k, v in cor.state().items()})
 
 
 def main() -> None:

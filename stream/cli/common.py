@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 from typing import Annotated, Any
 
@@ -87,3 +88,15 @@ def connected_settings(**overrides: Any) -> Settings:
     settings = make_settings(**overrides)
     require_broker(settings)
     return settings
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def stop_cleanly_on_signals() -> None:
+    """``kill`` (SIGTERM), a closed terminal (SIGHUP) and Ctrl-C, even in a background job
+    (which starts with SIGINT ignored), unwind like Ctrl-C: what was started is stopped,
+    not left running."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)

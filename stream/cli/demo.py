@@ -21,7 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from stream.alerts.feed import read_alerts
 from stream.broker import BrokerError, EmbeddedBroker, free_port, wait_for_port
 from stream.cli.alert_view import LiveAlerts
-from stream.cli.common import console, make_settings, port_free
+from stream.cli.common import console, make_settings, port_free, stop_cleanly_on_signals
 from stream.settings import Settings
 from stream.topics import create_topics
 
@@ -190,9 +190,7 @@ def demo(
     )
     started: list[tuple[str, subprocess.Popen[bytes] | None]] = []
     broker = EmbeddedBroker(settings.broker_host, port)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGHUP, _interrupt)  # its terminal was closed: stop what it started
+    stop_cleanly_on_signals()
     try:
         with tempfile.TemporaryDirectory(prefix="borderwatch-demo-") as state:
             _run(settings, broker, state, started, scenario, speed, duration)
@@ -294,7 +292,3 @@ def _last_line(log: Path) -> str:
 
 class _Done(Exception):
     pass
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
