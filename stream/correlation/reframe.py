@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 
 from geofences.frame import Frame
-from stream.correlation import path as paths
 from stream.correlation.incidents import Incident
 
 
@@ -21,7 +20,8 @@ def _move(old: Frame, new: Frame, xy: list[tuple[float, float]]) -> list[tuple[f
 def reproject(inc: Incident, old: Frame, new: Frame) -> None:
     """Every metric coordinate of ``inc`` from ``old`` into ``new`` (in place)."""
     pts: list[tuple[float, float]] = [(inc.x, inc.y), (inc.x0, inc.y0)]
-    pts += [(p[1], p[2]) for p in inc.path.tolist()]
+    path = inc.path.copy()
+    pts += zip(path[:, 1].tolist(), path[:, 2].tolist(), strict=True)
     pts += [(h[2], h[3]) for h in inc.sensor_hits.values()]
     pts += [(m[1], m[2]) for m in inc.modality_last.values()]
     tr, task = inc.track, inc.task
@@ -31,7 +31,9 @@ def reproject(inc: Incident, old: Frame, new: Frame) -> None:
         pts.append((task["x"], task["y"]))
     moved = iter(_move(old, new, pts))
     (inc.x, inc.y), (inc.x0, inc.y0) = next(moved), next(moved)
-    inc.path = paths.coerce([[p[0], *next(moved)] for p in inc.path.tolist()])
+    if len(path):
+        path[:, 1:3] = [next(moved) for _ in range(len(path))]
+    inc.path = path
     for h in inc.sensor_hits.values():
         h[2], h[3] = next(moved)
     for m in inc.modality_last.values():
