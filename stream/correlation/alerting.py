@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from stream.alerts import lifecycle
-from stream.correlation import continuation
+from stream.correlation import continuation, fusion
 from stream.correlation.assessment import assess, update_track
 from stream.correlation.classify import incident_class
 from stream.correlation.incidents import Incident, IncidentKind
@@ -35,7 +35,8 @@ def evaluate(store: Store, inc: Incident, now: float, out: CorrelatorResult,
         fused = cls, conf = incident_class(inc, pol.fusion)
         rule = fired_rule(pol.zone(inc.zone_type or ""), pol, cls, conf, inc.corroborated,
                           inc.track, inc.camera_conf,
-                          len(inc.scores.keys() | inc.sensor_hits.keys()))
+                          len(inc.scores.keys() | inc.sensor_hits.keys()),
+                          fusion.person_llr(inc.signatures, pol.fusion.llr_table))
         if rule is not None and store.placement.exits.leaving(
                 inc.origin, cls, inc.zone_type, inc.x, inc.y):
             rule = None  # a port's own traffic driving off inland (.exits)

@@ -67,6 +67,8 @@ def _apply_incident(inc: Incident, grp: npt.NDArray[np.intp], b: Batch,
     inc.evidence_count += grp.size - sel.size
     inc.add_path(b.ts[grp], b.x[grp], b.y[grp])
     latest = {b.kinds[j]: j for j in grp.tolist()}
+    for j in grp[~b.is_cam[grp]].tolist():
+        fusion.count_signature(inc.signatures, b.kinds[j], int(b.cls_idx[j]))
     for kind, j in latest.items():
         if kind not in inc.modalities:
             inc.modalities.append(kind)

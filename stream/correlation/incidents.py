@@ -71,6 +71,8 @@ class Incident:
     #: sensor or camera id -> best score per class, then reports per class (fusion.CLASSES)
     scores: dict[str, list[float]] = field(default_factory=dict)
     camera_conf: dict[str, float] = field(default_factory=dict)  # class -> best camera conf
+    #: ground-sensor kind -> its reports by signature (fusion.count_signature)
+    signatures: dict[str, list[float]] = field(default_factory=dict)
     evidence: list[dict[str, Any]] = field(default_factory=list)
     evidence_count: int = 0
     seen: SeenIds = field(default_factory=SeenIds)

@@ -51,6 +51,9 @@ def merge_into(keep: Incident, gone: Incident) -> None:
                              row[2 * n + ci] if len(row) >= 3 * n else None)
     for c, conf in gone.camera_conf.items():
         keep.camera_conf[c] = max(keep.camera_conf.get(c, 0.0), conf)
+    for kind, counts in gone.signatures.items():
+        for ci, times in enumerate(counts):
+            fusion.count_signature(keep.signatures, kind, ci, times)
     refs = sorted(keep.evidence + gone.evidence, key=lambda r: r["ts"])
     if len(refs) > MAX_REFS_HEAD + MAX_REFS_TAIL:
         refs = refs[:MAX_REFS_HEAD] + refs[-MAX_REFS_TAIL:]

@@ -10,6 +10,8 @@ version. ``Policies.load(path)`` reads another file, with the same clear errors.
 
 from __future__ import annotations
 
+import math
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -80,6 +82,24 @@ class FusionPolicy(_Strict):
     min_score: float = Field(0.3, ge=0)
     #: an alert's class changes only when another class scores this many times more
     class_margin: float = Field(1.5, ge=1)
+    #: per ground-sensor kind, how often it reports each signature (person, vehicle,
+    #: animal; the rest "unknown") when a person or an animal passes: the kinds' published
+    #: classification rates, read as likelihoods (:func:`.fusion.person_llr`)
+    signatures: dict[str, dict[str, dict[str, float]]] = Field(default_factory=dict)
+
+    @cached_property
+    def llr_table(self) -> dict[str, tuple[float, ...]]:
+        """Per kind, the log likelihood ratio (person against animal) of each signature
+        (person, vehicle, animal, unknown); a probability under 0.02 counts 0.02."""
+        out: dict[str, tuple[float, ...]] = {}
+        for kind, rows in self.signatures.items():
+            def p(true: str, sig: str, rows: dict[str, dict[str, float]] = rows) -> float:
+                row = rows.get(true, {})
+                v = 1.0 - sum(row.values()) if sig == "unknown" else row.get(sig, 0.0)
+                return max(v, 0.02)
+            out[kind] = tuple(math.log(p("person", c) / p("animal", c))
+                              for c in ("person", "vehicle", "animal", "unknown"))
+        return out
 
 
 class TrackPolicy(_Strict):
@@ -151,6 +171,9 @@ class ZonePolicy(_Strict):
     #: side, at the zone itself, leaving through its exit), governed by the zone's type or
     #: one of ``exit_zones``: pedestrians walking through a port
     queue_classes: tuple[TargetClass, ...] = ()
+    #: a person whose ground-sensor signatures are this much likelier (natural log) from a
+    #: person than from an animal is a confident detection, whatever its fused confidence
+    person_llr: float | None = None
 
 
 class Policies(_Strict):

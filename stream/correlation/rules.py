@@ -29,18 +29,23 @@ def fired_rule(
     track: Mapping[str, Any] | None,
     camera_conf: Mapping[str, float],
     sensors: int = 2,
+    llr: float = 0.0,
 ) -> str | None:
     """The first of the zone's rules the incident satisfies; None if it must not alert.
 
     ``two-modalities`` needs a person/vehicle class or three sensors besides: wind shakes a
-    fence and a seismic sensor side by side at once, with no signature."""
+    fence and a seismic sensor side by side at once, with no signature. ``llr``: the
+    ground sensors' signatures, person against animal (:func:`.fusion.person_llr`): at
+    the zone's ``person_llr`` or more, a person is confident whatever its fused confidence."""
     if zone is None or cls in zone.ignore_classes or cls not in policies.alert_classes:
         return None
     camera_ok = any(camera_conf.get(c.value, 0.0) >= policies.camera.min_confidence
                     for c in CONFIRMABLE)
-    need = zone.class_min_confidence.get(cls, zone.min_confidence)
+    confident = cls in CONFIRMABLE and (
+        confidence >= zone.class_min_confidence.get(cls, zone.min_confidence))
+    if cls == TargetClass.PERSON and zone.person_llr is not None and llr >= zone.person_llr:
+        confident = True
     for rule in zone.rules:
-        confident = cls in CONFIRMABLE and confidence >= need
         if rule == "confident-detection" and confident:
             return rule
         if rule == "two-modalities" and corroborated and (cls in CONFIRMABLE or sensors >= 3):

@@ -1,0 +1,90 @@
+"""Ground sensors' signatures weighed by how often their kind reports each for a person
+and for an animal: a walker one sensor keeps calling "person" alerts in a wildlife
+corridor, a herd it sometimes calls "person" does not."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import orjson
+
+from geofences.index import GeofenceSet
+from stream.correlation import fusion, state_codec
+from stream.correlation.engine import Correlator
+from stream.correlation.evidence import Evidence
+from stream.correlation.incidents import Incident
+from stream.correlation.merge import merge_into
+from stream.correlation.policies import Policies
+from stream.models import Alert, TargetClass
+from tests.unit.correlation_builders import CORRIDOR_DX, T0, ground, health
+
+FENCES = GeofenceSet.load_bundled()
+P, A, U = TargetClass.PERSON, TargetClass.ANIMAL, TargetClass.UNKNOWN
+BUNDLED = Policies.bundled()
+
+
+def one_sensor(name: str, t0: float, dx: float,
+               hits: Sequence[tuple[TargetClass, float]]) -> list[Evidence]:
+    """One seismic sensor at the line, a report every 5 s."""
+    return [ground(name, i, t0 + 5.0 * i, dx, 10, strength=s, sig=sig)
+            for i, (sig, s) in enumerate(hits)]
+
+
+def run(policies: Policies, evidence: list[Evidence]) -> list[Alert]:
+    """The reports in one batch, then a heartbeat elsewhere two minutes later."""
+    cor = Correlator(FENCES, policies=policies)
+    last = max(e.report.ts for e in evidence)
+    alerts = cor.process(evidence, now=last + 1).alerts
+    beat = health("hb", 1, last - T0 + 120, tamper=False)
+    return alerts + cor.process([], now=last + 125, health=[beat]).alerts
+
+
+# a group walking past one strip sensor in a corridor (the campaign's corridor/0): four
+# "person" signatures and three it could not tell, fused 0.59, under the corridor's 0.6
+WALKER = [(U, 0.43), (P, 0.574), (P, 0.707), (P, 0.744), (U, 0.597), (P, 0.61), (U, 0.382)]
+# a herd past the same kind of sensor: two "person" among three "animal"
+HERD = [(A, 0.449), (A, 0.555), (U, 0.533), (P, 0.521), (P, 0.58), (A, 0.374)]
+
+
+def test_the_walker_s_signatures_favour_a_person_and_the_herd_s_an_animal() -> None:
+    table = BUNDLED.fusion.llr_table
+    counts: dict[str, list[float]] = {}
+    for sig, _ in WALKER:
+        fusion.count_signature(counts, "seismic", fusion.INDEX.get(sig.value, -1))
+    assert round(fusion.person_llr(counts, table), 2) == 2.80  # 4 x 0.92 - 3 x 0.29
+    counts = {}
+    for sig, _ in HERD:
+        fusion.count_signature(counts, "seismic", fusion.INDEX.get(sig.value, -1))
+    assert fusion.person_llr(counts, table) < -3.0
+
+
+def test_a_walker_one_sensor_keeps_calling_person_alerts_in_a_corridor() -> None:
+    alerts = run(BUNDLED, one_sensor("c-1", 0.0, CORRIDOR_DX, WALKER))
+    assert len({a.id for a in alerts}) == 1
+    assert alerts[0].cls == P and alerts[0].zone_type == "wildlife_corridor"
+    assert alerts[0].rule == "confident-detection"
+    assert alerts[0].confidence < 0.6  # the signatures' likelihood made it, not the fusion
+
+
+def test_without_the_likelihood_the_corridor_misses_that_walker() -> None:
+    corridor = BUNDLED.zones["wildlife_corridor"].model_copy(update={"person_llr": None})
+    policies = BUNDLED.model_copy(update={"zones": {**BUNDLED.zones,
+                                                    "wildlife_corridor": corridor}})
+    assert run(policies, one_sensor("c-1", 0.0, CORRIDOR_DX, WALKER)) == []
+
+
+def test_a_herd_the_sensor_sometimes_calls_person_raises_nothing_in_a_corridor() -> None:
+    assert run(BUNDLED, one_sensor("h-1", 0.0, CORRIDOR_DX, HERD)) == []
+
+
+def test_merged_incidents_add_their_counts_and_older_state_has_none() -> None:
+    keep = Incident("i-1", "e-1", 0.0, 5.0, 1.0, 2.0, 0.0, 0.0, 0.0, 0.0)
+    gone = Incident("i-2", "e-2", 1.0, 6.0, 1.0, 2.0, 0.0, 0.0, 0.0, 0.0)
+    keep.signatures = {"seismic": [2.0, 0.0, 1.0, 0.0]}
+    gone.signatures = {"seismic": [1.0, 0.0, 0.0, 2.0], "fibre": [1.0, 0.0, 0.0, 0.0]}
+    merge_into(keep, gone)
+    assert keep.signatures == {"seismic": [3.0, 0.0, 1.0, 2.0], "fibre": [1.0, 0.0, 0.0, 0.0]}
+    saved = orjson.loads(state_codec.dumps(keep.to_dict()))
+    assert Incident.from_dict(saved).signatures == keep.signatures
+    del saved["signatures"]  # written before signatures were counted
+    assert Incident.from_dict(saved).signatures == {}
