@@ -115,6 +115,11 @@ def pipeline_health() -> dict[str, Any]:
         panel("timeseries", "Reports per processing batch",
               [target(f"histogram_quantile({q}, sum by (le) (rate({batch}[{RATE}])))", f"p{n}")
                for q, n in ((0.5, 50), (0.95, 95))]),
+        panel("timeseries", "Batch cycle: correlating, then waiting for the broker",
+              [target(f"histogram_quantile(0.95, sum by (le, phase) (rate("
+                      f"borderwatch_batch_seconds_bucket{{{sel}}}[{RATE}])))", "p95 {{phase}}")],
+              unit="s", desc="A report arriving during a batch waits for it to end: the "
+                             "two phases' sum bounds how soon its alert can go out."),
         panel("timeseries", "Consumer lag by topic",
               [target(f"sum by (topic) (borderwatch_consumer_lag_messages{{{sel}}})", "{{topic}}")],
               desc="High watermark minus committed offset, summed over partitions."),

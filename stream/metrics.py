@@ -104,6 +104,14 @@ class Metrics:
             buckets=BATCH_BUCKETS,
             registry=registry,
         )
+        self.batch_seconds = Histogram(
+            "borderwatch_batch_seconds",
+            "Seconds a worker batch took: correlating it (process) and waiting for the "
+            "broker to take its outputs and state (send).",
+            ["phase"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
         self.geofence_version = Gauge(
             "borderwatch_geofence_set_info",
             "Geofence set in force (value 1, version as label).",

@@ -245,13 +245,17 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
                 log.warning("%s[%d]: the consumer handed over offset %d where %d was due: "
                             "%d messages skipped", topic, part, got, expected, got - expected)
                 metrics.skipped_messages.labels(topic=topic).inc(got - expected)
+            began = time.monotonic()
             result = pipeline.process(messages, time.time(),
                                       unread=unread.unread(highwater, time.monotonic()))
             reset = resets.check(((m.topic, m.partition, m.offset) for m in messages),
                                  highwater)
             if reset is not None:
                 rewrite_state(reset)
+            processed = time.monotonic()
+            metrics.batch_seconds.labels(phase="process").observe(processed - began)
             await send(result)
+            metrics.batch_seconds.labels(phase="send").observe(time.monotonic() - processed)
         except Exception:  # a bug must not stop the agent: log, count, go on
             log.exception("batch of %d messages failed", len(events))
             metrics.batch_failures.inc()

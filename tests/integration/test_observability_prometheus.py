@@ -237,6 +237,10 @@ def test_every_dashboard_query_returns_data_after_a_scenario(
     assert prometheus.value("sum(borderwatch_geofence_set_info)") == 1
     # the scenario's incidents were written to the changelog, and counted by kind
     assert prometheus.value('sum(borderwatch_state_written_bytes_total{kind="inc"})') > 0
+    # every batch timed in both phases (a scrape may fall between a batch's two)
+    processed = prometheus.value('sum(borderwatch_batch_seconds_count{phase="process"})')
+    sent = prometheus.value('sum(borderwatch_batch_seconds_count{phase="send"})')
+    assert sent >= 1 and processed - sent in (0, 1)
 
     # The alert rules load and evaluate without errors against the live data.
     groups = prometheus.get("/api/v1/rules")["data"]["groups"]
