@@ -46,9 +46,10 @@ from rich.table import Table
 
 from benchmarks import stop_cleanly_on_signals
 from benchmarks.stormy_night import Load
+from benchmarks.worker_metrics import consumed, cycle, phases
 from stream import kafka_clients
 from stream.broker import EmbeddedBroker, free_port
-from stream.cli.demo import scrape_total, stop_process, wait_worker_ready
+from stream.cli.demo import stop_process, wait_worker_ready
 from stream.correlation.policies import Policies
 from stream.evaluation.facts import wait_lag_zero
 from stream.evaluation.live import settings_env
@@ -78,6 +79,8 @@ class Result:
     #: rule -> its new alerts' latencies, seconds: read back, and sent (the worker's
     #: producer timestamp on the alert)
     by_rule: dict[str, tuple[np.ndarray, np.ndarray]]
+    #: latency phase: per batch phase (process, send), mean seconds a batch and batches
+    cycle: dict[str, tuple[float, int]]
 
 
 def produce(
@@ -94,10 +97,6 @@ def produce(
     producer.poll(0)
     if flush:
         producer.flush(120)
-
-
-def consumed(url: str) -> float:
-    return scrape_total(url, "borderwatch_events_consumed_total") or 0.0
 
 
 def run_case(case: Case, broker: EmbeddedBroker, state: Path, rate: float, seconds: float,
@@ -154,7 +153,9 @@ def run_case(case: Case, broker: EmbeddedBroker, state: Path, rate: float, secon
         if first is None or last is None:
             raise RuntimeError(f"{case.name}: backlog not drained")
         eps = (last[1] - first[1]) / max(last[0] - first[0], 1e-6)
+        before = phases(url)
         by_rule = latency_phase(case, s, producer, rate, seconds, load)
+        batches = cycle(before, phases(url))
     finally:
         stop_process("worker", proc)
     lat = np.array([v for got, _ in by_rule.values() for v in got.tolist()] or [float("nan")])
@@ -165,6 +166,7 @@ def run_case(case: Case, broker: EmbeddedBroker, state: Path, rate: float, secon
         float(np.percentile(lat, 99) * 1000),
         int(np.isfinite(lat).sum()),  # samples (a phase without any gives one NaN)
         by_rule,
+        batches,
     )
 
 
@@ -268,15 +270,9 @@ def print_results(results: list[Result], args: argparse.Namespace) -> None:
     for col in ("path", "reports", "events/s", "x per-event", "alerts", "p50 ms", "p99 ms"):
         table.add_column(col, justify="right" if col != "path" else "left")
     for r in results:
-        table.add_row(
-            r.case.name,
-            f"{r.case.reports:,}",
-            f"{r.events_per_s:,.0f}",
-            f"{r.events_per_s / base:.1f}",
-            str(r.alerts),
-            f"{r.p50_ms:.1f}",
-            f"{r.p99_ms:.1f}",
-        )
+        table.add_row(r.case.name, f"{r.case.reports:,}", f"{r.events_per_s:,.0f}",
+                      f"{r.events_per_s / base:.1f}", str(r.alerts), f"{r.p50_ms:.1f}",
+                      f"{r.p99_ms:.1f}")
     console.print(table)
     for r in results:
         for rule, (lat, sent) in r.by_rule.items():
@@ -287,6 +283,10 @@ def print_results(results: list[Result], args: argparse.Namespace) -> None:
                     f" max {lat.max():,.2f} s; sent by the worker p50"
                     f" {np.percentile(sent, 50):,.2f} s, max {sent.max():,.2f} s"
                 )
+    for r in (r for r in results if r.cycle):  # the worker's borderwatch_batch_seconds
+        console.print(f"{r.case.name}: batches in the latency phase, mean " + ", ".join(
+            f"{phase} {mean:.2f} s" for phase, (mean, _) in r.cycle.items())
+            + f" ({max(n for _, n in r.cycle.values())} batches)")
     console.print(
         f"latency phase: {args.rate:,.0f} reports/s offered for {args.seconds:g} s,"
         f" 1 in {args.strip_every:,} in the strip, a crossing every {args.crossing_every:,};"

@@ -45,9 +45,10 @@ from pathlib import Path
 from rich.table import Table
 
 from benchmarks import stop_cleanly_on_signals
-from benchmarks.pipeline import console, consumed
+from benchmarks.pipeline import console
 from benchmarks.scale_load import KEYINGS, Keyed, keyed_backlog, produce_keyed
 from benchmarks.stormy_night import Load
+from benchmarks.worker_metrics import consumed
 from stream import kafka_clients
 from stream.broker import EmbeddedBroker, free_port
 from stream.cli.demo import scrape_total, stop_process
