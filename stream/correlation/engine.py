@@ -60,8 +60,7 @@ class Correlator:
         self.watermark = 0.0  # newest event time seen
         #: reports further ahead of processing time are left out (a broken sensor clock)
         self.future_s = future_s
-        lat = pol.lateness
-        self.clock = EventClock(lat.hold_s, pol.incident.slice_s, lat.idle_s)
+        self.clock = EventClock(pol.lateness.hold_s, pol.incident.slice_s, pol.lateness.idle_s)
         self.tclock = 0.0  # the last step boundary whose timers ran
         self.held = Held()  # reports waiting for the watermark
         self.timers = Timers(pol)
@@ -108,8 +107,7 @@ class Correlator:
         """Every key, as :attr:`CorrelatorResult.changed` would write it."""
         out: dict[str, Any] = {codec.key(codec.INC, i): inc.to_dict()
                                for i, inc in self.incidents.items()}
-        out.update({codec.key(codec.SITE, s): v for s, v in self.sites.items()})
-        out.update(self.held.state())
+        out.update({codec.key(codec.SITE, s): v for s, v in self.sites.items()} | self.held.state())
         out.update({codec.key(codec.FLT, s): d for s, d in self.store.faults.state().items()})
         out[codec.META] = self._meta().to_dict()
         return out
@@ -140,8 +138,7 @@ class Correlator:
         self.held.forget(self.seen_events())
 
     def seen_events(self) -> set[bytes]:
-        """Digests of the event ids the incidents already hold (a restart's replay must
-        not count them; :func:`.seen.digest`)."""
+        """Digests of the event ids the incidents hold (:func:`.seen.digest`); replays skip them."""
         return {h for inc in self.incidents.values() for h in inc.seen.digests()}
 
     def place_sensor(self, sensor: str, lon: float, lat: float) -> bool:
