@@ -8,7 +8,9 @@ them, waits until the worker has consumed them all (its RSS then still holds the
 the event clock holds reports back until the stream goes idle), then until it has
 correlated them (event time released past the newest report seen), and prints both times
 and both RSS figures, then the RSS of the simulator (this process: it makes and sends the
-reports). Then a steady run offers ``--rate`` reports/s for ``--steady-s`` seconds,
+reports) and of the broker (the embedded broker keeps every topic in memory, the
+correlator's changelog too, so its RSS grows with what was written, not with a leak).
+Then a steady run offers ``--rate`` reports/s for ``--steady-s`` seconds,
 stamped with the wall clock, printing RSS every 10 s. The summary compares every later
 round's settled RSS and the steady run with the settled RSS after the first (warm-up)
 round and ends with a verdict line (the issue's bar: within 20%). A worker that dies
@@ -178,9 +180,12 @@ def main() -> None:
                         producer.poll(0.05)
             producer.flush(120)
 
+        def broker_mb() -> float:
+            return rss_mb(broker.process.pid) if broker.process else float("nan")
+
         print(f"worker RSS at start: {rss_mb(worker.pid):.0f} MB", flush=True)
         print(f"{'round':>5} {'reports':>9} {'drain s':>8} {'drained MB':>10} {'settle s':>8} "
-              f"{'worker MB':>9} {'sim MB':>8} {'state keys':>10}")
+              f"{'worker MB':>9} {'sim MB':>8} {'broker MB':>9} {'state keys':>10}")
         after: list[float] = []
         steady: list[float] = []
         try:
@@ -199,7 +204,8 @@ def main() -> None:
                 rss = rss_mb(worker.pid)
                 after.append(rss)
                 print(f"{rnd:>5} {args.burst:>9} {drain:>8.1f} {drained:>10.0f} {settled:>8.1f} "
-                      f"{rss:>9.0f} {rss_mb(os.getpid()):>8.0f} {state_keys():>10.0f}",
+                      f"{rss:>9.0f} {rss_mb(os.getpid()):>8.0f} {broker_mb():>9.0f} "
+                      f"{state_keys():>10.0f}",
                       flush=True)
             print(f"steady: {args.rate} reports/s for {args.steady_s:.0f} s", flush=True)
             t_end = time.monotonic() + args.steady_s
@@ -215,8 +221,8 @@ def main() -> None:
                     lag = sent - consumed()
                     steady.append(rss_mb(worker.pid))
                     print(f"  t+{args.steady_s - (t_end - time.monotonic()):5.0f} s  worker "
-                          f"{rss_mb(worker.pid):.0f} MB  not yet consumed {lag:.0f}  state "
-                          f"keys {state_keys():.0f}", flush=True)
+                          f"{rss_mb(worker.pid):.0f} MB  broker {broker_mb():.0f} MB  not yet "
+                          f"consumed {lag:.0f}  state keys {state_keys():.0f}", flush=True)
             end = rss_mb(worker.pid)
             print(verdict(after, [*steady, end]), flush=True)
         finally:
