@@ -234,7 +234,7 @@ class Correlator:
             self.held.add(self.clock.cell(it.report.ts), it)
         if stale and front is not None:  # within the allowed lateness: correlated at once
             out.backlog += sum(isinstance(it, Evidence) for it in stale)
-            self._step(sorted(stale, key=_order), front, out, moved)
+            self._step(sorted(stale, key=_order), front, out, moved, stale=True)
         self._advance(self.clock.release_to(now, unread), out, moved)
         alerting.apply_acks(self.store, arrival.acks, self.now, out)
 
@@ -273,19 +273,19 @@ class Correlator:
         self.tclock = max(self.tclock, to - step)
 
     def _step(self, items: Sequence[Evidence | Heartbeat], clock: float, out: CorrelatorResult,
-              moved: list[Move], backlog: bool = False) -> None:
-        """One step of event time: its health reports (tamper), then its detections."""
-        beats = [it for it in items if isinstance(it, Heartbeat)]
-        store = self.store
-        early = (on_health(store, beats, clock, out)
-                 | sensor_faults.dead_sensors(store, clock, self.clock.progress, out))
+              moved: list[Move], stale: bool = False) -> None:
+        """One step of event time: its health reports (tamper), then its detections.
+        ``stale``: older than the frontier; who is dead was judged there (else a gateway's
+        upload, message by message, makes its sensors dead and heard by turns)."""
+        store, beats = self.store, [it for it in items if isinstance(it, Heartbeat)]
+        early = on_health(store, beats, clock, out) | (
+            set() if stale else sensor_faults.dead_sensors(store, clock, self.clock.progress, out))
         ev, faulty = sensor_faults.screen(
             store, [it for it in items if isinstance(it, Evidence)], clock, out)
         for inc_id in sorted(early | faulty):
             if self.incidents[inc_id].open:
                 alerting.evaluate(store, self.incidents[inc_id], clock, out)
-        touched = joining.ingest(store, ev, out, backlog)
-        touched = joining.merge(store, touched, clock, out)
+        touched = joining.merge(store, joining.ingest(store, ev, out), clock, out)
         for inc_id in sorted(touched):
             inc = self.incidents[inc_id]
             alerting.evaluate(store, inc, clock, out)

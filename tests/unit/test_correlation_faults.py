@@ -240,3 +240,22 @@ def test_held_reports_of_a_sensor_taken_for_dead_make_one_incident_when_uploaded
     (inc,) = [i for i in cor.incidents.values()
               if i.kind == "detection" and "held" in i.sensor_hits]
     assert inc.open and inc.evidence_count == 4
+
+
+def test_a_gateway_uploading_held_heartbeats_one_message_at_a_time_clears_its_dead_alert_once(
+) -> None:
+    cor = Correlator(FENCES)
+    alerts: list[Alert] = []
+    for t in range(0, 420, 30):  # the gateway holds the sensor's heartbeats from 90 s on
+        beats = [beat("peer", t)] + ([beat("held", t)] if t < 90 else [])
+        alerts += cor.process([], now=T0 + t + 1, health=beats).alerts
+    assert {a.state for a in alerts if a.rule == "sensor-fault"} == {AlertState.NEW}
+    # at 420 s it uploads them, 90-390 s, one message each: old news, correlated at once
+    for t in range(90, 420, 30):
+        alerts += cor.process([], now=T0 + 421, health=[beat("held", t)]).alerts
+    for t in range(420, 600, 30):  # and beats on time again
+        alerts += cor.process([], now=T0 + t + 1, health=[beat("peer", t), beat("held", t)]).alerts
+    dead = [a for a in alerts if a.rule == "sensor-fault"]
+    assert len({a.id for a in dead}) == 1  # not dead and heard by turns through the upload
+    assert [(a.state, a.reason) for a in dead] == [
+        (AlertState.NEW, "new"), (AlertState.CLEARED, "recovered")]
