@@ -33,7 +33,7 @@ from simulators.scenario import load_scenario
 from simulators.world import World
 from stream.correlation.engine import Correlator
 from stream.correlation.evaluate import Score, score, truth_from_records
-from stream.correlation.evidence import Evidence
+from stream.correlation.evidence import Evidence, Heartbeat
 from stream.correlation.tasking import sites_from_records
 from stream.correlation.zone_rule import ZoneEntryRule
 from stream.models import Alert, CameraDetection, GroundDetection, SensorHealth, Severity
@@ -93,10 +93,12 @@ def decode(em: Emission, offset: int, partition: int = 0) -> tuple[list[Evidence
     return evidence, health
 
 
-def burst_batches(emissions: list[Emission], seed: int = 7,
-                  partitions: int = 2) -> Iterator[list[tuple[Emission, int, int]]]:
+def burst_batches(emissions: list[Emission], seed: int = 7, partitions: int = 2
+                  ) -> Iterator[tuple[list[tuple[Emission, int, int]], set[str]]]:
     """Batches as a worker fetches them after a fast publish: per (topic, partition) queues
-    in order, drained in random chunks into batches of at most 500 messages."""
+    in order, drained in random chunks into batches of at most 500 messages; with each,
+    the sources (``topic:partition``) still holding messages, as the worker's adapter
+    tells its correlator from the partitions' end offsets."""
     queues: dict[tuple[str, int], list[tuple[Emission, int, int]]] = {}
     for em in emissions:
         part = zlib.crc32(em.key.encode()) % partitions
@@ -110,26 +112,28 @@ def burst_batches(emissions: list[Emission], seed: int = 7,
             n = min(rng.randint(20, 200), 500 - len(batch))
             batch += q[:n]
             del q[:n]
-        yield batch
+        yield batch, {f"{t}:{p}" for (t, p), q in queues.items() if q}
 
 
 def run_burst(name: str, start: float, fences: GeofenceSet
               ) -> tuple[list[Alert], list[Alert], World]:
-    world = World(load_scenario(name), start=start)
+    scenario = load_scenario(name)  # placed as `simulate --fast` does: it ends at ``start``
+    world = World(scenario, start=start - scenario.duration_s)
     emissions = list(world.run())
     cams, sensors = sites_from_records(world.truth_records())
     cor, naive = Correlator(fences, cameras=cams, sensor_sites=sensors), ZoneEntryRule(fences)
     alerts: list[Alert] = []
     naive_alerts: list[Alert] = []
     now = start
-    for batch in burst_batches(emissions):
-        evidence, health = [], []
+    for batch, unread in burst_batches(emissions):
+        evidence: list[Evidence] = []
+        health: list[Heartbeat] = []
         for em, part, offset in batch:
             ev, h = decode(em, offset * 1000, part)
             evidence += ev
-            health += h
+            health += [Heartbeat(r, em.topic, part) for r in h]  # each partition a source
         now += 0.05
-        res = cor.process(evidence, now=now, health=health)
+        res = cor.process(evidence, now=now, health=health, unread=unread)
         alerts += res.alerts
         naive_alerts += naive.evaluate(evidence, now)
         alerts += cor.tick(now).alerts
