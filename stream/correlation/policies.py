@@ -11,7 +11,6 @@ version. ``Policies.load(path)`` reads another file, with the same clear errors.
 from __future__ import annotations
 
 import math
-from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -87,19 +86,39 @@ class FusionPolicy(_Strict):
     #: classification rates, read as likelihoods (:func:`.fusion.person_llr`)
     signatures: dict[str, dict[str, dict[str, float]]] = Field(default_factory=dict)
 
-    @cached_property
+    @property
     def llr_table(self) -> dict[str, tuple[float, ...]]:
         """Per kind, the log likelihood ratio (person against animal) of each signature
-        (person, vehicle, animal, unknown); a probability under 0.02 counts 0.02."""
-        out: dict[str, tuple[float, ...]] = {}
-        for kind, rows in self.signatures.items():
-            def p(true: str, sig: str, rows: dict[str, dict[str, float]] = rows) -> float:
-                row = rows.get(true, {})
-                v = 1.0 - sum(row.values()) if sig == "unknown" else row.get(sig, 0.0)
-                return max(v, 0.02)
-            out[kind] = tuple(math.log(p("person", c) / p("animal", c))
-                              for c in ("person", "vehicle", "animal", "unknown"))
-        return out
+        (person, vehicle, animal, unknown); a probability under 0.02 counts 0.02.
+
+        >>> t = FusionPolicy(signatures={"fibre": {"person": {"person": 0.7}}}).llr_table
+        >>> [round(v, 2) for v in t["fibre"]]  # "person" 0.7 vs 0.02; "unknown" 0.3 vs 1
+        [3.56, 0.0, 0.0, -1.2]
+        """
+        hit = _LLR.get(id(self.signatures))
+        if hit is None or hit[0] is not self.signatures:  # computed once per table
+            if len(_LLR) >= 16:
+                _LLR.clear()
+            hit = _LLR[id(self.signatures)] = (self.signatures, _llr_table(self.signatures))
+        return hit[1]
+
+
+#: id of a ``FusionPolicy.signatures`` -> (it, its table): kept out of the model, whose
+#: equality and copies then stay those of its fields
+_LLR: dict[int, tuple[object, dict[str, tuple[float, ...]]]] = {}
+
+
+def _llr_table(signatures: dict[str, dict[str, dict[str, float]]]
+               ) -> dict[str, tuple[float, ...]]:
+    out: dict[str, tuple[float, ...]] = {}
+    for kind, rows in signatures.items():
+        def p(true: str, sig: str, rows: dict[str, dict[str, float]] = rows) -> float:
+            row = rows.get(true, {})
+            v = 1.0 - sum(row.values()) if sig == "unknown" else row.get(sig, 0.0)
+            return max(v, 0.02)
+        out[kind] = tuple(math.log(p("person", c) / p("animal", c))
+                          for c in ("person", "vehicle", "animal", "unknown"))
+    return out
 
 
 class TrackPolicy(_Strict):

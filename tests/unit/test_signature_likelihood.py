@@ -88,3 +88,13 @@ def test_merged_incidents_add_their_counts_and_older_state_has_none() -> None:
     assert Incident.from_dict(saved).signatures == keep.signatures
     del saved["signatures"]  # written before signatures were counted
     assert Incident.from_dict(saved).signatures == {}
+
+
+def test_a_policy_copied_with_other_rates_weighs_by_those() -> None:
+    fusion = BUNDLED.fusion
+    assert round(fusion.llr_table["seismic"][0], 2) == 0.92
+    even = fusion.model_copy(update={"signatures": {
+        "seismic": {"person": {"person": 0.5}, "animal": {"person": 0.5}}}})
+    assert even.llr_table == {"seismic": (0.0, 0.0, 0.0, 0.0)}
+    assert round(fusion.llr_table["seismic"][0], 2) == 0.92
+    assert Policies.bundled() == BUNDLED  # the tables live outside the models
