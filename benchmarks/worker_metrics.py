@@ -14,11 +14,9 @@ its batch cycle (how long its batches took to correlate, then to send) between t
 
 from __future__ import annotations
 
-import urllib.request
-
 from prometheus_client.parser import text_string_to_metric_families
 
-from stream.cli.demo import scrape_total
+from stream.cli.demo import scrape, scrape_total
 
 Phases = dict[str, tuple[float, float]]
 
@@ -41,11 +39,8 @@ def phases_of(text: str) -> Phases:
 
 def phases(url: str) -> Phases:
     """:func:`phases_of` the worker's ``/metrics`` (nothing if it cannot be reached)."""
-    try:
-        with urllib.request.urlopen(url, timeout=2) as r:
-            return phases_of(r.read().decode())
-    except OSError:
-        return {}
+    text = scrape(url)
+    return {} if text is None else phases_of(text)
 
 
 def cycle(before: Phases, after: Phases) -> dict[str, tuple[float, int]]:

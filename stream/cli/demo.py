@@ -32,12 +32,19 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "stream.cli", *args]
 
 
-def scrape_total(url: str, name: str) -> float | None:
-    """The sum of a metric's samples (all label sets) at a /metrics URL; None if unreachable."""
+def scrape(url: str) -> str | None:
+    """The text a /metrics URL serves; None if it cannot be reached (in 2 s)."""
     try:
         with urllib.request.urlopen(url, timeout=2) as r:
-            text = r.read().decode()
+            return str(r.read().decode())
     except OSError:
+        return None
+
+
+def scrape_total(url: str, name: str) -> float | None:
+    """The sum of a metric's samples (all label sets) at a /metrics URL; None if unreachable."""
+    text = scrape(url)
+    if text is None:
         return None
     return sum(
         s.value
