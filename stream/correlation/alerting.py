@@ -36,7 +36,7 @@ def evaluate(store: Store, inc: Incident, now: float, out: CorrelatorResult,
         rule = fired_rule(pol.zone(inc.zone_type or ""), pol, cls, conf, inc.corroborated,
                           inc.track, inc.camera_conf,
                           len(inc.scores.keys() | inc.sensor_hits.keys()),
-                          fusion.person_llr(inc.signatures, pol.fusion.llr_table))
+                          fusion.person_llr(inc.signatures, store.llr))
         if rule is not None and store.placement.exits.leaving(
                 inc.origin, cls, inc.zone_type, inc.x, inc.y):
             rule = None  # a port's own traffic driving off inland (.exits)

@@ -86,26 +86,16 @@ class FusionPolicy(_Strict):
     #: classification rates, read as likelihoods (:func:`.fusion.person_llr`)
     signatures: dict[str, dict[str, dict[str, float]]] = Field(default_factory=dict)
 
-    @property
     def llr_table(self) -> dict[str, tuple[float, ...]]:
         """Per kind, the log likelihood ratio (person against animal) of each signature
-        (person, vehicle, animal, unknown); a probability under 0.02 counts 0.02.
+        (person, vehicle, animal, unknown); a probability under 0.02 counts 0.02. The
+        correlator computes it once, where the policies come into force (``Store.llr``).
 
-        >>> t = FusionPolicy(signatures={"fibre": {"person": {"person": 0.7}}}).llr_table
+        >>> t = FusionPolicy(signatures={"fibre": {"person": {"person": 0.7}}}).llr_table()
         >>> [round(v, 2) for v in t["fibre"]]  # "person" 0.7 vs 0.02; "unknown" 0.3 vs 1
         [3.56, 0.0, 0.0, -1.2]
         """
-        hit = _LLR.get(id(self.signatures))
-        if hit is None or hit[0] is not self.signatures:  # computed once per table
-            if len(_LLR) >= 16:
-                _LLR.clear()
-            hit = _LLR[id(self.signatures)] = (self.signatures, _llr_table(self.signatures))
-        return hit[1]
-
-
-#: id of a ``FusionPolicy.signatures`` -> (it, its table): kept out of the model, whose
-#: equality and copies then stay those of its fields
-_LLR: dict[int, tuple[object, dict[str, tuple[float, ...]]]] = {}
+        return _llr_table(self.signatures)
 
 
 def _llr_table(signatures: dict[str, dict[str, dict[str, float]]]

@@ -31,6 +31,8 @@ class Store:
     dirty: set[str] = field(default_factory=set)  # incidents changed since the last flush
     #: the sites in metres by cell, for neighbours (not state: rebuilt from ``sites``)
     grid: SiteGrid = field(default_factory=SiteGrid)
+    #: the policies' signature likelihood ratios (:meth:`.FusionPolicy.llr_table`)
+    llr: dict[str, tuple[float, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, fences: GeofenceSet, policies: Policies, cameras: Sequence[CameraSite],
@@ -40,7 +42,8 @@ class Store:
                    cameras=CameraNetwork(cameras, fences.frame),
                    limiter=lifecycle.RateLimiter(policies.lifecycle.rate_per_zone_per_minute),
                    faults=FaultWatch(policies.faults),
-                   sites={k: list(v) for k, v in sites.items()})
+                   sites={k: list(v) for k, v in sites.items()},
+                   llr=policies.fusion.llr_table())
 
     @property
     def frame(self) -> Frame:
