@@ -3,6 +3,7 @@ and per (incident, sensor) instead of per report."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,8 +68,10 @@ def _apply_incident(inc: Incident, grp: npt.NDArray[np.intp], b: Batch,
     inc.evidence_count += grp.size - sel.size
     inc.add_path(b.ts[grp], b.x[grp], b.y[grp])
     latest = {b.kinds[j]: j for j in grp.tolist()}
-    for j in grp[~b.is_cam[grp]].tolist():
-        fusion.count_signature(inc.signatures, b.kinds[j], int(b.cls_idx[j]))
+    ground = grp[~b.is_cam[grp]].tolist()
+    for (kind, sig), n in Counter(zip([b.kinds[j] for j in ground],
+                                      b.cls_idx[ground].tolist(), strict=True)).items():
+        fusion.count_signature(inc.signatures, kind, sig, n)
     for kind, j in latest.items():
         if kind not in inc.modalities:
             inc.modalities.append(kind)
