@@ -57,16 +57,16 @@ class FaultWatch:
     sensor: :meth:`changed` gives the sensors whose data changed since it was last asked).
 
     >>> w = FaultWatch(FaultPolicy())
-    >>> w.beat("s-1", 100.0, "h:0"); w.hit("s-1", 101.0, report="0.5/person")
+    >>> _ = w.beat("s-1", 100.0, "h:0"); w.hit("s-1", 101.0, report="0.5/person")
     >>> w.changed()
-    {'s-1': {'h': [101.0], 'r': ['0.5/person'], 'b': [100.0, 0.0], 's': 'h:0'}}
+    {'s-1': {'h': [101.0], 'r': ['0.5/person'], 'b': [100.0, 0.0], 's': 'h:0', 't': 100.0}}
     >>> w.changed()  # nothing new
     {}
     >>> v = FaultWatch(FaultPolicy()); v.load_sensor("s-1", w.sensor_dict("s-1"))
     >>> v.hits, v.beats
     ({'s-1': [101.0]}, {'s-1': [100.0, 0.0]})
     >>> w.prune(200.0); w.changed()  # its hits are old: only the heartbeat rhythm is left
-    {'s-1': {'b': [100.0, 0.0], 's': 'h:0'}}
+    {'s-1': {'b': [100.0, 0.0], 's': 'h:0', 't': 100.0}}
     """
 
     def __init__(self, policy: FaultPolicy) -> None:
@@ -77,6 +77,8 @@ class FaultWatch:
         #: sensor -> [last heartbeat time, interval between its last two heartbeats]
         self.beats: dict[str, list[float]] = {}
         self.source: dict[str, str] = {}  # sensor -> the partition its heartbeats come on
+        #: sensor -> time of its newest heartbeat (detections do not move it)
+        self.newest: dict[str, float] = {}
         #: stuck sensor -> the report it repeats ("strength/signature"); others are targets
         self.repeats: dict[str, str] = {}
         self.dirty: set[str] = set()  # sensors changed since :meth:`changed`
@@ -142,14 +144,26 @@ class FaultWatch:
         self.said.pop(sensor, None)
         self.repeats.pop(sensor, None)
 
-    def beat(self, sensor: str, ts: float, source: str = "") -> None:
+    def beat(self, sensor: str, ts: float, source: str = "") -> bool:
+        """Record a heartbeat; True when it is the sensor's newest so far (what it says of
+        the sensor's self-test is then its state now; an older one delivered late, from a
+        gateway's upload, says only that the sensor was alive then).
+
+        >>> w = FaultWatch(FaultPolicy())
+        >>> [w.beat("s-1", t) for t in (100.0, 160.0, 130.0, 160.0)]
+        [True, True, False, True]
+        """
         self.dirty.add(sensor)
         self.source[sensor] = source
+        newest = ts >= self.newest.get(sensor, -math.inf)
+        if newest:
+            self.newest[sensor] = ts
         b = self.beats.get(sensor)
         if b is None:
             self.beats[sensor] = [ts, 0.0]
         elif ts > b[0]:
             b[1], b[0] = ts - b[0], ts
+        return newest
 
     def alive(self, sensor: str, ts: float) -> None:
         """The sensor spoke at ``ts`` (a detection, however late it was delivered): its
@@ -186,13 +200,14 @@ class FaultWatch:
         """One sensor's data (``None``: nothing kept about it)."""
         d = {"h": self.hits.get(sensor), "r": self.said.get(sensor),
              "b": self.beats.get(sensor), "s": self.source.get(sensor),
-             "p": self.repeats.get(sensor)}
+             "p": self.repeats.get(sensor), "t": self.newest.get(sensor)}
         return {k: v for k, v in d.items() if v is not None} or None
 
     def state(self) -> dict[str, dict[str, Any] | None]:
         """Every sensor's data."""
         return {s: self.sensor_dict(s)
-                for s in sorted({*self.hits, *self.beats, *self.source, *self.repeats})}
+                for s in sorted({*self.hits, *self.beats, *self.source, *self.repeats,
+                                 *self.newest})}
 
     def changed(self) -> dict[str, dict[str, Any] | None]:
         """The data of each sensor changed since the last call (``None``: forget it)."""
@@ -209,6 +224,8 @@ class FaultWatch:
             self.source[sensor] = d["s"]
         if "p" in d:
             self.repeats[sensor] = d["p"]
+        if "t" in d:
+            self.newest[sensor] = d["t"]
 
     def load(self, d: dict[str, Any]) -> None:
         """Resume from the whole watch as workers before per-sensor keys wrote it."""

@@ -29,15 +29,18 @@ def on_health(store: Store, beats: Sequence[Heartbeat], now: float,
     faults = by_sensor(store) if beats else {}
     for beat in sorted(beats, key=lambda b: b.report.ts):
         h, skew = beat.report, beat.skew_s
-        store.faults.beat(h.sensor_id, h.ts, f"{beat.topic}:{beat.partition}")
+        # a self-test's state is that of the newest heartbeat: older ones a gateway
+        # uploads late, in any order, must not clear and re-open it by turns
+        newest = store.faults.beat(h.sensor_id, h.ts, f"{beat.topic}:{beat.partition}")
         mine = faults.setdefault(h.sensor_id, [])
         skewed = abs(skew) > limit
         for f in list(mine):  # (a clock agrees again from a heartbeat sent after it was off)
-            if (f.fault == Fault.DEAD or (f.fault == Fault.SELF_TEST and not h.fault)
+            if (f.fault == Fault.DEAD or (f.fault == Fault.SELF_TEST and newest and not h.fault)
                     or (f.fault == Fault.CLOCK and not skewed and h.ts > f.first_ts)):
                 recover(store, f, now, out)
                 mine.remove(f)
-        kind = Fault.SELF_TEST if h.fault else Fault.CLOCK if skewed else None
+        failed = h.fault and newest
+        kind = Fault.SELF_TEST if failed else Fault.CLOCK if skewed else None
         if kind is not None and not mine:  # (a wrong clock's: when its gateway sent it)
             ts = h.ts - skew
             mine.append(fault_incident(store, h.sensor_id, kind, ts, h.event_id, None, now, out))

@@ -259,3 +259,25 @@ def test_a_gateway_uploading_held_heartbeats_one_message_at_a_time_clears_its_de
     assert len({a.id for a in dead}) == 1  # not dead and heard by turns through the upload
     assert [(a.state, a.reason) for a in dead] == [
         (AlertState.NEW, "new"), (AlertState.CLEARED, "recovered")]
+
+
+def test_a_failed_self_test_uploaded_out_of_order_alerts_once_and_clears_on_a_newer_pass(
+) -> None:
+    cor = Correlator(FENCES)
+    alerts: list[Alert] = []
+    for t in range(0, 90, 30):
+        alerts += cor.process([], now=T0 + t + 1, health=[beat("peer", t), beat("s", t)]).alerts
+    # the gateway held 90-390 s (the self-test failing from 180 s) and uploads them out of
+    # order, one message each: passes older than a failure must not clear it
+    held = [(t, t >= 180) for t in range(90, 420, 30)]
+    for t, failed in [held[i] for i in (4, 0, 6, 1, 5, 2, 10, 3, 8, 7, 9)]:
+        alerts += cor.process([], now=T0 + 421, health=[beat("s", t, failed)]).alerts
+    for t in range(420, 600, 30):  # on time again; the self-test passes from 510 s
+        alerts += cor.process([], now=T0 + t + 1,
+                              health=[beat("peer", t), beat("s", t, t < 510)]).alerts
+    tests = [a for a in alerts if a.rule == "sensor-fault"
+             and cor.incidents[a.incident_id].fault == Fault.SELF_TEST]
+    assert len({a.id for a in tests}) == 1
+    assert [(a.state, a.reason) for a in tests] == [
+        (AlertState.NEW, "new"), (AlertState.CLEARED, "recovered")]
+    assert tests[-1].updated_ts == T0 + 511
