@@ -125,7 +125,22 @@ class Incident:
         return self.path
 
     def add_ref(self, ref: dict[str, Any]) -> None:
+        """Count a report and keep its reference: the first ``MAX_REFS_HEAD`` and the
+        newest ``MAX_REFS_TAIL``. A fault incident keeps only the first (the reports that
+        revealed the fault) and counts the rest: a chattering sensor's newest hits are
+        no news, and its incident is written to the state every batch they come in.
+
+        >>> inc = Incident("i", "e", 0.0, 5.0, 1.0, 2.0, 0.0, 0.0, 0.0, 0.0)
+        >>> flt = Incident("f", "s:stuck", 0.0, 5.0, 1.0, 2.0, 0.0, 0.0, 0.0, 0.0,
+        ...                kind=IncidentKind.FAULT)
+        >>> for k in range(40):
+        ...     inc.add_ref({"event_id": f"s:{k}"}); flt.add_ref({"event_id": f"s:{k}"})
+        >>> [(len(i.evidence), i.evidence_count, i.evidence[-1]) for i in (inc, flt)]
+        [(30, 40, {'event_id': 's:39'}), (5, 40, {'event_id': 's:4'})]
+        """
         self.evidence_count += 1
+        if self.kind == IncidentKind.FAULT and len(self.evidence) >= MAX_REFS_HEAD:
+            return
         self.evidence.append(ref)
         if len(self.evidence) > MAX_REFS_HEAD + MAX_REFS_TAIL:
             del self.evidence[MAX_REFS_HEAD]
