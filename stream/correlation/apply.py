@@ -84,6 +84,9 @@ def _apply_incident(inc: Incident, grp: npt.NDArray[np.intp], b: Batch,
         inc.last_ts, inc.x, inc.y = float(b.ts[last]), float(b.x[last]), float(b.y[last])
         inc.lon, inc.lat = r.lon, r.lat
     inc.first_ts = min(inc.first_ts, float(b.ts[grp[0]]))
+    told = b.ts[grp][b.cls_idx[grp] >= 0]
+    if told.size:
+        inc.known_ts = max(float(told.max()), inc.known_ts or -np.inf)
     _follow_sector(inc, grp, b, before)
     if (b.place.boundary[grp] & ~b.is_cam[grp]).any():
         inc.boundary_reached = True  # a sensor there fired; a camera's estimate is too rough

@@ -86,6 +86,10 @@ class Incident:
     armed_event_ts: float | None = None  # and the incident's event time then
     folded_into: str | None = None  # alert id that counted this rate-limited incident
     closed_ts: float | None = None
+    #: event time of its newest detection that said what the target is (a signature or a
+    #: camera class; None: none yet, or state written before): after a silence, hits
+    #: saying nothing join only on its sure track, until one says something again
+    known_ts: float | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.path, np.ndarray) or self.path.dtype != float:
@@ -235,8 +239,10 @@ def match(
     if (limits is not None and limits.det_cls is not None and limits.tracks is not None
             and policy.faint_after_s is not None):
         # silent that long, the target may be anywhere: a hit saying nothing of its
-        # class is as likely wind or an animal on the line as the target come back
-        quiet = ts[pi] - limits.tracks[own[ii], 5] > policy.faint_after_s
+        # class is as likely wind or an animal on the line as the target come back (and
+        # one that joined on the track does not end the silence: wind along the strip
+        # would chain from it, each hit gated from the last)
+        quiet = ts[pi] - limits.tracks[own[ii], 6] > policy.faint_after_s
         ok &= ~(limits.faint(pi, own[ii]) & quiet)
     if cls is not None and inc_cls is not None:
         pc, ic = cls[pi], inc_cls[own[ii]]

@@ -64,11 +64,13 @@ def join_window(inc: Incident, policies: Policies) -> float:
 
 def sure_track(inc: Incident) -> list[float]:
     """``[t, x, y, vx, vy]`` of the incident's track when it is sure of its heading, else
-    NaNs; with its newest evidence time."""
+    NaNs; with its newest evidence time, and that of its newest evidence saying what the
+    target is (:attr:`.Incident.known_ts`; the newest evidence's when none did)."""
     tr = inc.track
+    told = inc.known_ts if inc.known_ts is not None else inc.last_ts
     if not tr or "heading_deg" not in tr:
-        return [math.nan] * 5 + [inc.last_ts]
-    return [tr["t"], tr["x"], tr["y"], tr["vx"], tr["vy"], inc.last_ts]
+        return [math.nan] * 5 + [inc.last_ts, told]
+    return [tr["t"], tr["x"], tr["y"], tr["vx"], tr["vy"], inc.last_ts, told]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +99,7 @@ class Limits:
         return cls(np.array(speed, float),
                    np.array([join_window(i, policies) for i in incs], float),
                    np.array([policies.incident.speed_for(c) for c in det_classes], float),
-                   np.array([sure_track(i) for i in incs], float).reshape(-1, 6),
+                   np.array([sure_track(i) for i in incs], float).reshape(-1, 7),
                    np.array([fusion.INDEX.get(c, -1) for c in det_classes], np.intp),
                    np.array([fusion.INDEX.get(m.value, -1) for m in moving], np.intp))
 

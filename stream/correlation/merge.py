@@ -3,6 +3,8 @@ reports, the other from ground sensors delivered later by another partition)."""
 
 from __future__ import annotations
 
+import math
+
 from stream.correlation import fusion
 from stream.correlation.incidents import MAX_REFS_HEAD, MAX_REFS_TAIL, Incident
 from stream.models import Severity
@@ -29,6 +31,8 @@ def merge_into(keep: Incident, gone: Incident) -> None:
         if keep.alert is None:  # an alert keeps its sector (hysteresis: .sectors)
             keep.sector = gone.sector or keep.sector
     keep.sector = keep.sector or gone.sector
+    if gone.known_ts is not None:
+        keep.known_ts = max(gone.known_ts, keep.known_ts or -math.inf)
     if gone.zone_priority > keep.zone_priority:
         keep.zone_priority = gone.zone_priority
         keep.zone_id, keep.zone_type, keep.zone_name = gone.zone_id, gone.zone_type, gone.zone_name

@@ -74,6 +74,29 @@ def test_a_frame_off_the_track_beyond_the_gate_is_another_target() -> None:
     assert len({a.id for a in alerts}) == 2
 
 
+def _walker(t0: float = 0.0, n: int = 13) -> list[Evidence]:
+    """A walker going north at 1.5 m/s past a line of sensors 50 m apart, each saying
+    "person" as it passes (the first at the line, 3 km along it)."""
+    return [ground(f"w-{k}", 1, t0 + 33.0 * k, 3000.0, 10.0 + 50.0 * k) for k in range(n)]
+
+
+def test_wind_met_on_a_silent_walker_s_track_does_not_lead_it_along_the_line() -> None:
+    # the walker's sensors fall silent for two minutes; wind fires where its track puts it
+    # (joining on the track), then 7 s later 262 m east along the strip: gated from the
+    # first wind hit as if the walker stood there, it joined too
+    walk = _walker()
+    t_last = 33.0 * 12
+    y_then = 10.0 + 50.0 * 12 + 1.5 * 120.0
+    wind = [ground("wind-1", 1, t_last + 120.0, 3000.0, y_then, sig=TargetClass.UNKNOWN),
+            ground("wind-2", 1, t_last + 127.0, 3262.0, y_then, sig=TargetClass.UNKNOWN)]
+    cor = _run(walk + wind)
+    owner = {s: i.id for i in cor.incidents.values() for s in i.sensor_hits}
+    (inc,) = [i for i in cor.incidents.values() if "w-0" in i.sensor_hits]
+    assert inc.track is not None and "heading_deg" in inc.track
+    assert owner["wind-1"] == owner["w-0"]  # where the walker is: it may be the walker
+    assert owner["wind-2"] != owner["w-0"]
+
+
 def test_on_track_gives_the_same_pairs_in_any_number_of_passes(
         monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(3)
