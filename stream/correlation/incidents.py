@@ -182,6 +182,22 @@ def _values(inc: Incident) -> tuple[Any, ...]:
     return tuple(getattr(inc, f) for f in _FIELDS)
 
 
+def _newest(t: npt.NDArray[np.float64], x: npt.NDArray[np.float64],
+            y: npt.NDArray[np.float64], own: npt.NDArray[np.intp], n: int
+            ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Each incident's newest path point (NaN for one without points).
+
+    >>> [v.tolist() for v in _newest(np.array([5.0, 9.0, 1.0]), np.array([1.0, 2.0, 3.0]),
+    ...                               np.array([0.0, 0.0, 7.0]), np.array([0, 0, 1]), 3)]
+    [[2.0, 3.0, nan], [0.0, 7.0, nan]]
+    """
+    order = np.lexsort((t, own))
+    last = order[np.r_[np.flatnonzero(np.diff(own[order])), order.size - 1]]
+    lx, ly = np.full(n, np.nan), np.full(n, np.nan)
+    lx[own[last]], ly[own[last]] = x[last], y[last]
+    return lx, ly
+
+
 def match(
     ts: npt.NDArray[np.float64], x: npt.NDArray[np.float64], y: npt.NDArray[np.float64],
     inc_t: npt.NDArray[np.float64], inc_x: npt.NDArray[np.float64],
@@ -198,7 +214,9 @@ def match(
     out of time order (another partition, a later batch) meets the incident where it was
     at that time, and one near where the incident was long ago does not.
 
-    It joins when within ``radius_m`` of any point of the path, or ``radius_m`` + speed x
+    It joins when within ``radius_m`` of any point of the path (a ground sensor's faint
+    hit: of a point no older than ``grow_s``, or while the incident's newest point is
+    within ``radius_m`` + speed x ``grow_s`` of it), or ``radius_m`` + speed x
     ``|dt|`` of such an adjacent point, the speed being the incident's class limit
     (``limits``; NaN: unknown class, then the detection's own; default
     ``max_speed_mps``), ``|dt|`` counted for ``grow_s`` at most, so a nuisance hit cannot
@@ -233,8 +251,18 @@ def match(
     v = np.where(np.isnan(v), det_v[pi], v)
     d = np.hypot(x[pi] - inc_x[ii], y[pi] - inc_y[ii])
     dt = np.abs(ts[pi] - inc_t[ii])
-    ok = (d <= policy.radius_m) | (adjacent(ts, inc_t, own, pi, ii)
-                                   & (d <= policy.radius_m + v * np.minimum(dt, policy.grow_s)))
+    near = d <= policy.radius_m
+    if limits is not None and limits.det_ground is not None and limits.det_cls is not None:
+        # a ground hit saying nothing of the target is not the target for being near where
+        # it was minutes ago (wind on a sensor it passed) when it is now far from there
+        old = limits.det_ground[pi] & limits.faint(pi, own[ii]) & (dt > policy.grow_s)
+        if old.any():
+            lx, ly = _newest(inc_t, inc_x, inc_y, own, n_inc)
+            gone = np.hypot(x[pi] - lx[own[ii]], y[pi] - ly[own[ii]]) > (
+                policy.radius_m + v * policy.grow_s)
+            near &= ~(old & gone)
+    ok = near | (adjacent(ts, inc_t, own, pi, ii)
+                 & (d <= policy.radius_m + v * np.minimum(dt, policy.grow_s)))
     ok &= dt <= inc_w[own[ii]]
     if (limits is not None and limits.det_cls is not None and limits.tracks is not None
             and policy.faint_after_s is not None):

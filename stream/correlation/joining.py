@@ -80,7 +80,7 @@ def ingest(store: Store, evidence: Sequence[Evidence], out: CorrelatorResult,
     gate_cls = np.where(is_cam, -1, _GATED_IDX[cls_idx + 1])  # a camera may refute one
     st, sx, sy, owner = paths(incs)
     inc_gate = np.array([gate_class(store, i) for i in incs], np.intp)
-    lim = Limits.of(incs, classes, pol)
+    lim = Limits.of(incs, classes, pol, ~is_cam)
     codes = match(ts, x, y, st, sx, sy, pol.incident, gate_cls, inc_gate, owner, lim)
     confined = [store.placement.exits.confined(i) for i in incs]
     herds = np.array([herd(i) for i in incs] + [False], bool)

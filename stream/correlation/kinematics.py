@@ -87,10 +87,12 @@ class Limits:
     tracks: F | None = None
     det_cls: I | None = None
     inc_cls: I | None = None
+    #: per detection: a ground sensor's (it reports where the sensor stands, not the target)
+    det_ground: npt.NDArray[np.bool_] | None = None
 
     @classmethod
     def of(cls, incs: Sequence[Incident], det_classes: Sequence[str],
-           policies: Policies) -> Limits:
+           policies: Policies, ground: npt.NDArray[np.bool_] | None = None) -> Limits:
         moving = [motion_class(i, policies) if i.evidence_count >= 2 else TargetClass.UNKNOWN
                   for i in incs]
         speed = [0.0 if i.evidence_count < 2 else math.nan if m == TargetClass.UNKNOWN
@@ -101,12 +103,14 @@ class Limits:
                    np.array([policies.incident.speed_for(c) for c in det_classes], float),
                    np.array([sure_track(i) for i in incs], float).reshape(-1, 7),
                    np.array([fusion.INDEX.get(c, -1) for c in det_classes], np.intp),
-                   np.array([fusion.INDEX.get(m.value, -1) for m in moving], np.intp))
+                   np.array([fusion.INDEX.get(m.value, -1) for m in moving], np.intp),
+                   ground)
 
     def subset(self, det: I, tracks: F | None) -> Limits:
         """The limits of the detections ``det`` against incidents with these ``tracks``."""
         return Limits(self.inc_speed, self.inc_window, self.det_speed[det], tracks,
-                      None if self.det_cls is None else self.det_cls[det], self.inc_cls)
+                      None if self.det_cls is None else self.det_cls[det], self.inc_cls,
+                      None if self.det_ground is None else self.det_ground[det])
 
     def faint(self, det: I, inc: I) -> npt.NDArray[np.bool_]:
         """Per pair (detection, incident): the detection says nothing of the incident's

@@ -80,6 +80,25 @@ def _walker(t0: float = 0.0, n: int = 13) -> list[Evidence]:
     return [ground(f"w-{k}", 1, t0 + 33.0 * k, 3000.0, 10.0 + 50.0 * k) for k in range(n)]
 
 
+def test_wind_where_a_walker_passed_minutes_ago_is_not_the_walker() -> None:
+    # at 400 s the walker is 600 m north; a hit of no class 150 m from where it crossed
+    # is 150 m from its path, but no one who walks is there any more
+    wind = ground("wind-1", 1, 400.0, 3150.0, 10.0, sig=TargetClass.UNKNOWN, strength=0.5)
+    cor = _run([*_walker(), wind])
+    owner = {s: i.id for i in cor.incidents.values() for s in i.sensor_hits}
+    assert owner["w-0"] == owner["w-12"]
+    assert owner["wind-1"] != owner["w-0"]
+
+
+def test_a_camera_frame_near_where_a_walker_was_may_still_be_it() -> None:
+    # a camera places its target itself (a ground sensor places only itself): a frame of
+    # no sure class near the walker's path is left to the gate as before
+    frame = camera("cam-1", 1, 400.0, 3150.0, 10.0, TargetClass.UNKNOWN, confidence=0.4)
+    cor = _run([*_walker(), frame])
+    (inc,) = [i for i in cor.incidents.values() if "w-0" in i.sensor_hits]
+    assert "camera" in inc.modalities and inc.last_ts == T0 + 400.0
+
+
 def test_wind_met_on_a_silent_walker_s_track_does_not_lead_it_along_the_line() -> None:
     # the walker's sensors fall silent for two minutes; wind fires where its track puts it
     # (joining on the track), then 7 s later 262 m east along the strip: gated from the
