@@ -42,10 +42,8 @@ def paths(incs: Sequence[Incident]) -> tuple[F, F, F, npt.NDArray[np.intp]]:
     return a[:, 0], a[:, 1], a[:, 2], owner
 
 
-def ingest(store: Store, evidence: Sequence[Evidence], out: CorrelatorResult,
-           backlog_all: bool = False) -> set[str]:
-    """Join one step's detections (event-time order) to incidents or start new ones;
-    ``backlog_all``: they came after their moment was correlated (open no alert)."""
+def ingest(store: Store, evidence: Sequence[Evidence], out: CorrelatorResult) -> set[str]:
+    """Join one step's detections (event-time order) to incidents or start new ones."""
     if not evidence:
         return set()
     pol = store.policies
@@ -62,8 +60,6 @@ def ingest(store: Store, evidence: Sequence[Evidence], out: CorrelatorResult,
     lat = np.fromiter((r.lat for r in rep), float, len(rep))
     x, y = store.frame.to_metric(lon, lat)
     place = store.placement.place(lon, lat, ts)
-    backlog = np.full(ts.size, backlog_all)
-    out.backlog += int(backlog.sum())
     is_cam = np.fromiter((isinstance(r, CameraDetection) for r in rep), bool, len(rep))
     kinds = [r.kind.value if isinstance(r, GroundDetection) else "camera" for r in rep]
     classes = [r.signature.value if isinstance(r, GroundDetection) else r.cls.value
@@ -126,8 +122,7 @@ def ingest(store: Store, evidence: Sequence[Evidence], out: CorrelatorResult,
                     id=inc_id, first_event=rep[first].event_id, first_ts=float(ts[first]),
                     last_ts=float(ts[first]), x=float(x[first]), y=float(y[first]),
                     x0=float(x[first]), y0=float(y[first]), lon=float(lon[first]),
-                    lat=float(lat[first]), backlog=bool(backlog[members].all()),
-                    origin=lanes[first])
+                    lat=float(lat[first]), origin=lanes[first])
             codes[members] = len(incs)
             incs.append(store.incidents[inc_id])
     batch = Batch(ev, ts, x, y, is_cam, kinds, values, cls_idx, score, place)
