@@ -63,8 +63,9 @@ def faust_settings(settings: Settings) -> dict[str, Any]:
             broker_session_timeout=6,
             broker_heartbeat_interval=1,
             broker_rebalance_timeout=10,
-            # Tansu reports the end offset as the last batch's base offset + 1:
-            # one record per batch keeps changelog recovery exact.
+            # Tansu reports the end offset as the last batch's base offset + 1: one
+            # record per batch keeps a partition's end exact for whatever Faust writes
+            # (the state changelog is written by stream/agents/changelog.py).
             producer_max_batch_size=1,
         )
     return conf

@@ -117,6 +117,17 @@ def wait_settled(settings: Settings, timeout: float = 180.0) -> None:
     wait_committed(settings, [settings.topic(TICKS.name)], max(1.0, deadline - time.monotonic()))
 
 
+def reported_ends(settings: Settings, topic: str) -> dict[tuple[str, int], int]:
+    """Each partition's end as the broker answers ListOffsets (what Faust's table recovery
+    reads a changelog up to)."""
+    c = kafka_clients.consumer(settings, f"test-ends-{uuid.uuid4().hex[:8]}")
+    try:
+        return {(topic, p): c.get_watermark_offsets(TopicPartition(topic, p), 10)[1]
+                for p in kafka_clients.partitions(c, topic)}
+    finally:
+        c.close()
+
+
 def committed(settings: Settings, topics: list[str]) -> dict[str, int]:
     """``topic:partition`` -> the offset the worker's group has committed (-1001: none)."""
     group = Consumer(settings.consumer_config(settings.app_id))

@@ -1,57 +1,101 @@
-"""Table writes whose delivery the worker can wait for.
+"""The correlation table's changes, written to its changelog by the worker's own producer.
 
-Faust's table API (``table[key] = value``) hands each change to the producer's buffer and
-drops its delivery future, and ``producer.flush()`` gives up after 0.1 s without progress
-(``ProducerBuffer.flush_atmost``): on a busy machine it returns while changes are still
-queued, and Faust's commit, which relies on that flush, can then pass offsets whose state
-never reached the broker (a kill there loses the reports those offsets covered).
-:class:`Deliveries` keeps each change's future so a batch can wait until its state is on
-the broker before its events are acknowledged.
+Faust's table API (``table[key] = value``) sends each change through Faust's producer,
+which on the embedded broker puts every record in a batch of its own (``stream/app.py``):
+a fault storm's thousands of sensor-site changes left one request each. It also drops
+each change's delivery future, and Faust's ``producer.flush()`` gives up after 0.1 s
+without progress, so a commit could pass offsets whose state never reached the broker.
+
+:class:`Changelog` sets the table's own value without Faust's send, writes the changes
+through the worker's librdkafka producer (batched; keyed as Faust keys them, the JSON key
+hashed with murmur2) and waits until the broker has them. Then it writes the last change
+of each partition it touched once more, on its own: the embedded broker reports a
+partition's end as its last batch's base offset + 1, and Faust's recovery reads a
+changelog up to that end, so each partition must end in a one-record batch. Writing a key
+again with the value it has changes nothing a reader of the table sees.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+
+from faust.serializers import codecs
 
 log = logging.getLogger(__name__)
 
+#: Hands one record (topic, key, value or None for a deletion, partition or None for the
+#: key's) to a producer; its future gives the partition once the broker has it.
+Send = Callable[[str, bytes, "bytes | None", "int | None"], Awaitable["asyncio.Future[int]"]]
 
-class Deliveries:
-    """The delivery futures of a Faust table's changelog writes since the last wait.
 
-    >>> class Table:  # what Faust's table offers: send_changelog returns a future
-    ...     def send_changelog(self, partition, key, value, *a):
-    ...         f = asyncio.get_running_loop().create_future(); f.set_result(key); return f
+class Changelog:
+    """Writes a Faust table's changes to its changelog and waits for the broker.
+
+    >>> class Producer:  # settles each record at once, on partition len(key) % 2
+    ...     def __init__(self): self.records = []
+    ...     async def send(self, topic, key, value, partition):
+    ...         p = len(key) % 2 if partition is None else partition
+    ...         self.records.append((key, value, p)); f = asyncio.Future(); f.set_result(p)
+    ...         return f
+    >>> class Table:  # what Faust's table offers: its local data
+    ...     data = {"old": b"x"}
     >>> async def demo():
-    ...     table = Table(); d = Deliveries(table)
-    ...     table.send_changelog(None, "inc:a", b"{}")
-    ...     return len(d.pending), await d.wait(timeout=1.0), len(d.pending)
-    >>> asyncio.run(demo())
-    (1, 0, 0)
+    ...     table, producer = Table(), Producer()
+    ...     log = Changelog(table, producer.send, "app-correlation-changelog")
+    ...     failed = await log.write({"a": b"1", "bb": b"2", "cc": b"3", "old": None}, 1.0)
+    ...     return failed, table.data, producer.records[4:]
+    >>> asyncio.run(demo())  # then each partition's last change again, alone
+    (0, {'a': b'1', 'bb': b'2', 'cc': b'3'}, [(b'"old"', None, 1), (b'"cc"', b'3', 0)])
     """
 
-    def __init__(self, table: Any) -> None:
-        self.pending: list[asyncio.Future[Any]] = []
-        send = table.send_changelog
+    def __init__(self, table: Any, send: Send, topic: str) -> None:
+        self._data = table.data
+        self._send = send
+        self._topic = topic
 
-        def tracked(*args: Any, **kwargs: Any) -> Any:
-            fut = send(*args, **kwargs)
-            self.pending.append(fut)
-            return fut
+    async def write(self, changes: Mapping[str, bytes | None], timeout: float) -> int:
+        """Apply ``changes`` (None deletes the key) to the table and its changelog and wait
+        (at most ``timeout`` s per round) until the broker has them; how many failed."""
+        keyed = []
+        for key, value in changes.items():
+            if value is None:
+                self._data.pop(key, None)
+            else:
+                self._data[key] = value
+            keyed.append((codecs.dumps("json", key), value))
+        partitions, failed = await self._round(
+            [(k, v, None) for k, v in keyed], timeout)
+        last = {p: kv for kv, p in zip(keyed, partitions, strict=True) if p is not None}
+        _, again = await self._round([(k, v, p) for p, (k, v) in last.items()], timeout)
+        return failed + again
 
-        table.send_changelog = tracked
-
-    async def wait(self, timeout: float) -> int:
-        """Wait until every change sent since the last wait is on the broker (at most
-        ``timeout`` s); the number that failed or did not arrive in time (logged)."""
-        futs, self.pending = self.pending, []
+    async def _round(self, records: list[tuple[bytes, bytes | None, int | None]],
+                     timeout: float) -> tuple[list[int | None], int]:
+        """Send ``records`` and wait for them: each one's partition (None if it failed)
+        and how many failed."""
+        futs = []
+        for key, value, partition in records:
+            try:
+                futs.append(await self._send(self._topic, key, value, partition))
+            except Exception as exc:  # counted with the rest below
+                futs.append(_failed(exc))
         if not futs:
-            return 0
+            return [], 0
         done, late = await asyncio.wait(futs, timeout=timeout)
-        failed = len(late) + sum(1 for f in done if f.exception() is not None)
+        where = [f.result() if f in done and f.exception() is None else None for f in futs]
+        failed = where.count(None)
         if failed:
             log.error("%d of %d state changes did not reach the changelog within %.0f s",
                       failed, len(futs), timeout)
-        return failed
+        for f in late:
+            f.cancel()
+        return where, failed
+
+
+def _failed(exc: Exception) -> asyncio.Future[int]:
+    fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    fut.set_exception(exc)
+    return fut

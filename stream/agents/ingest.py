@@ -5,9 +5,10 @@ the pure core returns: alerts, dead letters, late events, zone events and camera
 
 At least once, end to end: each batch's outputs are sent and their delivery awaited, then
 the correlator's changed state (incidents, sensor sites, zone stays) is written to the
-changelogged ``correlation`` table (its new values, and once the broker has them, its
-clocks and deletions), and only once those are on the broker too are the batch's events
-acknowledged, so a commit of their offsets never passes state still on its way. A crash
+changelogged ``correlation`` table through the same producer (its new values, and once
+the broker has them, its clocks and deletions: ``stream/agents/changelog.py``), and only
+once those are on the broker too are the batch's events acknowledged, so a commit of
+their offsets never passes state still on its way. A crash
 replays at most the batches not yet committed, and deterministic alert ids make that
 replay harmless. A send that fails is logged and counted and never stops the rest of the
 batch. The table is restored after a rebalance, so a restarted worker resumes its
@@ -21,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import faust
@@ -28,7 +30,7 @@ import orjson
 from faust.types import TP
 
 from stream import kafka_clients, topics
-from stream.agents.changelog import Deliveries
+from stream.agents.changelog import Changelog
 from stream.agents.log_reset import LogReset, Reset
 from stream.agents.outputs import Outputs
 from stream.agents.stall import StallWatch
@@ -105,13 +107,18 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
         ("zone_event", topics.ZONE_EVENTS), ("task", topics.TASKING))}
     producer: list[Outputs] = []  # made on the first send, in the agent's loop
 
+    async def produce(topic: str, key: bytes | None, value: bytes | None,
+                      partition: int | None = None) -> asyncio.Future[int]:
+        """Hand one record to the worker's producer (in call order per partition)."""
+        if not producer:
+            producer.append(Outputs(settings))
+        return await producer[0].send(topic, key, value, partition)
+
     async def enqueue(kind: str, key: str | None, value: bytes) -> Any:
         """Hand one output to the producer (in order); its delivery future, or the error."""
         try:
-            if not producer:
-                producer.append(Outputs(settings))
-            return await producer[0].send(outputs[kind],
-                                          key.encode() if key is not None else None, value)
+            return await produce(outputs[kind], key.encode() if key is not None else None,
+                                 value)
         except Exception as exc:
             return exc
 
@@ -160,21 +167,14 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
                 if item.state == AlertState.NEW:
                     metrics.latency.observe(max(0.0, time.time() - item.event_ts))
         # Then the state those outputs came from, in two phases (a crash between them or in
-        # either leaves state the batch's replay puts right: state_codec.in_two_phases);
-        # Faust flushes the second before committing offsets.
+        # either leaves state the batch's replay puts right: state_codec.in_two_phases),
+        # each on the broker before the next, and before the batch's events are acknowledged.
         writes, refused = state_codec.encode_changes(result.changed, settings.max_message_bytes)
         first, then = state_codec.in_two_phases(writes)
         for kind, size in state_codec.bytes_by_kind(writes).items():
             metrics.state_written.labels(kind=kind).inc(size)
-        for key, raw in first.items():
-            state[key] = raw
-        await state_delivered()
-        for key, value in then.items():
-            if value is not None:
-                state[key] = value
-            else:
-                state.pop(key, None)
-        await state_delivered()  # before the batch's events are acknowledged
+        await write_state(first)
+        await write_state(then)
         for key, size in refused:  # kept at its last value: a restart restores that
             kind = key.split(":", 1)[0]
             metrics.state_oversize.labels(kind=kind).inc()
@@ -185,28 +185,26 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
                           settings.max_message_bytes)
         metrics.state_keys.set(len(state))
 
-    deliveries = Deliveries(state)
+    changelog = Changelog(state, produce, state.changelog_topic.get_topic_name())
 
-    async def state_delivered() -> None:
-        """Every state change sent so far is on the broker (Faust's flush may return
-        before: stream/agents/changelog.py); failures are logged and counted."""
-        failed = await deliveries.wait(settings.send_timeout)
+    async def write_state(changes: Mapping[str, bytes | None]) -> None:
+        """State changes applied and on the broker; failures are logged and counted."""
+        failed = await changelog.write(changes, settings.send_timeout)
         if failed:
             metrics.send_failures.labels(kind="state").inc(failed)
 
     resets = LogReset()
 
-    def rewrite_all() -> list[str]:
+    async def rewrite_all() -> list[str]:
         """Write every live state key to the changelog again; the keys written."""
-        keys = [k for k, v in state.items() if v is not None]
-        for key in keys:
-            state[key] = state[key]
-        return keys
+        live = {k: v for k, v in state.items() if v is not None}
+        await write_state(live)
+        return list(live)
 
-    def rewrite_state(reset: Reset) -> None:
+    async def rewrite_state(reset: Reset) -> None:
         """The broker lost what this worker read: say so once, count it, and write the
         whole state to the (recreated) changelog so a restart finds it there."""
-        keys = rewrite_all()
+        keys = await rewrite_all()
         log.warning(
             "the broker lost %s[%d] (handed offset %d after %d; it now ends at %d): it "
             "restarted empty or the topic was recreated; writing the worker's state (%d "
@@ -251,7 +249,7 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
             reset = resets.check(((m.topic, m.partition, m.offset) for m in messages),
                                  highwater)
             if reset is not None:
-                rewrite_state(reset)
+                await rewrite_state(reset)
             processed = time.monotonic()
             metrics.batch_seconds.labels(phase="process").observe(processed - began)
             await send(result)
@@ -264,9 +262,7 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
 
     async def save_state() -> int:
         """The whole state written to the changelog again and on the broker; its size."""
-        written = len(rewrite_all())
-        await state_delivered()
-        return written
+        return len(await rewrite_all())
 
     register_watchdog(app, settings, watch, source_topics, save_state, metrics.stalls)
 

@@ -1,5 +1,5 @@
-"""The worker's outputs (alerts, camera tasks, zone events, dead letters, late events)
-through a librdkafka producer of their own, batched as any producer's.
+"""The worker's outputs (alerts, camera tasks, zone events, dead letters, late events) and
+its state changes through a librdkafka producer of their own, batched as any producer's.
 
 What Faust produces goes one record a batch on the embedded broker (the workaround its
 changelog needs, see ``stream/app.py``): a fault storm's thousands of alerts then left one
@@ -42,18 +42,23 @@ class Outputs:
         while not self._stop.is_set():
             self._producer.poll(0.05)
 
-    async def send(self, topic: str, key: bytes | None, value: bytes) -> asyncio.Future[None]:
-        """Hand one message to the client (in call order per partition); the future is
-        settled when the broker has it, or with the error that stopped it."""
+    async def send(self, topic: str, key: bytes | None, value: bytes | None,
+                   partition: int | None = None) -> asyncio.Future[int]:
+        """Hand one message to the client (in call order per partition; to ``partition``,
+        or the key's); the future is settled with the partition once the broker has it, or
+        with the error that stopped it."""
         loop = asyncio.get_running_loop()
-        fut: asyncio.Future[None] = loop.create_future()
+        fut: asyncio.Future[int] = loop.create_future()
 
-        def report(err: KafkaError | None, _msg: Any) -> None:
-            loop.call_soon_threadsafe(_settle, fut, err)
+        def report(err: KafkaError | None, msg: Any) -> None:
+            loop.call_soon_threadsafe(_settle, fut, err, msg.partition())
 
         while True:
             try:
-                self._producer.produce(topic, value, key, on_delivery=report)
+                if partition is None:
+                    self._producer.produce(topic, value, key, on_delivery=report)
+                else:
+                    self._producer.produce(topic, value, key, partition, on_delivery=report)
                 return fut
             except BufferError:  # the client's queue is full: let deliveries drain it
                 await asyncio.sleep(0.01)
@@ -66,10 +71,10 @@ class Outputs:
         return left
 
 
-def _settle(fut: asyncio.Future[None], err: KafkaError | None) -> None:
+def _settle(fut: asyncio.Future[int], err: KafkaError | None, partition: int) -> None:
     if fut.done():
         return
     if err is None:
-        fut.set_result(None)
+        fut.set_result(partition)
     else:
         fut.set_exception(KafkaException(err))

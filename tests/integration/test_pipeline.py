@@ -9,6 +9,7 @@ import time
 import orjson
 import pytest
 
+from stream import kafka_clients
 from stream.models import Alert, DeadLetter
 from stream.settings import Settings
 from tests.conftest import run_cli
@@ -17,6 +18,7 @@ from tests.kafka_helpers import (
     consume_to_end,
     consume_until,
     produce,
+    reported_ends,
     wait_settled,
 )
 
@@ -86,6 +88,23 @@ def test_event_inside_restricted_zone_gives_one_alert(settings: Settings, worker
     changelog = consume_to_end(settings, f"{settings.app_id}-correlation-changelog")
     keys = {k.decode().strip('"') for k, _ in changelog if k}
     assert f"inc:{alert.incident_id}" in keys
+
+
+def test_the_state_changelog_ends_where_the_broker_says(
+    settings: Settings, worker: object
+) -> None:
+    """A batch's state changes leave batched, yet every changelog partition ends in a
+    one-record batch: the broker's reported end (where a restarted worker's recovery
+    stops) is its true end, so no change is left unread."""
+    # 20 detections a kilometre apart along the strip: 20 incidents in one batch
+    cams = [(f"cam-{i}".encode(), orjson.dumps(camera(1, INSIDE[0] + i * 0.01, INSIDE[1],
+                                                      cam=f"cam-{i}"))) for i in range(20)]
+    produce(settings, settings.topic("sensors.camera"), cams)
+    wait_settled(settings)
+    topic = f"{settings.app_id}-correlation-changelog"
+    incidents = {k for k, _ in consume_to_end(settings, topic) if k and k.startswith(b'"inc:')}
+    assert len(incidents) == 20
+    assert reported_ends(settings, topic) == kafka_clients.end_offsets(settings, [topic])
 
 
 def test_event_outside_gives_no_alert(settings: Settings, worker: object) -> None:
