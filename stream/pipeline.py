@@ -124,7 +124,8 @@ class Pipeline:
         for them."""
         out = BatchResult()
         evidence: list[Evidence] = []
-        arrivals: list[Arrival] = []
+        # what each arrival brought (messages delivered together extend the last one)
+        arrivals: list[tuple[float, list[Evidence], list[Heartbeat], list[AlertAckMessage]]] = []
         consumed: Counter[tuple[str, str]] = Counter()
         together = False
         for msg in messages:
@@ -165,11 +166,12 @@ class Pipeline:
                      for b, s in zip(beats, skews([b.report.ts for b in beats]), strict=True)]
             evidence += mine
             if msg.ts is None and together and arrivals:  # delivered together, one arrival
-                a = arrivals[-1]
-                arrivals[-1] = Arrival(at, (*a.evidence, *mine), (*a.health, *beats),
-                                       (*a.acks, *acks))
+                _, was, had, acked = arrivals[-1]
+                was += mine
+                had += beats
+                acked += acks
             else:
-                arrivals.append(Arrival(at, tuple(mine), tuple(beats), tuple(acks)))
+                arrivals.append((at, mine, beats, acks))
             together = msg.ts is None
         for (topic, kind), n in consumed.items():
             self.metrics.events_consumed.labels(topic=topic, kind=kind).inc(n)
@@ -181,7 +183,9 @@ class Pipeline:
             out.alerts = self.naive.evaluate(evidence, now)
         else:
             held = len(self.correlator.held)
-            out.add(self.correlator.receive(arrivals or [Arrival(now)], unread))
+            out.add(self.correlator.receive(
+                [Arrival(at, tuple(e), tuple(h), tuple(a)) for at, e, h, a in arrivals]
+                or [Arrival(now)], unread))
             if held - len(self.correlator.held) >= memory.TRIM_AFTER_RELEASED:
                 memory.trim()  # a burst correlated and freed: its pages back before it says so
         self._finish(out)

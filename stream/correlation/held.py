@@ -80,6 +80,8 @@ class Held:
         #: second copy is bounded by what that lateness lets wait.
         self.live: dict[int, dict[int, list[Item | None]]] = {}
         self.dirty: set[tuple[int, int]] = set()
+        #: step -> its newest chunk (a step that held a backlog has hundreds)
+        self.tail: dict[int, int] = {}
         self.legacy: set[int] = set()  # steps restored from a ``buf:<step>`` key
 
     def __len__(self) -> int:
@@ -87,9 +89,10 @@ class Held:
 
     def add(self, cell: int, it: Item) -> None:
         chunks = self.docs.setdefault(cell, {})
-        last = max(chunks, default=0)
+        last = self.tail.get(cell, 0)
         if len(chunks.get(last, ())) >= CHUNK:
             last += 1
+        self.tail[cell] = last
         chunks.setdefault(last, []).append(None)  # documented when first written
         self.live.setdefault(cell, {}).setdefault(last, []).append(it)
         self.dirty.add((cell, last))
@@ -99,6 +102,7 @@ class Held:
         out: list[Item] = []
         for k in [k for k in self.docs if k < before]:
             chunks, live = self.docs.pop(k), self.live.pop(k)
+            self.tail.pop(k, None)
             for c, docs in chunks.items():
                 out += [_item(d, it) for d, it in zip(docs, live[c], strict=True)]
             self.dirty.update((k, c) for c in chunks)
@@ -128,6 +132,7 @@ class Held:
             self.live[k] = {c: v for c, v in self.live[k].items() if v}
             if not self.docs[k]:
                 del self.docs[k], self.live[k]
+                self.tail.pop(k, None)
         return dropped
 
     def changed(self) -> dict[str, Any]:
@@ -165,4 +170,5 @@ class Held:
             self.legacy.add(k)
             c = max(self.docs.get(k, {}), default=-1) + 1
         self.docs.setdefault(k, {})[c] = list(value)
+        self.tail[k] = max(self.tail.get(k, 0), c)
         self.live.setdefault(k, {})[c] = [None] * len(value)
