@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.progress import track
 
 from geofences.index import GeofenceSet
+from stream import memory
 from stream.correlation.engine import Correlator
 from stream.correlation.evidence import Evidence, Heartbeat
 from stream.models import GroundDetection, SensorHealth, SensorKind, TargetClass
@@ -71,6 +72,7 @@ def main() -> None:
     ap.add_argument("--quiet-s", type=int, default=0,
                     help="then this much event time of heartbeats alone")
     args = ap.parse_args()
+    memory.tune_collector()  # as the worker runs the core
     console = Console()
     with console.status("synthesizing reports"):
         evidence = synthesize(args.reports, args.targets, args.rate)

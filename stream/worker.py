@@ -33,6 +33,7 @@ def run_worker(
     if settings.metrics_port:
         metrics.serve(settings.metrics_host, settings.metrics_port)
     app, pipeline = build_app(settings, metrics)
+    memory.tune_collector()
     said = False
 
     @app.timer(memory.TRIM_INTERVAL_S)
