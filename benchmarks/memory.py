@@ -182,6 +182,7 @@ def main() -> None:
     ap.add_argument("--spacing-m", type=float, default=800.0, help="between two targets")
     ap.add_argument("--span-s", type=float, default=20.0, help="targets start within this")
     args = ap.parse_args()
+    memory.tune_collector()  # as the worker runs the core
     console = Console()
     wall = time.perf_counter()
     fences = GeofenceSet.load_bundled()

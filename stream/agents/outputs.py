@@ -1,9 +1,10 @@
 """The worker's outputs (alerts, camera tasks, zone events, dead letters, late events) and
 its state changes through a librdkafka producer of their own, batched as any producer's.
 
-What Faust produces goes one record a batch on the embedded broker (the workaround its
-changelog needs, see ``stream/app.py``): a fault storm's thousands of alerts then left one
-batch each, and were read back seconds after the worker sent them. Readers that need a
+What Faust produces goes one record a batch on the embedded broker (so that a partition's
+reported end is exact there, see ``stream/app.py``): a fault storm's thousands of alerts
+and state changes then left one batch each, and were read back seconds after the worker
+sent them. Readers that need a
 partition's true end on that broker read it with :func:`stream.kafka_clients.end_offsets`.
 
 Each send gives an asyncio future that the delivery report settles; a thread of its own
