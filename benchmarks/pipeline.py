@@ -17,14 +17,15 @@ six new alerts a zone a minute, beyond which crossings are folded, not alerted).
         [--rate 10000] [--seconds 10] [--sites 2500] [--strip-every 1000]
         [--crossing-every 20000]
 
-Throughput: a backlog of N reports is produced first, then the worker starts; the
-rate is N over the time from its first to its last consumed report (from its
-/metrics). Latency: reports are then offered at ``--rate`` for ``--seconds`` with
-``ts`` = send time, and the phase ends on facts (the worker's group committed every
-offered report, which it does only once their alerts are on the broker, and the alert
-topic was read to its end). A sample is a new alert: read-back time minus the send time
-of the report that completed its rule (see :func:`latency_phase`). The scale rows (1, 2 and
-3 workers in one group: CPU per 1,000 reports, alerts compared) are ``benchmarks.scale``.
+Throughput: a backlog of N reports (their event times at ``--rate``, ending just before
+it is produced) is produced first, then the worker starts; the rate is N over the time
+from its first to its last consumed report (from its /metrics). Latency: reports are
+then offered at ``--rate`` for ``--seconds`` with ``ts`` = send time, and the phase ends
+on facts (the worker's group committed every offered report, which it does only once
+their alerts are on the broker, and the alert topic was read to its end). A sample is a
+new alert: read-back time minus the send time of the report that completed its rule (see
+:func:`latency_phase`). The scale rows (1, 2 and 3 workers in one group: CPU per 1,000
+reports, alerts compared) are ``benchmarks.scale``.
 """
 
 from __future__ import annotations
@@ -100,6 +101,21 @@ def produce(
         producer.flush(120)
 
 
+def backlog(load: Load, case: Case, rate: float, now: float) -> list[bytes]:
+    """The backlog's messages, their reports' event times at ``rate`` reports/s and ending
+    5 s before ``now``: what the broker holds after the worker was away, each report with
+    the time it was made. (Stamped all with one time, the whole backlog was one step of
+    event time: the worker only held it back, and correlated it once the latency phase
+    moved the clock, inside that phase.)"""
+    plain = dataclasses.replace(load, crossing_every=0)  # crossings: latency phase only
+    step = max(case.reports_per_message, int(rate / 20) // case.reports_per_message
+               * case.reports_per_message)  # 1/20 s of event time, whole messages
+    start = now - 5.0 - case.reports / rate
+    return [v for first in range(0, case.reports, step)
+            for v in plain.messages(first, min(step, case.reports - first),
+                                    case.reports_per_message, start + first / rate)]
+
+
 def run_case(case: Case, broker: EmbeddedBroker, state: Path, rate: float, seconds: float,
              load: Load) -> Result:
     """One case: its backlog's throughput, then its latency phase."""
@@ -117,12 +133,8 @@ def run_case(case: Case, broker: EmbeddedBroker, state: Path, rate: float, secon
     create_topics(s)
     topic = s.topic("sensors.ground")
     producer = Producer(s.producer_config(**{"linger.ms": 20, "batch.num.messages": 10000}))
-    backlog = dataclasses.replace(load, crossing_every=0)  # crossings: latency phase only
     with console.status(f"[{case.name}] producing a backlog of {case.reports:,} reports"):
-        produce(
-            producer, topic,
-            backlog.messages(0, case.reports, case.reports_per_message, time.time()),
-        )
+        produce(producer, topic, backlog(load, case, rate, time.time()))
     log = state / f"{tag}.log"
     proc = subprocess.Popen(
         case.command,
