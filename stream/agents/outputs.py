@@ -4,8 +4,8 @@ its state changes through a librdkafka producer of their own, batched as any pro
 What Faust produces goes one record a batch on the embedded broker (so that a partition's
 reported end is exact there, see ``stream/app.py``): a fault storm's thousands of alerts
 and state changes then left one batch each, and were read back seconds after the worker
-sent them. Readers that need a
-partition's true end on that broker read it with :func:`stream.kafka_clients.end_offsets`.
+sent them. Readers that need a partition's true end on that broker read it with
+:func:`stream.kafka_clients.end_offsets`.
 
 Each send gives an asyncio future that the delivery report settles; a thread of its own
 serves the reports, so the agent's loop never blocks on the client.
