@@ -7,12 +7,13 @@ each change's delivery future, and Faust's ``producer.flush()`` gives up after 0
 without progress, so a commit could pass offsets whose state never reached the broker.
 
 :class:`Changelog` sets the table's own value without Faust's send, writes the changes
-through the worker's librdkafka producer (batched; keyed as Faust keys them, the JSON key
-hashed with murmur2) and waits until the broker has them. Then it writes the last change
-of each partition it touched once more, on its own: the embedded broker reports a
-partition's end as its last batch's base offset + 1, and Faust's recovery reads a
-changelog up to that end, so each partition must end in a one-record batch. Writing a key
-again with the value it has changes nothing a reader of the table sees.
+through the worker's librdkafka producer (batched; keyed as Faust keys them, the key
+serialised by the table's key serializer and hashed with murmur2) and waits until the
+broker has them. Then it writes the last change of each partition it touched once more, on
+its own: the embedded broker reports a partition's end as its last batch's base offset +
+1, and Faust's recovery reads a changelog up to that end, so each partition must end in a
+one-record batch. Writing a key again with the value it has changes nothing a reader of
+the table sees.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ class Changelog:
     ...         p = len(key) % 2 if partition is None else partition
     ...         self.records.append((key, value, p)); f = asyncio.Future(); f.set_result(p)
     ...         return f
-    >>> class Table:  # what Faust's table offers: its local data
-    ...     data = {"old": b"x"}
+    >>> class Table:  # what Faust's table offers: its local data, its key serializer
+    ...     data, key_serializer = {"old": b"x"}, "json"
     >>> async def demo():
     ...     table, producer = Table(), Producer()
     ...     log = Changelog(table, producer.send, "app-correlation-changelog")
@@ -53,6 +54,7 @@ class Changelog:
 
     def __init__(self, table: Any, send: Send, topic: str) -> None:
         self._data = table.data
+        self._key_serializer = table.key_serializer  # as Faust would key the change
         self._send = send
         self._topic = topic
 
@@ -65,7 +67,7 @@ class Changelog:
                 self._data.pop(key, None)
             else:
                 self._data[key] = value
-            keyed.append((codecs.dumps("json", key), value))
+            keyed.append((codecs.dumps(self._key_serializer, key), value))
         partitions, failed = await self._round(
             [(k, v, None) for k, v in keyed], timeout)
         last = {p: kv for kv, p in zip(keyed, partitions, strict=True) if p is not None}
