@@ -101,8 +101,13 @@ def ingest(store: Store, evidence: Sequence[Evidence], out: CorrelatorResult) ->
         own = np.array([i.origin == zone_id for i in incs], bool) & ~herds[:-1]
         alerted = np.array([i.alert is not None for i in incs], bool) & ~herds[:-1]
         mine = np.array([z == zone_id for z in lanes], bool)
-        ignored = {c.value for c in store.placement.exits.by_zone[zone_id].classes}
-        traffic = mine & np.array([c in ignored for c in classes], bool)
+        ex = store.placement.exits.by_zone[zone_id]
+        ignored = {c.value for c in ex.classes}
+        queue = {c.value for c in ex.queue_classes}
+        # people on foot at the port itself are its queue, whoever's alert is near
+        at_port = [z is not None and z.id == zone_id for z in place.zone]
+        traffic = mine & np.array([c in ignored or (c in queue and p)
+                                   for c, p in zip(classes, at_port, strict=True)], bool)
         for allowed, these in ((own | alerted, mine & ~traffic), (own, traffic)):
             foreign = np.flatnonzero(these & (codes >= 0) & ~np.r_[allowed, True][codes])
             if foreign.size:
@@ -180,6 +185,11 @@ def merge(store: Store, touched: set[str], now: float, out: CorrelatorResult) ->
         exits = store.placement.exits
         ok &= exits.admits(confined, b, qa[qi, 1], qa[qi, 2])
         ok &= exits.admits(confined, a, sx[si], sy[si])
+        # nor an alert: a walker alerted beside the port who walks up to its lanes is not
+        # the queue there (merged, the alert would follow the queue and lose the walker)
+        lane = np.array([c is not None for c in confined], bool)
+        alerted = np.array([i.alert is not None for i in incs], bool)
+        ok &= ~(lane[a] & alerted[b]) & ~(lane[b] & alerted[a])
     pairs = sorted({(min(x, y), max(x, y)) for x, y in zip(a[ok].tolist(), b[ok].tolist(),
                                                             strict=True)})
     root = list(range(len(incs)))

@@ -142,3 +142,50 @@ def test_a_walkers_alert_beside_the_port_does_not_take_the_lanes_trucks() -> Non
     assert all(a.cls == PERSON for a in later)
     (walker,) = [i for i in cor.incidents.values() if i.alert is not None]
     assert walker.origin is None and walker.scores["cam-poe"][1] == 0.0  # no vehicle frames
+
+
+def queue_and_walker(walker_x: list[float], queue_x: float, t0: float = 0.0,
+                     seq: int = 1) -> list[Evidence]:
+    """One camera's frames, every 2 s, each seeing a walker at ``walker_x[i]`` (walking
+    north from 120 m out on the far side) and a person queueing at ``queue_x``."""
+    out = []
+    for i, wx in enumerate(walker_x):
+        t = t0 + 2.0 * i
+        out.append(camera("cam-poe", seq + 2 * i, t, wx, -120.0 + 1.5 * i, PERSON, 0.9))
+        out.append(camera("cam-poe", seq + 2 * i + 1, t, queue_x, -150.0 + 0.2 * i, PERSON, 0.9))
+    return out
+
+
+def test_a_walkers_alert_that_reaches_the_lanes_does_not_merge_with_the_queue() -> None:
+    cor = Correlator(FENCES)
+    beside, queue = POE_DX - 450.0, POE_DX - 80.0
+    assert feed(cor, queue_and_walker([], queue) + [
+        camera("cam-poe", 1000 + i, 2.0 * i, queue, -150.0 + 0.2 * i, PERSON, 0.9)
+        for i in range(5)]) == []  # the queue, first: the port's business
+    # a walker beside the port, alerted, then east into the lanes' margin, 200 m from
+    # the queue (as near as two incidents merge)
+    east = [beside + 8.0 * i for i in range(25)]
+    alerts = feed(cor, queue_and_walker(east, queue, 10.0, 20))
+    assert alerts and alerts[0].cls == PERSON
+    assert cor.store.placement.exits.origins(*cor.frame.to_metric(
+        *zip(lonlat(east[-1], 0.0), strict=True))) == ["poe-nogales-deconcini"]
+    (walker,) = [i for i in cor.incidents.values() if i.alert is not None]
+    assert walker.origin is None  # not the port's traffic: its alert holds
+    queued = [i for i in cor.incidents.values() if i.origin == "poe-nogales-deconcini"]
+    assert queued and all(i.alert is None and i.closed_ts is None for i in queued)
+
+
+def test_a_walkers_alert_beside_the_port_does_not_take_people_at_the_port() -> None:
+    cor = Correlator(FENCES)
+    beside, port = POE_DX - 330.0, POE_DX - 240.0  # beside the lanes; in the port itself
+    alone = [camera("cam-poe", i + 1, 2.0 * i, beside, -90.0 + 1.5 * i, PERSON, 0.9)
+             for i in range(8)]
+    assert feed(cor, alone)
+    # the same frames see people at the port's west edge, 120 m from the walker
+    both = [camera("cam-poe", 20 + 2 * i + k, 16.0 + 2.0 * i, x, y, PERSON, 0.9)
+            for i in range(20)
+            for k, (x, y) in enumerate(((beside, -78.0 + 1.5 * i), (port, 5.0 + i)))]
+    later = feed(cor, both)
+    (walker,) = [i for i in cor.incidents.values() if i.alert is not None]
+    assert walker.origin is None and walker.evidence_count == 28
+    assert all(a.lon < lonlat(beside + 45.0, 0.0)[0] for a in later)
