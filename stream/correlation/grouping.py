@@ -25,13 +25,15 @@ QUERY_SLICE = 20_000  # points per query
 def group_new(
     ts: npt.NDArray[np.float64], x: npt.NDArray[np.float64], y: npt.NDArray[np.float64],
     policy: IncidentPolicy, cls: npt.NDArray[np.intp] | None = None,
+    camera: npt.NDArray[np.bool_] | None = None,
 ) -> npt.NDArray[np.intp]:
     """Group detections that joined no incident: a group label per detection.
 
-    Two detections link when one is within the other's gate (as in :func:`match`) and
-    their classes agree; groups are the connected components (label propagation over the
-    pairs from one query)."""
+    Two detections link when one is within the other's gate (as in :func:`match`; two
+    of cameras (``camera``): within ``camera_radius_m``) and their classes agree; groups
+    are the connected components (label propagation over the pairs from one query)."""
     n = ts.size
+    cam = np.zeros(n, bool) if camera is None else camera
     if n < 2:
         return np.arange(n, dtype=np.intp)
     span = float(np.ptp(ts))
@@ -46,14 +48,15 @@ def group_new(
             spread = np.full(uniq.shape[0], span)
             sub_cls = None if cls is None else cls[first]
             sub = _link(np.full(uniq.shape[0], float(ts.min())), x[first], y[first], policy,
-                        sub_cls, spread)
+                        sub_cls, spread, cam[first])
             return sub[inverse.ravel()]
-    return _link(ts, x, y, policy, cls, np.zeros(n))
+    return _link(ts, x, y, policy, cls, np.zeros(n), cam)
 
 
 def _link(
     ts: npt.NDArray[np.float64], x: npt.NDArray[np.float64], y: npt.NDArray[np.float64],
     policy: IncidentPolicy, cls: npt.NDArray[np.intp] | None, spread: npt.NDArray[np.float64],
+    cam: npt.NDArray[np.bool_],
 ) -> npt.NDArray[np.intp]:
     """Connected components of the gate relation; ``spread`` widens a point's time span."""
     n = ts.size
@@ -75,8 +78,8 @@ def _link(
         a, b = a[keep], b[keep]
         dt = np.abs(ts[a] - ts[b])
         grow = np.minimum(dt + np.maximum(spread[a], spread[b]), policy.grow_s)
-        ok = (np.hypot(x[a] - x[b], y[a] - y[b])
-              <= policy.radius_m + policy.max_speed_mps * grow)
+        radius = np.where(cam[a] & cam[b], policy.camera_radius_m, policy.radius_m)
+        ok = np.hypot(x[a] - x[b], y[a] - y[b]) <= radius + policy.max_speed_mps * grow
         ok &= dt <= policy.window_s
         if cls is not None:
             ok &= (cls[a] < 0) | (cls[b] < 0) | (cls[a] == cls[b])

@@ -251,7 +251,10 @@ def match(
     v = np.where(np.isnan(v), det_v[pi], v)
     d = np.hypot(x[pi] - inc_x[ii], y[pi] - inc_y[ii])
     dt = np.abs(ts[pi] - inc_t[ii])
-    near = d <= policy.radius_m
+    radius = np.full(pi.size, policy.radius_m)
+    if limits is not None and limits.det_ground is not None:
+        radius[~limits.det_ground[pi]] = policy.camera_radius_m
+    near = d <= radius
     if limits is not None and limits.det_ground is not None and limits.det_cls is not None:
         # a ground hit saying nothing of the target is not the target for being near where
         # it was minutes ago (wind on a sensor it passed) when it is now far from there
@@ -262,7 +265,7 @@ def match(
                 policy.radius_m + v * policy.grow_s)
             near &= ~(old & gone)
     ok = near | (adjacent(ts, inc_t, own, pi, ii)
-                 & (d <= policy.radius_m + v * np.minimum(dt, policy.grow_s)))
+                 & (d <= radius + v * np.minimum(dt, policy.grow_s)))
     ok &= dt <= inc_w[own[ii]]
     if (limits is not None and limits.det_cls is not None and limits.tracks is not None
             and policy.faint_after_s is not None):
@@ -278,6 +281,9 @@ def match(
     pi, ki, d = pi[ok], own[ii[ok]], d[ok] + policy.max_speed_mps * dt[ok]
     if limits is not None and limits.tracks is not None:
         tp, tk, td = on_track(ts, x, y, limits.tracks, inc_w, policy.radius_m)
+        if limits.det_ground is not None:  # a camera's detection: within its own radius
+            near_track = limits.det_ground[tp] | (td <= policy.camera_radius_m)
+            tp, tk, td = tp[near_track], tk[near_track], td[near_track]
         if cls is not None and inc_cls is not None:
             agree = (cls[tp] < 0) | (inc_cls[tk] < 0) | (cls[tp] == inc_cls[tk])
             tp, tk, td = tp[agree], tk[agree], td[agree]

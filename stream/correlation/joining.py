@@ -16,7 +16,7 @@ from stream.correlation.grouping import group_new
 from stream.correlation.ids import incident_id
 from stream.correlation.incidents import Incident, IncidentKind, match
 from stream.correlation.kinematics import Limits, join_window
-from stream.correlation.merge import merge_into, survivor
+from stream.correlation.merge import merge_into, seen_apart, survivor
 from stream.correlation.near import within
 from stream.correlation.policies import IncidentPolicy
 from stream.correlation.result import CorrelatorResult
@@ -115,7 +115,7 @@ def ingest(store: Store, evidence: Sequence[Evidence], out: CorrelatorResult) ->
                         inc_gate, lim, pol.incident)
     fresh = np.flatnonzero(codes < 0)
     if fresh.size:
-        labels = group_new(ts[fresh], x[fresh], y[fresh], pol.incident)
+        labels = group_new(ts[fresh], x[fresh], y[fresh], pol.incident, camera=is_cam[fresh])
         order = np.argsort(labels, kind="stable")
         bounds = np.flatnonzero(np.diff(labels[order])) + 1
         for group in np.split(order, bounds):
@@ -201,7 +201,7 @@ def merge(store: Store, touched: set[str], now: float, out: CorrelatorResult) ->
 
     for x, y in pairs:
         rx, ry = find(x), find(y)
-        if rx == ry:
+        if rx == ry or seen_apart(incs[rx], incs[ry], pol):
             continue
         keep, gone = survivor(incs[rx], incs[ry])
         merge_into(keep, gone)

@@ -7,6 +7,7 @@ import math
 
 from stream.correlation import fusion
 from stream.correlation.incidents import MAX_REFS_HEAD, MAX_REFS_TAIL, Incident
+from stream.correlation.policies import IncidentPolicy
 from stream.models import Severity
 
 
@@ -18,6 +19,25 @@ def survivor(a: Incident, b: Incident) -> tuple[Incident, Incident]:
         sev = Severity(snap.severity if snap else "low")
         return i.alert is not None, sev.rank, -i.first_ts, i.id
     return (a, b) if rank(a) >= rank(b) else (b, a)
+
+
+def seen_apart(a: Incident, b: Incident, policy: IncidentPolicy) -> bool:
+    """Whether cameras placed the two incidents' targets apart: their last camera
+    detections, within ``corroborate_s`` of each other, lie further apart than
+    ``camera_radius_m`` plus ``max_speed_mps`` times the time between (a camera places
+    what it sees within metres, so these are two targets however near their sensors).
+
+    >>> a = Incident("a", "e", 0.0, 10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    >>> b = Incident("b", "f", 0.0, 10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    >>> a.modality_last["camera"], b.modality_last["camera"] = [10.0, 0.0, 0.0], [12.0, 240.0, 0.0]
+    >>> seen_apart(a, b, IncidentPolicy(camera_radius_m=150.0)), seen_apart(a, b, IncidentPolicy())
+    (True, False)
+    """
+    ca, cb = a.modality_last.get("camera"), b.modality_last.get("camera")
+    if not ca or not cb or abs(ca[0] - cb[0]) > policy.corroborate_s:
+        return False
+    reach = policy.camera_radius_m + policy.max_speed_mps * abs(ca[0] - cb[0])
+    return math.hypot(ca[1] - cb[1], ca[2] - cb[2]) > reach
 
 
 def merge_into(keep: Incident, gone: Incident) -> None:

@@ -29,6 +29,9 @@ class _Strict(BaseModel):
 
 class IncidentPolicy(_Strict):
     radius_m: float = Field(250.0, gt=0)
+    #: the same for a camera's detection: a camera places the target itself, so one
+    #: further than this from the incident is another target in the same view
+    camera_radius_m: float = Field(250.0, gt=0)
     touch_s: float = Field(60.0, ge=0)
     max_speed_mps: float = Field(5.0, ge=0)
     window_s: float = Field(600.0, gt=0)

@@ -155,3 +155,18 @@ def test_a_stream_read_past_the_moment_releases_the_alert_at_once() -> None:
     far = ground("far", 1, 30.0, 9000.0, 500.0, sig=TargetClass.UNKNOWN)
     alerts = cor.process([*hits, far], now=T0 + 1, health=beats).alerts
     assert [a.rule for a in alerts] == ["confident-detection"]
+
+
+def test_two_groups_a_camera_sees_220_m_apart_stay_two_incidents() -> None:
+    """Their sensors' positions would put them in one incident's reach (250 m); the
+    camera places each within metres."""
+    frames = [camera("cam-1", 2 * i + k, 4.0 * i, dx, -100.0 + 5.2 * i, PERSON, 0.9)
+              for i in range(30) for k, dx in enumerate((0.0, 220.0))]
+    cor = Correlator(FENCES)
+    alerts = []
+    for i in range(0, len(frames), 2):
+        alerts += cor.process(frames[i:i + 2], now=frames[i].report.ts + 1).alerts
+    groups = [i for i in cor.incidents.values() if i.open and i.kind == "detection"]
+    assert len(groups) == 2 and len(ids(alerts)) == 2
+    assert all(np.ptp(i.path[:, 1]) < 50.0 for i in groups)  # each its own line
+    assert abs(groups[0].evidence_count - groups[1].evidence_count) <= 1

@@ -156,6 +156,20 @@ def queue_and_walker(walker_x: list[float], queue_x: float, t0: float = 0.0,
     return out
 
 
+def test_a_walkers_alert_beside_the_port_does_not_take_the_queue_the_camera_also_sees() -> None:
+    cor = Correlator(FENCES)
+    beside, queue = POE_DX - 450.0, POE_DX - 250.0  # 150 m outside the lanes; inside them
+    alone = [camera("cam-poe", i + 1, 2.0 * i, beside, -140.0 + 1.5 * i, PERSON, 0.9)
+             for i in range(8)]
+    assert feed(cor, alone)  # walking up to the line beside the port
+    # the same frames then also see a person in the port's queue, 200 m east: a camera
+    # places what it sees within metres, so that is someone else
+    later = feed(cor, queue_and_walker([beside] * 20, queue, 16.0, 20))
+    (walker,) = [i for i in cor.incidents.values() if i.alert is not None]
+    assert walker.origin is None and walker.evidence_count == 28
+    assert all(a.lon < lonlat(beside + 100.0, 0.0)[0] for a in later)
+
+
 def test_a_walkers_alert_that_reaches_the_lanes_does_not_merge_with_the_queue() -> None:
     cor = Correlator(FENCES)
     beside, queue = POE_DX - 450.0, POE_DX - 80.0
