@@ -98,8 +98,18 @@ def screen(store: Store, evidence: Sequence[Evidence], now: float,
 
 
 def repeated(r: GroundDetection) -> str:
-    """What a stuck sensor repeats: a report unlike it is a target it still senses."""
-    return f"{r.strength:g}/{r.signature.value}"
+    """What a stuck sensor repeats: a report unlike it is a target it still senses. A
+    report at full strength that names what it sensed is a target close by (its
+    strength saturates, so such reports are alike), never a repeat.
+
+    >>> from stream.models import SensorKind, TargetClass
+    >>> hit = GroundDetection(sensor_id="s-1", seq=7, kind=SensorKind.SEISMIC, ts=1.8e9,
+    ...                       lon=0.0, lat=0.0, strength=1.0, signature=TargetClass.UNKNOWN)
+    >>> repeated(hit), repeated(hit.model_copy(update={"signature": TargetClass.PERSON}))
+    ('1/unknown', '1/person#7')
+    """
+    said = f"{r.strength:g}/{r.signature.value}"
+    return f"{said}#{r.seq}" if r.strength >= 1.0 and r.signature.value != "unknown" else said
 
 
 def peers(store: Store, sensor: str, where: tuple[float, float]) -> list[str]:

@@ -191,6 +191,27 @@ def test_a_slow_walker_lingering_by_a_strip_sensor_keeps_one_alert() -> None:
     assert all(a.state != AlertState.CLEARED for a in alerts)
 
 
+def test_a_walker_standing_by_a_strip_sensor_at_full_strength_is_not_a_stuck_sensor() -> None:
+    """Close by, the sensor's strength saturates: its reports are alike, every 5 s, and
+    say what it sensed (a stuck sensor's cannot)."""
+    cor = Correlator(FENCES)
+    for sensor, dx in (("strip-a", 0.0), ("strip-b", 250.0)):
+        cor.place_sensor(sensor, *lonlat(dx, 9.0))
+    alerts: list[Alert] = []
+    for k in range(24):
+        e = ground("strip-a", k + 1, 5.0 * k + 0.2 * (k % 3), 0.0, 9.0, strength=1.0)
+        alerts += cor.process([e], now=e.report.ts + 1).alerts
+    alerts += cor.tick(T0 + 120 + cor.policies.lateness.idle_s).alerts
+    assert not [a for a in alerts if a.rule == "sensor-fault"]
+    assert len({a.id for a in alerts}) == 1 and alerts[0].cls == TargetClass.PERSON
+    assert all(a.state != AlertState.CLEARED for a in alerts)
+    # the same reports with no signature are a stuck sensor's
+    w = FaultWatch(FaultPolicy())
+    said = [repeated(ground("s", k, 5.0 * k, 0.0, 9.0, strength=1.0, sig=TargetClass.UNKNOWN
+                            ).report) for k in range(1, 10)]
+    assert [w.hit("s", 5.0 * k, report=r) for k, r in enumerate(said)][-1] == Fault.STUCK
+
+
 def test_the_fault_watch_is_kept_one_key_per_sensor_and_survives_a_restart() -> None:
     """The watch of many sensors never makes one state value grow with them (a value over
     the message limit cannot be written), and a restart resumes it from the changed keys."""
