@@ -144,14 +144,18 @@ def test_simulator_waits_for_a_broker_that_is_not_there_yet(tmp_path: Path) -> N
         start_new_session=True,
     )
     lines: list[str] = []
-    reader = threading.Thread(
-        target=lambda: lines.extend(ln.decode() for ln in proc.stdout or []), daemon=True
-    )
+    unreachable = threading.Event()
+
+    def read() -> None:
+        for raw in proc.stdout or []:
+            lines.append(raw.decode())
+            if "unreachable" in lines[-1]:
+                unreachable.set()
+
+    reader = threading.Thread(target=read, daemon=True)
     reader.start()
     try:
-        deadline = time.monotonic() + 60  # a loaded machine starts Python slowly
-        while not any("unreachable" in ln for ln in lines) and time.monotonic() < deadline:
-            time.sleep(0.2)
+        assert unreachable.wait(60), lines  # a loaded machine starts Python slowly
         assert any("waiting and retrying" in ln for ln in lines), lines
         assert proc.poll() is None  # still waiting, not failed
         with EmbeddedBroker(port=port):
@@ -169,7 +173,13 @@ def test_simulator_waits_for_a_broker_that_is_not_there_yet(tmp_path: Path) -> N
 
 def test_tasking_listener_hands_cues_to_the_world(topics: Settings) -> None:
     cues: list[dict[str, object]] = []
-    listener = TaskingListener(topics, lambda **cue: cues.append(cue)).start()
+    cued = threading.Event()
+
+    def on_cue(**cue: object) -> None:
+        cues.append(cue)
+        cued.set()
+
+    listener = TaskingListener(topics, on_cue).start()
     try:
         assert listener.wait_ready(30), "tasking listener never reached the end of the topic"
         cue = {
@@ -184,9 +194,7 @@ def test_tasking_listener_hands_cues_to_the_world(topics: Settings) -> None:
             topics.topic("camera-tasking"),
             [(b"cam-gap", b"junk"), (b"cam-gap", orjson.dumps(cue))],
         )
-        deadline = time.monotonic() + 20
-        while not cues and time.monotonic() < deadline:
-            time.sleep(0.1)
+        assert cued.wait(20), "no cue reached the listener"
     finally:
         listener.stop()
     assert cues == [{**cue, "hold_s": None}]
