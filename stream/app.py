@@ -40,6 +40,11 @@ def faust_settings(settings: Settings) -> dict[str, Any]:
         # (a heartbeat the health agent had taken was never acknowledged after a broker
         # restart, and the worker read nothing more).
         "stream_wait_empty": False,
+        # No standby copies of other workers' table partitions: with the in-memory store a
+        # worker given a partition replays its changelog from the start whatever it held,
+        # so a copy saves no recovery time; it only had each worker read the others'
+        # changelogs (2 workers held 1.5x the keys of one between them).
+        "table_standby_replicas": 0,
         # Requests as large as the largest message the project allows, and no larger.
         "producer_max_request_size": settings.max_request_bytes,
         "datadir": str(settings.data_dir),
