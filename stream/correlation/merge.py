@@ -25,7 +25,7 @@ def seen_apart(a: Incident, b: Incident, policy: IncidentPolicy) -> bool:
     """Whether cameras placed the two incidents' targets apart: their last camera
     detections, within ``corroborate_s`` of each other, lie further apart than
     ``camera_radius_m`` plus ``max_speed_mps`` times the time between (a camera places
-    what it sees within metres, so these are two targets however near their sensors).
+    what it sees within tens of metres: two targets, however near their sensors).
 
     >>> a = Incident("a", "e", 0.0, 10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     >>> b = Incident("b", "f", 0.0, 10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
