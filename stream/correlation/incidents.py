@@ -251,9 +251,11 @@ def match(
     v = np.where(np.isnan(v), det_v[pi], v)
     d = np.hypot(x[pi] - inc_x[ii], y[pi] - inc_y[ii])
     dt = np.abs(ts[pi] - inc_t[ii])
-    radius = np.full(pi.size, policy.radius_m)
+    # a camera places its target itself: its detections join within camera_radius_m
+    det_r = np.full(ts.size, policy.radius_m)
     if limits is not None and limits.det_ground is not None:
-        radius[~limits.det_ground[pi]] = policy.camera_radius_m
+        det_r[~limits.det_ground] = policy.camera_radius_m
+    radius = det_r[pi]
     near = d <= radius
     if limits is not None and limits.det_ground is not None and limits.det_cls is not None:
         # a ground hit saying nothing of the target is not the target for being near where
@@ -280,10 +282,7 @@ def match(
         ok &= (pc < 0) | (ic < 0) | (pc == ic)
     pi, ki, d = pi[ok], own[ii[ok]], d[ok] + policy.max_speed_mps * dt[ok]
     if limits is not None and limits.tracks is not None:
-        tp, tk, td = on_track(ts, x, y, limits.tracks, inc_w, policy.radius_m)
-        if limits.det_ground is not None:  # a camera's detection: within its own radius
-            near_track = limits.det_ground[tp] | (td <= policy.camera_radius_m)
-            tp, tk, td = tp[near_track], tk[near_track], td[near_track]
+        tp, tk, td = on_track(ts, x, y, limits.tracks, inc_w, det_r)
         if cls is not None and inc_cls is not None:
             agree = (cls[tp] < 0) | (inc_cls[tk] < 0) | (cls[tp] == inc_cls[tk])
             tp, tk, td = tp[agree], tk[agree], td[agree]

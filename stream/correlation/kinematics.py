@@ -124,9 +124,10 @@ class Limits:
 PAIRS_AT_ONCE = 1 << 20
 
 
-def on_track(ts: F, x: F, y: F, tracks: F, window: F, radius: float) -> tuple[I, I, F]:
+def on_track(ts: F, x: F, y: F, tracks: F, window: F, radius: float | F
+             ) -> tuple[I, I, F]:
     """Pairs (detection, incident) and their distance: the detection lies within
-    ``radius`` of where the incident's sure track (``tracks``: rows of
+    ``radius`` (one, or one per detection) of where the incident's sure track (``tracks``: rows of
     :func:`sure_track`) puts the target at its time, within the incident's join
     ``window`` of its newest evidence.
 
@@ -139,6 +140,7 @@ def on_track(ts: F, x: F, y: F, tracks: F, window: F, radius: float) -> tuple[I,
     if k.size == 0 or ts.size == 0:
         return np.empty(0, np.intp), np.empty(0, np.intp), np.empty(0, float)
     r, win = tracks[k], window[k][None, :]
+    reach = np.broadcast_to(radius, ts.shape)
     rows = max(1, PAIRS_AT_ONCE // k.size)  # detections a pass: bounded arrays
     ps, js, ds = [], [], []
     for s in range(0, ts.size, rows):
@@ -146,7 +148,7 @@ def on_track(ts: F, x: F, y: F, tracks: F, window: F, radius: float) -> tuple[I,
         dt = t - r[None, :, 0]
         d = np.hypot(x[s:s + rows, None] - (r[None, :, 1] + r[None, :, 3] * dt),
                      y[s:s + rows, None] - (r[None, :, 2] + r[None, :, 4] * dt))
-        p, j = np.nonzero((d <= radius) & (np.abs(t - r[None, :, 5]) <= win))
+        p, j = np.nonzero((d <= reach[s:s + rows, None]) & (np.abs(t - r[None, :, 5]) <= win))
         ps.append(p + s)
         js.append(j)
         ds.append(d[p, j])

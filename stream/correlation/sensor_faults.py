@@ -20,7 +20,7 @@ from stream.correlation.ids import fault_id
 from stream.correlation.incidents import Incident, IncidentKind
 from stream.correlation.result import CorrelatorResult
 from stream.correlation.store import Store
-from stream.models import GroundDetection
+from stream.models import GroundDetection, TargetClass
 
 #: Faults that end when the sensor has been quiet for ``faults.recover_s``.
 QUIET_RECOVERY = {Fault.CHATTERING.value, Fault.STUCK.value}
@@ -102,14 +102,15 @@ def repeated(r: GroundDetection) -> str:
     report at full strength that names what it sensed is a target close by (its
     strength saturates, so such reports are alike), never a repeat.
 
-    >>> from stream.models import SensorKind, TargetClass
+    >>> from stream.models import SensorKind
     >>> hit = GroundDetection(sensor_id="s-1", seq=7, kind=SensorKind.SEISMIC, ts=1.8e9,
     ...                       lon=0.0, lat=0.0, strength=1.0, signature=TargetClass.UNKNOWN)
     >>> repeated(hit), repeated(hit.model_copy(update={"signature": TargetClass.PERSON}))
     ('1/unknown', '1/person#7')
     """
     said = f"{r.strength:g}/{r.signature.value}"
-    return f"{said}#{r.seq}" if r.strength >= 1.0 and r.signature.value != "unknown" else said
+    close_by = r.strength >= 1.0 and r.signature != TargetClass.UNKNOWN
+    return f"{said}#{r.seq}" if close_by else said
 
 
 def peers(store: Store, sensor: str, where: tuple[float, float]) -> list[str]:
