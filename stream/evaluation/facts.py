@@ -12,6 +12,7 @@ import math
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from confluent_kafka import TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
@@ -21,9 +22,31 @@ from stream.settings import Settings
 
 POLL_S = 0.2
 
+T = TypeVar("T")
+
 
 class NotYet(RuntimeError):
     """A fact did not hold before its deadline; the message says which and how far off."""
+
+
+def until(fact: Callable[[], T | None], timeout: float, missing: Callable[[], str]) -> T:
+    """What ``fact()`` returns once it is not None, asked every ``POLL_S`` (another
+    process's state: a log, a /metrics page, a query) for ``timeout`` seconds; else
+    :class:`NotYet` with ``missing()``.
+
+    >>> until(lambda: 42, 1.0, lambda: "never")
+    42
+    >>> until(lambda: None, 0.0, lambda: "no answer")
+    Traceback (most recent call last):
+    ...
+    stream.evaluation.facts.NotYet: no answer
+    """
+    deadline = time.monotonic() + timeout
+    while (got := fact()) is None:
+        if time.monotonic() > deadline:
+            raise NotYet(missing())
+        time.sleep(POLL_S)
+    return got
 
 
 def partition_ends(settings: Settings, topics: Sequence[str],

@@ -9,7 +9,6 @@ once a flag file exists, the worker's Faust consumer hands over nothing more."""
 from __future__ import annotations
 
 import os
-import time
 import uuid
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 
 from stream.broker import EmbeddedBroker, free_port
 from stream.cli.demo import stop_process
+from stream.evaluation.facts import until
 from stream.settings import Settings
 from stream.topics import create_topics
 from tests.conftest import start_worker
@@ -30,13 +30,9 @@ INJECTION = Path(__file__).parent / "stall_injection"
 
 def wait_for_line(log: Path, text: str, timeout: float) -> str:
     """The first line of ``log`` containing ``text``, once it is there."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        lines = [line for line in log.read_text().splitlines() if text in line]
-        if lines:
-            return lines[0]
-        time.sleep(0.5)
-    raise AssertionError(f"no {text!r} in the worker's log within {timeout:.0f} s:\n"
+    return until(lambda: next((line for line in log.read_text().splitlines() if text in line),
+                              None), timeout,
+                 lambda: f"no {text!r} in the worker's log within {timeout:.0f} s:\n"
                          f"{log.read_text()[-3000:]}")
 
 

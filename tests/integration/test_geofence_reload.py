@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import orjson
 import pytest
 
 from geofences.index import GeofenceSet
+from stream.evaluation.facts import samples, until
 from stream.models import Alert
 from stream.settings import Settings
 from tests.conftest import run_cli
@@ -53,14 +53,9 @@ def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
 
 def wait_version(settings: Settings, version: str, timeout: float = 30) -> None:
     url = f"http://{settings.metrics_host}:{settings.metrics_port}/metrics"
-    want = f'borderwatch_geofence_set_info{{version="{version}"}} 1.0'
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with urllib.request.urlopen(url, timeout=2) as r:
-            if want in r.read().decode():
-                return
-        time.sleep(0.2)
-    raise AssertionError(f"worker did not switch to geofence version {version}")
+    until(lambda: samples(url, "borderwatch_geofence_set_info").get(
+              (("version", version),)) == 1.0 or None, timeout,
+          lambda: f"worker did not switch to geofence version {version}")
 
 
 def alerts_with(settings: Settings, events: set[str], timeout: float = 30

@@ -21,6 +21,7 @@ import pytest
 
 from stream.broker import free_port
 from stream.cli.demo import start_prometheus, stop_process, wait_http_ok
+from stream.evaluation.facts import until
 from stream.settings import Settings
 from tests.conftest import run_cli
 from tests.kafka_helpers import produce
@@ -69,26 +70,25 @@ class Prometheus:
         return float(result[0]["value"][1]) if result else float("nan")
 
     def wait(self, expr: str, ok: Any, timeout: float = 60.0) -> float:
-        deadline = time.monotonic() + timeout
-        v = float("nan")
-        while time.monotonic() < deadline:
-            v = self.value(expr)
-            if ok(v):
-                return v
-            time.sleep(0.5)
-        raise AssertionError(f"{expr} = {v} after {timeout:.0f}s")
+        last = [float("nan")]
+
+        def value() -> float | None:
+            last[0] = self.value(expr)
+            return last[0] if ok(last[0]) else None
+
+        return until(value, timeout, lambda: f"{expr} = {last[0]} after {timeout:.0f}s")
 
     def wait_scrapes_since(self, since: float, n: int, timeout: float = 60.0) -> None:
         """Until every target has been scraped at least ``n`` times after ``since`` (epoch s)."""
-        deadline = time.monotonic() + timeout
-        v = float("nan")
-        while time.monotonic() < deadline:
+        last = [float("nan")]
+
+        def scraped() -> bool | None:
             window_ms = max(1, int((time.time() - since) * 1000))
-            v = self.value(f"min(count_over_time(up[{window_ms}ms]))")
-            if v >= n:
-                return
-            time.sleep(0.5)
-        raise AssertionError(f"{v} scrapes of every target since {since} after {timeout:.0f}s")
+            last[0] = self.value(f"min(count_over_time(up[{window_ms}ms]))")
+            return True if last[0] >= n else None
+
+        until(scraped, timeout,
+              lambda: f"{last[0]} scrapes of every target since {since} after {timeout:.0f}s")
 
 
 @pytest.fixture
