@@ -63,6 +63,8 @@ class Pipeline:
         self.ticks_topic = settings.topic(topics.TICKS.name)
         self.keys = settings.key_ring()
         self.replayed: set[bytes] = set()  # digests of event ids (.correlation.seen)
+        #: sensor or camera id -> the partition it was last heard on (.state_partitions)
+        self.heard: dict[str, int] = {}
         self.max_bytes = limit = settings.max_message_bytes
         self.clock_skew_s = settings.clock_skew_s
         self._fault_series: set[tuple[str, str]] = set()
@@ -72,18 +74,28 @@ class Pipeline:
             settings.topic(topics.HEALTH.name): Decoder(SensorHealth, limit),
         }
         self.naive = ZoneEntryRule(fences) if settings.rule == "naive" else None
-        self.cameras = {c.id: c for c in cameras}
-        self.correlator = Correlator(fences, policies, cameras, sensor_sites,
-                                     future_s=settings.clock_skew_s)
-        self.zones = TransitionEngine(hysteresis_m=settings.zone_hysteresis_m,
-                                      dwell_s=settings.zone_dwell_s, emit_inside=False)
-        self.use_fences(fences)
+        self._settings, self._policies = settings, policies
+        self._cameras, self._sites = tuple(cameras), sensor_sites
+        self.reset(fences)
         self.metrics.policy_version.clear()
         self.metrics.policy_version.labels(version=self.correlator.policies.version).set(1)
 
     @property
     def fences(self) -> GeofenceSet:
         return self.correlator.fences
+
+    def reset(self, fences: GeofenceSet | None = None) -> None:
+        """Forget every incident, sensor, camera and clock learned (the configured sites
+        and cameras stay): a worker given other partitions restores theirs."""
+        s, fences = self._settings, fences or self.fences
+        self.cameras = {c.id: c for c in self._cameras}
+        self.correlator = Correlator(fences, self._policies, self._cameras, self._sites,
+                                     future_s=s.clock_skew_s)
+        self.zones = TransitionEngine(hysteresis_m=s.zone_hysteresis_m,
+                                      dwell_s=s.zone_dwell_s, emit_inside=False)
+        self.replayed = set()
+        self.heard.clear()
+        self.use_fences(fences)
 
     def use_fences(self, fences: GeofenceSet) -> None:
         """Switch to another geofence set; the batch running now finishes on the old one."""
@@ -150,6 +162,7 @@ class Pipeline:
                     items = [i for i in items if i.report.ts <= at + self.clock_skew_s]
                 for item in items:
                     report = item.report
+                    self.heard[report.sensor_id] = msg.partition
                     if isinstance(report, SensorHealth):
                         out.health.append(report)
                         beats.append(Heartbeat(report, msg.topic, msg.partition))

@@ -14,6 +14,12 @@ its own: the embedded broker reports a partition's end as its last batch's base 
 1, and Faust's recovery reads a changelog up to that end, so each partition must end in a
 one-record batch. Writing a key again with the value it has changes nothing a reader of
 the table sees.
+
+Each change goes to the partition the caller names (the source partition its state belongs
+with, :mod:`stream.state_partitions`), else where the key was last written or read from,
+else the key's hash. A key that moves to another partition is deleted from the one it
+left, and the store learns where each key lives, so a rebalance drops the keys of the
+partitions the worker no longer holds, whoever wrote them.
 """
 
 from __future__ import annotations
@@ -47,9 +53,23 @@ class Changelog:
     ...     table, producer = Table(), Producer()
     ...     log = Changelog(table, producer.send, "app-correlation-changelog")
     ...     failed = await log.write({"a": b"1", "bb": b"2", "cc": b"3", "old": None}, 1.0)
-    ...     return failed, table.data, producer.records[4:]
-    >>> asyncio.run(demo())  # then each partition's last change again, alone
-    (0, {'a': b'1', 'bb': b'2', 'cc': b'3'}, [(b'"old"', None, 1), (b'"cc"', b'3', 0)])
+    ...     return failed, table.data, producer.records[4:], log.where
+    >>> failed, data, last, where = asyncio.run(demo())
+    >>> failed, data, where
+    (0, {'a': b'1', 'bb': b'2', 'cc': b'3'}, {'a': 1, 'bb': 0, 'cc': 0})
+    >>> last  # then each partition's last change again, alone
+    [(b'"old"', None, 1), (b'"cc"', b'3', 0)]
+
+    A key given another partition leaves a deletion in the one it left:
+
+    >>> async def move():
+    ...     table, producer = Table(), Producer()
+    ...     log = Changelog(table, producer.send, "app-correlation-changelog")
+    ...     await log.write({"a": b"1"}, 1.0, {"a": 0})
+    ...     await log.write({"a": b"2"}, 1.0, {"a": 1})
+    ...     return producer.records[2:], log.where
+    >>> asyncio.run(move())
+    ([(b'"a"', None, 0), (b'"a"', b'2', 1), (b'"a"', b'2', 1)], {'a': 1})
     """
 
     def __init__(self, table: Any, send: Send, topic: str) -> None:
@@ -57,20 +77,39 @@ class Changelog:
         self._key_serializer = table.key_serializer  # as Faust would key the change
         self._send = send
         self._topic = topic
+        #: key -> the partition it lives in: Faust's in-memory store's own map (it has the
+        #: keys it recovered, and drops the keys of partitions taken away), else our own
+        where = getattr(self._data, "_key_partition", None)
+        self.where: dict[str, int] = where if isinstance(where, dict) else {}
 
-    async def write(self, changes: Mapping[str, bytes | None], timeout: float) -> int:
-        """Apply ``changes`` (None deletes the key) to the table and its changelog and wait
+    async def write(self, changes: Mapping[str, bytes | None], timeout: float,
+                    partitions: Mapping[str, int] | None = None) -> int:
+        """Apply ``changes`` (None deletes the key) to the table and its changelog, each in
+        its partition of ``partitions`` (else where it lives, else by its hash), and wait
         (at most ``timeout`` s per round) until the broker has them; how many failed."""
-        keyed = []
+        partitions = partitions or {}
+        keyed, moved = [], []
         for key, value in changes.items():
             if value is None:
                 self._data.pop(key, None)
             else:
                 self._data[key] = value
-            keyed.append((codecs.dumps(self._key_serializer, key), value))
-        partitions, failed = await self._round(
-            [(k, v, None) for k, v in keyed], timeout)
-        last = {p: kv for kv, p in zip(keyed, partitions, strict=True) if p is not None}
+            raw = codecs.dumps(self._key_serializer, key)
+            was, to = self.where.get(key), partitions.get(key)
+            if was is not None and to is not None and to != was:
+                moved.append((raw, None, was))
+            keyed.append((key, raw, value, to if to is not None else was))
+        placed, failed = await self._round(moved + [(k, v, p) for _, k, v, p in keyed], timeout)
+        placed = placed[len(moved):]
+        last = {}
+        for (key, raw, value, _), p in zip(keyed, placed, strict=True):
+            if p is None:
+                continue
+            last[p] = (raw, value)
+            if value is None:
+                self.where.pop(key, None)
+            else:
+                self.where[key] = p
         _, again = await self._round([(k, v, p) for p, (k, v) in last.items()], timeout)
         return failed + again
 

@@ -29,7 +29,7 @@ import faust
 import orjson
 from faust.types import TP
 
-from stream import kafka_clients, topics
+from stream import kafka_clients, state_partitions, topics
 from stream.agents.changelog import Changelog
 from stream.agents.log_reset import LogReset, Reset
 from stream.agents.outputs import Outputs
@@ -55,14 +55,13 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
         settings.topic(topics.TICKS.name),
     )
     ticks = app.topic(settings.topic(topics.TICKS.name))
-    # The correlator's state is per worker, not per source partition (see
-    # docs/architecture.md, Scaling). So each key lives in ONE changelog partition (by key
-    # hash, not the batch's last event, which would leave an older copy of the key in
-    # another partition for a restart to read), in memory (the RocksDB store keeps a copy
-    # per source partition), and its values stay the bytes written (value_type: without
-    # it a recovered table hands back JSON-decoded values, not bytes). Faust ignores a
-    # table's store="memory://" (the URL is falsy) and uses the app's store, which
-    # stream/app.py therefore sets to memory:// as well.
+    # The correlator's state is kept per source partition (stream/state_partitions.py): each
+    # key in the changelog partition of the sensor partition its evidence came on, so the
+    # worker given that partition after a rebalance restores it. In memory (the RocksDB
+    # store keeps a copy per source partition), and its values stay the bytes written
+    # (value_type: without it a recovered table hands back JSON-decoded values, not bytes).
+    # Faust ignores a table's store="memory://" (the URL is falsy) and uses the app's store,
+    # which stream/app.py therefore sets to memory:// as well.
     state = app.Table(
         "correlation",
         partitions=settings.partitions,
@@ -78,6 +77,7 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
     sensor_topics = {settings.topic(t.name) for t in (topics.GROUND, topics.CAMERA, topics.HEALTH)}
     source_topics = sensor_topics | {settings.topic(t.name) for t in (topics.ACKS, topics.TICKS)}
     unread = UnreadPartitions(sensor_topics)
+    held: set[int] = set()  # the sensor partitions this worker holds (their state with them)
 
     def highwater(topic: str, partition: int) -> int | None:
         """The end of a partition as the consumer's latest fetch saw it."""
@@ -90,6 +90,8 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
         """Where each assigned sensor partition is read from and where it ends."""
         mine = [(tp.topic, tp.partition) for tp in app.consumer.assignment()
                 if tp.topic in sensor_topics]
+        held.clear()
+        held.update(p for _, p in mine)
         try:
             ranges = await asyncio.to_thread(kafka_clients.read_range, settings,
                                              settings.app_id, mine)
@@ -170,11 +172,14 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
         # either leaves state the batch's replay puts right: state_codec.in_two_phases),
         # each on the broker before the next, and before the batch's events are acknowledged.
         writes, refused = state_codec.encode_changes(result.changed, settings.max_message_bytes)
+        writes = state_partitions.per_partition_meta(writes, held)
+        homes = state_partitions.homes(writes, pipeline.correlator, pipeline.heard)
+        homes.update({state_codec.meta_for(p): p for p in held})
         first, then = state_codec.in_two_phases(writes)
         for kind, size in state_codec.bytes_by_kind(writes).items():
             metrics.state_written.labels(kind=kind).inc(size)
-        await write_state(first)
-        await write_state(then)
+        await write_state(first, homes)
+        await write_state(then, homes)
         for key, size in refused:  # kept at its last value: a restart restores that
             kind = key.split(":", 1)[0]
             metrics.state_oversize.labels(kind=kind).inc()
@@ -187,9 +192,11 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
 
     changelog = Changelog(state, produce, state.changelog_topic.get_topic_name())
 
-    async def write_state(changes: Mapping[str, bytes | None]) -> None:
-        """State changes applied and on the broker; failures are logged and counted."""
-        failed = await changelog.write(changes, settings.send_timeout)
+    async def write_state(changes: Mapping[str, bytes | None],
+                          homes: Mapping[str, int] | None = None) -> None:
+        """State changes applied and on the broker, each in its partition (``homes``, else
+        where it was); failures are logged and counted."""
+        failed = await changelog.write(changes, settings.send_timeout, homes)
         if failed:
             metrics.send_failures.labels(kind="state").inc(failed)
 
@@ -225,14 +232,17 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
     async def take(events: list[Any]) -> None:
         if restore["needed"]:
             restore["needed"] = False
-            try:
-                saved = {k: orjson.loads(v) for k, v in state.items() if v is not None}
+            await track_assignment()
+            try:  # the state of the partitions held now, and nothing else
+                keys = state_partitions.held_by(dict(state.items()), held, changelog.where)
+                saved = {k: orjson.loads(v) for k, v in keys.items() if v is not None}
+                pipeline.reset()
                 pipeline.restore(saved)
-                log.info("correlator restored from %d state keys", len(saved))
+                log.info("correlator restored from %d state keys of partitions %s",
+                         len(saved), sorted(held))
             except Exception:  # go on with what was restored: the batch still counts
                 log.exception("restoring the correlator's state failed")
                 metrics.batch_failures.inc()
-            await track_assignment()
         try:
             # arrival time: this batch's clock (message timestamps would make a worker
             # reading a backlog see its partitions idle while it still reads them)

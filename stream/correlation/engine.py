@@ -153,6 +153,16 @@ class Correlator:
         """Task these cameras from now on."""
         self.store.cameras = CameraNetwork(sites, self.frame)
 
+    def home(self, incident_id: str | None) -> int | None:
+        """The source partition an incident belongs with: its first report's (None: no
+        such incident, or no report kept)."""
+        inc = self.incidents.get(incident_id) if incident_id is not None else None
+        return int(inc.evidence[0]["partition"]) if inc is not None and inc.evidence else None
+
+    def alert_home(self, alert_id: str) -> int | None:
+        """The source partition of the incident holding ``alert_id`` (:meth:`home`)."""
+        return self.home(self.store.by_alert.get(alert_id))
+
     def has_alert(self, alert_id: str) -> bool:
         """Whether ``alert_id`` belongs to an incident this correlator holds."""
         return alert_id in self.store.by_alert

@@ -1,9 +1,11 @@
 """Reports the event clock holds back until the watermark passes them, by step of the
-grid; persisted as ``buf:<step>:<chunk>`` keys of at most ``CHUNK`` reports each (each report
-serialised once, only the chunks a batch changed are written, a released step's keys are
-deleted). A burst whose reports share one step (a gateway flushing a backlog) so never makes a
-changelog value larger than a message may be, and a batch rewrites only the chunk it appended
-to, not every report held so far."""
+grid; persisted as ``buf:<step>:<partition>:<chunk>`` keys of at most ``CHUNK`` reports
+each, of one source partition (each report serialised once, only the chunks a batch changed
+are written, a released step's keys are deleted). A burst whose reports share one step (a
+gateway flushing a backlog) so never makes a changelog value larger than a message may be,
+and a batch rewrites only the chunk it appended to, not every report held so far. A chunk
+holds the reports of one partition, so it is kept with that partition's state (a worker
+given the partition after a rebalance holds them)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from stream.correlation.state_codec import BUF, key
 from stream.models import CameraDetection, GroundDetection, SensorHealth
 
 Item = Evidence | Heartbeat
+Chunk = tuple[int, int]  # source partition, chunk number
 PREFIX = key(BUF, "")  # "buf:"
 CHUNK = 200  # reports per key: about 60 KB of JSON
 
@@ -73,36 +76,46 @@ class Held:
     def __init__(self) -> None:
         #: step -> chunk -> the reports' JSON documents, as persisted (None: not written
         #: yet, made from the live report when it is).
-        self.docs: dict[int, dict[int, list[dict[str, Any] | None]]] = {}
+        self.docs: dict[int, dict[Chunk, list[dict[str, Any] | None]]] = {}
         #: the same reports decoded, position for position (None: restored from a document,
         #: decoded when released). Decoding every released report again cost about a fifth
         #: of the correlator's time; a held report is within the allowed lateness, so the
         #: second copy is bounded by what that lateness lets wait.
-        self.live: dict[int, dict[int, list[Item | None]]] = {}
-        self.dirty: set[tuple[int, int]] = set()
-        #: step -> its newest chunk (a step that held a backlog has hundreds)
-        self.tail: dict[int, int] = {}
-        self.legacy: set[int] = set()  # steps restored from a ``buf:<step>`` key
+        self.live: dict[int, dict[Chunk, list[Item | None]]] = {}
+        self.dirty: set[tuple[int, Chunk]] = set()
+        #: (step, partition) -> its newest chunk (a step that held a backlog has hundreds)
+        self.tail: dict[tuple[int, int], int] = {}
+        #: keys restored in an older layout (``buf:<step>``, ``buf:<step>:<chunk>``), deleted
+        #: when their reports are written again as chunks of their partitions
+        self.legacy: set[str] = set()
 
     def __len__(self) -> int:
         return sum(len(v) for chunks in self.docs.values() for v in chunks.values())
 
     def add(self, cell: int, it: Item) -> None:
+        self._append(cell, it.partition, None, it)  # documented when first written
+
+    def _append(self, cell: int, partition: int, doc: dict[str, Any] | None,
+                it: Item | None) -> None:
         chunks = self.docs.setdefault(cell, {})
-        last = self.tail.get(cell, 0)
-        if len(chunks.get(last, ())) >= CHUNK:
-            last += 1
-        self.tail[cell] = last
-        chunks.setdefault(last, []).append(None)  # documented when first written
-        self.live.setdefault(cell, {}).setdefault(last, []).append(it)
-        self.dirty.add((cell, last))
+        n = self.tail.get((cell, partition), 0)
+        if len(chunks.get((partition, n), ())) >= CHUNK:
+            n += 1
+        self.tail[cell, partition] = n
+        chunks.setdefault((partition, n), []).append(doc)
+        self.live.setdefault(cell, {}).setdefault((partition, n), []).append(it)
+        self.dirty.add((cell, (partition, n)))
+
+    def _drop_tails(self, cell: int) -> None:
+        for t in [t for t in self.tail if t[0] == cell]:
+            del self.tail[t]
 
     def take(self, before: int) -> list[Item]:
         """Every report of the steps before ``before`` (unordered); they leave the store."""
         out: list[Item] = []
         for k in [k for k in self.docs if k < before]:
             chunks, live = self.docs.pop(k), self.live.pop(k)
-            self.tail.pop(k, None)
+            self._drop_tails(k)
             for c, docs in chunks.items():
                 out += [_item(d, it) for d, it in zip(docs, live[c], strict=True)]
             self.dirty.update((k, c) for c in chunks)
@@ -112,9 +125,9 @@ class Held:
         """Drop the held detections whose event id digest is in ``seen`` (reports an incident
         already took); their chunks are rewritten. How many were dropped.
 
-        >>> h = Held(); h.restore("buf:4:0", [{"k": "ground", "r": {"sensor_id": "s", "seq": 1}},
-        ...                                  {"k": "ground", "r": {"sensor_id": "s", "seq": 2}}])
-        >>> h.forget({digest("s:1")}), len(h), h.changed()["buf:4:0"][0]["r"]["seq"]
+        >>> h = Held(); h.restore("buf:4:0:0", [{"k": "ground", "r": {"sensor_id": "s", "seq": 1}},
+        ...                                    {"k": "ground", "r": {"sensor_id": "s", "seq": 2}}])
+        >>> h.forget({digest("s:1")}), len(h), h.changed()["buf:4:0:0"][0]["r"]["seq"]
         (1, 1, 2)
         """
         dropped = 0
@@ -132,24 +145,22 @@ class Held:
             self.live[k] = {c: v for c, v in self.live[k].items() if v}
             if not self.docs[k]:
                 del self.docs[k], self.live[k]
-                self.tail.pop(k, None)
+                self._drop_tails(k)
         return dropped
 
     def changed(self) -> dict[str, Any]:
-        out: dict[str, Any] = {f"{PREFIX}{k}": None for k in sorted(self.legacy)}
-        for k in self.legacy:  # rewritten as chunks
-            self.dirty.update((k, c) for c in self.docs.get(k, {}))
+        out: dict[str, Any] = dict.fromkeys(sorted(self.legacy))
         self.legacy.clear()
         for k, c in sorted(self.dirty):
-            out[f"{PREFIX}{k}:{c}"] = self._documents(k, c) if c in self.docs.get(k, {}) else None
+            out[chunk_key(k, c)] = self._documents(k, c) if c in self.docs.get(k, {}) else None
         self.dirty.clear()
         return out
 
     def state(self) -> dict[str, Any]:
-        return {f"{PREFIX}{k}:{c}": self._documents(k, c) for k, chunks in self.docs.items()
+        return {chunk_key(k, c): self._documents(k, c) for k, chunks in self.docs.items()
                 for c in chunks}
 
-    def _documents(self, k: int, c: int) -> list[dict[str, Any]]:
+    def _documents(self, k: int, c: Chunk) -> list[dict[str, Any]]:
         """A chunk's reports as persisted: each documented once, when first written (one
         released in the batch that brought it is never documented)."""
         docs, live = self.docs[k][c], self.live[k][c]
@@ -162,13 +173,35 @@ class Held:
         return out
 
     def restore(self, key: str, value: list[dict[str, Any]]) -> None:
-        step, _, chunk = key[len(PREFIX):].partition(":")
+        """Hold again the reports of one key :meth:`changed` wrote (or an older layout's:
+        its reports are written again as chunks of their partitions, the key deleted)."""
+        step, *chunk = key[len(PREFIX):].split(":")
         k = int(step)
-        if chunk:
-            c = int(chunk)
-        else:  # written before steps were chunked: rewrite it as chunks
-            self.legacy.add(k)
-            c = max(self.docs.get(k, {}), default=-1) + 1
+        if len(chunk) != 2:  # buf:<step> or buf:<step>:<chunk>: partitions mixed
+            self.legacy.add(key)
+            for d in value:
+                self._append(k, int(d["p"]), d, None)
+            return
+        c = (int(chunk[0]), int(chunk[1]))
         self.docs.setdefault(k, {})[c] = list(value)
-        self.tail[k] = max(self.tail.get(k, 0), c)
+        self.tail[k, c[0]] = max(self.tail.get((k, c[0]), 0), c[1])
         self.live.setdefault(k, {})[c] = [None] * len(value)
+
+
+def chunk_key(step: int, chunk: Chunk) -> str:
+    """The key of one chunk: ``buf:<step>:<partition>:<chunk>``.
+
+    >>> chunk_key(7, (2, 0))
+    'buf:7:2:0'
+    """
+    return f"{PREFIX}{step}:{chunk[0]}:{chunk[1]}"
+
+
+def partition_of(key: str) -> int | None:
+    """The source partition of a chunk's reports (None: an older key, partitions mixed).
+
+    >>> partition_of("buf:7:2:0"), partition_of("buf:7:0")
+    (2, None)
+    """
+    parts = key[len(PREFIX):].split(":")
+    return int(parts[1]) if len(parts) == 3 else None

@@ -10,7 +10,8 @@ deletes the key) and hands them all back after a restart:
 - ``buf:<step>:<chunk>``: reports the event clock holds back (:mod:`.held`)
 - ``flt:<sensor id>``: the fault watch's data on one sensor (:meth:`.FaultWatch.sensor_dict`)
 - ``meta``: the correlator's clocks and rate limiter (a whole fault watch in workers before
-  ``flt:`` keys, still read)
+  ``flt:`` keys, still read); a worker keeps one per partition, ``meta:<partition>``
+  (:func:`meta_for`), and a restart merges those it is given (:meth:`Meta.merge`)
 
 >>> key(SITE, "s-1")
 'site:s-1'
@@ -33,6 +34,11 @@ INC, SITE, CAM, ZON, BUF, FLT = "inc", "site", "cam", "zon", "buf", "flt"
 META = "meta"
 
 
+def meta_for(partition: int) -> str:
+    """The key of the meta a worker keeps for one partition: ``meta:<partition>``."""
+    return key(META, partition)
+
+
 def key(kind: str, name: object) -> str:
     """The key of one ``name`` (incident, sensor, camera, alert id or step) of a kind."""
     return f"{kind}:{name}"
@@ -48,6 +54,55 @@ class Meta:
     clock: dict[str, Any] = field(default_factory=dict)  # EventClock.to_dict
     faults: dict[str, Any] = field(default_factory=dict)  # FaultWatch.load reads it
     buckets: dict[str, list[float]] = field(default_factory=dict)  # RateLimiter.buckets
+
+    def partition(self, p: int) -> Meta:
+        """This meta as partition ``p`` keeps it: the clock's sources of that partition
+        (``topic:p``) and its rate limits (``zone@p``) only.
+
+        >>> m = Meta(1.0, clock={"sources": {"g:0": [1, 2], "g:1": [3, 4]}},
+        ...          buckets={"z@0": [1.0], "z@1": [2.0]}).partition(1)
+        >>> m.clock, m.buckets
+        ({'sources': {'g:1': [3, 4]}}, {'z@1': [2.0]})
+        """
+        sources = {k: v for k, v in self.clock.get("sources", {}).items()
+                   if k.rpartition(":")[2] == str(p)}
+        buckets = {k: v for k, v in self.buckets.items() if k.rpartition("@")[2] == str(p)}
+        return Meta(self.watermark, self.tclock, {**self.clock, "sources": sources},
+                    self.faults, buckets)
+
+    @classmethod
+    def merge(cls, metas: list[Meta]) -> Meta:
+        """The metas of several partitions as one worker's: every partition's clock
+        sources, the newest watermark, and the earliest released step and timer run (a
+        partition behind the others is released and timed from where it was; steps the
+        others passed hold none of their reports any more, and a timer that ran finds its
+        incident changed). Rate limits per zone: the alert times of all.
+
+        >>> a = Meta(5.0, 4.0, {"sources": {"g:0": [5, 9]}, "frontier": 4.0}, buckets={"z": [1.0]})
+        >>> b = Meta(7.0, 6.0, {"sources": {"g:1": [7, 9]}, "frontier": 6.0}, buckets={"z": [3.0]})
+        >>> m = Meta.merge([a, b])
+        >>> m.watermark, m.tclock, m.buckets
+        (7.0, 4.0, {'z': [1.0, 3.0]})
+        >>> m.clock
+        {'sources': {'g:0': [5, 9], 'g:1': [7, 9]}, 'frontier': 4.0}
+        """
+        if len(metas) == 1:
+            return metas[0]
+        fronts: list[float | None] = [m.clock.get("frontier") for m in metas]
+        sources: dict[str, Any] = {}
+        buckets: dict[str, list[float]] = {}
+        faults: dict[str, Any] = {}
+        for m in metas:
+            sources.update(m.clock.get("sources", {}))
+            faults.update(m.faults)
+            for zone, times in m.buckets.items():
+                buckets[zone] = sorted({*buckets.get(zone, ()), *times})
+        return cls(watermark=max(m.watermark for m in metas),
+                   tclock=min(m.tclock for m in metas),
+                   clock={"sources": sources,
+                          "frontier": min((f for f in fronts if f is not None), default=None)
+                          if None not in fronts else None},
+                   faults=faults, buckets=buckets)
 
     def to_dict(self) -> dict[str, Any]:
         d = {"watermark": self.watermark, "tclock": self.tclock, "clock": self.clock,
@@ -78,6 +133,7 @@ def decode(state: Mapping[str, Any]) -> Saved:
     """Read every key written earlier (deleted ones, ``None``, are skipped; unknown kinds
     too, so a newer worker's extra keys do not stop an older one)."""
     out = Saved()
+    metas: list[Meta] = []
     for k, value in state.items():
         if value is None:
             continue
@@ -94,8 +150,10 @@ def decode(state: Mapping[str, Any]) -> Saved:
             out.held[k] = list(value)
         elif kind == FLT:
             out.faults[name] = dict(value)
-        elif k == META:
-            out.meta = Meta.from_dict(value)
+        elif kind == META:  # ``meta`` or ``meta:<partition>``
+            metas.append(Meta.from_dict(value))
+    if metas:
+        out.meta = Meta.merge(metas)
     return out
 
 

@@ -25,21 +25,37 @@ def test_a_burst_in_one_step_is_written_in_chunks_and_restores_whole() -> None:
     assert max(len(v) for v in first.values()) == CHUNK
     assert max(len(orjson.dumps(v)) for v in first.values()) < 100_000
     held.add(7, _ev(10_000))  # one more report rewrites only the last chunk
-    assert list(held.changed()) == ["buf:7:5"]
+    assert list(held.changed()) == ["buf:7:0:5"]
     again = Held()
     for key, value in held.state().items():
         again.restore(key, value)
     assert sorted(e.offset for e in again.take(8)) == sorted(e.offset for e in held.take(8))
     released = held.changed()
-    assert released == {f"buf:7:{c}": None for c in range(6)}  # released: keys deleted
+    assert released == {f"buf:7:0:{c}": None for c in range(6)}  # released: keys deleted
 
 
 def test_a_key_written_before_chunking_is_rewritten_as_chunks() -> None:
     held = Held()
     held.restore("buf:3", [dump(_ev(i)) for i in range(4)])
     out = held.changed()
-    assert out["buf:3"] is None and len(out["buf:3:0"]) == 4
+    assert out["buf:3"] is None and len(out["buf:3:0:0"]) == 4
     assert len(held.take(4)) == 4
+
+
+def test_a_chunk_holds_one_partitions_reports_and_older_mixed_chunks_are_split() -> None:
+    held = Held()
+    for i in range(6):
+        e = _ev(i)
+        held.add(7, Evidence(e.report, e.topic, i % 3, i))
+    out = held.changed()
+    assert sorted(out) == ["buf:7:0:0", "buf:7:1:0", "buf:7:2:0"]
+    assert {d["p"] for d in out["buf:7:1:0"]} == {1}
+    mixed = [d for v in out.values() for d in v]
+    again = Held()
+    again.restore("buf:7:0", mixed)  # as a worker before per-partition chunks wrote it
+    rewritten = again.changed()
+    assert rewritten.pop("buf:7:0") is None
+    assert rewritten == out
 
 
 
@@ -56,7 +72,7 @@ def test_a_held_report_is_released_as_it_came_and_a_restored_one_as_it_was_saved
     reports = [_ev(i) for i in range(4)]
     for e in reports:
         held.add(7, e)
-    held.restore("buf:8:0", [dump(_ev(10))])  # as after a restart
+    held.restore("buf:8:0:0", [dump(_ev(10))])  # as after a restart
     assert held.forget({digest("s-1:1")}) == 1  # an incident already took s-1:1
     out = held.take(9)
     kept = [e for e in out if e.offset < 10]
@@ -81,6 +97,6 @@ def test_a_report_is_documented_only_if_it_is_still_held_when_the_state_is_writt
     held.add(9, _ev(2))
     assert len(held.take(8)) == 1  # released in the batch that brought it
     out = held.changed()
-    assert out == {"buf:7:0": None, "buf:9:0": [dump(_ev(2))]}
+    assert out == {"buf:7:0:0": None, "buf:9:0:0": [dump(_ev(2))]}
     assert documented == [2]
-    assert held.state() == {"buf:9:0": [dump(_ev(2))]} and documented == [2]  # once
+    assert held.state() == {"buf:9:0:0": [dump(_ev(2))]} and documented == [2]  # once
