@@ -55,7 +55,8 @@ def evaluate(store: Store, inc: Incident, now: float, out: CorrelatorResult,
             retire(store, inc, prior.alert.id if prior.alert else prior.id, "merged", now, out)
             evaluate(store, prior, now, out)
             return
-        if inc.kind != IncidentKind.FAULT and not store.limiter.allow(a.zone_id, now):
+        if inc.kind != IncidentKind.FAULT and not store.limiter.allow(limit_key(inc, a.zone_id),
+                                                                      now):
             fold(store, inc, a, out)
             store.dirty.add(inc.id)
             return
@@ -69,6 +70,19 @@ def evaluate(store: Store, inc: Incident, now: float, out: CorrelatorResult,
             close(store, inc, None, now, out)
     maybe_task(store, inc, a, now, out)
     store.dirty.add(inc.id)
+
+
+def limit_key(inc: Incident, zone_id: str) -> str:
+    """Where new alerts are counted against the rate limit: per zone and source partition
+    (the incident's first report's), so that how many alerts pass does not depend on how
+    many workers share the partitions.
+
+    >>> inc = Incident("inc-1", "s-1:1", *[0.0] * 8)
+    >>> inc.evidence.append({"partition": 3})
+    >>> limit_key(inc, "strip-a")
+    'strip-a@3'
+    """
+    return f"{zone_id}@{int(inc.evidence[0]['partition']) if inc.evidence else 0}"
 
 
 def herd(inc: Incident) -> bool:
