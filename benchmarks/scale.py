@@ -33,11 +33,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,17 +43,14 @@ from rich.table import Table
 
 from benchmarks import stop_cleanly_on_signals
 from benchmarks.pipeline import console
+from benchmarks.scale_group import Group, group_settings
 from benchmarks.scale_load import KEYINGS, Keyed, keyed_backlog, produce_keyed
 from benchmarks.stormy_night import Load
-from benchmarks.worker_metrics import consumed
 from stream import kafka_clients
 from stream.broker import EmbeddedBroker, free_port
-from stream.cli.demo import scrape_total, stop_process
-from stream.evaluation.facts import wait_lag_zero, wait_released
-from stream.evaluation.live import settings_env
+from stream.cli.demo import scrape_total
 from stream.models import Alert
-from stream.settings import Settings
-from stream.topics import GROUND, TICKS, create_topics
+from stream.topics import GROUND
 
 #: One alert as compared across rows: final state, highest severity, sector (of its last message).
 Summary = tuple[str, str, str | None]
@@ -119,110 +113,52 @@ class Row:
     state_keys: list[float]  # per worker, keys of its correlation table at the end
 
 
-def _settings(broker: EmbeddedBroker, partitions: int, state: Path) -> Settings:
-    tag = uuid.uuid4().hex[:6]
-    return Settings(bootstrap_servers=broker.bootstrap_servers, topic_prefix=f"scale{tag}",
-                    app_id=f"scale-{tag}", data_dir=state / tag, partitions=partitions,
-                    rule="correlate")
-
-
-def _start(s: Settings, i: int, state: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
-    """Worker ``i`` of the group: its own ports and state directory, the group's app id."""
-    w = s.model_copy(update={"metrics_port": free_port(), "web_port": free_port(),
-                             "data_dir": s.data_dir / f"w{i}"})
-    w.data_dir.mkdir(parents=True)
-    log = state / f"{s.app_id}-w{i}.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "stream.cli", "worker"],
-                                env=settings_env(w), stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-    return proc, f"http://127.0.0.1:{w.metrics_port}/metrics", log
-
-
-def _alive(procs: list[tuple[subprocess.Popen[bytes], str, Path]]) -> Callable[[], None]:
-    def check() -> None:
-        for proc, _, log in procs:
-            if proc.poll() is not None:
-                tail = log.read_text(errors="replace")[-3000:]
-                raise RuntimeError(f"worker exited with code {proc.returncode}:\n{tail}")
-    return check
-
-
-def _wait_ready(urls: list[str], alive: Callable[[], None], deadline: float) -> None:
-    """Return once every worker says ready in one round of scrapes."""
-    while not all(scrape_total(u, "borderwatch_worker_ready") == 1.0 for u in urls):
-        alive()
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"workers not all ready after {len(urls)} starts")
-        time.sleep(0.25)
-
-
-def _idle_rates(pids: list[int], seconds: float, alive: Callable[[], None],
-                label: str) -> list[float]:
+def _idle_rates(group: Group, seconds: float, label: str) -> list[float]:
     """CPU-seconds a second each ready worker uses with nothing to do (timer ticks, polls,
     heartbeats), measured over ``seconds``."""
     with console.status(f"{label} measuring the ready workers' idle CPU for {seconds:g} s"):
+        pids = [m.proc.pid for m in group.members]
         t, cpu = time.monotonic(), [cpu_seconds(p) for p in pids]
         time.sleep(seconds)
-        alive()
+        group.check()
         took = time.monotonic() - t
         return [(cpu_seconds(p) - c) / took for p, c in zip(pids, cpu, strict=True)]
 
 
-def _drain(s: Settings, urls: list[str], reports: int, alive: Callable[[], None],
-           deadline: float, label: str) -> None:
-    """Progress while the workers take the backlog, then lag zero on the sensor topic."""
-    with console.status(label) as status:
-        while (n := sum(consumed(u) for u in urls)) < reports and time.monotonic() < deadline:
-            alive()
-            status.update(f"{label}: {n:,.0f}/{reports:,} reports consumed")
-            time.sleep(0.2)
-        status.update(f"{label}: waiting for the group to commit every sensor partition")
-        wait_lag_zero(s, s.app_id, [s.topic(GROUND.name)], deadline)
-
-
-def _released(s: Settings, urls: list[str], alive: Callable[[], None], deadline: float,
-              label: str) -> None:
-    """Every worker released its event time past the newest report it saw (once its
-    sources are idle) and the group committed the tick that did it (outputs go first)."""
-    with console.status(f"{label} waiting for every worker to release its event time"):
-        for u in urls:
-            wait_released(u, deadline, alive)
-        wait_lag_zero(s, s.app_id, [s.topic(TICKS.name)], deadline)
-
-
 def run_row(n: int, broker: EmbeddedBroker, state: Path, partitions: int,
-            messages: list[Keyed], reports: int, idle_s: float, timeout: float) -> Row:
-    """``n`` workers in one group take ``messages`` on fresh topics; see the module doc."""
-    s = _settings(broker, partitions, state)
-    create_topics(s)
-    procs: list[tuple[subprocess.Popen[bytes], str, Path]] = []
+            messages: list[Keyed], reports: int, idle_s: float, timeout: float,
+            midway: Callable[[Group, str], None] | None = None) -> Row:
+    """``n`` workers in one group take ``messages`` on fresh topics; see the module doc.
+    ``midway``: called once the group consumed a third of the reports, with the second half
+    of the messages not produced yet (a member killed, one more added); CPU then counts the
+    members at the end."""
+    group = Group(group_settings(broker, partitions, state), state, timeout)
+    s = group.s
     label = f"[{n} worker{'s' if n > 1 else ''}]"
     try:
-        procs = [_start(s, i, state) for i in range(n)]
-        urls = [u for _, u, _ in procs]
-        alive = _alive(procs)
-        deadline = time.monotonic() + timeout
-        with console.status(f"{label} starting {n} worker(s) in group {s.app_id}"):
-            _wait_ready(urls, alive, deadline)
-        idle = _idle_rates([p.pid for p, _, _ in procs], idle_s, alive, label)
-        cpu0 = [cpu_seconds(p.pid) for p, _, _ in procs]
+        group.start(n, label)
+        idle = _idle_rates(group, idle_s, label)
+        cpu0 = {m.proc.pid: cpu_seconds(m.proc.pid) for m in group.members}
         t0 = time.monotonic()
         producer = kafka_clients.producer(s, **{"linger.ms": 20, "batch.num.messages": 10000})
-        produce_keyed(producer, s.topic(GROUND.name), messages)
-        _drain(s, urls, reports, alive, deadline, label)
+        half = len(messages) // 2 if midway else len(messages)
+        produce_keyed(producer, s.topic(GROUND.name), messages[:half])
+        if midway is not None:
+            group.drain(reports // 3, label)
+            midway(group, label)
+            produce_keyed(producer, s.topic(GROUND.name), messages[half:])
+        group.drain(None if midway else reports, label)
         wall = time.monotonic() - t0
-        _released(s, urls, alive, deadline, label)
-        cpu = [cpu_seconds(p.pid) - c for (p, _, _), c in zip(procs, cpu0, strict=True)]
-        idle = [r * (time.monotonic() - t0) for r in idle]
-        batches = [scrape_total(u, "borderwatch_batch_reports_count") or 0.0 for u in urls]
-        keys = [scrape_total(u, "borderwatch_state_keys") or 0.0 for u in urls]
+        group.released(label)
+        cpu = [cpu_seconds(m.proc.pid) - cpu0.get(m.proc.pid, 0.0) for m in group.members]
+        idle = [r * (time.monotonic() - t0) for r in idle[:len(cpu)]]
+        batches = [scrape_total(u, "borderwatch_batch_reports_count") or 0.0 for u in group.urls]
+        keys = [scrape_total(u, "borderwatch_state_keys") or 0.0 for u in group.urls]
         with console.status(f"{label} reading the alert topic to its end"):
             alerts = [Alert.model_validate_json(v or b"")
                       for _, v in kafka_clients.read_to_end(s, s.topic("alerts"), timeout=120)]
     finally:
-        for i, (p, _, _) in enumerate(procs):
-            stop_process(f"worker {i}", p)
+        group.stop()
     return Row(n, wall, final_alerts(alerts), cpu, idle, batches, keys)
 
 
