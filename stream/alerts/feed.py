@@ -130,20 +130,27 @@ def read_snapshot(
         log.warning("stopped reading early: %s", exc)
 
 
-def find_alert(settings: Settings, id_or_prefix: str, min_prefix: int = 8) -> list[str]:
-    """Ids of the alerts on the alert topic equal to ``id_or_prefix``, or starting with it
+def find_alert(settings: Settings, id_or_prefix: str,
+               min_prefix: int = 8) -> dict[str, Alert | None]:
+    """The alerts on the alert topic whose id equals ``id_or_prefix``, or starts with it
     (``alr-`` may be left out; a prefix has ``min_prefix`` characters at least, as the alert
-    table shows); an exact match is the only one returned."""
+    table shows), each with its first message (None if it does not read as an alert); an
+    exact match is the only one returned."""
     want = id_or_prefix if id_or_prefix.startswith("alr-") else f"alr-{id_or_prefix}"
     prefix_ok = len(want) - len("alr-") >= min_prefix
-    found: set[str] = set()
-    for key, _value in read_snapshot(settings, topics.ALERTS):
+    found: dict[str, Alert | None] = {}
+    for key, value in read_snapshot(settings, topics.ALERTS):
         alert_id = (key or b"").decode("utf-8", "replace")
-        if alert_id in (id_or_prefix, want):
-            return [alert_id]
-        if prefix_ok and alert_id.startswith(want):
-            found.add(alert_id)
-    return sorted(found)
+        exact = alert_id in (id_or_prefix, want)
+        if exact or (prefix_ok and alert_id.startswith(want) and alert_id not in found):
+            try:
+                alert: Alert | None = Alert.model_validate_json(value or b"")
+            except ValidationError:
+                alert = None
+            if exact:
+                return {alert_id: alert}
+            found[alert_id] = alert
+    return dict(sorted(found.items()))
 
 
 def fences_in_force(settings: Settings) -> GeofenceSet:

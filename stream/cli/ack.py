@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from stream import topics
-from stream.alerts.acks import AckNotDelivered, make_ack, send_ack
+from stream.alerts.acks import AckNotDelivered, ack_partition, make_ack, send_ack
 from stream.alerts.feed import find_alert
 from stream.cli.common import Bootstrap, connected_settings, console
 from stream.cli.errors import fail
@@ -38,11 +38,11 @@ def ack(
              "`borderwatch alerts --from-beginning` lists them", 2)
     if len(matches) > 1:
         fail(f"{alert_id} is the start of {len(matches)} alert ids "
-             f"({', '.join(matches[:5])}): give more of it", 2)
-    alert_id = matches[0]
+             f"({', '.join(list(matches)[:5])}): give more of it", 2)
+    alert_id, alert = next(iter(matches.items()))
     msg = make_ack(alert_id, by, time.time(), note, "close" if close else "ack")
     try:
-        send_ack(settings, msg)
+        send_ack(settings, msg, partition=ack_partition(alert) if alert else None)
     except AckNotDelivered as exc:
         fail(str(exc))
     console.print(f"{msg.action} of {alert_id} by {by} sent")

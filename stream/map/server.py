@@ -115,7 +115,8 @@ async def ack(request: web.Request) -> web.Response:
     if not request.app[SERVICE].has_alert(alert_id):
         return _json({"error": f"no open alert {alert_id}"}, status=404)
     try:
-        await asyncio.to_thread(send_ack, request.app[SETTINGS], msg, 15.0)
+        await asyncio.to_thread(send_ack, request.app[SETTINGS], msg, 15.0,
+                                request.app[SERVICE].ack_partitions.get(alert_id))
     except AckNotDelivered as exc:
         return _json({"error": str(exc)}, status=502)
     return _json({"sent": msg.model_dump()}, status=202)

@@ -13,8 +13,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from geofences.store import Published, load_valid
+from stream.alerts.acks import ack_partition
 from stream.map.history import History, replay
 from stream.map.picture import Change, Item, Picture, PictureConfig
+from stream.models import Alert, AlertState
 from stream.settings import Settings
 
 QUEUE_MAX = 20_000
@@ -50,11 +52,18 @@ class MapService:
         self.read = 0
         self.feed_error: str | None = "connecting to the broker"
         self._subscribers: set[asyncio.Queue[Event]] = set()
+        #: alert id -> the partition of the acks topic its worker reads (.alerts.acks)
+        self.ack_partitions: dict[str, int | None] = {}
 
     def ingest(self, items: Iterable[Item], now: float) -> None:
         """Fold items read from the topics (``now``: wall time, ages the history out)."""
         for item in items:
             self.read += 1
+            if isinstance(item, Alert):  # kept while the alert is open
+                if item.state == AlertState.CLEARED:
+                    self.ack_partitions.pop(item.id, None)
+                else:
+                    self.ack_partitions.setdefault(item.id, ack_partition(item))
             self.history.add(item, now)
             for change in self.live.apply(item):
                 self.seq += 1

@@ -3,7 +3,8 @@ and 3 workers take the same gateway-keyed backlog (the pipeline benchmark's load
 reports from fixed sites, crossings, buffer sensors that chatter), raise the same alerts,
 and together hold the correlation state once; a worker killed (SIGKILL) or one more joining
 while the group works changes nothing either: the state of each sensor partition is kept
-in the changelog partition that goes with it and moves with it."""
+in the changelog partition that goes with it and moves with it. An ack sent to the
+partition of its alert reaches the worker holding the alert."""
 
 from __future__ import annotations
 
@@ -14,10 +15,14 @@ from pathlib import Path
 import pytest
 
 from benchmarks import scale
-from benchmarks.scale_group import Group
-from benchmarks.scale_load import keyed_backlog
+from benchmarks.scale_group import Group, group_settings
+from benchmarks.scale_load import keyed_backlog, produce_keyed
 from benchmarks.stormy_night import Load
+from stream import kafka_clients, topics
+from stream.alerts.acks import ack_partition, make_ack, send_ack
 from stream.broker import EmbeddedBroker
+from stream.models import Alert, DeadLetter
+from tests.kafka_helpers import consume_until
 
 pytestmark = pytest.mark.integration
 
@@ -78,3 +83,34 @@ def test_a_worker_killed_or_joining_midway_changes_no_alert(
                         midway=midway)  # type: ignore[arg-type]
     assert scale.differences(one_worker.alerts, row.alerts) == []
     assert len(row.state_keys) == (2 if midway is _kill_one else 4)
+
+
+def test_an_ack_reaches_the_worker_that_holds_its_alert(
+        broker: EmbeddedBroker, backlog: list[tuple[bytes, bytes]], tmp_path: Path) -> None:
+    group = Group(group_settings(broker, 6, tmp_path), tmp_path, 300.0)
+    s = group.s
+    try:
+        group.start(3, "[acks]")
+        produce_keyed(kafka_clients.producer(s), s.topic(topics.GROUND.name), backlog)
+        group.drain(REPORTS, "[acks]")
+        group.released("[acks]")
+        first: dict[str, Alert] = {}
+        for _, value in kafka_clients.read_to_end(s, s.topic(topics.ALERTS.name), timeout=60):
+            alert = Alert.model_validate_json(value or b"")
+            if alert.rule != "sensor-fault":
+                first.setdefault(alert.id, alert)
+        assert len({ack_partition(a) for a in first.values()}) >= 3, first  # three workers'
+        for alert in first.values():
+            send_ack(s, make_ack(alert.id, "agent-7", time.time(), note="en route"),
+                     partition=ack_partition(alert))
+
+        def all_acked(msgs: list[tuple[bytes | None, bytes]]) -> bool:
+            acked = {a.id for a in (Alert.model_validate_json(v) for _, v in msgs) if a.ack}
+            return first.keys() <= acked
+
+        consume_until(s, s.topic(topics.ALERTS.name), all_acked, timeout=120)
+        letters = [DeadLetter.model_validate_json(v or b"") for _, v in
+                   kafka_clients.read_to_end(s, s.topic(topics.DEAD_LETTERS.name), timeout=60)]
+        assert [d for d in letters if d.reason == "unknown_alert"] == []
+    finally:
+        group.stop()
