@@ -92,8 +92,9 @@ def test_a_non_loopback_address_needs_tokens() -> None:
 def test_an_ack_with_a_token_records_the_operator_not_what_the_page_says(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    sent: list[AlertAckMessage] = []
-    monkeypatch.setattr(server, "send_ack", lambda _settings, msg, _timeout: sent.append(msg))
+    sent: list[tuple[AlertAckMessage, int | None]] = []
+    monkeypatch.setattr(server, "send_ack",
+                        lambda _settings, msg, _timeout, partition: sent.append((msg, partition)))
     settings = Settings(map_tokens=SecretStr("ana:ana-secret-1"))
     app = server.make_app(settings, access.parse_tokens(settings.map_tokens), read_topics=False)
     app[server.SERVICE].ingest([sample_alert()], now=T + 20)
@@ -106,4 +107,7 @@ def test_an_ack_with_a_token_records_the_operator_not_what_the_page_says(
             assert r.status == 202, await r.text()
 
     asyncio.run(run())
-    assert [(m.alert_id, m.by, m.action) for m in sent] == [(sample_alert().id, "ana", "close")]
+    assert [(m.alert_id, m.by, m.action) for m, _ in sent] == [
+        (sample_alert().id, "ana", "close")]
+    # to the partition the worker holding the alert reads: its first evidence's
+    assert [p for _, p in sent] == [sample_alert().evidence[0].partition]
