@@ -50,8 +50,13 @@ def send_ack(settings: Settings, msg: AlertAckMessage, timeout: float = 30.0,
     msg = settings.key_ring().sign_model(msg)
     producer = kafka_clients.producer(settings)
     errors: list[str] = []
+    topic = settings.topic(topics.ACKS.name)
+    if partition is not None:  # an alert from elsewhere may name a partition acks lack
+        meta = producer.list_topics(topic, timeout=timeout).topics.get(topic)
+        if meta is None or partition not in meta.partitions:
+            partition = None
     producer.produce(
-        settings.topic(topics.ACKS.name),
+        topic,
         msg.model_dump_json().encode(),
         msg.alert_id.encode(),
         partition=-1 if partition is None else partition,  # -1: the key's (librdkafka)
