@@ -219,9 +219,12 @@ def in_two_phases(writes: Mapping[str, bytes | None]
     (dropped on restore). A deletion of a released report without the incident that took
     it, or clocks past reports no incident took, would lose them.
 
-    >>> in_two_phases({"inc:a": b"{}", "buf:3:0": None, "meta": b"{}"})
-    ({'inc:a': b'{}'}, {'buf:3:0': None, 'meta': b'{}'})
+    >>> in_two_phases({"inc:a": b"{}", "buf:3:0:0": None, "meta": b"{}", "meta:2": b"{}"})
+    ({'inc:a': b'{}'}, {'buf:3:0:0': None, 'meta': b'{}', 'meta:2': b'{}'})
     """
-    first = {k: v for k, v in writes.items() if v is not None and k != META}
-    then = {k: v for k, v in writes.items() if v is None or k == META}
+    def clocks(k: str) -> bool:  # ``meta``, or a partition's ``meta:<p>``
+        return k.partition(":")[0] == META
+
+    first = {k: v for k, v in writes.items() if v is not None and not clocks(k)}
+    then = {k: v for k, v in writes.items() if v is None or clocks(k)}
     return first, then
