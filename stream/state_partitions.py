@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-import orjson
-
 from stream.correlation import held, state_codec
 from stream.correlation.engine import Correlator
 
@@ -22,14 +20,15 @@ def homes(keys: Collection[str], correlator: Correlator,
           heard: Mapping[str, int]) -> dict[str, int]:
     """The source partition each state key belongs with: an incident's (and its alert's
     zone stays) its first report's, a sensor's or camera's the partition it is heard on
-    (``heard``), held reports theirs. Keys left out (a deleted incident, a device not heard
-    since a restart, the clocks) are the caller's to place.
+    (``heard``), held reports theirs, ``meta:<p>`` its own. Keys left out (a deleted
+    incident, a device not heard since a restart, an unsplit ``meta``) are the caller's to
+    place.
 
     >>> from geofences.index import GeofenceSet
     >>> c = Correlator(GeofenceSet.load_bundled())
-    >>> homes(["site:s-1", "flt:s-1", "buf:7:2:0", "inc:gone", "meta", "site:s-2"], c,
-    ...       {"s-1": 3})
-    {'site:s-1': 3, 'flt:s-1': 3, 'buf:7:2:0': 2}
+    >>> homes(["site:s-1", "flt:s-1", "buf:7:2:0", "meta:1", "inc:gone", "meta", "site:s-2"],
+    ...       c, {"s-1": 3})
+    {'site:s-1': 3, 'flt:s-1': 3, 'buf:7:2:0': 2, 'meta:1': 1}
     """
     out: dict[str, int] = {}
     for k in keys:
@@ -42,6 +41,8 @@ def homes(keys: Collection[str], correlator: Correlator,
             p = heard.get(name)
         elif kind == state_codec.BUF:
             p = held.partition_of(k)
+        elif kind == state_codec.META and name:
+            p = int(name)
         else:
             p = None
         if p is not None:
@@ -49,25 +50,24 @@ def homes(keys: Collection[str], correlator: Correlator,
     return out
 
 
-def per_partition_meta(writes: Mapping[str, bytes | None], partitions: Collection[int]
-                       ) -> dict[str, bytes | None]:
-    """``writes`` with the correlator's ``meta`` written as one ``meta:<p>`` per partition
-    ``p`` the worker holds, each with that partition's clock sources (none held: left as it
-    is).
+def per_partition_meta(changed: Mapping[str, Any], partitions: Collection[int]
+                       ) -> dict[str, Any]:
+    """``changed`` with the correlator's ``meta`` as one ``meta:<p>`` per partition ``p``
+    the worker holds, each with that partition's clock sources and rate limits (none held:
+    left as it is).
 
-    >>> out = per_partition_meta({"inc:a": b"{}", "meta": state_codec.dumps(
-    ...     state_codec.Meta(5.0, clock={"sources": {"g:0": [5, 9], "g:1": [4, 9]}}).to_dict())},
-    ...     [1])
-    >>> sorted(out), orjson.loads(out["meta:1"])["clock"]["sources"]
+    >>> meta = state_codec.Meta(5.0, clock={"sources": {"g:0": [5, 9], "g:1": [4, 9]}})
+    >>> out = per_partition_meta({"inc:a": {}, "meta": meta.to_dict()}, [1])
+    >>> sorted(out), out["meta:1"]["clock"]["sources"]
     (['inc:a', 'meta:1'], {'g:1': [4, 9]})
     """
-    raw = writes.get(state_codec.META)
-    if raw is None or not partitions:
-        return dict(writes)
-    meta = state_codec.Meta.from_dict(orjson.loads(raw))
-    out = {k: v for k, v in writes.items() if k != state_codec.META}
+    value = changed.get(state_codec.META)
+    if value is None or not partitions:
+        return dict(changed)
+    meta = state_codec.Meta.from_dict(value)
+    out = {k: v for k, v in changed.items() if k != state_codec.META}
     for p in sorted(partitions):
-        out[state_codec.meta_for(p)] = state_codec.dumps(meta.partition(p).to_dict())
+        out[state_codec.meta_for(p)] = meta.partition(p).to_dict()
     return out
 
 

@@ -171,10 +171,9 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
         # Then the state those outputs came from, in two phases (a crash between them or in
         # either leaves state the batch's replay puts right: state_codec.in_two_phases),
         # each on the broker before the next, and before the batch's events are acknowledged.
-        writes, refused = state_codec.encode_changes(result.changed, settings.max_message_bytes)
-        writes = state_partitions.per_partition_meta(writes, held)
+        writes, refused = state_codec.encode_changes(
+            state_partitions.per_partition_meta(result.changed, held), settings.max_message_bytes)
         homes = state_partitions.homes(writes, pipeline.correlator, pipeline.heard)
-        homes.update({state_codec.meta_for(p): p for p in held})
         first, then = state_codec.in_two_phases(writes)
         for kind, size in state_codec.bytes_by_kind(writes).items():
             metrics.state_written.labels(kind=kind).inc(size)

@@ -82,7 +82,7 @@ def limit_key(inc: Incident, zone_id: str) -> str:
     >>> limit_key(inc, "strip-a")
     'strip-a@3'
     """
-    return f"{zone_id}@{int(inc.evidence[0]['partition']) if inc.evidence else 0}"
+    return f"{zone_id}@{inc.home or 0}"
 
 
 def herd(inc: Incident) -> bool:

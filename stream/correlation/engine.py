@@ -157,7 +157,7 @@ class Correlator:
         """The source partition an incident belongs with: its first report's (None: no
         such incident, or no report kept)."""
         inc = self.incidents.get(incident_id) if incident_id is not None else None
-        return int(inc.evidence[0]["partition"]) if inc is not None and inc.evidence else None
+        return inc.home if inc is not None else None
 
     def alert_home(self, alert_id: str) -> int | None:
         """The source partition of the incident holding ``alert_id`` (:meth:`home`)."""

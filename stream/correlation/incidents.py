@@ -105,6 +105,12 @@ class Incident:
     def open(self) -> bool:
         return self.closed_ts is None
 
+    @property
+    def home(self) -> int | None:
+        """The source partition the incident belongs with: its first report's (None: no
+        report kept)."""
+        return int(self.evidence[0]["partition"]) if self.evidence else None
+
     def position_at(self, ts: float) -> tuple[float, float]:
         """Where the incident is at ``ts`` (metric): on its fitted track, else its last
         position."""

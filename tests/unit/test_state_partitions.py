@@ -46,10 +46,9 @@ def _message(partition: int, offset: int, along_m: float, t: float) -> RawMessag
 def _place(p: Pipeline, changed: dict[str, Any], held: set[int],
            table: dict[str, tuple[int, bytes]]) -> None:
     """Write ``changed`` into ``table`` as the worker does: key -> (partition, value)."""
-    writes, _ = state_codec.encode_changes(changed, 1 << 20)
-    writes = state_partitions.per_partition_meta(writes, held)
+    writes, _ = state_codec.encode_changes(
+        state_partitions.per_partition_meta(changed, held), 1 << 20)
     homes = state_partitions.homes(writes, p.correlator, p.heard)
-    homes.update({state_codec.meta_for(q): q for q in held})
     for k, v in writes.items():
         if v is None:
             table.pop(k, None)
