@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from stream.cli.errors import fail
+from stream.cli.interrupts import SIGNALLED
 from stream.kafka_clients import require_broker
 from stream.settings import Settings
 
@@ -91,6 +92,7 @@ def connected_settings(**overrides: Any) -> Settings:
 
 
 def _interrupt(signum: int, frame: object) -> None:
+    SIGNALLED.set()
     raise KeyboardInterrupt
 
 

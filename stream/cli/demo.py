@@ -22,6 +22,7 @@ from stream.alerts.feed import read_alerts
 from stream.broker import BrokerError, EmbeddedBroker, free_port, wait_for_port
 from stream.cli.alert_view import LiveAlerts
 from stream.cli.common import console, make_settings, port_free, stop_cleanly_on_signals
+from stream.cli.interrupts import SIGNALLED
 from stream.settings import Settings
 from stream.topics import create_topics
 
@@ -206,6 +207,10 @@ def demo(
         raise typer.Exit(1) from exc
     except KeyboardInterrupt:
         console.print("interrupted: stopping")
+    except Exception:
+        if not SIGNALLED.is_set():
+            raise
+        console.print("interrupted: stopping")  # Ctrl-C surfaced as another error
     finally:
         for name, proc in reversed(started):
             stop_process(name, proc)

@@ -18,6 +18,7 @@ from confluent_kafka import KafkaException
 from rich.console import Console
 from rich.markup import escape
 
+from stream.cli.interrupts import SIGNALLED
 from stream.kafka_clients import BrokerUnreachable
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -81,4 +82,7 @@ def run(app: Callable[[], object]) -> None:
     except Exception as exc:
         if debug_enabled():
             raise
+        if SIGNALLED.is_set():  # Ctrl-C that surfaced as another error
+            err_console.print("interrupted")
+            sys.exit(130)
         _line(f"{type(exc).__name__}: {exc} (run with --debug for the traceback)", 1)

@@ -43,6 +43,7 @@ class Interrupts:
             self._old = None
 
     def _on(self, signum: int, frame: FrameType | None) -> None:
+        SIGNALLED.set()
         if self.depth and not self.pending:
             self.pending = True
             return
@@ -58,6 +59,11 @@ class Interrupts:
             self.pending = False
             raise KeyboardInterrupt
 
+
+#: Set once a stop signal has arrived. A KeyboardInterrupt raised inside a C extension's
+#: callback (a Kafka client reading its configuration) comes out as another exception
+#: (``TypeError``); with this set, the command still knows it was asked to stop.
+SIGNALLED = threading.Event()
 
 #: The simulator's: its progress display and its status lines are shielded.
 SHIELD = Interrupts()
