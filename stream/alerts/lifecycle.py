@@ -117,7 +117,8 @@ def step(rec: AlertRecord, a: Assessment, now: float, policy: LifecyclePolicy, *
         return None
     cleared = (close if close else
                "confirmed-animal" if a.animal_confirmed else
-               "timed-out" if now - a.last_ts >= policy.clear_idle_s else None)
+               "timed-out" if now - a.last_ts >= rec.idle_s(policy.clear_idle_s, a.last_ts)
+               else None)
     if ack is not None:
         rec.ack = ack
     if cleared:

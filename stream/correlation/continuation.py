@@ -9,7 +9,8 @@ an incident is about to alert, it continues an open alert instead if:
 
 - both are of one class, a person or a vehicle, the alert's fused at ``MIN_CONFIDENCE``
   or more (the new one's too, unless it began as near as a detection joins);
-- it began after the alert's last report, within ``window_s`` of it;
+- it began after the alert's last report, within ``window_s`` of it (longer while
+  sensors near the alert were dead: :meth:`.AlertRecord.blind`);
 - it lies within ``radius_m`` of some point of the alert's path (its last position
   included), as a detection would join it, or no further from one than ``radius_m`` plus
   the class's speed (``speed_mps``) times the time between, on the home side and further
@@ -71,7 +72,7 @@ def host(store: Store, inc: Incident, fused: tuple[TargetClass, float]) -> Incid
                 or store.placement.exits.confined(other) is not None):
             continue
         dt = inc.first_ts - other.last_ts
-        if not 0.0 < dt <= pol.incident.window_s:
+        if not 0.0 < dt <= pol.incident.window_s + other.alert.blind(other.last_ts):
             continue
         if other.track and not on_course(other, inc, pol.incident.radius_m + TURN * reach * dt):
             continue

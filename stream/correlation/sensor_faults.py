@@ -165,3 +165,14 @@ def recover(store: Store, inc: Incident, now: float, out: CorrelatorResult) -> N
                              store.policies.lifecycle, close="recovered")
     store.faults.forget_hits(inc.first_event.rsplit(":", 1)[0])
     close(store, inc, msg, now, out)
+
+
+def dead_near(store: Store, inc: Incident) -> bool:
+    """Whether a sensor within the join gate's reach of the incident's last position
+    (``radius_m`` + ``max_speed_mps`` x ``grow_s``) is dead now: its reports may be held
+    by a gateway, so the incident's silence does not say its target has gone."""
+    pol = store.policies.incident
+    reach = pol.radius_m + pol.max_speed_mps * pol.grow_s
+    return any(f.kind == IncidentKind.FAULT and f.open and f.fault == Fault.DEAD
+               and (f.x - inc.x) ** 2 + (f.y - inc.y) ** 2 <= reach * reach
+               for f in store.incidents.values())

@@ -47,7 +47,7 @@ class Timers:
             yield inc.last_ts + pol.incident.window_s
             return
         if rec is not None:
-            yield inc.last_ts + pol.lifecycle.clear_idle_s
+            yield inc.last_ts + rec.idle_s(pol.lifecycle.clear_idle_s, inc.last_ts)
             if not rec.escalated and rec.ack is None:
                 yield rec.raised_ts + pol.lifecycle.escalate_unacked_s
             if rec.pending:
