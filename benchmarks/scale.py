@@ -16,11 +16,13 @@ the tick that did it is committed, and the alert topic is read to its end.
 
     python -m benchmarks.scale [--workers 1,2,3] [--reports 100000] [--rate 10000]
         [--partitions 6] [--sites 2500] [--strip-every 1000] [--crossing-every 20000]
-        [--keying gateway|round-robin] [--gateways 64] [--seed 1] [--idle-s 5]
+        [--keying gateway|round-robin] [--gateways 64] [--seed 1] [--idle-s 5] [--rounds 1]
 
 The measure is CPU, not wall-clock speedup (2 shared cores): user + system CPU-seconds of
 the worker processes (``/proc/<pid>/stat``) from the first report produced to the end, per
-1,000 reports, and its ratio to the first row. Before producing, the ready workers' idle
+1,000 reports, and its ratio to the first worker count's. The machine is shared and
+noisy: ``--rounds N`` runs the counts N times in turn (1, 2, 3, 1, 2, 3, ...) and prints
+the ratios of the medians too. Before producing, the ready workers' idle
 CPU is measured for ``--idle-s`` (timer ticks, polls: about 0.05 CPU-s a second a worker
 here); the "less idle" column takes that rate over the row's time off each worker's CPU.
 Wall seconds and reports/s run from the first report produced to lag zero. Alerts are
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -162,21 +165,43 @@ def run_row(n: int, broker: EmbeddedBroker, state: Path, partitions: int,
     return Row(n, wall, final_alerts(alerts), cpu, idle, batches, keys)
 
 
+def per_1k(r: Row, reports: int) -> tuple[float, float]:
+    """CPU-seconds per 1,000 reports of a row: all of it, and less the workers' idle CPU."""
+    return (sum(r.cpu_s) / reports * 1000,
+            (sum(r.cpu_s) - sum(r.idle_s)) / reports * 1000)
+
+
+def medians(rows: list[Row], reports: int) -> dict[int, tuple[float, float]]:
+    """Worker count -> the median over its rows of :func:`per_1k` (each column its own).
+
+    >>> r = lambda n, cpu: Row(n, 1.0, {}, [cpu], [0.0], [], [])
+    >>> medians([r(1, 5.0), r(2, 6.0), r(1, 7.0), r(2, 5.0), r(1, 9.0)], 1000)
+    {1: (7.0, 7.0), 2: (5.5, 5.5)}
+    """
+    out: dict[int, tuple[float, float]] = {}
+    for n in dict.fromkeys(r.workers for r in rows):
+        g, net = zip(*(per_1k(r, reports) for r in rows if r.workers == n), strict=True)
+        out[n] = (statistics.median(g), statistics.median(net))
+    return out
+
+
 def print_rows(rows: list[Row], reports: int, keying: str) -> None:
-    """The table, then how each row's alerts compare with the first row's."""
+    """The table (ratios to the first worker count's median), then how each row's alerts
+    compare with the first row's, and with more than one round the medians."""
     base = rows[0]
-    gross = [sum(r.cpu_s) / reports * 1000 for r in rows]
-    net = [(sum(r.cpu_s) - sum(r.idle_s)) / reports * 1000 for r in rows]
+    med = medians(rows, reports)
+    b_gross, b_net = med[base.workers]
     table = Table(title=f"BorderWatch scale rows: {reports:,} reports keyed {keying}, one "
                         "consumer group, embedded broker, same machine")
     x = f"x {base.workers}w"
     for col in ("workers", "CPU s", "CPU s / 1k reports", x,
                 "less idle / 1k", x, "wall s", "reports/s", "alerts", f"vs {base.workers}w"):
         table.add_column(col, justify="right")
-    for r, g, n in zip(rows, gross, net, strict=True):
+    for r in rows:
+        g, n = per_1k(r, reports)
         diff = differences(base.alerts, r.alerts)
         table.add_row(str(r.workers), f"{sum(r.cpu_s):.1f}",
-                      f"{g:.3f}", f"{g / gross[0]:.2f}", f"{n:.3f}", f"{n / net[0]:.2f}",
+                      f"{g:.3f}", f"{g / b_gross:.2f}", f"{n:.3f}", f"{n / b_net:.2f}",
                       f"{r.wall_s:.1f}", f"{reports / r.wall_s:,.0f}", f"{len(r.alerts):,}",
                       "identical" if not diff else f"{len(diff):,} differ")
     console.print(table)
@@ -189,6 +214,12 @@ def print_rows(rows: list[Row], reports: int, keying: str) -> None:
                       f"{compare_line(base.alerts, r.alerts)}")
         for line in differences(base.alerts, r.alerts)[:3]:
             console.print(f"  {line}")
+    if len(rows) > len(med):
+        rounds = len(rows) // len(med)
+        console.print(f"median of {rounds} rounds (run in turn: " + ", ".join(
+            f"{n}w" for n in med) + ", ...), CPU s / 1k reports: " + "; ".join(
+            f"{n}w {g:.3f} (x {g / b_gross:.2f}), less idle {net:.3f} (x {net / b_net:.2f})"
+            for n, (g, net) in med.items()))
     console.print("CPU: user + system of the workers from the first report produced to the "
                   "end; less idle: minus each worker's idle rate (measured once ready) over "
                   "that time. Wall: first report produced to lag zero.")
@@ -212,6 +243,8 @@ def main() -> None:
     ap.add_argument("--idle-s", type=float, default=5.0,
                     help="seconds the ready workers' idle CPU is measured")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds a row may take")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="run the worker counts this many times in turn; ratios of medians")
     args = ap.parse_args()
     counts = [int(c) for c in args.workers.split(",")]
     if max(counts) > args.partitions:
@@ -223,7 +256,7 @@ def main() -> None:
                                  args.gateways)
     rows = []
     with tempfile.TemporaryDirectory() as tmp, EmbeddedBroker(port=free_port()) as broker:
-        for n in counts:
+        for n in [n for _ in range(max(1, args.rounds)) for n in counts]:
             rows.append(run_row(n, broker, Path(tmp), args.partitions, messages,
                                 args.reports, args.idle_s, args.timeout))
             console.print(f"{n} worker(s): {sum(rows[-1].cpu_s):.1f} CPU s, "
