@@ -86,6 +86,10 @@ def evaluate(
                             "once the worker consumed the previous (0: all in one burst, as "
                             "`simulate --fast`).")
     ] = 10.0,
+    workers: Annotated[
+        int, typer.Option(min=1, help="With --live: correlator workers in one consumer group "
+                          "(no more than the topics' partitions, BORDERWATCH_PARTITIONS).")
+    ] = 1,
     bootstrap_servers: Bootstrap = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v",
@@ -132,7 +136,7 @@ def evaluate(
     if live:
         from stream.cli.evaluate_live import run_live
 
-        results, start = run_live(c, keys, bootstrap_servers, live_step, quiet)
+        results, start = run_live(c, keys, bootstrap_servers, live_step, quiet, workers)
         pure = _run(c, keys, jobs, Feed(cues=False), f"{c.name} pure, same placement", quiet,
                     start)
         agreement = {"start": start, "pure": pure}
@@ -155,7 +159,7 @@ def evaluate(
         from stream.cli.evaluate_live import compare
 
         doc["live"] = {"start": agreement["start"], "cues": False, "step_s": live_step,
-                       "differing": compare(results, agreement["pure"], out)}
+                       "workers": workers, "differing": compare(results, agreement["pure"], out)}
     diff: list[str] = []
     if sizes:
         runs = [_run(c, det_keys, jobs, Feed(batch=b, shuffle_s=shuffle_within, cues=False),

@@ -27,7 +27,7 @@ def _line(r: TrialResult) -> str:
 
 
 def run_live(c: Campaign, keys: list[tuple[str, int]], bootstrap: str | None, step_s: float,
-             quiet: bool) -> tuple[list[TrialResult], float]:
+             quiet: bool, workers: int = 1) -> tuple[list[TrialResult], float]:
     """Live results in trial order, and the start the trials were placed at."""
     from simulators.publish import PublishError
     from stream.broker import BrokerError
@@ -37,6 +37,10 @@ def run_live(c: Campaign, keys: list[tuple[str, int]], bootstrap: str | None, st
     from stream.kafka_clients import BrokerUnreachable
 
     settings = make_settings(bootstrap_servers=bootstrap)
+    if workers > settings.partitions:
+        console.print(f"[red]error:[/] {workers} correlator workers need at least as many "
+                      f"partitions (BORDERWATCH_PARTITIONS is {settings.partitions})")
+        raise typer.Exit(2)
     start = live_start(c, keys, time.time())
     workdir = Path(tempfile.mkdtemp(prefix="borderwatch-evaluate-"))
     with _progress(quiet) as bar:
@@ -56,9 +60,9 @@ def run_live(c: Campaign, keys: list[tuple[str, int]], bootstrap: str | None, st
                     at = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(start))
                     bar.console.print(f"live on {s.bootstrap_servers} "
                                       f"({'given' if bootstrap else 'embedded broker'}), "
-                                      f"{s.partitions} partitions per topic, trials placed "
-                                      f"at {at} UTC")
-                runner = LiveRunner(s, workdir, step_s=step_s, phase=phase)
+                                      f"{s.partitions} partitions per topic, {workers} "
+                                      f"correlator worker(s), trials placed at {at} UTC")
+                runner = LiveRunner(s, workdir, step_s=step_s, phase=phase, workers=workers)
                 results = run_live(c, keys, runner, start, done)
         except (LiveError, BrokerUnreachable, BrokerError, PublishError) as exc:
             console.print(f"[red]error:[/] {exc}")

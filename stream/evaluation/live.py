@@ -3,16 +3,18 @@ correlator and the naive rule), the simulator's Kafka sink, and the alerts read 
 alert topic.
 
 Every trial gets its own topic prefix, consumer groups and fresh workers: a worker keeps
-state (incidents, its event clock, sensor faults), so trials never share one. The scenario
+state (incidents, its event clock, sensor faults), so trials never share one. ``workers``
+correlators share one consumer group (the topics' partitions split between them, as when a
+deployment scales out); the naive rule runs in one. The scenario
 is placed like ``simulate --fast`` places it, in the past, so that it ends before the run
 starts (workers refuse reports from the future); it moves by whole days from the campaign's
 start, which keeps the time of day and the event clock's step grid, so the pure run of the
 same placement gives the same alert ids. Camera cues are not fed back (a fast replay is over
 before a cue could act); compare with the pure run's ``Feed(cues=False)``.
 
-A trial ends on facts, never on a quiet period: both workers' consumer groups have
-committed every message of the trial's sensor topics (lag zero), the correlator's event
-time was released past the newest report it saw (``borderwatch_event_time_seconds``), and
+A trial ends on facts, never on a quiet period: both consumer groups have committed every
+message of the trial's sensor topics (lag zero), every correlator's event time was released
+past the newest report it saw (``borderwatch_event_time_seconds``), and
 the tick that released it is committed too (a batch's outputs are sent before its offsets
 are committed). Then the alert and zone-event topics are read to the end of every partition.
 """
@@ -41,7 +43,7 @@ from stream.alerts.feed import read_snapshot
 from stream.broker import EmbeddedBroker, free_port
 from stream.cli.demo import stop_process, wait_worker_ready
 from stream.correlation.zone_rule import RULE as NAIVE_RULE
-from stream.evaluation.facts import NotYet, samples, wait_lag_zero, wait_released
+from stream.evaluation.facts import NotYet, event_time, samples, wait_lag_zero, wait_released
 from stream.evaluation.families import Trial
 from stream.evaluation.geography import Site
 from stream.evaluation.runner import Outputs, TrialResult, result_of, trial_world
@@ -138,16 +140,17 @@ class LiveRunner:
     of their own); ``phase(trial key, what)`` hears what each trial is doing."""
 
     def __init__(self, base: Settings, workdir: Path, *, step_s: float = STEP_S,
-                 timeout_s: float = 300.0, phase: Callable[[str, str], None] | None = None
-                 ) -> None:
+                 timeout_s: float = 300.0, phase: Callable[[str, str], None] | None = None,
+                 workers: int = 1) -> None:
         self.base, self.workdir, self.timeout_s = base, workdir, timeout_s
         self.step_s = step_s
+        self.workers = workers  #: correlator workers, in one consumer group
         self.phase = phase or (lambda _key, _what: None)
 
-    def _settings(self, prefix: str, rule: str, inventory: Path) -> Settings:
+    def _settings(self, prefix: str, rule: str, inventory: Path, member: int = 0) -> Settings:
         return self.base.model_copy(update={
             "topic_prefix": prefix, "app_id": f"{prefix}-{rule}", "rule": rule,
-            "data_dir": self.workdir / f"{prefix}-{rule}", "inventory_file": inventory,
+            "data_dir": self.workdir / f"{prefix}-{rule}-{member}", "inventory_file": inventory,
             "metrics_port": free_port(self.base.metrics_host), "web_port": free_port(),
         })
 
@@ -160,9 +163,9 @@ class LiveRunner:
         inventory = self.workdir / f"{prefix}.inventory.jsonl"
         inventory.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in world.truth_records()
                                        if r["type"] in ("camera", "sensor")))
-        corr = self._settings(prefix, "correlate", inventory)
-        naive = self._settings(prefix, "naive", inventory)
-        workers = [_Worker(s, self.workdir / f"{s.app_id}.log") for s in (corr, naive)]
+        group = [self._settings(prefix, "correlate", inventory, i) for i in range(self.workers)]
+        corr, naive = group[0], self._settings(prefix, "naive", inventory)
+        workers = [_Worker(s, self.workdir / f"{s.data_dir.name}.log") for s in (*group, naive)]
         deadline = time.monotonic() + self.timeout_s
         try:
             self.phase(key, "creating topics, starting workers")
@@ -177,9 +180,9 @@ class LiveRunner:
                 except RuntimeError as exc:
                     raise LiveError(f"{exc}: {w.tail()}") from None
             self.phase(key, "publishing")
-            messages = self._publish(world, workers[0], deadline)
+            messages = self._publish(world, workers[:-1], deadline)
             self.phase(key, "waiting for the workers")
-            self._finish(workers, deadline)
+            self._finish(workers[:-1], workers[-1], deadline)
             alerts = _read(corr, topics.ALERTS, Alert)
             zones = _read(corr, topics.ZONE_EVENTS, ZoneEvent)
         except NotYet as exc:
@@ -192,10 +195,10 @@ class LiveRunner:
                       [a for a in alerts if a.rule == NAIVE_RULE], zones)
         return result_of(trial, site, opt, world, out, messages, time.perf_counter() - t0)
 
-    def _publish(self, world: World, worker: _Worker, deadline: float) -> int:
+    def _publish(self, world: World, group: list[_Worker], deadline: float) -> int:
         """Send the world's messages; with ``step_s``, a step of event time at a time, each
-        once the correlator consumed the previous one (a stream read in event order)."""
-        sink = KafkaSink(worker.settings)
+        once the correlators consumed the previous one (a stream read in event order)."""
+        sink = KafkaSink(group[0].settings)
         sent = 0
         step: int | None = None
         for emission in world.run():
@@ -203,34 +206,40 @@ class LiveRunner:
                 cell = math.floor((emission.ts - world.start) / self.step_s)
                 if step is not None and cell != step:
                     sink.close()  # waits for every acknowledgement; the sink stays usable
-                    self._consumed(worker, sent, deadline)
+                    self._consumed(group, sent, deadline)
                 step = cell
             sink.send(emission)
             sent += 1
         sink.close()
         return sent
 
-    def _consumed(self, worker: _Worker, sent: int, deadline: float) -> None:
-        """Return once ``worker`` consumed ``sent`` messages of the sensor topics."""
-        inputs = {worker.settings.topic(spec.name) for spec in INPUTS}
+    def _consumed(self, group: list[_Worker], sent: int, deadline: float) -> None:
+        """Return once the correlators consumed ``sent`` messages of the sensor topics."""
+        inputs = {group[0].settings.topic(spec.name) for spec in INPUTS}
         while True:
-            got = samples(worker.url, "borderwatch_messages_consumed_total")
-            n = sum(v for labels, v in got.items() if dict(labels).get("topic") in inputs)
+            n = 0.0
+            for w in group:
+                got = samples(w.url, "borderwatch_messages_consumed_total")
+                n += sum(v for labels, v in got.items() if dict(labels).get("topic") in inputs)
             if n >= sent:
                 return
-            worker.check()
+            for w in group:
+                w.check()
             if time.monotonic() > deadline:
                 raise NotYet(f"the correlator consumed {n:.0f} of {sent} messages")
             time.sleep(0.02)  # poll interval of the worker's /metrics
 
-    def _finish(self, workers: list[_Worker], deadline: float) -> None:
-        """Return once every worker consumed the trial and the correlator released it."""
-        corr = workers[0]
+    def _finish(self, group: list[_Worker], naive: _Worker, deadline: float) -> None:
+        """Return once both groups consumed the trial and every correlator that saw a
+        report released it (one holding no partition with reports saw none)."""
+        corr = group[0]
         inputs = [corr.settings.topic(spec.name) for spec in INPUTS]
-        for w in workers:
+        for w in (corr, naive):
             w.check()
             wait_lag_zero(w.settings, w.settings.app_id, inputs, deadline)
-        wait_released(corr.url, deadline, corr.check)
+        for w in group:  # lag zero: what each saw is final (offsets commit after processing)
+            if event_time(w.url)[0] is not None:
+                wait_released(w.url, deadline, w.check)
         wait_lag_zero(corr.settings, corr.settings.app_id,
                       [corr.settings.topic(topics.TICKS.name)], deadline)
 

@@ -65,3 +65,36 @@ def test_live_scores_equal_the_pure_scores(broker: EmbeddedBroker, tmp_path: Pat
         assert got["messages"] == want["messages"]
         assert _scores(got["correlated"], False) == _scores(want["correlated"], False), r.key
         assert _scores(got["naive"], True) == _scores(want["naive"], True), r.key
+
+
+@pytest.mark.timeout(300)
+def test_live_with_two_correlators_in_one_group_runs_to_its_end(
+        broker: EmbeddedBroker, tmp_path: Path) -> None:
+    """Two correlator workers share the trial's partitions; the run ends on the facts of
+    both (lag zero, each one's event time released) and the crossing is alerted. Whether
+    their alerts equal one worker's is what the agreement then lists (a group heard on
+    partitions of two workers can be two incidents: ``docs/architecture.md``, Scaling)."""
+    out = tmp_path / "live2.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "stream.cli", "evaluate", "campaigns/smoke.yaml", "--live",
+         "--workers", "2", "--bootstrap-servers", broker.bootstrap_servers,
+         "--trial", "foot/0", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=240,
+        env={**os.environ, "COLUMNS": "200", "BORDERWATCH_TOPIC_PREFIX": "bw-live2-test"})
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "2 correlator worker(s)" in run.stderr, run.stderr[-2000:]
+    doc = orjson.loads(out.read_bytes())
+    assert doc["live"]["workers"] == 2
+    (trial,) = doc["results"]
+    assert trial["messages"] > 100
+    assert [o["alert_id"] is not None for o in trial["correlated"]["intrusions"]] == [True]
+
+
+def test_more_correlators_than_partitions_is_one_clear_line() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "stream.cli", "evaluate", "campaigns/smoke.yaml", "--live",
+         "--workers", "5", "--trial", "foot/0"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "COLUMNS": "200", "BORDERWATCH_PARTITIONS": "4"})
+    assert run.returncode == 2
+    assert "5 correlator workers need at least as many partitions" in run.stdout + run.stderr
