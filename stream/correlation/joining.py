@@ -180,6 +180,10 @@ def merge(store: Store, touched: set[str], now: float, out: CorrelatorResult) ->
         return touched
     cls = np.array([merge_class(store, i) for i in incs], np.intp)
     ok &= (cls[a] < 0) | (cls[b] < 0) | (cls[a] == cls[b])
+    # nor two targets a camera told apart by class: people walking past a herd it sees
+    sure = store.policies.camera.min_confidence
+    seen = np.array([camera_class(i, sure) for i in incs], np.intp)
+    ok &= (seen[a] < 0) | (seen[b] < 0) | (seen[a] == seen[b])
     confined = [store.placement.exits.confined(i) for i in incs]
     if any(confined):  # a port's lane traffic meets nothing beyond its port and exit
         exits = store.placement.exits
@@ -220,6 +224,23 @@ def merge_class(store: Store, inc: Incident) -> int:
         return gate
     cls, conf = fusion.fuse(fusion.total(inc.scores), store.policies.fusion.min_score)
     return GATED.get(cls.value, -1) if conf >= 0.5 else -1
+
+
+def camera_class(inc: Incident, min_confidence: float) -> int:
+    """The class (index in :data:`.fusion.CLASSES`) a camera was surest of, when at least
+    ``min_confidence`` sure, animals included; else -1.
+
+    >>> inc = Incident("a", "e", 0.0, 10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    >>> inc.camera_conf = {"animal": 0.91, "person": 0.54}
+    >>> fusion.CLASSES[camera_class(inc, 0.6)].value
+    'animal'
+    >>> camera_class(inc, 0.95)
+    -1
+    """
+    best = max(inc.camera_conf, key=lambda c: inc.camera_conf[c], default="")
+    if not best or inc.camera_conf[best] < min_confidence:
+        return -1
+    return [c.value for c in fusion.CLASSES].index(best)
 
 
 def gate_class(store: Store, inc: Incident) -> int:

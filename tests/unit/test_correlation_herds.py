@@ -45,3 +45,22 @@ def test_a_person_a_camera_is_sure_of_beside_the_herd_still_alerts() -> None:
     alerts = feed(cor, person)
     assert alerts and {a.id for a in alerts}.isdisjoint(herd)
     assert alerts[0].cls == PERSON and alerts[0].rule == "camera-confirmed"
+
+
+def test_walkers_meeting_a_herd_a_camera_sees_keep_their_own_track() -> None:
+    """A camera follows people walking north and, 500 m ahead, cattle walking south; they
+    pass 60 m apart. Two targets the camera tells apart by class stay two incidents: merged,
+    the walkers' path would take the herd's points and their track turn south (the
+    seed-7 campaign's `corridor/30`)."""
+    cor = Correlator(FENCES)
+    walkers = [camera("cam-1", 2 * k, 4.0 * k, X, 100.0 + 6.0 * k, PERSON, 0.87)
+               for k in range(60)]  # 1.5 m/s north, 100 -> 454 m
+    herd = [camera("cam-1", 2 * k + 1, 4.0 * k + 0.5, X + 60.0, 700.0 - 4.0 * k, ANIMAL, 0.91)
+            for k in range(60)]  # 1 m/s south, 700 -> 464 m
+    alerts = feed(cor, sorted(walkers + herd, key=lambda e: e.report.ts))
+    assert len({a.id for a in alerts}) == 1
+    last = alerts[-1]
+    assert last.cls == PERSON and last.heading_deg is not None
+    assert min(last.heading_deg, 360.0 - last.heading_deg) < 30.0  # north, as they walk
+    seen = sorted(tuple(sorted(i.camera_conf)) for i in cor.incidents.values() if i.open)
+    assert seen == [("animal",), ("person",)]
