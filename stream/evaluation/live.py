@@ -238,7 +238,7 @@ class LiveRunner:
             w.check()
             wait_lag_zero(w.settings, w.settings.app_id, inputs, deadline)
         for w in group:  # lag zero: what each saw is final (offsets commit after processing)
-            if event_time(w.url)[0] is not None:
+            if event_time(w.url)[0]:  # None or 0.0 (its clock's start): it saw no report
                 wait_released(w.url, deadline, w.check)
         wait_lag_zero(corr.settings, corr.settings.app_id,
                       [corr.settings.topic(topics.TICKS.name)], deadline)
