@@ -15,7 +15,7 @@ from stream.correlation.evidence import Evidence
 from stream.correlation.grouping import group_new
 from stream.correlation.ids import incident_id
 from stream.correlation.incidents import Incident, IncidentKind, match
-from stream.correlation.kinematics import Limits, join_window
+from stream.correlation.kinematics import Limits, camera_class, join_window
 from stream.correlation.merge import merge_into, seen_apart, survivor
 from stream.correlation.near import within
 from stream.correlation.policies import IncidentPolicy
@@ -182,7 +182,7 @@ def merge(store: Store, touched: set[str], now: float, out: CorrelatorResult) ->
     ok &= (cls[a] < 0) | (cls[b] < 0) | (cls[a] == cls[b])
     # nor two targets a camera told apart by class: people walking past a herd it sees
     sure = store.policies.camera.min_confidence
-    seen = np.array([camera_class(i, sure) for i in incs], np.intp)
+    seen = np.array([fusion.INDEX.get(camera_class(i, sure) or "", -1) for i in incs], np.intp)
     ok &= (seen[a] < 0) | (seen[b] < 0) | (seen[a] == seen[b])
     confined = [store.placement.exits.confined(i) for i in incs]
     if any(confined):  # a port's lane traffic meets nothing beyond its port and exit
@@ -226,27 +226,8 @@ def merge_class(store: Store, inc: Incident) -> int:
     return GATED.get(cls.value, -1) if conf >= 0.5 else -1
 
 
-def camera_class(inc: Incident, min_confidence: float) -> int:
-    """The class (index in :data:`.fusion.CLASSES`) a camera was surest of, when at least
-    ``min_confidence`` sure, animals included; else -1.
-
-    >>> inc = Incident("a", "e", 0.0, 10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-    >>> inc.camera_conf = {"animal": 0.91, "person": 0.54}
-    >>> fusion.CLASSES[camera_class(inc, 0.6)].value
-    'animal'
-    >>> camera_class(inc, 0.95)
-    -1
-    """
-    best = max(inc.camera_conf, key=lambda c: inc.camera_conf[c], default="")
-    if not best or inc.camera_conf[best] < min_confidence:
-        return -1
-    return [c.value for c in fusion.CLASSES].index(best)
-
-
 def gate_class(store: Store, inc: Incident) -> int:
     """Person or vehicle, when a camera confirmed it (the incident then refuses sensor
     hits whose signature says the other one), else -1. Person and animal signatures are
     confused too often to split incidents on."""
-    best = max(inc.camera_conf, key=lambda c: inc.camera_conf[c], default="")
-    ok = inc.camera_conf.get(best, 0.0) >= store.policies.camera.min_confidence
-    return GATED.get(best, -1) if ok else -1
+    return GATED.get(camera_class(inc, store.policies.camera.min_confidence) or "", -1)

@@ -37,12 +37,26 @@ F = npt.NDArray[np.float64]
 I = npt.NDArray[np.intp]  # noqa: E741
 
 
+def camera_class(inc: Incident, min_confidence: float) -> str | None:
+    """The class a camera was surest of, when at least ``min_confidence`` sure (animals
+    included); else None.
+
+    >>> from stream.correlation.incidents import Incident
+    >>> inc = Incident("a", "e", 0.0, 10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    >>> inc.camera_conf = {"animal": 0.91, "person": 0.54}
+    >>> camera_class(inc, 0.6), camera_class(inc, 0.95)
+    ('animal', None)
+    """
+    best = max(inc.camera_conf, key=lambda c: inc.camera_conf[c], default="")
+    return best if best and inc.camera_conf[best] >= min_confidence else None
+
+
 def motion_class(inc: Incident, policies: Policies) -> TargetClass:
     """What moves: a camera's confident class, else the fused class when fairly sure
     (confidence >= 0.5), else unknown."""
-    best = max(inc.camera_conf, key=lambda c: inc.camera_conf[c], default="")
-    if best and inc.camera_conf[best] >= policies.camera.min_confidence:
-        return TargetClass(best)
+    seen = camera_class(inc, policies.camera.min_confidence)
+    if seen is not None:
+        return TargetClass(seen)
     cls, conf = fusion.fuse(fusion.total(inc.scores), policies.fusion.min_score)
     return cls if conf >= 0.5 else TargetClass.UNKNOWN
 
