@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -167,9 +167,11 @@ class Correlator:
         """Whether ``alert_id`` belongs to an incident this correlator holds."""
         return alert_id in self.store.by_alert
 
-    def open_faults(self) -> Counter[tuple[str, str]]:
-        """Open sensor faults by (sector, fault kind), for the health gauges."""
-        return sensor_faults.counts(self.store)
+    def open_faults(self, keep: Callable[[Incident], bool] | None = None
+                    ) -> Counter[tuple[str, str]]:
+        """Open sensor faults by (sector, fault kind), for the health gauges (of the
+        incidents ``keep`` keeps)."""
+        return sensor_faults.counts(self.store, keep)
 
     def _meta(self) -> codec.Meta:
         return codec.Meta(self.watermark, self.tclock, self.clock.to_dict(),
