@@ -149,6 +149,9 @@ class Pipeline:
                 self._ack(msg, acks, out.dead_letters)
             elif (decoder := self.decoders.get(msg.topic)) is not None:
                 sent_topic, sent_part, sent_offset = msg.sent
+                # a placed copy keeps the clock of the partition it was sent on: the
+                # watermark waits for each sender as before it was copied (.correlation.clock)
+                source = f"{sent_topic}:{sent_part}" if msg.origin else ""
                 items, letters = decoder.decode(msg.value, topic=sent_topic,
                                                 partition=sent_part, offset=sent_offset,
                                                 key=msg.key)
@@ -175,12 +178,14 @@ class Pipeline:
                     n = int(self.share is None or report.event_id in spoken)
                     if isinstance(report, SensorHealth):
                         out.health.append(report)
-                        beats.append(Heartbeat(report, msg.topic, msg.partition))
+                        beats.append(Heartbeat(report, msg.topic, msg.partition,
+                                               source=source))
                         consumed[sent_topic, report.kind.value] += n
                     elif self.replayed and digest(report.event_id) in self.replayed:
                         self.metrics.replayed_reports.inc()
                     else:
-                        mine.append(Evidence(report, msg.topic, msg.partition, msg.offset))
+                        mine.append(Evidence(report, msg.topic, msg.partition, msg.offset,
+                                             source))
                         kind = ("camera" if isinstance(report, CameraDetection)
                                 else report.kind.value)
                         consumed[sent_topic, kind] += n

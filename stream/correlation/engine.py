@@ -233,7 +233,7 @@ class Correlator:
             out.future += len(ahead)  # dead-letters these at its edge already)
             items = [it for it in items if it.report.ts <= now + self.future_s]
         for it in items:
-            self.clock.observe(f"{it.topic}:{it.partition}", it.report.ts, now)
+            self.clock.observe(it.src, it.report.ts, now)
             self.watermark = max(self.watermark, it.report.ts)
         held, stale, late = lateness.split(items, wm, front, allowed)
         out.late += late

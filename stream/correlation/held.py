@@ -35,6 +35,8 @@ def dump(it: Item) -> dict[str, Any]:
          "r": it.report.model_dump(mode="json")}
     if isinstance(it, Heartbeat) and it.skew_s:
         d["s"] = it.skew_s
+    if it.source:
+        d["src"] = it.source
     return d
 
 
@@ -70,9 +72,10 @@ def _item(d: dict[str, Any] | None, it: Item | None) -> Item:
 def load(d: dict[str, Any]) -> Item:
     raw = orjson.dumps(d["r"])
     if d["k"] == "health":
-        return Heartbeat(SensorHealth.model_validate_json(raw), d["t"], d["p"], d.get("s", 0.0))
+        return Heartbeat(SensorHealth.model_validate_json(raw), d["t"], d["p"], d.get("s", 0.0),
+                         d.get("src", ""))
     model = CameraDetection if d["k"] == "camera" else GroundDetection
-    return Evidence(model.model_validate_json(raw), d["t"], d["p"], d["o"])
+    return Evidence(model.model_validate_json(raw), d["t"], d["p"], d["o"], d.get("src", ""))
 
 
 class Held:
