@@ -18,7 +18,16 @@ from typing import Annotated, Any, Generic
 import pydantic_core
 from pydantic import Discriminator, Tag, TypeAdapter, ValidationError
 
-from stream.models import DeadLetter, R, ReportBatch
+from stream import topics
+from stream.models import (
+    CameraDetection,
+    DeadLetter,
+    GroundDetection,
+    R,
+    ReportBatch,
+    SensorHealth,
+)
+from stream.settings import Settings
 
 #: Bounded set of dead-letter reasons (also the metric label values).
 REASONS = (
@@ -190,3 +199,19 @@ class Decoder(Generic[R]):
         batch["reports"] = [batch["reports"][i] for i in keep]
         value = self._adapter.validate_json(pydantic_core.to_json(batch))
         return [Decoded(r, i) for r, i in zip(value.reports, keep, strict=True)], letters
+
+
+def decoders(settings: Settings) -> dict[str, Decoder[Any]]:
+    """A decoder for each topic of sensor messages, as sent and as placed.
+
+    >>> sorted(decoders(Settings()))[:2]
+    ['borderwatch-placed-camera', 'borderwatch-placed-ground']
+    """
+    limit = settings.max_message_bytes
+    out: dict[str, Decoder[Any]] = {}
+    for spec, model in ((topics.GROUND, GroundDetection), (topics.CAMERA, CameraDetection),
+                        (topics.HEALTH, SensorHealth)):
+        decoder: Decoder[Any] = Decoder(model, limit)
+        out[settings.topic(spec.name)] = decoder
+        out[topics.placed_topic(settings, spec.name)] = decoder
+    return out

@@ -1,0 +1,154 @@
+"""Correlation by place in one process: raw sensor messages routed to the partitions of
+the places they report on (:mod:`stream.placed`), one :class:`~stream.pipeline.Pipeline`
+per partition. What a worker holding every partition of the placed topic computes, and so
+what any number of workers in one consumer group compute together.
+
+>>> from prometheus_client import CollectorRegistry
+>>> from geofences.index import GeofenceSet
+>>> from stream.metrics import Metrics
+>>> from stream.settings import Settings
+>>> group = Partitioned(Settings(partitions=3), GeofenceSet.load_bundled(),
+...                     Metrics(CollectorRegistry()))
+>>> raw = RawMessage("borderwatch.sensors.ground", 0, 0, b"gw-1", b"{}")
+>>> [len(r.dead_letters) for r in group.process([raw], now=1.8e9).values()]
+[0, 1, 0]
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import replace
+
+from geofences.index import GeofenceSet
+from stream import topics
+from stream.batch import BatchResult, RawMessage
+from stream.codec import decoders
+from stream.core_gauges import CoreGauges
+from stream.correlation.places import Places
+from stream.correlation.policies import Policies
+from stream.correlation.tasking import CameraSite
+from stream.metrics import Metrics
+from stream.pipeline import Pipeline
+from stream.placed import Share, message_partitions
+from stream.settings import Settings
+
+
+def places_of(settings: Settings, fences: GeofenceSet) -> Places:
+    """The placing of ``settings`` over the boundary of ``fences``."""
+    return Places(fences.frame, settings.partitions, settings.place_cell_m,
+                  settings.place_margin_m)
+
+
+class Router:
+    """Where a raw message goes: a sensor message to the placed topic of its kind, on the
+    partitions of the places it reports on; an ack on the partition it came on, a tick to
+    every partition."""
+
+    def __init__(self, settings: Settings, places: Places) -> None:
+        self.places = places
+        self.decoders = decoders(settings)
+        self.placed = {settings.topic(name): topics.placed_topic(settings, name)
+                       for name in topics.PLACED}
+        self.ticks = settings.topic(topics.TICKS.name)
+
+    def route(self, msg: RawMessage) -> tuple[str, frozenset[int]]:
+        """The topic and partitions ``msg`` goes to."""
+        if msg.topic == self.ticks:
+            return msg.topic, self.places.everywhere
+        topic = self.placed.get(msg.topic)
+        if topic is None:
+            return msg.topic, frozenset({msg.partition % self.places.partitions})
+        items, _ = self.decoders[msg.topic].decode(
+            msg.value, topic=msg.topic, partition=msg.partition, offset=msg.offset, key=msg.key)
+        return topic, message_partitions(self.places, [i.report for i in items], msg.key,
+                                         msg.value)
+
+
+class Partitioned:
+    """One pipeline per placed partition held; :meth:`process` routes a batch between
+    them, :meth:`process_placed` takes messages already on their partitions."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        fences: GeofenceSet,
+        metrics: Metrics,
+        policies: Policies | None = None,
+        cameras: Sequence[CameraSite] = (),
+        sensor_sites: dict[str, tuple[float, float]] | None = None,
+    ) -> None:
+        self.settings, self.metrics, self.fences = settings, metrics, fences
+        self._args = (policies, cameras, sensor_sites)
+        self.places = places_of(settings, fences)
+        self.router = Router(settings, self.places)
+        self.gauges = CoreGauges(metrics)
+        self.pipes: dict[int, Pipeline] = {}
+        self.hold(range(self.places.partitions))
+
+    def hold(self, partitions: Iterable[int]) -> None:
+        """Fresh pipelines for exactly these partitions (a worker given them restores
+        their state into them)."""
+        self.pipes = {p: Pipeline(self.settings, self.fences, self.metrics, *self._args,
+                                  share=Share(self.places, p))
+                      for p in sorted(partitions)}
+
+    @property
+    def policies_version(self) -> str:
+        return next(iter(self.pipes.values())).correlator.policies.version if self.pipes \
+            else "-"
+
+    def use_fences(self, fences: GeofenceSet) -> None:
+        """Switch every pipeline to another geofence set (the partitions stay as placed:
+        a new boundary moves stretches only for workers started on it)."""
+        self.fences = fences
+        for pipe in self.pipes.values():
+            pipe.use_fences(fences)
+
+    def split(self, messages: Iterable[RawMessage]) -> dict[int, list[RawMessage]]:
+        """Each partition's messages, in order, each on its placed topic and partition."""
+        out: dict[int, list[RawMessage]] = {p: [] for p in self.pipes}
+        for msg in messages:
+            topic, parts = self.router.route(msg)
+            for p in sorted(parts):
+                out[p].append(replace(msg, topic=topic, partition=p, origin=msg.sent))
+        return out
+
+    def process(self, messages: Sequence[RawMessage], now: float) -> dict[int, BatchResult]:
+        """Each partition's result of its share of ``messages``."""
+        return self.process_placed(self.split(messages), now)
+
+    def process_placed(self, batches: dict[int, list[RawMessage]], now: float,
+                       unread: Collection[str] = ()) -> dict[int, BatchResult]:
+        """Each held partition's result of its messages (``unread``: ``topic:partition``
+        of the placed partitions holding messages not handed over yet)."""
+        out = {}
+        for p, batch in sorted(batches.items()):
+            mine = {u for u in unread if u.rsplit(":", 1)[-1] == str(p)}
+            out[p] = self.pipes[p].process(batch, now, mine)
+        pipes = self.pipes.values()
+        self.gauges.show([pipe.clock for pipe in pipes],
+                         sum((pipe.open_faults() for pipe in pipes), Counter()))
+        return out
+
+
+def merged(results: Mapping[int, BatchResult]) -> BatchResult:
+    """The outputs of every partition's result, partition by partition (state changes
+    stay with each partition's result).
+
+    >>> merged({0: BatchResult(reports=2), 1: BatchResult(reports=3)}).reports
+    5
+    """
+    out = BatchResult()
+    for p in sorted(results):
+        r = results[p]
+        out.alerts += r.alerts
+        out.dead_letters += r.dead_letters
+        out.health += r.health
+        out.tasks += r.tasks
+        out.late += r.late
+        out.zone_events += r.zone_events
+        out.rate_limited.update(r.rate_limited)
+        out.reports += r.reports
+        out.positions += r.positions
+    return out

@@ -1,0 +1,148 @@
+"""A pipeline's share of the border (:mod:`stream.correlation.places`): which partitions a
+raw sensor message goes to, what the pipeline of one partition keeps of it, and which of
+its outputs it publishes.
+
+A message goes to every partition one of its reports belongs to; the partition that
+correlates a report keeps it, the others drop it. Dead letters of a message come from the
+lowest of its partitions only, and an incident's alerts, camera tasks and zone events from
+its owner only (the partition whose stretch holds its first report), so every output is
+published once however many partitions saw the evidence.
+
+>>> from geofences.frame import Frame
+>>> from stream.correlation.places import Places
+>>> from stream.models import GroundDetection, SensorKind
+>>> places = Places(Frame.metric("EPSG:32612", [[(0.0, 0.0), (30_000.0, 0.0)]]), 4,
+...                 cell_m=10_000.0, margin_m=1_000.0)
+>>> x, y = places.frame.to_wgs84([9_500.0, 15_000.0], [0.0, 0.0])
+>>> reports = [GroundDetection(sensor_id=f"s-{i}", seq=1, kind=SensorKind.PIR,
+...                            ts=1.8e9, lon=float(x[i]), lat=float(y[i])) for i in (0, 1)]
+>>> [sorted(s) for s in report_shares(places, reports)]
+[[0, 1], [1]]
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from stream.batch import BatchResult
+from stream.correlation.engine import Correlator
+from stream.correlation.incidents import Incident
+from stream.correlation.places import Places
+from stream.models import SensorHealth, SensorKind
+
+
+@dataclass(frozen=True)
+class Share:
+    """The partition one pipeline correlates, of ``places``."""
+
+    places: Places
+    partition: int
+
+
+def positioned(report: Any) -> bool:
+    """Whether a report is placed by its position: detections are; a heartbeat is if it
+    gives one and is not a camera's (cameras look over several stretches: every
+    partition hears them)."""
+    if isinstance(report, SensorHealth):
+        return report.kind != SensorKind.CAMERA and report.lon is not None \
+            and report.lat is not None
+    return True
+
+
+def report_shares(places: Places, reports: Sequence[Any]) -> list[frozenset[int]]:
+    """The partitions that correlate each report (every one for an unplaced report)."""
+    out = [places.everywhere] * len(reports)
+    at = [(i, r.lon, r.lat) for i, r in enumerate(reports) if positioned(r)]
+    if at:
+        idx, lon, lat = zip(*at, strict=True)
+        for i, s in zip(idx, places.shares(lon, lat), strict=True):
+            out[i] = s
+    return out
+
+
+def fallback(places: Places, key: bytes | None, value: bytes | None) -> int:
+    """The one partition a message without a valid report goes to (its dead letter's).
+
+    >>> from geofences.frame import Frame
+    >>> p = Places(Frame.metric("EPSG:32612", []), 4)
+    >>> fallback(p, b"gw-1", b"x") == fallback(p, b"gw-1", b"y") != fallback(p, b"gw-2", b"x")
+    True
+    """
+    return zlib.crc32(key if key is not None else (value or b"")) % places.partitions
+
+
+def message_partitions(places: Places, reports: Sequence[Any], key: bytes | None,
+                       value: bytes | None) -> frozenset[int]:
+    """Every partition a message goes to: those of its reports, else :func:`fallback`."""
+    shares = frozenset().union(*report_shares(places, reports))
+    return shares or frozenset({fallback(places, key, value)})
+
+
+def keep(share: Share, reports: Sequence[Any]) -> tuple[list[bool], list[bool], bool]:
+    """Which of a message's reports ``share`` correlates, which of those it speaks for
+    (their late notices: the lowest partition of each), and whether it speaks for the
+    message (its dead letters: the lowest partition the message went to)."""
+    shares = report_shares(share.places, reports)
+    mine = [share.partition in s for s in shares]
+    lead = [share.partition == min(s) for s in shares]
+    every = frozenset().union(*shares)
+    return mine, lead, not every or share.partition == min(every)
+
+
+def owns(share: Share, inc: Incident) -> bool:
+    """Whether ``share`` owns an incident: its stretch holds the first report's place."""
+    return share.places.owner_xy(inc.x0, inc.y0) == share.partition
+
+
+def owner(correlator: Correlator, share: Share, incident_id: str | None) -> bool:
+    """Whether ``share`` publishes for an incident (:func:`owns`; one it does not hold:
+    yes, nothing else would speak for it)."""
+    inc = correlator.incidents.get(incident_id) if incident_id is not None else None
+    return inc is None or owns(share, inc)
+
+
+def publish_owned(out: BatchResult, correlator: Correlator, share: Share,
+                  spoken: set[str]) -> None:
+    """Drop from ``out`` what another partition publishes: alerts, tasks and track
+    positions (hence zone events) of incidents ``share`` does not own, late notices of
+    reports it does not speak for (``spoken``: the event ids of those it does)."""
+    by_alert = correlator.store.by_alert
+    mine: dict[str | None, bool] = {}
+
+    def owned(incident_id: str | None) -> bool:
+        if incident_id not in mine:
+            mine[incident_id] = owner(correlator, share, incident_id)
+        return mine[incident_id]
+
+    out.alerts = [a for a in out.alerts if owned(a.incident_id)]
+    out.tasks = [t for t in out.tasks if owned(t.incident_id)]
+    out.positions = [p for p in out.positions if owned(by_alert.get(p[0]))]
+    out.late = [e for e in out.late if e.event_id in spoken]
+
+
+#: the Kafka header a placed copy carries: where its original was sent
+ORIGIN = "borderwatch-origin"
+
+
+def origin_header(topic: str, partition: int, offset: int) -> bytes:
+    """The :data:`ORIGIN` header's value (Kafka topic names hold no ``/``).
+
+    >>> origin_of([(ORIGIN, origin_header("bw.sensors.ground", 2, 41))])
+    ('bw.sensors.ground', 2, 41)
+    """
+    return f"{topic}/{partition}/{offset}".encode()
+
+
+def origin_of(headers: Any) -> tuple[str, int, int] | None:
+    """The origin a message's headers (pairs or a mapping) name; None if none or garbled."""
+    pairs = headers.items() if isinstance(headers, Mapping) else (headers or ())
+    for name, value in pairs:
+        if name == ORIGIN and isinstance(value, bytes):
+            topic, _, rest = value.decode(errors="replace").partition("/")
+            partition, _, offset = rest.partition("/")
+            if topic and partition.isdigit() and offset.isdigit():
+                return topic, int(partition), int(offset)
+    return None
