@@ -35,6 +35,7 @@ class RawMessage:
     value: bytes | None
     ts: float | None = None
     origin: tuple[str, int, int] | None = None
+    progress: bool = False  # a progress mark (:mod:`stream.progress`), not a report
 
     @property
     def sent(self) -> tuple[str, int, int]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic
 
@@ -19,6 +20,7 @@ import pydantic_core
 from pydantic import Discriminator, Tag, TypeAdapter, ValidationError
 
 from stream import topics
+from stream.batch import RawMessage
 from stream.models import (
     CameraDetection,
     DeadLetter,
@@ -215,3 +217,16 @@ def decoders(settings: Settings) -> dict[str, Decoder[Any]]:
         out[settings.topic(spec.name)] = decoder
         out[topics.placed_topic(settings, spec.name)] = decoder
     return out
+
+
+def future_letter(msg: RawMessage, ahead: Sequence[Decoded[Any]], now: float,
+                  tolerance_s: float) -> DeadLetter:
+    """The dead letter of a message whose reports ``ahead`` come from the future."""
+    ts = max(i.report.ts for i in ahead)
+    return dead_letter(
+        "future_ts",
+        f"{len(ahead)} report(s) up to {ts - now:.1f} s ahead of the worker's clock "
+        f"(tolerance {tolerance_s:g} s)",
+        msg.value, topic=msg.sent[0], partition=msg.sent[1], offset=msg.sent[2], key=msg.key,
+        index=ahead[0].index, rejected=len(ahead),
+    )

@@ -19,12 +19,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
+from typing import NamedTuple
 
 from geofences.index import GeofenceSet
-from stream import topics
+from stream import progress, topics
 from stream.batch import BatchResult, RawMessage
 from stream.codec import decoders
 from stream.core_gauges import CoreGauges
+from stream.correlation.clock import Mark
 from stream.correlation.places import Places
 from stream.correlation.policies import Policies
 from stream.correlation.tasking import CameraSite
@@ -40,6 +42,14 @@ def places_of(settings: Settings, fences: GeofenceSet) -> Places:
                   settings.place_margin_m)
 
 
+class Routed(NamedTuple):
+    """Where a message goes: its topic and partitions; ``ts``: its newest report's time."""
+
+    topic: str
+    parts: frozenset[int]
+    ts: float | None = None
+
+
 class Router:
     """Where a raw message goes: a sensor message to the placed topic of its kind, on the
     partitions of the places it reports on; an ack on the partition it came on, a tick to
@@ -52,17 +62,18 @@ class Router:
                        for name in topics.PLACED}
         self.ticks = settings.topic(topics.TICKS.name)
 
-    def route(self, msg: RawMessage) -> tuple[str, frozenset[int]]:
-        """The topic and partitions ``msg`` goes to."""
+    def route(self, msg: RawMessage) -> Routed:
+        """Where ``msg`` goes."""
         if msg.topic == self.ticks:
-            return msg.topic, self.places.everywhere
+            return Routed(msg.topic, self.places.everywhere)
         topic = self.placed.get(msg.topic)
         if topic is None:
-            return msg.topic, frozenset({msg.partition % self.places.partitions})
+            return Routed(msg.topic, frozenset({msg.partition % self.places.partitions}))
         items, _ = self.decoders[msg.topic].decode(
             msg.value, topic=msg.topic, partition=msg.partition, offset=msg.offset, key=msg.key)
-        return topic, message_partitions(self.places, [i.report for i in items], msg.key,
-                                         msg.value)
+        reports = [i.report for i in items]
+        return Routed(topic, message_partitions(self.places, reports, msg.key, msg.value),
+                      max((r.ts for r in reports), default=None))
 
 
 class Partitioned:
@@ -94,6 +105,11 @@ class Partitioned:
                       for p in sorted(partitions)}
 
     @property
+    def idle_s(self) -> float:
+        """Processing time after which a silent sensor partition counts as idle."""
+        return (self._args[0] or Policies.bundled()).lateness.idle_s
+
+    @property
     def policies_version(self) -> str:
         return next(iter(self.pipes.values())).correlator.policies.version if self.pipes \
             else "-"
@@ -109,9 +125,14 @@ class Partitioned:
         """Each partition's messages, in order, each on its placed topic and partition."""
         out: dict[int, list[RawMessage]] = {p: [] for p in self.pipes}
         for msg in messages:
-            topic, parts = self.router.route(msg)
-            for p in sorted(parts):
-                out[p].append(replace(msg, topic=topic, partition=p, origin=msg.sent))
+            to = self.router.route(msg)
+            for p in sorted(to.parts):
+                out[p].append(replace(msg, topic=to.topic, partition=p, origin=msg.sent))
+            if to.ts is not None:  # the others hear how far its partition got, as live
+                mark = progress.encode([Mark(f"{msg.topic}:{msg.partition}", to.ts)])
+                for p in sorted(out.keys() - to.parts):
+                    out[p].append(RawMessage(to.topic, p, -1, None, mark, msg.ts,
+                                             progress=True))
         return out
 
     def process(self, messages: Sequence[RawMessage], now: float) -> dict[int, BatchResult]:

@@ -22,11 +22,12 @@ from pydantic import ValidationError
 
 from geofences.index import GeofenceSet
 from geofences.transitions import TransitionEngine
-from stream import memory, topics, zone_events
+from stream import memory, progress, topics, zone_events
 from stream.batch import BatchResult, RawMessage
-from stream.codec import Decoded, classify, dead_letter, decoders, describe
+from stream.codec import classify, dead_letter, decoders, describe, future_letter
 from stream.core_gauges import Clock, CoreGauges
 from stream.correlation import state_codec
+from stream.correlation.clock import Mark
 from stream.correlation.engine import Correlator
 from stream.correlation.evidence import Arrival, Evidence, Heartbeat, skews
 from stream.correlation.policies import Policies
@@ -132,7 +133,8 @@ class Pipeline:
         out = BatchResult()
         evidence: list[Evidence] = []
         # what each arrival brought (messages delivered together extend the last one)
-        arrivals: list[tuple[float, list[Evidence], list[Heartbeat], list[AlertAckMessage]]] = []
+        arrivals: list[tuple[float, list[Evidence], list[Heartbeat], list[AlertAckMessage],
+                             list[Mark]]] = []
         consumed: Counter[tuple[str, str]] = Counter()
         spoken: set[str] = set()  # event ids whose late notices this partition sends
         together = False
@@ -142,7 +144,13 @@ class Pipeline:
             mine: list[Evidence] = []
             beats: list[Heartbeat] = []
             acks: list[AlertAckMessage] = []
-            if msg.topic == self.ticks_topic:
+            marks: list[Mark] = []
+            if msg.progress:
+                try:
+                    marks = progress.decode(msg.value)
+                except ValueError as exc:
+                    out.dead_letters.append(self._letter(msg, "malformed_json", str(exc)))
+            elif msg.topic == self.ticks_topic:
                 if msg.value not in (b"{}", b"", None):
                     out.dead_letters.append(self._letter(msg, "unknown_field", "a tick is {}"))
             elif msg.topic == self.acks_topic:
@@ -167,7 +175,7 @@ class Pipeline:
                 if speaks:  # one dead letter for the message, however many of its reports
                     out.dead_letters.extend(letters)
                     if ahead:
-                        out.dead_letters.append(self._future(msg, ahead, at))
+                        out.dead_letters.append(future_letter(msg, ahead, at, self.clock_skew_s))
                 if self.share is not None:
                     items = shared
                 if ahead:
@@ -194,12 +202,10 @@ class Pipeline:
                      for b, s in zip(beats, skews([b.report.ts for b in beats]), strict=True)]
             evidence += mine
             if msg.ts is None and together and arrivals:  # delivered together, one arrival
-                _, was, had, acked = arrivals[-1]
-                was += mine
-                had += beats
-                acked += acks
+                for was, new in zip(arrivals[-1][1:], (mine, beats, acks, marks), strict=True):
+                    was += new  # type: ignore[operator]
             else:
-                arrivals.append((at, mine, beats, acks))
+                arrivals.append((at, mine, beats, acks, marks))
             together = msg.ts is None
         for (topic, kind), n in consumed.items():
             self.metrics.events_consumed.labels(topic=topic, kind=kind).inc(n)
@@ -212,7 +218,8 @@ class Pipeline:
         else:
             held = len(self.correlator.held)
             out.add(self.correlator.receive(
-                [Arrival(at, tuple(e), tuple(h), tuple(a)) for at, e, h, a in arrivals]
+                [Arrival(at, tuple(e), tuple(h), tuple(a), tuple(m))
+                 for at, e, h, a, m in arrivals]
                 or [Arrival(now)], unread))
             if self.share is not None:
                 publish_owned(out, self.correlator, self.share, spoken)
@@ -245,16 +252,6 @@ class Pipeline:
             self.metrics.late_events.labels(topic=late.topic).inc()
         for sector, n in out.rate_limited.items():
             self.metrics.alerts_rate_limited.labels(sector=sector).inc(n)
-
-    def _future(self, msg: RawMessage, ahead: Sequence[Decoded[Any]], now: float) -> DeadLetter:
-        ts = max(i.report.ts for i in ahead)
-        return dead_letter(
-            "future_ts",
-            f"{len(ahead)} report(s) up to {ts - now:.1f} s ahead of the worker's clock "
-            f"(tolerance {self.clock_skew_s:g} s)",
-            msg.value, topic=msg.sent[0], partition=msg.sent[1], offset=msg.sent[2], key=msg.key,
-            index=ahead[0].index, rejected=len(ahead),
-        )
 
     def _learn_sites(self, health: Sequence[SensorHealth], changed: dict[str, Any]) -> None:
         """Devices report their position in heartbeats: cameras become tasking targets,

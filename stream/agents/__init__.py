@@ -32,7 +32,7 @@ def register_all(
         fences = load_valid(settings.geofences)
     cameras, sites = load_inventory(settings.inventory_file)
     pipeline = Partitioned(settings, fences, metrics, cameras=cameras, sensor_sites=sites)
-    register_route(app, settings, pipeline.router, metrics)
+    register_route(app, settings, pipeline.router, metrics, pipeline.idle_s)
     register_ingest(app, settings, pipeline)
     register_geofences(app, settings, pipeline)
     register_health(app, settings, pipeline)

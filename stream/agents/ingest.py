@@ -43,6 +43,7 @@ from stream.batch import BatchResult, RawMessage
 from stream.models import AlertState
 from stream.partitioned import Partitioned, merged
 from stream.placed import origin_of
+from stream.progress import is_progress
 from stream.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -251,7 +252,8 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Partitioned) -
             # arrival time: this batch's clock (message timestamps would make a worker
             # reading a backlog see its partitions idle while it still reads them)
             messages = [RawMessage(m.topic, m.partition, m.offset, m.key, m.value,
-                                   origin=origin_of(m.headers))
+                                   origin=origin_of(m.headers),
+                                   progress=is_progress(m.headers))
                         for m in (e.message for e in events)]
             for (topic, part), expected, got in unread.read(
                     (m.topic, m.partition, m.offset) for m in messages):

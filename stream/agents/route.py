@@ -10,18 +10,27 @@ dead-lettered here, as the correlator would, and not copied).
 At least once: a batch's events are acknowledged only once the broker has every copy; a
 copy the broker refused is logged and counted (``borderwatch_send_failures_total``,
 kind ``placed``) and the batch goes on, as with any other output.
+
+After each batch, and every :data:`MARK_EVERY_S` seconds, the agent tells every placed
+partition how far each sensor partition it reads got and whether it went idle
+(:mod:`stream.agents.senders`, :mod:`stream.progress`): correlators on other workers wait
+for a stalled router instead of passing its reports.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Mapping
 from typing import Any
 
 import faust
+from faust.types import TP
 
-from stream import topics
+from stream import kafka_clients, progress, topics
 from stream.agents.outputs import Outputs
+from stream.agents.senders import Partition, Senders
 from stream.batch import RawMessage
 from stream.codec import dead_letter
 from stream.metrics import Metrics
@@ -32,11 +41,45 @@ from stream.settings import Settings
 
 log = logging.getLogger(__name__)
 
+#: seconds between the progress marks every router sends of all it reads
+MARK_EVERY_S = 1.0
+
 
 def register_route(app: faust.App, settings: Settings, router: Router,
-                   metrics: Metrics) -> None:
-    sources = app.topic(*(settings.topic(t.name)
-                          for t in (topics.GROUND, topics.CAMERA, topics.HEALTH)))
+                   metrics: Metrics, idle_s: float) -> None:
+    names = [settings.topic(t.name) for t in (topics.GROUND, topics.CAMERA, topics.HEALTH)]
+    sources = app.topic(*names)
+    senders = Senders(names, idle_s)
+    lock = asyncio.Lock()  # marks never overtake the copies of a batch under way
+    reassigned = {"now": True}
+
+    def highwater(topic: str, partition: int) -> int | None:
+        try:
+            return int(app.consumer.highwater(TP(topic, partition)))
+        except Exception:  # not fetched yet, or no longer assigned
+            return None
+
+    async def track_assignment() -> None:
+        reassigned["now"] = False
+        mine = [(tp.topic, tp.partition) for tp in app.consumer.assignment()
+                if tp.topic in senders.topics]
+        try:
+            ranges = await asyncio.to_thread(kafka_clients.read_range, settings,
+                                             settings.app_id, mine)
+        except Exception as exc:  # its marks then judge idleness by time alone
+            log.warning("cannot read the assigned sensor partitions' offsets: %s", exc)
+            ranges = {tp: (0, 0) for tp in mine}
+        senders.assign(ranges, time.monotonic())
+
+    async def send_marks(marks: Mapping[str, list[Any]]) -> None:
+        """Each topic's marks to every partition of its placed topic, on the broker."""
+        if not producer:
+            producer.append(Outputs(settings))
+        headers = [(progress.PROGRESS, b"1")]
+        futs = [await producer[0].send(router.placed[topic], None, progress.encode(ms), p,
+                                       headers)
+                for topic, ms in marks.items() for p in range(router.places.partitions)]
+        await asyncio.gather(*(deliver(f) for f in futs))
     producer: list[Outputs] = []  # made on the first send, in the agent's loop
     dead_letters = settings.topic(topics.DEAD_LETTERS.name)
 
@@ -50,8 +93,11 @@ def register_route(app: faust.App, settings: Settings, router: Router,
             return False
 
     async def take(events: list[Any]) -> None:
+        if reassigned["now"]:
+            await track_assignment()
         if not producer:
             producer.append(Outputs(settings))
+        done: list[tuple[Partition, int, float | None]] = []
         futs: list[asyncio.Future[int]] = []
         letters: list[tuple[DeadLetter, asyncio.Future[int]]] = []
         for event in events:
@@ -63,12 +109,15 @@ def register_route(app: faust.App, settings: Settings, router: Router,
                 letters.append((letter, await producer[0].send(
                     dead_letters, letter.key.encode() if letter.key else None,
                     letter.model_dump_json().encode())))
+                done.append(((m.topic, m.partition), m.offset, None))
                 continue
-            topic, parts = router.route(RawMessage(m.topic, m.partition, m.offset, m.key,
-                                                   m.value))
+            to = router.route(RawMessage(m.topic, m.partition, m.offset, m.key, m.value))
+            if to.ts is not None and to.ts > time.time() + settings.clock_skew_s:
+                to = to._replace(ts=None)  # from the future: it moves no clock
             origin = [(ORIGIN, origin_header(m.topic, m.partition, m.offset))]
-            for p in sorted(parts):
-                futs.append(await producer[0].send(topic, m.key, m.value, p, origin))
+            for p in sorted(to.parts):
+                futs.append(await producer[0].send(to.topic, m.key, m.value, p, origin))
+            done.append(((m.topic, m.partition), m.offset, to.ts))
         sent = await asyncio.gather(*(deliver(f) for f in futs))
         for letter, fut in letters:
             if await deliver(fut):
@@ -76,13 +125,37 @@ def register_route(app: faust.App, settings: Settings, router: Router,
         metrics.messages_placed.inc(sum(sent))
         for event in events:  # counted once their copies are on the broker
             metrics.messages_routed.labels(topic=event.message.topic).inc()
+        now = time.monotonic()
+        for tp, offset, ts in done:
+            senders.routed(tp, offset, ts, now)
+        await send_marks(senders.marks(highwater, now, {tp for tp, _, _ in done}))
 
     async def route(stream: Any) -> None:
         async for events in stream.take_events(settings.batch_max, settings.batch_within):
             try:
-                await take(events)
+                async with lock:
+                    await take(events)
             except Exception:  # a bug must not stop the agent: log, count, go on
                 log.exception("placing a batch of %d messages failed", len(events))
                 metrics.batch_failures.inc()
 
     app.agent(sources, name="route")(route)
+
+    @app.timer(MARK_EVERY_S)
+    async def mark() -> None:
+        """Every partition read here, to every placed partition: how far, and if idle."""
+        try:
+            async with lock:
+                if reassigned["now"]:
+                    await track_assignment()
+                await send_marks(senders.marks(highwater, time.monotonic()))
+        except Exception:
+            log.exception("sending progress marks failed")
+
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
+    async def on_revoked(sender: Any, *_: Any, **__: Any) -> None:
+        senders.revoke()  # say nothing of partitions that may be another's by now
+
+    @app.on_partitions_assigned.connect  # type: ignore[arg-type]
+    async def on_assigned(sender: Any, *_: Any, **__: Any) -> None:
+        reassigned["now"] = True

@@ -235,6 +235,9 @@ class Correlator:
         for it in items:
             self.clock.observe(it.src, it.report.ts, now)
             self.watermark = max(self.watermark, it.report.ts)
+        for m in arrival.marks:  # a reader's word on a source, after its reports above
+            if m.ts is None or m.ts <= now + self.future_s:
+                self.clock.mark(m, now)
         held, stale, late = lateness.split(items, wm, front, allowed)
         out.late += late
         for it in held:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from stream.correlation.clock import Mark
 from stream.models import (
     AlertAckMessage,
     CameraDetection,
@@ -92,3 +93,4 @@ class Arrival:
     evidence: tuple[Evidence, ...] = ()
     health: tuple[Heartbeat, ...] = ()
     acks: tuple[AlertAckMessage, ...] = ()
+    marks: tuple[Mark, ...] = ()  # what readers of sources said (after its reports)
