@@ -36,6 +36,8 @@ class RawMessage:
     ts: float | None = None
     origin: tuple[str, int, int] | None = None
     progress: bool = False  # a progress mark (:mod:`stream.progress`), not a report
+    #: a placed copy's valid reports' partitions, as its router placed them
+    shares: tuple[frozenset[int], ...] | None = None
 
     @property
     def sent(self) -> tuple[str, int, int]:

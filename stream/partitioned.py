@@ -32,7 +32,7 @@ from stream.correlation.policies import Policies
 from stream.correlation.tasking import CameraSite
 from stream.metrics import Metrics
 from stream.pipeline import Pipeline
-from stream.placed import Share, message_partitions
+from stream.placed import Share, message_partitions, report_shares
 from stream.settings import Settings
 
 
@@ -48,6 +48,7 @@ class Routed(NamedTuple):
     topic: str
     parts: frozenset[int]
     ts: float | None = None
+    shares: tuple[frozenset[int], ...] | None = None  # of its valid reports
 
 
 class Router:
@@ -72,8 +73,9 @@ class Router:
         items, _ = self.decoders[msg.topic].decode(
             msg.value, topic=msg.topic, partition=msg.partition, offset=msg.offset, key=msg.key)
         reports = [i.report for i in items]
-        return Routed(topic, message_partitions(self.places, reports, msg.key, msg.value),
-                      max((r.ts for r in reports), default=None))
+        shares = report_shares(self.places, reports)
+        return Routed(topic, message_partitions(self.places, shares, msg.key, msg.value),
+                      max((r.ts for r in reports), default=None), tuple(shares))
 
 
 class Partitioned:
@@ -127,7 +129,8 @@ class Partitioned:
         for msg in messages:
             to = self.router.route(msg)
             for p in sorted(to.parts):
-                out[p].append(replace(msg, topic=to.topic, partition=p, origin=msg.sent))
+                out[p].append(replace(msg, topic=to.topic, partition=p, origin=msg.sent,
+                                      shares=to.shares))
             if to.ts is not None:  # the others hear how far its partition got, as live
                 mark = progress.encode([Mark(f"{msg.topic}:{msg.partition}", to.ts)])
                 for p in sorted(out.keys() - to.parts):

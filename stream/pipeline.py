@@ -165,7 +165,8 @@ class Pipeline:
                                                 key=msg.key)
                 speaks = True
                 if self.share is not None:  # this partition's reports; the rest elsewhere
-                    kept, lead, speaks = keep(self.share, [i.report for i in items])
+                    kept, lead, speaks = keep(self.share, [i.report for i in items],
+                                              msg.shares)
                     spoken.update(i.report.event_id for i, m in zip(items, lead, strict=True)
                                   if m)
                     if self.naive is not None:  # one zone entry per report: once

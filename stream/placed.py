@@ -74,18 +74,21 @@ def fallback(places: Places, key: bytes | None, value: bytes | None) -> int:
     return zlib.crc32(key if key is not None else (value or b"")) % places.partitions
 
 
-def message_partitions(places: Places, reports: Sequence[Any], key: bytes | None,
+def message_partitions(places: Places, shares: Sequence[frozenset[int]], key: bytes | None,
                        value: bytes | None) -> frozenset[int]:
-    """Every partition a message goes to: those of its reports, else :func:`fallback`."""
-    shares = frozenset().union(*report_shares(places, reports))
-    return shares or frozenset({fallback(places, key, value)})
+    """Every partition a message goes to: those of its reports' ``shares``, else
+    :func:`fallback`."""
+    return frozenset().union(*shares) or frozenset({fallback(places, key, value)})
 
 
-def keep(share: Share, reports: Sequence[Any]) -> tuple[list[bool], list[bool], bool]:
+def keep(share: Share, reports: Sequence[Any],
+         given: Sequence[frozenset[int]] | None = None) -> tuple[list[bool], list[bool], bool]:
     """Which of a message's reports ``share`` correlates, which of those it speaks for
     (their late notices: the lowest partition of each), and whether it speaks for the
-    message (its dead letters: the lowest partition the message went to)."""
-    shares = report_shares(share.places, reports)
+    message (its dead letters: the lowest partition the message went to). ``given``: the
+    reports' shares as the router placed them (else placed here)."""
+    shares = given if given is not None and len(given) == len(reports) \
+        else report_shares(share.places, reports)
     mine = [share.partition in s for s in shares]
     lead = [share.partition == min(s) for s in shares]
     every = frozenset().union(*shares)
@@ -125,6 +128,33 @@ def publish_owned(out: BatchResult, correlator: Correlator, share: Share,
 
 #: the Kafka header a placed copy carries: where its original was sent
 ORIGIN = "borderwatch-origin"
+#: the Kafka header a placed copy carries: its valid reports' partitions, as placed
+SHARES = "borderwatch-shares"
+
+
+def shares_header(shares: Sequence[frozenset[int]]) -> bytes:
+    """The :data:`SHARES` header's value: a bit mask of partitions per report.
+
+    >>> shares_header([frozenset({0, 1}), frozenset({2})])
+    b'3,4'
+    >>> shares_of([(SHARES, b'3,4')])
+    (frozenset({0, 1}), frozenset({2}))
+    """
+    return ",".join(format(sum(1 << p for p in s), "x") for s in shares).encode()
+
+
+def shares_of(headers: Any) -> tuple[frozenset[int], ...] | None:
+    """The shares a copy's headers give; None if none or garbled."""
+    pairs = headers.items() if isinstance(headers, Mapping) else (headers or ())
+    for name, value in pairs:
+        if name == SHARES and isinstance(value, bytes):
+            try:
+                masks = [int(m, 16) for m in value.decode().split(",")] if value else []
+            except ValueError:
+                return None
+            return tuple(frozenset(p for p in range(m.bit_length()) if m >> p & 1)
+                         for m in masks)
+    return None
 
 
 def origin_header(topic: str, partition: int, offset: int) -> bytes:

@@ -42,7 +42,7 @@ from stream.agents.watchdog import register_watchdog
 from stream.batch import BatchResult, RawMessage
 from stream.models import AlertState
 from stream.partitioned import Partitioned, merged
-from stream.placed import origin_of
+from stream.placed import origin_of, shares_of
 from stream.progress import is_progress
 from stream.settings import Settings
 
@@ -253,7 +253,8 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Partitioned) -
             # reading a backlog see its partitions idle while it still reads them)
             messages = [RawMessage(m.topic, m.partition, m.offset, m.key, m.value,
                                    origin=origin_of(m.headers),
-                                   progress=is_progress(m.headers))
+                                   progress=is_progress(m.headers),
+                                   shares=shares_of(m.headers))
                         for m in (e.message for e in events)]
             for (topic, part), expected, got in unread.read(
                     (m.topic, m.partition, m.offset) for m in messages):

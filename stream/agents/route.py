@@ -36,7 +36,7 @@ from stream.codec import dead_letter
 from stream.metrics import Metrics
 from stream.models import DeadLetter
 from stream.partitioned import Router
-from stream.placed import ORIGIN, origin_header
+from stream.placed import ORIGIN, SHARES, origin_header, shares_header
 from stream.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,8 @@ def register_route(app: faust.App, settings: Settings, router: Router,
             to = router.route(RawMessage(m.topic, m.partition, m.offset, m.key, m.value))
             if to.ts is not None and to.ts > time.time() + settings.clock_skew_s:
                 to = to._replace(ts=None)  # from the future: it moves no clock
-            origin = [(ORIGIN, origin_header(m.topic, m.partition, m.offset))]
+            origin = [(ORIGIN, origin_header(m.topic, m.partition, m.offset)),
+                      (SHARES, shares_header(to.shares or ()))]
             for p in sorted(to.parts):
                 futs.append(await producer[0].send(to.topic, m.key, m.value, p, origin))
             done.append(((m.topic, m.partition), m.offset, to.ts))

@@ -9,6 +9,9 @@ partitions that see an incident, the one whose stretch holds its first report (i
 publishes its alerts, tasks and zone events; the others correlate it silently.
 
 >>> from geofences.frame import Frame
+
+#: owners remembered at most (then forgotten at once: cheap to ask again)
+OWNERS_KEPT = 100_000
 >>> frame = Frame.metric("EPSG:32612", [[(0.0, 0.0), (30_000.0, 0.0)]])
 >>> p = Places(frame, partitions=4, cell_m=10_000.0, margin_m=1_000.0)
 >>> [sorted(s) for s in p.shares_xy([500.0, 9_500.0, 15_000.0, 25_000.0], [0.0] * 4)]
@@ -28,6 +31,9 @@ import numpy.typing as npt
 
 from geofences.frame import Frame
 
+#: owners remembered at most (then forgotten at once: cheap to ask again)
+OWNERS_KEPT = 100_000
+
 
 @dataclass(frozen=True)
 class Places:
@@ -38,6 +44,9 @@ class Places:
     cell_m: float = 10_000.0
     margin_m: float = 1_500.0
     everywhere: frozenset[int] = field(init=False)
+    #: owner of each point asked (incidents' first reports: asked every batch)
+    _owners: dict[tuple[float, float], int] = field(init=False, default_factory=dict,
+                                                    compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.partitions < 1 or self.cell_m <= 0 or not 0 <= self.margin_m < self.cell_m / 2:
@@ -79,5 +88,10 @@ class Places:
         its first report's position."""
         if self.partitions == 1:
             return 0
-        cell = int(np.floor(self.along([x], [y])[0] / self.cell_m))
-        return cell % self.partitions
+        owner = self._owners.get((x, y))
+        if owner is None:
+            if len(self._owners) >= OWNERS_KEPT:
+                self._owners.clear()
+            cell = int(np.floor(self.along([x], [y])[0] / self.cell_m))
+            owner = self._owners[x, y] = cell % self.partitions
+        return owner
