@@ -28,7 +28,8 @@
   idle: a reader that stalls holds the clock back instead of letting it pass its
   reports. A clock that is ``led`` (a worker's) counts a source without a mark yet as
   active; one with a mark but no event time yet (a reader that has read nothing of it)
-  holds everything back.
+  holds everything back. A source nobody said anything of for ``GONE_S`` of processing
+  time (its topic deleted, say) stops holding the clock, as an unread partition does.
 
 Processing time (``now``) only tells which sources are idle; it never changes an alert.
 
@@ -65,6 +66,9 @@ import math
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
+
+#: processing time a source of a led clock may go unmarked before it stops holding it
+GONE_S = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +119,9 @@ class EventClock:
 
     def _active(self, source: str, last: float, now: float) -> bool:
         idle = self.marked.get(source)
-        if idle is None:
-            return self.led or now - last < self.idle_s
-        return not idle
+        if idle is None and not self.led:
+            return now - last < self.idle_s
+        return not idle and now - last < GONE_S
 
     def progress(self, source: str) -> float:
         """Newest event time a source (topic and partition) delivered."""
