@@ -30,9 +30,9 @@ from typing import Any
 
 import faust
 import orjson
-from faust.types import TP
 
-from stream import kafka_clients, state_partitions, topics
+from stream import state_partitions, topics
+from stream.agents import assignment
 from stream.agents.changelog import Changelog
 from stream.agents.log_reset import LogReset, Reset
 from stream.agents.outputs import Outputs
@@ -79,27 +79,15 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Partitioned) -
     unread = UnreadPartitions(sensor_topics)
     held: set[int] = set()  # the placed partitions this worker holds (their state with them)
 
-    def highwater(topic: str, partition: int) -> int | None:
-        """The end of a partition as the consumer's latest fetch saw it."""
-        try:
-            return int(app.consumer.highwater(TP(topic, partition)))
-        except Exception:  # not fetched yet, or no longer assigned
-            return None
+    highwater = assignment.highwater(app)
 
     async def track_assignment() -> None:
         """Where each assigned placed partition is read from and where it ends."""
-        mine = [(tp.topic, tp.partition) for tp in app.consumer.assignment()
-                if tp.topic in sensor_topics]
         held.clear()
         held.update(tp.partition for tp in app.consumer.assignment()
                     if tp.topic in source_topics)
-        try:
-            ranges = await asyncio.to_thread(kafka_clients.read_range, settings,
-                                             settings.app_id, mine)
-        except Exception as exc:  # without it the clock judges by idleness alone
-            log.warning("cannot read the assigned partitions' offsets: %s", exc)
-            ranges = {}
-        unread.assign(ranges, time.monotonic())
+        ranges = await assignment.assigned_ranges(app, settings, sensor_topics)
+        unread.assign(ranges or {}, time.monotonic())
 
     keys = settings.key_ring()
     too_large: set[str] = set()  # state key kinds already logged as over the size limit

@@ -26,9 +26,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import faust
-from faust.types import TP
 
-from stream import kafka_clients, progress, topics
+from stream import progress, topics
+from stream.agents import assignment
 from stream.agents.outputs import Outputs
 from stream.agents.senders import Partition, Senders
 from stream.batch import RawMessage
@@ -53,22 +53,14 @@ def register_route(app: faust.App, settings: Settings, router: Router,
     lock = asyncio.Lock()  # marks never overtake the copies of a batch under way
     reassigned = {"now": True}
 
-    def highwater(topic: str, partition: int) -> int | None:
-        try:
-            return int(app.consumer.highwater(TP(topic, partition)))
-        except Exception:  # not fetched yet, or no longer assigned
-            return None
+    highwater = assignment.highwater(app)
 
     async def track_assignment() -> None:
         reassigned["now"] = False
-        mine = [(tp.topic, tp.partition) for tp in app.consumer.assignment()
-                if tp.topic in senders.topics]
-        try:
-            ranges = await asyncio.to_thread(kafka_clients.read_range, settings,
-                                             settings.app_id, mine)
-        except Exception as exc:  # its marks then judge idleness by time alone
-            log.warning("cannot read the assigned sensor partitions' offsets: %s", exc)
-            ranges = {tp: (0, 0) for tp in mine}
+        ranges = await assignment.assigned_ranges(app, settings, senders.topics)
+        if ranges is None:  # held all the same
+            ranges = {(tp.topic, tp.partition): (0, 0) for tp in app.consumer.assignment()
+                      if tp.topic in senders.topics}
         senders.assign(ranges, time.monotonic())
 
     async def send_marks(marks: Mapping[str, list[Any]]) -> None:
