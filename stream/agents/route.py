@@ -136,12 +136,13 @@ def register_route(app: faust.App, settings: Settings, router: Router,
 
     @app.timer(MARK_EVERY_S)
     async def mark() -> None:
-        """Every partition read here, to every placed partition: how far, and if idle."""
+        """To every placed partition: how far each partition read here got and whether
+        it is idle, where that changed (all of them now and then)."""
         try:
             async with lock:
                 if reassigned["now"]:
                     await track_assignment()
-                await send_marks(senders.marks(highwater, time.monotonic()))
+                await send_marks(senders.due(highwater, time.monotonic()))
         except Exception:
             log.exception("sending progress marks failed")
 

@@ -15,7 +15,11 @@ unread on it.
 {'g': [Mark(source='g:0', ts=100.0, idle=False), Mark(source='g:1', ts=None, idle=True)]}
 >>> s.routed(("g", 0), 1, 99.0, now=9.0); s.marks(lambda t, p: None, now=14.5)["g"][0]
 Mark(source='g:0', ts=100.0, idle=True)
->>> s.revoke(); s.marks(lambda t, p: None, now=15.0)
+>>> s.due(lambda t, p: None, now=15.0)  # nothing changed since it was said
+{}
+>>> s.due(lambda t, p: None, now=15.0 + REFRESH_S)["g"][1]  # said again now and then
+Mark(source='g:1', ts=None, idle=True)
+>>> s.revoke(); s.marks(lambda t, p: None, now=16.0)
 {}
 """
 
@@ -28,6 +32,10 @@ from stream.correlation.clock import Mark
 
 Partition = tuple[str, int]
 
+#: seconds after which the timer says every mark again, changed or not (a correlator
+#: gives up on a source nobody spoke of for ``clock.GONE_S``)
+REFRESH_S = 30.0
+
 
 class Senders:
     def __init__(self, topics: Collection[str], idle_s: float) -> None:
@@ -37,12 +45,15 @@ class Senders:
         self.held: set[Partition] = set()
         self.newest: dict[Partition, float] = {}  # kept: event time only moves on
         self.last: dict[Partition, float] = {}  # processing time it last delivered
+        self.said: dict[str, Mark] = {}  # the last mark sent of each partition
+        self.refreshed = -REFRESH_S  # when every mark was last said
 
     def assign(self, ranges: Mapping[Partition, tuple[int, int]], now: float) -> None:
         """The sensor partitions held now and (where read from, where they end)."""
         self.held = {tp for tp in ranges if tp[0] in self.topics}
         self.unread.assign(ranges, now)
         self.last = {tp: now for tp in self.held}
+        self.refreshed = now  # marks not said yet are due anyway
 
     def revoke(self) -> None:
         """Nothing held any more (a rebalance began): say nothing of any partition."""
@@ -64,5 +75,20 @@ class Senders:
         for tp in sorted(self.held if only is None else set(only) & self.held):
             name = f"{tp[0]}:{tp[1]}"
             idle = name not in unread and now - self.last.get(tp, now) >= self.idle_s
-            out.setdefault(tp[0], []).append(Mark(name, self.newest.get(tp), idle))
+            out.setdefault(tp[0], []).append(mark := Mark(name, self.newest.get(tp), idle))
+            self.said[name] = mark
+        return out
+
+    def due(self, highwater: Callable[[str, int], int | None],
+            now: float) -> dict[str, list[Mark]]:
+        """The marks the timer sends: those that changed since they were said; all of them
+        every :data:`REFRESH_S`."""
+        said = dict(self.said)
+        full = now - self.refreshed >= REFRESH_S
+        if full:
+            self.refreshed = now
+        out = {}
+        for topic, marks in self.marks(highwater, now).items():
+            if changed := [m for m in marks if full or said.get(m.source) != m]:
+                out[topic] = changed
         return out
