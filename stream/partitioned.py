@@ -11,7 +11,7 @@ what any number of workers in one consumer group compute together.
 ...                     Metrics(CollectorRegistry()))
 >>> raw = RawMessage("borderwatch.sensors.ground", 0, 0, b"gw-1", b"{}")
 >>> [len(r.dead_letters) for r in group.process([raw], now=1.8e9).values()]
-[0, 1, 0]
+[1, 0, 0]
 """
 
 from __future__ import annotations
@@ -24,15 +24,16 @@ from typing import NamedTuple
 from geofences.index import GeofenceSet
 from stream import progress, topics
 from stream.batch import BatchResult, RawMessage
-from stream.codec import decoders
+from stream.codec import decoders, future_letter
 from stream.core_gauges import CoreGauges
 from stream.correlation.clock import Mark
 from stream.correlation.places import Places
 from stream.correlation.policies import Policies
 from stream.correlation.tasking import CameraSite
 from stream.metrics import Metrics
+from stream.models import DeadLetter
 from stream.pipeline import Pipeline
-from stream.placed import Share, message_partitions, report_shares
+from stream.placed import Copies, Share, copies, report_shares
 from stream.settings import Settings
 
 
@@ -43,12 +44,14 @@ def places_of(settings: Settings, fences: GeofenceSet) -> Places:
 
 
 class Routed(NamedTuple):
-    """Where a message goes: its topic and partitions; ``ts``: its newest report's time."""
+    """Where a message goes: its topic and, per partition, the copy it gets and the shares
+    of the copy's reports; ``ts``: its newest valid report's time; ``letters``: the dead
+    letters of what it refused (sent once, by the router)."""
 
     topic: str
-    parts: frozenset[int]
+    copies: Copies
     ts: float | None = None
-    shares: tuple[frozenset[int], ...] | None = None  # of its valid reports
+    letters: tuple[DeadLetter, ...] = ()
 
 
 class Router:
@@ -58,24 +61,31 @@ class Router:
 
     def __init__(self, settings: Settings, places: Places) -> None:
         self.places = places
+        self.skew_s = settings.clock_skew_s
         self.decoders = decoders(settings)
         self.placed = {settings.topic(name): topics.placed_topic(settings, name)
                        for name in topics.PLACED}
         self.ticks = settings.topic(topics.TICKS.name)
 
-    def route(self, msg: RawMessage) -> Routed:
-        """Where ``msg`` goes."""
+    def route(self, msg: RawMessage, now: float) -> Routed:
+        """Where ``msg`` goes, arriving at ``now`` (reports further ahead of it than the
+        clock-skew tolerance are refused here)."""
+        raw = msg.value or b""
         if msg.topic == self.ticks:
-            return Routed(msg.topic, self.places.everywhere)
+            return Routed(msg.topic, {p: (raw, ()) for p in self.places.everywhere})
         topic = self.placed.get(msg.topic)
         if topic is None:
-            return Routed(msg.topic, frozenset({msg.partition % self.places.partitions}))
-        items, _ = self.decoders[msg.topic].decode(
-            msg.value, topic=msg.topic, partition=msg.partition, offset=msg.offset, key=msg.key)
+            return Routed(msg.topic, {msg.partition % self.places.partitions: (raw, ())})
+        items, letters = self.decoders[msg.topic].decode(
+            raw, topic=msg.topic, partition=msg.partition, offset=msg.offset, key=msg.key)
+        ahead = [i for i in items if i.report.ts > now + self.skew_s]
+        if ahead:
+            letters.append(future_letter(msg, ahead, now, self.skew_s))
+            items = [i for i in items if i.report.ts <= now + self.skew_s]
         reports = [i.report for i in items]
         shares = report_shares(self.places, reports)
-        return Routed(topic, message_partitions(self.places, shares, msg.key, msg.value),
-                      max((r.ts for r in reports), default=None), tuple(shares))
+        return Routed(topic, copies(raw, [i.index for i in items], shares, not letters),
+                      max((r.ts for r in reports), default=None), tuple(letters))
 
 
 class Partitioned:
@@ -123,24 +133,34 @@ class Partitioned:
         for pipe in self.pipes.values():
             pipe.use_fences(fences)
 
-    def split(self, messages: Iterable[RawMessage]) -> dict[int, list[RawMessage]]:
-        """Each partition's messages, in order, each on its placed topic and partition."""
+    def split(self, messages: Iterable[RawMessage], now: float
+              ) -> tuple[dict[int, list[RawMessage]], list[DeadLetter]]:
+        """Each partition's messages, in order, each on its placed topic and partition,
+        and the dead letters the routing refused."""
         out: dict[int, list[RawMessage]] = {p: [] for p in self.pipes}
+        letters: list[DeadLetter] = []
         for msg in messages:
-            to = self.router.route(msg)
-            for p in sorted(to.parts):
-                out[p].append(replace(msg, topic=to.topic, partition=p, origin=msg.sent,
-                                      shares=to.shares))
+            to = self.router.route(msg, now if msg.ts is None else min(msg.ts, now))
+            letters += to.letters
+            for p, (value, shares) in sorted(to.copies.items()):
+                out[p].append(replace(msg, topic=to.topic, partition=p, value=value,
+                                      origin=msg.sent, shares=shares))
             if to.ts is not None:  # the others hear how far its partition got, as live
                 mark = progress.encode([Mark(f"{msg.topic}:{msg.partition}", to.ts)])
-                for p in sorted(out.keys() - to.parts):
+                for p in sorted(out.keys() - to.copies.keys()):
                     out[p].append(RawMessage(to.topic, p, -1, None, mark, msg.ts,
                                              progress=True))
-        return out
+        return out, letters
 
     def process(self, messages: Sequence[RawMessage], now: float) -> dict[int, BatchResult]:
-        """Each partition's result of its share of ``messages``."""
-        return self.process_placed(self.split(messages), now)
+        """Each partition's result of its share of ``messages`` (the routing's dead letters
+        with the lowest partition's)."""
+        batches, letters = self.split(messages, now)
+        out = self.process_placed(batches, now)
+        if letters:
+            first = out[min(out)]
+            first.dead_letters[:0] = letters
+        return out
 
     def process_placed(self, batches: dict[int, list[RawMessage]], now: float,
                        unread: Collection[str] = ()) -> dict[int, BatchResult]:

@@ -22,10 +22,12 @@ published once however many partitions saw the evidence.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
+import pydantic_core
 
 from stream.batch import BatchResult
 from stream.correlation.engine import Correlator
@@ -63,22 +65,36 @@ def report_shares(places: Places, reports: Sequence[Any]) -> list[frozenset[int]
     return out
 
 
-def fallback(places: Places, key: bytes | None, value: bytes | None) -> int:
-    """The one partition a message without a valid report goes to (its dead letter's).
+Copies = dict[int, tuple[bytes, tuple[frozenset[int], ...]]]
 
-    >>> from geofences.frame import Frame
-    >>> p = Places(Frame.metric("EPSG:32612", []), 4)
-    >>> fallback(p, b"gw-1", b"x") == fallback(p, b"gw-1", b"y") != fallback(p, b"gw-2", b"x")
+
+def copies(raw: bytes, indexes: Sequence[int], shares: Sequence[frozenset[int]],
+           whole: bool) -> Copies:
+    """Partition -> (the copy it gets, its reports' shares) of a message whose valid reports
+    sit at ``indexes`` with these ``shares``. A copy holds only the reports of its partition
+    (the message as sent if that is all of them, ``whole``: no report refused), so each
+    correlator decodes its own share of a message that spans the border.
+
+    >>> raw = b'{"v":1,"source":"gw-1","reports":[{"a":1},{"a":2},{"a":3}]}'
+    >>> out = copies(raw, [0, 2], [frozenset({0}), frozenset({0, 1})], whole=False)
+    >>> out[0][0] == b'{"v":1,"source":"gw-1","reports":[{"a":1},{"a":3}]}', out[1]
+    (True, (b'{"v":1,"source":"gw-1","reports":[{"a":3}]}', (frozenset({0, 1}),)))
+    >>> copies(raw, [0], [frozenset({2})], whole=True)[2][0] == raw
     True
     """
-    return zlib.crc32(key if key is not None else (value or b"")) % places.partitions
-
-
-def message_partitions(places: Places, shares: Sequence[frozenset[int]], key: bytes | None,
-                       value: bytes | None) -> frozenset[int]:
-    """Every partition a message goes to: those of its reports' ``shares``, else
-    :func:`fallback`."""
-    return frozenset().union(*shares) or frozenset({fallback(places, key, value)})
+    parts = frozenset().union(*shares)
+    if not parts:
+        return {}
+    if whole and all(s == shares[0] for s in shares):  # every partition gets all of it
+        return {p: (raw, tuple(shares)) for p in parts}
+    doc = pydantic_core.from_json(raw, allow_inf_nan=True)
+    reports = doc["reports"]
+    out: Copies = {}
+    for p in sorted(parts):
+        mine = [k for k, s in enumerate(shares) if p in s]
+        out[p] = (orjson.dumps({**doc, "reports": [reports[indexes[k]] for k in mine]}),
+                  tuple(shares[k] for k in mine))
+    return out
 
 
 def keep(share: Share, reports: Sequence[Any],

@@ -2,11 +2,12 @@
 
 Sensor topics are keyed by gateway or camera, so one gateway's reports stay in order; the
 correlator needs them by place, so everything that can belong to one incident reaches one
-correlator (:mod:`stream.placed`, docs/architecture.md "Scaling"). Each message goes
-unchanged (a header names where it was sent) to the placed topic of its kind, on every
-partition one of its reports belongs to (a message without a valid report on one
-partition, whose correlator dead-letters it; one over ``BORDERWATCH_MAX_MESSAGE_BYTES`` is
-dead-lettered here, as the correlator would, and not copied).
+correlator (:mod:`stream.placed`, docs/architecture.md "Scaling"). The agent is the edge
+for sensor messages: it decodes each one, dead-letters what it refuses (a message over
+``BORDERWATCH_MAX_MESSAGE_BYTES``, reports that are not valid or come from the future),
+and sends each partition one of the valid reports belongs to a copy with the reports of
+that partition (the message unchanged where that is all of them), on the placed topic of
+its kind; headers name where the message was sent and each report's partitions.
 At least once: a batch's events are acknowledged only once the broker has every copy; a
 copy the broker refused is logged and counted (``borderwatch_send_failures_total``,
 kind ``placed``) and the batch goes on, as with any other output.
@@ -32,7 +33,6 @@ from stream.agents import assignment
 from stream.agents.outputs import Outputs
 from stream.agents.senders import Partition, Senders
 from stream.batch import RawMessage
-from stream.codec import dead_letter
 from stream.metrics import Metrics
 from stream.models import DeadLetter
 from stream.partitioned import Router
@@ -92,24 +92,18 @@ def register_route(app: faust.App, settings: Settings, router: Router,
         done: list[tuple[Partition, int, float | None]] = []
         futs: list[asyncio.Future[int]] = []
         letters: list[tuple[DeadLetter, asyncio.Future[int]]] = []
+        now = time.time()
         for event in events:
             m = event.message
-            if len(m.value or b"") > settings.max_message_bytes:  # no copy: refused here
-                letter = dead_letter(
-                    "too_large", f"{len(m.value)} bytes > limit {settings.max_message_bytes}",
-                    m.value, topic=m.topic, partition=m.partition, offset=m.offset, key=m.key)
+            to = router.route(RawMessage(m.topic, m.partition, m.offset, m.key, m.value), now)
+            for letter in to.letters:  # refused here, once: the copies hold the rest
                 letters.append((letter, await producer[0].send(
                     dead_letters, letter.key.encode() if letter.key else None,
                     letter.model_dump_json().encode())))
-                done.append(((m.topic, m.partition), m.offset, None))
-                continue
-            to = router.route(RawMessage(m.topic, m.partition, m.offset, m.key, m.value))
-            if to.ts is not None and to.ts > time.time() + settings.clock_skew_s:
-                to = to._replace(ts=None)  # from the future: it moves no clock
-            origin = [(ORIGIN, origin_header(m.topic, m.partition, m.offset)),
-                      (SHARES, shares_header(to.shares or ()))]
-            for p in sorted(to.parts):
-                futs.append(await producer[0].send(to.topic, m.key, m.value, p, origin))
+            origin = (ORIGIN, origin_header(m.topic, m.partition, m.offset))
+            for p, (value, shares) in sorted(to.copies.items()):
+                futs.append(await producer[0].send(
+                    to.topic, m.key, value, p, [origin, (SHARES, shares_header(shares))]))
             done.append(((m.topic, m.partition), m.offset, to.ts))
         sent = await asyncio.gather(*(deliver(f) for f in futs))
         for letter, fut in letters:

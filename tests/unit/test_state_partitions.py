@@ -87,7 +87,8 @@ def test_a_worker_given_one_partition_restores_its_incidents_and_nothing_else() 
     # both go on alike: the same alerts of that partition from here on
     later = [_message(100 + i, NEAR_M, T0 + 900.0 + 5 * i) for i in range(3)]
     ahead = [first.process([m], T0 + 900.0 + 5 * i) for i, m in enumerate(later)]
-    again = [second.process_placed({near: second.split([m])[near]}, T0 + 900.0 + 5 * i)
+    again = [second.process_placed({near: second.split([m], T0 + 900.0 + 5 * i)[0][near]},
+                                   T0 + 900.0 + 5 * i)
              for i, m in enumerate(later)]
     assert [_alerts({near: r[near]}) for r in ahead] == [_alerts(r) for r in again]
 
