@@ -48,10 +48,13 @@ def lone_by_sensor(store: Store) -> dict[str, list[Incident]]:
     return out
 
 
-def counts(store: Store) -> Counter[tuple[str, str]]:
-    """Open sensor faults by (sector, fault kind), for the health gauges."""
+def counts(store: Store, keep: Callable[[Incident], bool] | None = None
+           ) -> Counter[tuple[str, str]]:
+    """Open sensor faults by (sector, fault kind), for the health gauges (those ``keep``
+    keeps)."""
     return Counter((i.sector or "unknown", i.fault or "")
-                   for i in store.incidents.values() if i.kind == IncidentKind.FAULT and i.open)
+                   for i in store.incidents.values() if i.kind == IncidentKind.FAULT and i.open
+                   and (keep is None or keep(i)))
 
 
 def screen(store: Store, evidence: Sequence[Evidence], now: float,
