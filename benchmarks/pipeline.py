@@ -57,7 +57,7 @@ from stream.evaluation.facts import wait_lag_zero
 from stream.evaluation.live import settings_env
 from stream.models import Alert, AlertState
 from stream.settings import Settings
-from stream.topics import create_topics, report_stages
+from stream.topics import create_topics
 
 console = Console(width=120)
 
@@ -241,8 +241,7 @@ def latency_phase(
             producer.flush(30)
         with console.status(f"[{case.name}] waiting for the worker to commit the offered"
                             " reports"):
-            for stage in report_stages(s):  # sensor topics, then the placed copies
-                wait_lag_zero(s, s.app_id, stage, time.monotonic() + 120)
+            wait_lag_zero(s, s.app_id, [s.topic("sensors.ground")], time.monotonic() + 120)
             ends = kafka_clients.end_offsets(s, [topic])
     finally:
         stop.set()

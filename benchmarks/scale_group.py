@@ -25,7 +25,7 @@ from stream.cli.demo import scrape_total, stop_process
 from stream.evaluation.facts import wait_lag_zero, wait_released
 from stream.evaluation.live import settings_env
 from stream.settings import Settings
-from stream.topics import TICKS, create_topics, report_stages
+from stream.topics import GROUND, TICKS, create_topics
 
 
 @dataclass
@@ -100,8 +100,7 @@ class Group:
                 status.update(f"{label}: {n:,.0f}/{reports:,} reports consumed")
                 time.sleep(0.2)
             status.update(f"{label}: waiting for the group to commit every sensor partition")
-            for stage in report_stages(self.s):  # sensor topics, then the placed copies
-                wait_lag_zero(self.s, self.s.app_id, stage, self.deadline)
+            wait_lag_zero(self.s, self.s.app_id, [self.s.topic(GROUND.name)], self.deadline)
 
     def released(self, label: str) -> None:
         """Every member released its event time past the newest report it saw (once its

@@ -16,7 +16,7 @@ from stream.security import protect_logs, ssl_context
 from stream.settings import Settings
 
 if TYPE_CHECKING:
-    from stream.partitioned import Partitioned
+    from stream.pipeline import Pipeline
 
 
 def faust_settings(settings: Settings) -> dict[str, Any]:
@@ -93,7 +93,7 @@ def broker_credentials(settings: Settings) -> faust.types.auth.CredentialsT | No
     return None
 
 
-def build_app(settings: Settings, metrics: Metrics | None = None) -> tuple[faust.App, Partitioned]:
+def build_app(settings: Settings, metrics: Metrics | None = None) -> tuple[faust.App, Pipeline]:
     """A Faust app with every agent registered, and the pipeline they share."""
     from stream.agents import register_all
 

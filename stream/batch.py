@@ -20,13 +20,7 @@ from stream.models import Alert, CameraTask, DeadLetter, LateEvent, SensorHealth
 @dataclass(frozen=True, slots=True)
 class RawMessage:
     """What the transport delivered, before any decoding. ``ts``: when it arrived (the
-    Kafka message timestamp, epoch seconds); ``None``: at the batch's processing time.
-    ``origin``: (topic, partition, offset) of a placed copy's original, which its dead
-    letters name.
-
-    >>> RawMessage("placed", 2, 7, None, b"{}", origin=("ground", 0, 3)).sent
-    ('ground', 0, 3)
-    """
+    Kafka message timestamp, epoch seconds); ``None``: at the batch's processing time."""
 
     topic: str
     partition: int
@@ -34,15 +28,6 @@ class RawMessage:
     key: bytes | None
     value: bytes | None
     ts: float | None = None
-    origin: tuple[str, int, int] | None = None
-    progress: bool = False  # a progress mark (:mod:`stream.progress`), not a report
-    #: a placed copy's valid reports' partitions, as its router placed them
-    shares: tuple[frozenset[int], ...] | None = None
-
-    @property
-    def sent(self) -> tuple[str, int, int]:
-        """Where the message was sent: its origin, else where it was read."""
-        return self.origin or (self.topic, self.partition, self.offset)
 
 
 @dataclass(slots=True)

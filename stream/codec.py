@@ -12,24 +12,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic
 
 import pydantic_core
 from pydantic import Discriminator, Tag, TypeAdapter, ValidationError
 
-from stream import topics
-from stream.batch import RawMessage
-from stream.models import (
-    CameraDetection,
-    DeadLetter,
-    GroundDetection,
-    R,
-    ReportBatch,
-    SensorHealth,
-)
-from stream.settings import Settings
+from stream.models import DeadLetter, R, ReportBatch
 
 #: Bounded set of dead-letter reasons (also the metric label values).
 REASONS = (
@@ -201,32 +190,3 @@ class Decoder(Generic[R]):
         batch["reports"] = [batch["reports"][i] for i in keep]
         value = self._adapter.validate_json(pydantic_core.to_json(batch))
         return [Decoded(r, i) for r, i in zip(value.reports, keep, strict=True)], letters
-
-
-def decoders(settings: Settings) -> dict[str, Decoder[Any]]:
-    """A decoder for each topic of sensor messages, as sent and as placed.
-
-    >>> sorted(decoders(Settings()))[:2]
-    ['borderwatch-placed-camera', 'borderwatch-placed-ground']
-    """
-    limit = settings.max_message_bytes
-    out: dict[str, Decoder[Any]] = {}
-    for spec, model in ((topics.GROUND, GroundDetection), (topics.CAMERA, CameraDetection),
-                        (topics.HEALTH, SensorHealth)):
-        decoder: Decoder[Any] = Decoder(model, limit)
-        out[settings.topic(spec.name)] = decoder
-        out[topics.placed_topic(settings, spec.name)] = decoder
-    return out
-
-
-def future_letter(msg: RawMessage, ahead: Sequence[Decoded[Any]], now: float,
-                  tolerance_s: float) -> DeadLetter:
-    """The dead letter of a message whose reports ``ahead`` come from the future."""
-    ts = max(i.report.ts for i in ahead)
-    return dead_letter(
-        "future_ts",
-        f"{len(ahead)} report(s) up to {ts - now:.1f} s ahead of the worker's clock "
-        f"(tolerance {tolerance_s:g} s)",
-        msg.value, topic=msg.sent[0], partition=msg.sent[1], offset=msg.sent[2], key=msg.key,
-        index=ahead[0].index, rejected=len(ahead),
-    )

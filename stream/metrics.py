@@ -46,18 +46,6 @@ class Metrics:
             ["topic"],
             registry=registry,
         )
-        self.messages_routed = Counter(
-            "borderwatch_messages_routed",
-            "Sensor messages placed (every copy on the broker), by the topic they came on.",
-            ["topic"],
-            registry=registry,
-        )
-        self.messages_placed = Counter(
-            "borderwatch_messages_placed",
-            "Copies of sensor messages written to the placed topics (one per partition of "
-            "the places a message reports on).",
-            registry=registry,
-        )
         self.dead_letters = Counter(
             "borderwatch_dead_letters",
             "Dead letters written (one per refused message), by reason.",
@@ -67,7 +55,7 @@ class Metrics:
         self.send_failures = Counter(
             "borderwatch_send_failures",
             "Worker outputs the broker did not take (logged; the rest of the batch goes on), "
-            "by kind (alert, dead_letter, late, zone_event, task, state, placed).",
+            "by kind (alert, dead_letter, late, zone_event, task).",
             ["kind"],
             registry=registry,
         )

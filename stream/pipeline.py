@@ -21,13 +21,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from geofences.index import GeofenceSet
-from geofences.transitions import TransitionEngine
-from stream import memory, progress, topics, zone_events
+from geofences.transitions import Kind, TransitionEngine
+from stream import memory, topics
 from stream.batch import BatchResult, RawMessage
-from stream.codec import classify, dead_letter, decoders, describe, future_letter
-from stream.core_gauges import Clock, CoreGauges
+from stream.codec import Decoded, Decoder, classify, dead_letter, describe
 from stream.correlation import state_codec
-from stream.correlation.clock import Mark
 from stream.correlation.engine import Correlator
 from stream.correlation.evidence import Arrival, Evidence, Heartbeat, skews
 from stream.correlation.policies import Policies
@@ -37,12 +35,14 @@ from stream.correlation.zone_rule import ZoneEntryRule
 from stream.metrics import Metrics
 from stream.models import (
     AlertAckMessage,
+    AlertState,
     CameraDetection,
     DeadLetter,
+    GroundDetection,
     SensorHealth,
     SensorKind,
+    ZoneEvent,
 )
-from stream.placed import Share, keep, owns, publish_owned
 from stream.settings import Settings
 
 
@@ -57,19 +57,22 @@ class Pipeline:
         policies: Policies | None = None,
         cameras: Sequence[CameraSite] = (),
         sensor_sites: dict[str, tuple[float, float]] | None = None,
-        share: Share | None = None,
     ) -> None:
         self.metrics = metrics
-        #: the partition of the border this pipeline correlates (None: all of it)
-        self.share = share
         self.acks_topic = settings.topic(topics.ACKS.name)
         self.ticks_topic = settings.topic(topics.TICKS.name)
         self.keys = settings.key_ring()
         self.replayed: set[bytes] = set()  # digests of event ids (.correlation.seen)
-        self.max_bytes = settings.max_message_bytes
+        #: sensor or camera id -> the partition it was last heard on (.state_partitions)
+        self.heard: dict[str, int] = {}
+        self.max_bytes = limit = settings.max_message_bytes
         self.clock_skew_s = settings.clock_skew_s
-        self.gauges = CoreGauges(metrics)
-        self.decoders = decoders(settings)
+        self._fault_series: set[tuple[str, str]] = set()
+        self.decoders: dict[str, Decoder[Any]] = {
+            settings.topic(topics.GROUND.name): Decoder(GroundDetection, limit),
+            settings.topic(topics.CAMERA.name): Decoder(CameraDetection, limit),
+            settings.topic(topics.HEALTH.name): Decoder(SensorHealth, limit),
+        }
         self.naive = ZoneEntryRule(fences) if settings.rule == "naive" else None
         self._settings, self._policies = settings, policies
         self._cameras, self._sites = tuple(cameras), sensor_sites
@@ -91,6 +94,7 @@ class Pipeline:
         self.zones = TransitionEngine(hysteresis_m=s.zone_hysteresis_m,
                                       dwell_s=s.zone_dwell_s, emit_inside=False)
         self.replayed = set()
+        self.heard.clear()
         self.use_fences(fences)
 
     def use_fences(self, fences: GeofenceSet) -> None:
@@ -133,10 +137,8 @@ class Pipeline:
         out = BatchResult()
         evidence: list[Evidence] = []
         # what each arrival brought (messages delivered together extend the last one)
-        arrivals: list[tuple[float, list[Evidence], list[Heartbeat], list[AlertAckMessage],
-                             list[Mark]]] = []
+        arrivals: list[tuple[float, list[Evidence], list[Heartbeat], list[AlertAckMessage]]] = []
         consumed: Counter[tuple[str, str]] = Counter()
-        spoken: set[str] = set()  # event ids whose late notices this partition sends
         together = False
         for msg in messages:
             self.metrics.messages_consumed.labels(topic=msg.topic).inc()
@@ -144,69 +146,45 @@ class Pipeline:
             mine: list[Evidence] = []
             beats: list[Heartbeat] = []
             acks: list[AlertAckMessage] = []
-            marks: list[Mark] = []
-            if msg.progress:
-                try:
-                    marks = progress.decode(msg.value)
-                except ValueError as exc:
-                    out.dead_letters.append(self._letter(msg, "malformed_json", str(exc)))
-            elif msg.topic == self.ticks_topic:
+            if msg.topic == self.ticks_topic:
                 if msg.value not in (b"{}", b"", None):
                     out.dead_letters.append(self._letter(msg, "unknown_field", "a tick is {}"))
             elif msg.topic == self.acks_topic:
                 self._ack(msg, acks, out.dead_letters)
             elif (decoder := self.decoders.get(msg.topic)) is not None:
-                sent_topic, sent_part, sent_offset = msg.sent
-                # a placed copy keeps the clock of the partition it was sent on: the
-                # watermark waits for each sender as before it was copied (.correlation.clock)
-                source = f"{sent_topic}:{sent_part}" if msg.origin else ""
-                items, letters = decoder.decode(msg.value, topic=sent_topic,
-                                                partition=sent_part, offset=sent_offset,
+                items, letters = decoder.decode(msg.value, topic=msg.topic,
+                                                partition=msg.partition, offset=msg.offset,
                                                 key=msg.key)
-                speaks = True
-                if self.share is not None:  # this partition's reports; the rest elsewhere
-                    kept, lead, speaks = keep(self.share, [i.report for i in items],
-                                              msg.shares)
-                    spoken.update(i.report.event_id for i, m in zip(items, lead, strict=True)
-                                  if m)
-                    if self.naive is not None:  # one zone entry per report: once
-                        kept = lead
-                    shared = [i for i, k in zip(items, kept, strict=True) if k]
+                out.dead_letters.extend(letters)
                 ahead = [i for i in items if i.report.ts > at + self.clock_skew_s]
-                if speaks:  # one dead letter for the message, however many of its reports
-                    out.dead_letters.extend(letters)
-                    if ahead:
-                        out.dead_letters.append(future_letter(msg, ahead, at, self.clock_skew_s))
-                if self.share is not None:
-                    items = shared
-                if ahead:
+                if ahead:  # one dead letter for the message, however many of its reports
+                    out.dead_letters.append(self._future(msg, ahead, at))
                     items = [i for i in items if i.report.ts <= at + self.clock_skew_s]
                 for item in items:
                     report = item.report
-                    # counted once by its sensor topic, where it was correlated twice
-                    n = int(self.share is None or report.event_id in spoken)
+                    self.heard[report.sensor_id] = msg.partition
                     if isinstance(report, SensorHealth):
                         out.health.append(report)
-                        beats.append(Heartbeat(report, msg.topic, msg.partition,
-                                               source=source))
-                        consumed[sent_topic, report.kind.value] += n
+                        beats.append(Heartbeat(report, msg.topic, msg.partition))
+                        consumed[msg.topic, report.kind.value] += 1
                     elif self.replayed and digest(report.event_id) in self.replayed:
                         self.metrics.replayed_reports.inc()
                     else:
-                        mine.append(Evidence(report, msg.topic, msg.partition, msg.offset,
-                                             source))
+                        mine.append(Evidence(report, msg.topic, msg.partition, msg.offset))
                         kind = ("camera" if isinstance(report, CameraDetection)
                                 else report.kind.value)
-                        consumed[sent_topic, kind] += n
+                        consumed[msg.topic, kind] += 1
             # a clock off its gateway's shows in one message
             beats = [replace(b, skew_s=s)
                      for b, s in zip(beats, skews([b.report.ts for b in beats]), strict=True)]
             evidence += mine
             if msg.ts is None and together and arrivals:  # delivered together, one arrival
-                for was, new in zip(arrivals[-1][1:], (mine, beats, acks, marks), strict=True):
-                    was += new  # type: ignore[operator]
+                _, was, had, acked = arrivals[-1]
+                was += mine
+                had += beats
+                acked += acks
             else:
-                arrivals.append((at, mine, beats, acks, marks))
+                arrivals.append((at, mine, beats, acks))
             together = msg.ts is None
         for (topic, kind), n in consumed.items():
             self.metrics.events_consumed.labels(topic=topic, kind=kind).inc(n)
@@ -219,40 +197,69 @@ class Pipeline:
         else:
             held = len(self.correlator.held)
             out.add(self.correlator.receive(
-                [Arrival(at, tuple(e), tuple(h), tuple(a), tuple(m))
-                 for at, e, h, a, m in arrivals]
+                [Arrival(at, tuple(e), tuple(h), tuple(a)) for at, e, h, a in arrivals]
                 or [Arrival(now)], unread))
-            if self.share is not None:
-                publish_owned(out, self.correlator, self.share, spoken)
             if held - len(self.correlator.held) >= memory.TRIM_AFTER_RELEASED:
                 memory.trim()  # a burst correlated and freed: its pages back before it says so
         self._finish(out)
         return out
-
-    @property
-    def clock(self) -> Clock:
-        """The correlator's event time: (newest seen, released up to)."""
-        return self.correlator.watermark, self.correlator.frontier
-
-    def open_faults(self) -> Counter[tuple[str, str]]:
-        """Open sensor faults by (sector, kind): of the sensors this partition owns."""
-        share = self.share
-        if share is None:
-            return self.correlator.open_faults()
-        return self.correlator.open_faults(lambda i: owns(share, i))
 
     def tick(self, now: float) -> BatchResult:
         """Run the correlator's clock and timers without new messages."""
         return self.process((), now)
 
     def _finish(self, out: BatchResult) -> None:
-        zone_events.track(self.zones, self.fences, self.metrics, out)
-        if self.naive is None and self.share is None:  # shared: the group's gauges
-            self.gauges.show([self.clock], self.open_faults())
+        self._zone_events(out)
+        if self.naive is None:
+            # seen before released: a scrape between the two never shows released > seen early
+            self.metrics.event_time.labels(clock="seen").set(self.correlator.watermark)
+            if self.correlator.frontier is not None:
+                self.metrics.event_time.labels(clock="released").set(self.correlator.frontier)
+            faults = self.correlator.open_faults()
+            for (sector, fault), n in faults.items():
+                self.metrics.sensor_faults.labels(sector=sector, fault=fault).set(n)
+            for sector, fault in self._fault_series - faults.keys():
+                self.metrics.sensor_faults.labels(sector=sector, fault=fault).set(0)
+            self._fault_series |= faults.keys()
         for late in out.late:
             self.metrics.late_events.labels(topic=late.topic).inc()
         for sector, n in out.rate_limited.items():
             self.metrics.alerts_rate_limited.labels(sector=sector).inc(n)
+
+    def _future(self, msg: RawMessage, ahead: Sequence[Decoded[Any]], now: float) -> DeadLetter:
+        ts = max(i.report.ts for i in ahead)
+        return dead_letter(
+            "future_ts",
+            f"{len(ahead)} report(s) up to {ts - now:.1f} s ahead of the worker's clock "
+            f"(tolerance {self.clock_skew_s:g} s)",
+            msg.value, topic=msg.topic, partition=msg.partition, offset=msg.offset, key=msg.key,
+            index=ahead[0].index, rejected=len(ahead),
+        )
+
+    def _zone_events(self, out: BatchResult) -> None:
+        """Enter, exit and dwell of tracked alerts (the positions the correlator moved);
+        a cleared alert is no longer tracked. Their state goes out as ``zon:`` keys."""
+        if out.positions:
+            ids, ts, lon, lat = zip(*out.positions, strict=True)
+            fences = self.fences
+            moves = [t for t in self.zones.update(fences, ids, lon, lat, ts)
+                     if not (t.kind == Kind.DWELL and t.zone_type == "patrol_sector")]
+            lon_m, lat_m = [t.lon for t in moves], [t.lat for t in moves]
+            sectors = fences.sectors(*fences.locate(lon_m, lat_m), len(moves))
+            for t, sector in zip(moves, sectors, strict=True):
+                out.zone_events.append(ZoneEvent(
+                    kind=t.kind.value, alert_id=t.object_id, zone_id=t.zone_id,
+                    zone_type=t.zone_type, zone_name=fences.zones[fences.ids[t.zone_id]].name,
+                    sector=sector, ts=t.ts, since=t.since, lon=t.lon, lat=t.lat,
+                    geofence_version=t.version,
+                ))
+                self.metrics.zone_events.labels(kind=t.kind.value, zone_type=t.zone_type).inc()
+            for oid in set(ids):
+                out.changed[state_codec.key(state_codec.ZON, oid)] = self.zones.state(oid)
+        for alert in out.alerts:
+            if alert.state == AlertState.CLEARED and alert.id in self.zones.objects:
+                self.zones.forget(alert.id)
+                out.changed[state_codec.key(state_codec.ZON, alert.id)] = None
 
     def _learn_sites(self, health: Sequence[SensorHealth], changed: dict[str, Any]) -> None:
         """Devices report their position in heartbeats: cameras become tasking targets,
@@ -273,9 +280,8 @@ class Pipeline:
             self.correlator.use_cameras(list(self.cameras.values()))
 
     def _letter(self, msg: RawMessage, reason: str, detail: str) -> DeadLetter:
-        topic, partition, offset = msg.sent
-        return dead_letter(reason, detail, msg.value, topic=topic, partition=partition,
-                           offset=offset, key=msg.key)
+        return dead_letter(reason, detail, msg.value, topic=msg.topic, partition=msg.partition,
+                           offset=msg.offset, key=msg.key)
 
     def _ack(self, msg: RawMessage, acks: list[AlertAckMessage], dead: list[DeadLetter]) -> None:
         """A patrol's ack, as strict as a sensor report; for an alert this worker knows."""

@@ -86,20 +86,18 @@ class Settings(BaseSettings):
 
     # --- topics -----------------------------------------------------------
     topic_prefix: str = Field("borderwatch", description="Prefix of every topic name.")
-    partitions: int = Field(4, ge=1, le=1024,
-                            description="Partitions of keyed topics (upper bound on workers).")
+    partitions: int = Field(
+        4, ge=1, le=1024, description="Partitions of keyed topics (upper bound on workers)."
+    )
     replication_factor: int = Field(1, ge=1, description="Replication factor of new topics.")
-    place_cell_m: float = Field(10_000.0, gt=0, description="Metres of boundary per stretch; "
-                                "stretch n is correlated on partition n mod partitions.")
-    place_margin_m: float = Field(1_500.0, ge=0, description="Reports this close to a "
-                                  "stretch's end go to the neighbour's partition too.")
 
     # --- worker -----------------------------------------------------------
     app_id: str = Field("borderwatch", description="Faust app id = Kafka consumer group.")
     data_dir: Path = Field(Path(".borderwatch"), description="Worker state (table stores).")
     batch_max: int = Field(500, ge=1, description="Messages per processing batch at most.")
-    batch_within: float = Field(0.02, gt=0, description="Seconds to wait for a batch to "
-                                "fill before processing it.")
+    batch_within: float = Field(
+        0.02, gt=0, description="Seconds to wait for a batch to fill before processing it."
+    )
     clock_skew_s: float = Field(
         30.0, ge=0,
         description="Reports timed further than this ahead of the worker's clock are "
@@ -145,8 +143,9 @@ class Settings(BaseSettings):
             "...) before it counts the send as failed and goes on with the batch."
         ),
     )
-    tick_interval: float = Field(2.0, gt=0, description="Seconds between timer ticks "
-                                 "(alert escalation and clearing).")
+    tick_interval: float = Field(
+        2.0, gt=0, description="Seconds between timer ticks (alert escalation and clearing)."
+    )
     stall_s: float = Field(
         120.0,
         gt=0,
@@ -178,8 +177,9 @@ class Settings(BaseSettings):
     # --- metrics ----------------------------------------------------------
     metrics_host: str = Field("127.0.0.1", description="Address /metrics listens on.")
     metrics_port: int = Field(9108, ge=0, le=65535, description="Port of /metrics; 0 = off.")
-    health_interval: float = Field(5.0, gt=0, description="Seconds between updates of the "
-                                   "sensor-health and lag gauges.")
+    health_interval: float = Field(
+        5.0, gt=0, description="Seconds between updates of the sensor-health and lag gauges."
+    )
     sensor_offline_after: float = Field(
         180.0, gt=0, description="A sensor with no heartbeat for this many seconds is offline."
     )

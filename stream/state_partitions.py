@@ -1,91 +1,82 @@
-"""Where each key of the correlator's state is kept: with its placed partition.
+"""Which partition of the changelog each key of the correlator's state is written to.
 
-Each placed partition has a pipeline of its own (:mod:`stream.partitioned`); its state keys
-(:mod:`stream.correlation.state_codec`) go to the same partition of the changelog, named
-``<p>/<key>``, so that two partitions correlating one incident near a stretch's end keep a
-copy each. A worker is given the same partitions of every topic of one partition count
-(the placed topics and the changelog among them), so after a rebalance the worker given
-partition ``p`` restores the keys of ``p`` and nobody else keeps them (docs/architecture.md,
-"Scaling").
-
->>> keys, homes = placed({0: {"inc:a": 1}, 2: {"inc:a": 2, "meta": 3}})
->>> keys, homes["2/meta"]
-({'0/inc:a': 1, '2/inc:a': 2, '2/meta': 3}, 2)
->>> of_partition(keys, 2)
-{'inc:a': 2, 'meta': 3}
->>> partition_of("2/inc:a"), partition_of("inc:a")
-(2, None)
+A worker is given the same partitions of every source topic and of the changelog (Faust
+assigns topics of one partition count together), so state written to the partition its
+evidence came on moves with that partition: after a rebalance the worker given sensor
+partition ``p`` restores the incidents, sensors and held reports of ``p`` and nobody else
+keeps them (see docs/architecture.md, "Scaling").
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from collections.abc import Collection, Mapping
+from typing import Any
 
-from stream.correlation import state_codec
-
-V = TypeVar("V")
+from stream.correlation import held, state_codec
+from stream.correlation.engine import Correlator
 
 
-def state_key(partition: int, key: str) -> str:
-    """The table key of a partition's state key."""
-    return f"{partition}/{key}"
+def homes(keys: Collection[str], correlator: Correlator,
+          heard: Mapping[str, int]) -> dict[str, int]:
+    """The source partition each state key belongs with: an incident's (and its alert's
+    zone stays) its first report's, a sensor's or camera's the partition it is heard on
+    (``heard``), held reports theirs, ``meta:<p>`` its own. Keys left out (a deleted
+    incident, a device not heard since a restart, an unsplit ``meta``) are the caller's to
+    place.
 
-
-def partition_of(key: str) -> int | None:
-    """The partition a table key belongs to (None: not a partition's key)."""
-    head, sep, _ = key.partition("/")
-    return int(head) if sep and head.isdigit() else None
-
-
-def placed(changes: Mapping[int, Mapping[str, V]]) -> tuple[dict[str, V], dict[str, int]]:
-    """Every partition's changes as table keys, and the partition of each."""
-    keys: dict[str, V] = {}
-    homes: dict[str, int] = {}
-    for p, changed in changes.items():
-        for k, v in changed.items():
-            name = state_key(p, k)
-            keys[name], homes[name] = v, p
-    return keys, homes
-
-
-def of_partition(table: Mapping[str, V], partition: int) -> dict[str, V]:
-    """A partition's state keys in ``table``, named as the pipeline names them."""
-    prefix = f"{partition}/"
-    return {k[len(prefix):]: v for k, v in table.items() if k.startswith(prefix)}
-
-
-@dataclass
-class Writes:
-    """What a batch writes to the changelog, in the order it lands (``first`` then
-    ``then``: :func:`~stream.correlation.state_codec.in_two_phases`), each key's partition,
-    the keys refused as too large (name, bytes) and the bytes written by key kind."""
-
-    first: dict[str, bytes] = field(default_factory=dict)
-    then: dict[str, bytes | None] = field(default_factory=dict)
-    homes: dict[str, int] = field(default_factory=dict)
-    refused: list[tuple[str, int]] = field(default_factory=list)
-    sizes: dict[str, int] = field(default_factory=dict)
-
-
-def writes(changes: Mapping[int, Mapping[str, Any]], limit: int) -> Writes:
-    """Every partition's changed state keys as changelog writes.
-
-    >>> w = writes({1: {"inc:a": {"x": 1}, "meta": {}, "inc:b": None}}, limit=1 << 20)
-    >>> w.first, w.then, w.homes["1/inc:b"], w.sizes
-    ({'1/inc:a': b'{"x":1}'}, {'1/meta': b'{}', '1/inc:b': None}, 1, {'inc': 7, 'meta': 2})
+    >>> from geofences.index import GeofenceSet
+    >>> c = Correlator(GeofenceSet.load_bundled())
+    >>> homes(["site:s-1", "flt:s-1", "buf:7:2:0", "meta:1", "inc:gone", "meta", "site:s-2"],
+    ...       c, {"s-1": 3})
+    {'site:s-1': 3, 'flt:s-1': 3, 'buf:7:2:0': 2, 'meta:1': 1}
     """
-    out = Writes()
-    firsts: dict[int, dict[str, bytes]] = {}
-    thens: dict[int, dict[str, bytes | None]] = {}
-    for p, changed in changes.items():
-        encoded, too_big = state_codec.encode_changes(changed, limit)
-        out.refused += too_big
-        firsts[p], thens[p] = state_codec.in_two_phases(encoded)
-        for kind, size in state_codec.bytes_by_kind(encoded).items():
-            out.sizes[kind] = out.sizes.get(kind, 0) + size
-    out.first, homes = placed(firsts)
-    out.then, then_homes = placed(thens)
-    out.homes = homes | then_homes
+    out: dict[str, int] = {}
+    for k in keys:
+        kind, _, name = k.partition(":")
+        if kind == state_codec.INC:
+            p = correlator.home(name)
+        elif kind == state_codec.ZON:
+            p = correlator.alert_home(name)
+        elif kind in (state_codec.SITE, state_codec.FLT, state_codec.CAM):
+            p = heard.get(name)
+        elif kind == state_codec.BUF:
+            p = held.partition_of(k)
+        elif kind == state_codec.META and name:
+            p = int(name)
+        else:
+            p = None
+        if p is not None:
+            out[k] = p
     return out
+
+
+def per_partition_meta(changed: Mapping[str, Any], partitions: Collection[int]
+                       ) -> dict[str, Any]:
+    """``changed`` with the correlator's ``meta`` as one ``meta:<p>`` per partition ``p``
+    the worker holds, each with that partition's clock sources and rate limits (none held:
+    left as it is).
+
+    >>> meta = state_codec.Meta(5.0, clock={"sources": {"g:0": [5, 9], "g:1": [4, 9]}})
+    >>> out = per_partition_meta({"inc:a": {}, "meta": meta.to_dict()}, [1])
+    >>> sorted(out), out["meta:1"]["clock"]["sources"]
+    (['inc:a', 'meta:1'], {'g:1': [4, 9]})
+    """
+    value = changed.get(state_codec.META)
+    if value is None or not partitions:
+        return dict(changed)
+    meta = state_codec.Meta.from_dict(value)
+    out = {k: v for k, v in changed.items() if k != state_codec.META}
+    for p in sorted(partitions):
+        out[state_codec.meta_for(p)] = meta.partition(p).to_dict()
+    return out
+
+
+def held_by(keys: Mapping[str, Any], partitions: Collection[int],
+            where: Mapping[str, int]) -> dict[str, Any]:
+    """The keys of ``keys`` written to one of ``partitions`` (``where``: key -> the
+    partition it was written to or read from; a key missing from it is kept).
+
+    >>> held_by({"inc:a": 1, "inc:b": 2, "meta": 3}, [0], {"inc:a": 0, "inc:b": 1})
+    {'inc:a': 1, 'meta': 3}
+    """
+    return {k: v for k, v in keys.items() if where.get(k, -1) in partitions or k not in where}

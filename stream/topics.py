@@ -33,10 +33,6 @@ class TopicSpec:
 GROUND = TopicSpec("sensors.ground", "Ground-sensor detections, keyed by sensor or gateway id.")
 CAMERA = TopicSpec("sensors.camera", "Camera detections, keyed by camera id.")
 HEALTH = TopicSpec("sensors.health", "Sensor heartbeats, battery and tamper, keyed by sensor id.")
-#: the repartition topic of each sensor topic (stream/agents/route.py): its messages again,
-#: on the partitions of the places they report on; one per consumer group, as Faust's own
-PLACED = {GROUND.name: "placed-ground", CAMERA.name: "placed-camera",
-          HEALTH.name: "placed-health"}
 ALERTS = TopicSpec("alerts", "Patrol alerts, one message per state change, keyed by alert id.")
 DEAD_LETTERS = TopicSpec("deadletters", "Refused sensor messages with reason and origin.")
 LATE = TopicSpec("late-events", "Reports older than the allowed lateness.")
@@ -65,38 +61,16 @@ ALL: tuple[TopicSpec, ...] = (
 )
 
 
-def placed_topic(settings: Settings, sensor_topic: str) -> str:
-    """The worker group's placed topic of a sensor topic (its name without the prefix).
-
-    >>> placed_topic(Settings(), GROUND.name)
-    'borderwatch-placed-ground'
-    """
-    return f"{settings.app_id}-{PLACED[sensor_topic]}"
-
-
-def report_stages(settings: Settings) -> tuple[list[str], list[str]]:
-    """The topics a worker group reads reports from, stage by stage: the sensor topics
-    (the route agent), then the group's placed topics (the ingest agent). A group is done
-    with what was published once it committed the first to their ends, and then the
-    second to theirs (their ends read only then)."""
-    names = (GROUND.name, CAMERA.name, HEALTH.name)
-    return ([settings.topic(n) for n in names], [placed_topic(settings, n) for n in names])
-
-
 def worker_topics(settings: Settings) -> dict[str, int]:
-    """The worker group's own topics: ``{name: partitions}`` (compacted but the placed
-    topics, :func:`placed_topic`)."""
+    """Faust's internal topics of the worker group: ``{name: partitions}``."""
     return {
         f"{settings.app_id}-correlation-changelog": settings.partitions,
         f"{settings.app_id}-__assignor-__leader": 1,
-        **{placed_topic(settings, name): settings.partitions for name in PLACED},
     }
 
 
-def create_topics(settings: Settings, timeout: float = 30.0,
-                  group_only: bool = False) -> dict[str, str]:
-    """Create every topic (``group_only``: the worker group's own) that does not exist yet;
-    returns ``{topic: "created"|"exists"}``."""
+def create_topics(settings: Settings, timeout: float = 30.0) -> dict[str, str]:
+    """Create every topic that does not exist yet; returns ``{topic: "created"|"exists"}``."""
     admin = admin_client(settings)
     new = [
         NewTopic(
@@ -105,16 +79,14 @@ def create_topics(settings: Settings, timeout: float = 30.0,
             replication_factor=settings.replication_factor,
             config={"max.message.bytes": str(settings.max_request_bytes), **spec.config},
         )
-        for spec in ([] if group_only else ALL)
+        for spec in ALL
     ]
     # The worker's own topics too (Faust creates them only when a worker starts): after a
     # broker lost its topics, `borderwatch topics create` gives running workers back the
     # changelog they write their state to, with the right partition count.
-    placed = {placed_topic(settings, name) for name in PLACED}
     new += [
         NewTopic(name, num_partitions=n, replication_factor=settings.replication_factor,
-                 config={"max.message.bytes": str(settings.max_request_bytes),
-                         **({} if name in placed else COMPACT)})
+                 config={"max.message.bytes": str(settings.max_request_bytes), **COMPACT})
         for name, n in worker_topics(settings).items()
     ]
     result: dict[str, str] = {}

@@ -11,7 +11,7 @@ import faust
 from stream import memory
 from stream.app import build_app
 from stream.metrics import Metrics
-from stream.partitioned import Partitioned
+from stream.pipeline import Pipeline
 from stream.settings import Settings
 
 #: Libraries whose INFO/WARNING chatter (spinner, "producer buffer full", rebalances) a
@@ -23,7 +23,7 @@ def run_worker(
     settings: Settings,
     *,
     verbose: bool = False,
-    on_ready: Callable[[Partitioned], None] | None = None,
+    on_ready: Callable[[Pipeline], None] | None = None,
 ) -> None:
     """Serve /metrics, then run the Faust worker until SIGINT/SIGTERM.
 

@@ -12,7 +12,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 from stream import kafka_clients
 from stream.evaluation.facts import NotYet, wait_lag_zero, wait_released
 from stream.settings import Settings
-from stream.topics import TICKS, report_stages
+from stream.topics import CAMERA, GROUND, HEALTH, TICKS
 
 
 def produce(
@@ -103,22 +103,15 @@ def wait_committed(settings: Settings, topics: list[str], timeout: float = 60.0)
         raise AssertionError(f"the worker's {exc}") from None
 
 
-def wait_reports_committed(settings: Settings, timeout: float = 60.0) -> None:
-    """Block until the worker group committed every sensor message published so far and
-    then every placed copy of them (:func:`stream.topics.report_stages`)."""
-    deadline = time.monotonic() + timeout
-    for stage in report_stages(settings):
-        wait_committed(settings, stage, max(1.0, deadline - time.monotonic()))
-
-
 def wait_settled(settings: Settings, timeout: float = 180.0) -> None:
     """Block until the worker of ``settings`` is done with everything published so far: its
-    group committed every message of the sensor topics and then of its placed topics, its
-    correlators released event time past the newest report they saw (they flush once their
-    sources are idle), and then its group committed the ticks topic to its end (a batch's
-    outputs are sent before its offsets are committed, so every alert is on its topic)."""
+    group committed every message of the sensor topics, its correlator released event time
+    past the newest report it saw (it flushes once its sources are idle), and then its group
+    committed the ticks topic to its end (a batch's outputs are sent before its offsets are
+    committed, so every alert is on its topic)."""
     deadline = time.monotonic() + timeout
-    wait_reports_committed(settings, timeout)
+    sensors = [settings.topic(t.name) for t in (GROUND, CAMERA, HEALTH)]
+    wait_committed(settings, sensors, timeout)
     url = f"http://{settings.metrics_host}:{settings.metrics_port}/metrics"
     wait_released(url, deadline)
     wait_committed(settings, [settings.topic(TICKS.name)], max(1.0, deadline - time.monotonic()))

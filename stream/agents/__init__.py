@@ -13,10 +13,9 @@ from geofences.store import load_valid
 from stream.agents.geofences import register_geofences
 from stream.agents.health import register_health
 from stream.agents.ingest import register_ingest
-from stream.agents.route import register_route
 from stream.correlation.tasking import CameraSite, sites_from_records
 from stream.metrics import Metrics
-from stream.partitioned import Partitioned
+from stream.pipeline import Pipeline
 from stream.settings import Settings
 
 
@@ -25,14 +24,13 @@ def register_all(
     settings: Settings,
     metrics: Metrics | None = None,
     fences: GeofenceSet | None = None,
-) -> Partitioned:
-    """Register every agent on ``app``; returns the pipelines they share."""
+) -> Pipeline:
+    """Register every agent on ``app``; returns the pipeline they share."""
     metrics = metrics or Metrics()
     if fences is None:
         fences = load_valid(settings.geofences)
     cameras, sites = load_inventory(settings.inventory_file)
-    pipeline = Partitioned(settings, fences, metrics, cameras=cameras, sensor_sites=sites)
-    register_route(app, settings, pipeline.router, metrics, pipeline.idle_s)
+    pipeline = Pipeline(settings, fences, metrics, cameras=cameras, sensor_sites=sites)
     register_ingest(app, settings, pipeline)
     register_geofences(app, settings, pipeline)
     register_health(app, settings, pipeline)

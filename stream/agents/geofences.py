@@ -11,7 +11,7 @@ which the embedded broker reports too low (it would silently miss the newest set
 a table would add a changelog topic for data that already lives in a compacted topic.
 
 The swap is atomic: a set is parsed and indexed off the event loop, then handed to
-``Partitioned.use_fences`` on it, between batches. At start-up, before the worker joins
+``Pipeline.use_fences`` on it, between batches. At start-up, before the worker joins
 its consumer group, the log is read to its end (blocking, at most ``CATCH_UP_S``), so
 the worker's first sensor batch is already judged against the newest published set.
 """
@@ -31,7 +31,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPar
 from geofences.index import GeofenceSet
 from geofences.store import InvalidSet, Published, decode, to_set
 from stream import topics
-from stream.partitioned import Partitioned
+from stream.pipeline import Pipeline
 from stream.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ def newest_valid(
 class GeofenceFeed:
     """Reads the log and swaps ``pipeline``'s geofence set when a new version arrives."""
 
-    def __init__(self, settings: Settings, pipeline: Partitioned) -> None:
+    def __init__(self, settings: Settings, pipeline: Pipeline) -> None:
         self.settings = settings
         self.pipeline = pipeline
         self.metrics = pipeline.metrics
@@ -158,7 +158,7 @@ class GeofenceFeed:
             await asyncio.to_thread(self.log.close)
 
 
-def register_geofences(app: faust.App, settings: Settings, pipeline: Partitioned) -> GeofenceFeed:
+def register_geofences(app: faust.App, settings: Settings, pipeline: Pipeline) -> GeofenceFeed:
     """Apply the newest published set now (blocking, at most ``CATCH_UP_S``), then follow."""
     feed = GeofenceFeed(settings, pipeline)
     feed.bootstrap()

@@ -28,7 +28,7 @@ from stream.health import (
 )
 from stream.metrics import Metrics
 from stream.models import Alert, AlertState, SensorHealth, SensorKind, Severity
-from stream.partitioned import Partitioned
+from stream.pipeline import Pipeline
 from stream.settings import Settings
 
 
@@ -75,7 +75,7 @@ def init_series(metrics: Metrics, settings: Settings, sectors: list[str]) -> Non
         metrics.policy_version.labels(version="none").set(1)
 
 
-def register_health(app: faust.App, settings: Settings, pipeline: Partitioned) -> None:
+def register_health(app: faust.App, settings: Settings, pipeline: Pipeline) -> None:
     metrics = pipeline.metrics
     decoder: Decoder[SensorHealth] = Decoder(SensorHealth, settings.max_message_bytes)
     sensors = SensorHealthTracker(

@@ -1,10 +1,7 @@
-"""The ingest agent: batches of placed sensor messages through the pipelines of the placed
-partitions this worker holds (:class:`~stream.partitioned.Partitioned`).
+"""The ingest agent: batches of sensor messages through :class:`~stream.pipeline.Pipeline`.
 
-It consumes the placed topics (:mod:`stream.agents.route` fills them), patrol
-acknowledgements and timer ticks, hands each partition's messages to that partition's
-pipeline, and sends what the pure core returns: alerts, dead letters, late events, zone
-events and camera tasks.
+It consumes the sensor topics, patrol acknowledgements and timer ticks, and sends what
+the pure core returns: alerts, dead letters, late events, zone events and camera tasks.
 
 At least once, end to end: each batch's outputs are sent and their delivery awaited, then
 the correlator's changed state (incidents, sensor sites, zone stays) is written to the
@@ -30,9 +27,9 @@ from typing import Any
 
 import faust
 import orjson
+from faust.types import TP
 
-from stream import state_partitions, topics
-from stream.agents import assignment
+from stream import kafka_clients, state_partitions, topics
 from stream.agents.changelog import Changelog
 from stream.agents.log_reset import LogReset, Reset
 from stream.agents.outputs import Outputs
@@ -40,24 +37,27 @@ from stream.agents.stall import StallWatch
 from stream.agents.unread import UnreadPartitions
 from stream.agents.watchdog import register_watchdog
 from stream.batch import BatchResult, RawMessage
+from stream.correlation import state_codec
 from stream.models import AlertState
-from stream.partitioned import Partitioned, merged
-from stream.placed import origin_of, shares_of
-from stream.progress import is_progress
+from stream.pipeline import Pipeline
 from stream.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-def register_ingest(app: faust.App, settings: Settings, pipeline: Partitioned) -> None:
+def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> None:
     metrics = pipeline.metrics
-    placed = [topics.placed_topic(settings, name) for name in topics.PLACED]
-    sources = app.topic(*placed, settings.topic(topics.ACKS.name),
-                        settings.topic(topics.TICKS.name))
+    sources = app.topic(
+        settings.topic(topics.GROUND.name),
+        settings.topic(topics.CAMERA.name),
+        settings.topic(topics.HEALTH.name),
+        settings.topic(topics.ACKS.name),
+        settings.topic(topics.TICKS.name),
+    )
     ticks = app.topic(settings.topic(topics.TICKS.name))
-    # The correlator's state is kept per placed partition (stream/state_partitions.py): a
-    # partition's keys in its partition of the changelog, so the worker given that
-    # partition after a rebalance restores it. In memory (the RocksDB
+    # The correlator's state is kept per source partition (stream/state_partitions.py): each
+    # key in the changelog partition of the sensor partition its evidence came on, so the
+    # worker given that partition after a rebalance restores it. In memory (the RocksDB
     # store keeps a copy per source partition), and its values stay the bytes written
     # (value_type: without it a recovered table hands back JSON-decoded values, not bytes).
     # Faust ignores a table's store="memory://" (the URL is falsy) and uses the app's store,
@@ -74,20 +74,31 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Partitioned) -
         ),
     )
     restore = {"needed": True}
-    sensor_topics = set(placed)
+    sensor_topics = {settings.topic(t.name) for t in (topics.GROUND, topics.CAMERA, topics.HEALTH)}
     source_topics = sensor_topics | {settings.topic(t.name) for t in (topics.ACKS, topics.TICKS)}
     unread = UnreadPartitions(sensor_topics)
-    held: set[int] = set()  # the placed partitions this worker holds (their state with them)
+    held: set[int] = set()  # the sensor partitions this worker holds (their state with them)
 
-    highwater = assignment.highwater(app)
+    def highwater(topic: str, partition: int) -> int | None:
+        """The end of a partition as the consumer's latest fetch saw it."""
+        try:
+            return int(app.consumer.highwater(TP(topic, partition)))
+        except Exception:  # not fetched yet, or no longer assigned
+            return None
 
     async def track_assignment() -> None:
-        """Where each assigned placed partition is read from and where it ends."""
+        """Where each assigned sensor partition is read from and where it ends."""
+        mine = [(tp.topic, tp.partition) for tp in app.consumer.assignment()
+                if tp.topic in sensor_topics]
         held.clear()
-        held.update(tp.partition for tp in app.consumer.assignment()
-                    if tp.topic in source_topics)
-        ranges = await assignment.assigned_ranges(app, settings, sensor_topics)
-        unread.assign(ranges or {}, time.monotonic())
+        held.update(p for _, p in mine)
+        try:
+            ranges = await asyncio.to_thread(kafka_clients.read_range, settings,
+                                             settings.app_id, mine)
+        except Exception as exc:  # without it the clock judges by idleness alone
+            log.warning("cannot read the assigned partitions' offsets: %s", exc)
+            ranges = {}
+        unread.assign(ranges, time.monotonic())
 
     keys = settings.key_ring()
     too_large: set[str] = set()  # state key kinds already logged as over the size limit
@@ -126,9 +137,7 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Partitioned) -
             metrics.send_failures.labels(kind=kind).inc()
             return False
 
-    async def send(results: Mapping[int, BatchResult]) -> None:
-        """Every partition's outputs, then its state."""
-        result = merged(results)
+    async def send(result: BatchResult) -> None:
         jobs: list[tuple[str, str | None, bytes, Any]] = []
         for letter in result.dead_letters:
             jobs.append(("dead_letter", letter.key, letter.model_dump_json().encode(), letter))
@@ -162,13 +171,15 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Partitioned) -
         # Then the state those outputs came from, in two phases (a crash between them or in
         # either leaves state the batch's replay puts right: state_codec.in_two_phases),
         # each on the broker before the next, and before the batch's events are acknowledged.
-        w = state_partitions.writes({p: r.changed for p, r in results.items()},
-                                    settings.max_message_bytes)
-        for kind, size in w.sizes.items():
+        writes, refused = state_codec.encode_changes(
+            state_partitions.per_partition_meta(result.changed, held), settings.max_message_bytes)
+        homes = state_partitions.homes(writes, pipeline.correlator, pipeline.heard)
+        first, then = state_codec.in_two_phases(writes)
+        for kind, size in state_codec.bytes_by_kind(writes).items():
             metrics.state_written.labels(kind=kind).inc(size)
-        await write_state(w.first, w.homes)
-        await write_state(w.then, w.homes)
-        for key, size in w.refused:  # kept at its last value: a restart restores that
+        await write_state(first, homes)
+        await write_state(then, homes)
+        for key, size in refused:  # kept at its last value: a restart restores that
             kind = key.split(":", 1)[0]
             metrics.state_oversize.labels(kind=kind).inc()
             if kind not in too_large:
@@ -193,8 +204,7 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Partitioned) -
     async def rewrite_all() -> list[str]:
         """Write every live state key to the changelog again; the keys written."""
         live = {k: v for k, v in state.items() if v is not None}
-        homes = {k: p for k in live if (p := state_partitions.partition_of(k)) is not None}
-        await write_state(live, homes)
+        await write_state(live)
         return list(live)
 
     async def rewrite_state(reset: Reset) -> None:
@@ -223,26 +233,19 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Partitioned) -
             restore["needed"] = False
             await track_assignment()
             try:  # the state of the partitions held now, and nothing else
-                table = dict(state.items())
-                pipeline.hold(held)
-                n = 0
-                for p, pipe in pipeline.pipes.items():
-                    keys = state_partitions.of_partition(table, p)
-                    saved = {k: orjson.loads(v) for k, v in keys.items() if v is not None}
-                    pipe.restore(saved)
-                    n += len(saved)
-                log.info("correlators of partitions %s restored from %d state keys",
-                         sorted(held), n)
+                keys = state_partitions.held_by(dict(state.items()), held, changelog.where)
+                saved = {k: orjson.loads(v) for k, v in keys.items() if v is not None}
+                pipeline.reset()
+                pipeline.restore(saved)
+                log.info("correlator restored from %d state keys of partitions %s",
+                         len(saved), sorted(held))
             except Exception:  # go on with what was restored: the batch still counts
                 log.exception("restoring the correlator's state failed")
                 metrics.batch_failures.inc()
         try:
             # arrival time: this batch's clock (message timestamps would make a worker
             # reading a backlog see its partitions idle while it still reads them)
-            messages = [RawMessage(m.topic, m.partition, m.offset, m.key, m.value,
-                                   origin=origin_of(m.headers),
-                                   progress=is_progress(m.headers),
-                                   shares=shares_of(m.headers))
+            messages = [RawMessage(m.topic, m.partition, m.offset, m.key, m.value)
                         for m in (e.message for e in events)]
             for (topic, part), expected, got in unread.read(
                     (m.topic, m.partition, m.offset) for m in messages):
@@ -250,15 +253,8 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Partitioned) -
                             "%d messages skipped", topic, part, got, expected, got - expected)
                 metrics.skipped_messages.labels(topic=topic).inc(got - expected)
             began = time.monotonic()
-            batches: dict[int, list[RawMessage]] = {}
-            for m in messages:
-                if m.partition not in pipeline.pipes:  # not (or no longer) held here
-                    log.warning("%s[%d]: a message of a partition this worker does not hold",
-                                m.topic, m.partition)
-                    continue
-                batches.setdefault(m.partition, []).append(m)
-            result = pipeline.process_placed(batches, time.time(),
-                                             unread.unread(highwater, time.monotonic()))
+            result = pipeline.process(messages, time.time(),
+                                      unread=unread.unread(highwater, time.monotonic()))
             reset = resets.check(((m.topic, m.partition, m.offset) for m in messages),
                                  highwater)
             if reset is not None:
@@ -285,6 +281,6 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Partitioned) -
 
     @app.timer(settings.tick_interval, on_leader=True)
     async def tick() -> None:
-        """One tick to every partition: each partition's correlator runs its timers."""
+        """One tick to every partition: each worker's correlator runs its timers."""
         for partition in range(settings.partitions):
             await ticks.send(key=b"tick", value=b"{}", partition=partition)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException
@@ -45,9 +44,7 @@ class Outputs:
             self._producer.poll(0.05)
 
     async def send(self, topic: str, key: bytes | None, value: bytes | None,
-                   partition: int | None = None,
-                   headers: Sequence[tuple[str, bytes]] | None = None,
-                   ) -> asyncio.Future[int]:
+                   partition: int | None = None) -> asyncio.Future[int]:
         """Hand one message to the client (in call order per partition; to ``partition``,
         or the key's); the future is settled with the partition once the broker has it, or
         with the error that stopped it."""
@@ -60,11 +57,9 @@ class Outputs:
         while True:
             try:
                 if partition is None:
-                    self._producer.produce(topic, value, key, on_delivery=report,
-                                           headers=list(headers or ()))
+                    self._producer.produce(topic, value, key, on_delivery=report)
                 else:
-                    self._producer.produce(topic, value, key, partition, on_delivery=report,
-                                           headers=list(headers or ()))
+                    self._producer.produce(topic, value, key, partition, on_delivery=report)
                 return fut
             except BufferError:  # the client's queue is full: let deliveries drain it
                 await asyncio.sleep(0.01)

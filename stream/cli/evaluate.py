@@ -90,12 +90,6 @@ def evaluate(
         int, typer.Option(min=1, help="With --live: correlator workers in one consumer group "
                           "(no more than the topics' partitions, BORDERWATCH_PARTITIONS).")
     ] = 1,
-    partitions: Annotated[
-        int, typer.Option(min=1, max=1024, help="Correlate by place on this many partitions "
-                          "(stretches of the boundary; what any number of workers sharing "
-                          "that many partitions compute). With --live: "
-                          "BORDERWATCH_PARTITIONS, the topics' count.")
-    ] = 1,
     bootstrap_servers: Bootstrap = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v",
@@ -142,14 +136,12 @@ def evaluate(
     if live:
         from stream.cli.evaluate_live import run_live
 
-        results, start, placed = run_live(c, keys, bootstrap_servers, live_step, quiet,
-                                          workers)
-        pure = _run(c, keys, jobs, Feed(cues=False, partitions=placed),
-                    f"{c.name} pure, same placement", quiet,
+        results, start = run_live(c, keys, bootstrap_servers, live_step, quiet, workers)
+        pure = _run(c, keys, jobs, Feed(cues=False), f"{c.name} pure, same placement", quiet,
                     start)
         agreement = {"start": start, "pure": pure}
     else:
-        results = _run(c, keys, jobs, Feed(partitions=partitions), c.name, quiet)
+        results = _run(c, keys, jobs, Feed(), c.name, quiet)
     report = Report(c.name, str(campaign), c.seed, c.geofences, results,
                     wall_s=time.perf_counter() - t0, jobs=jobs,
                     options=c.matching.model_dump())
@@ -170,8 +162,7 @@ def evaluate(
                        "workers": workers, "differing": compare(results, agreement["pure"], out)}
     diff: list[str] = []
     if sizes:
-        runs = [_run(c, det_keys, jobs, Feed(batch=b, shuffle_s=shuffle_within, cues=False,
-                                          partitions=partitions),
+        runs = [_run(c, det_keys, jobs, Feed(batch=b, shuffle_s=shuffle_within, cues=False),
                      f"{c.name} in batches of {b}", quiet) for b in sizes]
         diff = differing(runs)
         doc["determinism"] = {"batches": sizes, "shuffle_within_s": shuffle_within,

@@ -27,9 +27,8 @@ def _line(r: TrialResult) -> str:
 
 
 def run_live(c: Campaign, keys: list[tuple[str, int]], bootstrap: str | None, step_s: float,
-             quiet: bool, workers: int = 1) -> tuple[list[TrialResult], float, int]:
-    """Live results in trial order, the start the trials were placed at, and the
-    partitions they were correlated on."""
+             quiet: bool, workers: int = 1) -> tuple[list[TrialResult], float]:
+    """Live results in trial order, and the start the trials were placed at."""
     from simulators.publish import PublishError
     from stream.broker import BrokerError
     from stream.cli.evaluate import _progress
@@ -69,7 +68,7 @@ def run_live(c: Campaign, keys: list[tuple[str, int]], bootstrap: str | None, st
             console.print(f"[red]error:[/] {exc}")
             raise typer.Exit(1) from exc
     shutil.rmtree(workdir, ignore_errors=True)
-    return results, start, settings.partitions
+    return results, start
 
 
 def compare(live: list[TrialResult], pure: list[TrialResult], out: Any) -> dict[str, list[str]]:

@@ -13,7 +13,7 @@ from stream.cli.errors import fail
 from stream.kafka_clients import require_broker
 
 if TYPE_CHECKING:
-    from stream.partitioned import Partitioned
+    from stream.pipeline import Pipeline
 
 
 def worker(
@@ -60,7 +60,6 @@ def worker(
 ) -> None:
     """Run the processing worker (Faust agents) until Ctrl-C or SIGTERM."""
     from geofences.store import InvalidSet, load_valid
-    from stream.topics import create_topics
     from stream.worker import run_worker
 
     memory.use_system_allocator()  # runs this command again first: its checks run once
@@ -78,7 +77,6 @@ def worker(
         console.print(f"[red]error:[/] {exc}", soft_wrap=True)
         raise typer.Exit(2) from exc
     require_broker(settings)
-    create_topics(settings, group_only=True)  # its placed topics and changelog
     for port, option in ((settings.metrics_port, "--metrics-port (BORDERWATCH_METRICS_PORT)"),
                          (settings.web_port, "--web-port (BORDERWATCH_WEB_PORT)")):
         if port and not port_free(settings.metrics_host, port):
@@ -89,8 +87,8 @@ def worker(
         else "off"
     )
 
-    def ready(pipeline: Partitioned) -> None:
-        policies = pipeline.policies_version
+    def ready(pipeline: Pipeline) -> None:
+        policies = pipeline.correlator.policies.version
         print(f"worker ready: metrics {metrics_at}, geofences {pipeline.fences.version}, "
               f"policies {policies} (Ctrl-C stops)", flush=True)
 

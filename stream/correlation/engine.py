@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping, Sequence
-from itertools import groupby
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,7 +26,7 @@ from stream.correlation import state_codec as codec
 from stream.correlation.clock import EventClock
 from stream.correlation.evidence import Arrival, Evidence, Heartbeat
 from stream.correlation.heartbeats import on_health
-from stream.correlation.held import AFTER, Held
+from stream.correlation.held import Held
 from stream.correlation.incidents import Incident
 from stream.correlation.policies import Policies
 from stream.correlation.reframe import reproject
@@ -64,8 +63,6 @@ class Correlator:
         self.clock = EventClock(pol.lateness.hold_s, pol.incident.slice_s, pol.lateness.idle_s)
         self.tclock = 0.0  # the last step boundary whose timers ran
         self.held = Held()  # reports waiting for the watermark
-        #: processing time the reports held as :data:`.held.AFTER` arrived at (NaN: unknown)
-        self.after_at = math.nan
         self.timers = Timers(pol)
         self.store.dirty = self.timers.changes()  # a changed incident is rescheduled
 
@@ -156,15 +153,23 @@ class Correlator:
         """Task these cameras from now on."""
         self.store.cameras = CameraNetwork(sites, self.frame)
 
+    def home(self, incident_id: str | None) -> int | None:
+        """The source partition an incident belongs with: its first report's (None: no
+        such incident, or no report kept)."""
+        inc = self.incidents.get(incident_id) if incident_id is not None else None
+        return inc.home if inc is not None else None
+
+    def alert_home(self, alert_id: str) -> int | None:
+        """The source partition of the incident holding ``alert_id`` (:meth:`home`)."""
+        return self.home(self.store.by_alert.get(alert_id))
+
     def has_alert(self, alert_id: str) -> bool:
         """Whether ``alert_id`` belongs to an incident this correlator holds."""
         return alert_id in self.store.by_alert
 
-    def open_faults(self, keep: Callable[[Incident], bool] | None = None
-                    ) -> Counter[tuple[str, str]]:
-        """Open sensor faults by (sector, fault kind), for the health gauges (of the
-        incidents ``keep`` keeps)."""
-        return sensor_faults.counts(self.store, keep)
+    def open_faults(self) -> Counter[tuple[str, str]]:
+        """Open sensor faults by (sector, fault kind), for the health gauges."""
+        return sensor_faults.counts(self.store)
 
     def _meta(self) -> codec.Meta:
         return codec.Meta(self.watermark, self.tclock, self.clock.to_dict(),
@@ -221,8 +226,6 @@ class Correlator:
         """Judge one message's reports against the clock as it stood before it (late,
         held for their step, or backlog), then release what the clock lets go."""
         now, allowed = arrival.at, self.policies.lateness.allowed_s
-        if self.held.has_after() and now != self.after_at:
-            self._after(out, moved)
         items: list[Evidence | Heartbeat] = [*arrival.evidence, *arrival.health]
         front = self.clock.frontier
         # a source unread until now was holding the clock: its first reports are not late
@@ -233,34 +236,17 @@ class Correlator:
             out.future += len(ahead)  # dead-letters these at its edge already)
             items = [it for it in items if it.report.ts <= now + self.future_s]
         for it in items:
-            self.clock.observe(it.src, it.report.ts, now)
+            self.clock.observe(f"{it.topic}:{it.partition}", it.report.ts, now)
             self.watermark = max(self.watermark, it.report.ts)
-        for m in arrival.marks:  # a reader's word on a source, after its reports above
-            if m.ts is None or m.ts <= now + self.future_s:
-                self.clock.mark(m, now)
         held, stale, late = lateness.split(items, wm, front, allowed)
         out.late += late
         for it in held:
             self.held.add(self.clock.cell(it.report.ts), it)
-        if stale and front is not None:  # within the allowed lateness: correlated together
+        if stale and front is not None:  # within the allowed lateness: correlated at once
             out.backlog += sum(isinstance(it, Evidence) for it in stale)
-            for it in stale:
-                self.held.add(AFTER, it)
-            self.after_at = now
+            self._step(sorted(stale, key=_order), front, out, moved, stale=True)
         self._advance(self.clock.release_to(now, unread), out, moved)
         alerting.apply_acks(self.store, arrival.acks, self.now, out)
-
-    def _after(self, out: CorrelatorResult, moved: list[Move]) -> None:
-        """Correlate the reports that came after the clock passed their moment at the
-        frontier, step by step of their event time: all that arrived at one processing time
-        together, so the answer does not depend on how messages were grouped into arrivals
-        (one by one, as a gateway uploads, or a fetch of many)."""
-        front = self.clock.frontier
-        if front is None:
-            return
-        for _, step in groupby(sorted(self.held.take_after(), key=_order),
-                               key=lambda it: self.clock.cell(it.report.ts)):
-            self._step(list(step), front, out, moved, stale=True)
 
     def tick(self, now: float, unread: Collection[str] = ()) -> CorrelatorResult:
         """Release what idle sources held back and run the timers it makes due."""

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from stream.correlation.clock import Mark
 from stream.models import (
     AlertAckMessage,
     CameraDetection,
@@ -19,24 +18,12 @@ from stream.models import (
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """One positioned detection and its topic/partition/offset; ``source``: the partition
-    it was sent on (``topic:partition``) when it was read from a placed copy.
-
-    >>> e = Evidence(None, "placed", 3, 9, source="sensors.ground:1")  # type: ignore[arg-type]
-    >>> e.src, Evidence(None, "g", 2, 0).src  # type: ignore[arg-type]
-    ('sensors.ground:1', 'g:2')
-    """
+    """One positioned detection and its topic/partition/offset."""
 
     report: GroundDetection | CameraDetection
     topic: str
     partition: int
     offset: int
-    source: str = ""
-
-    @property
-    def src(self) -> str:
-        """Its event-time source: the partition it was sent on (see :mod:`.clock`)."""
-        return self.source or f"{self.topic}:{self.partition}"
 
     def ref_dict(self) -> dict[str, Any]:
         """:meth:`ref` as plain data, without building the model (the hot path)."""
@@ -63,11 +50,6 @@ class Heartbeat:
     topic: str
     partition: int
     skew_s: float = 0.0
-    source: str = ""  # as Evidence.source
-
-    @property
-    def src(self) -> str:
-        return self.source or f"{self.topic}:{self.partition}"
 
 
 def skews(times: Sequence[float]) -> list[float]:
@@ -93,4 +75,3 @@ class Arrival:
     evidence: tuple[Evidence, ...] = ()
     health: tuple[Heartbeat, ...] = ()
     acks: tuple[AlertAckMessage, ...] = ()
-    marks: tuple[Mark, ...] = ()  # what readers of sources said (after its reports)

@@ -23,9 +23,6 @@ Item = Evidence | Heartbeat
 Chunk = tuple[int, int]  # source partition, chunk number
 PREFIX = key(BUF, "")  # "buf:"
 CHUNK = 200  # reports per key: about 60 KB of JSON
-#: the step the reports wait under that came after the clock passed their moment, until
-#: processing time moves on (:meth:`stream.correlation.engine.Correlator.receive`)
-AFTER = -1
 
 
 def dump(it: Item) -> dict[str, Any]:
@@ -35,8 +32,6 @@ def dump(it: Item) -> dict[str, Any]:
          "r": it.report.model_dump(mode="json")}
     if isinstance(it, Heartbeat) and it.skew_s:
         d["s"] = it.skew_s
-    if it.source:
-        d["src"] = it.source
     return d
 
 
@@ -72,10 +67,9 @@ def _item(d: dict[str, Any] | None, it: Item | None) -> Item:
 def load(d: dict[str, Any]) -> Item:
     raw = orjson.dumps(d["r"])
     if d["k"] == "health":
-        return Heartbeat(SensorHealth.model_validate_json(raw), d["t"], d["p"], d.get("s", 0.0),
-                         d.get("src", ""))
+        return Heartbeat(SensorHealth.model_validate_json(raw), d["t"], d["p"], d.get("s", 0.0))
     model = CameraDetection if d["k"] == "camera" else GroundDetection
-    return Evidence(model.model_validate_json(raw), d["t"], d["p"], d["o"], d.get("src", ""))
+    return Evidence(model.model_validate_json(raw), d["t"], d["p"], d["o"])
 
 
 class Held:
@@ -117,20 +111,9 @@ class Held:
             del self.tail[t]
 
     def take(self, before: int) -> list[Item]:
-        """Every report of the steps before ``before`` (unordered; not the reports that came
-        after their moment, :data:`AFTER`); they leave the store."""
-        return self._take([k for k in self.docs if AFTER < k < before])
-
-    def take_after(self) -> list[Item]:
-        """The reports that came after their moment (:data:`AFTER`; unordered)."""
-        return self._take([AFTER] if AFTER in self.docs else [])
-
-    def has_after(self) -> bool:
-        return AFTER in self.docs
-
-    def _take(self, keys: list[int]) -> list[Item]:
+        """Every report of the steps before ``before`` (unordered); they leave the store."""
         out: list[Item] = []
-        for k in keys:
+        for k in [k for k in self.docs if k < before]:
             chunks, live = self.docs.pop(k), self.live.pop(k)
             self._drop_tails(k)
             for c, docs in chunks.items():

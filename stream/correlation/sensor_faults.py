@@ -48,13 +48,10 @@ def lone_by_sensor(store: Store) -> dict[str, list[Incident]]:
     return out
 
 
-def counts(store: Store, keep: Callable[[Incident], bool] | None = None
-           ) -> Counter[tuple[str, str]]:
-    """Open sensor faults by (sector, fault kind), for the health gauges (those ``keep``
-    keeps)."""
+def counts(store: Store) -> Counter[tuple[str, str]]:
+    """Open sensor faults by (sector, fault kind), for the health gauges."""
     return Counter((i.sector or "unknown", i.fault or "")
-                   for i in store.incidents.values() if i.kind == IncidentKind.FAULT and i.open
-                   and (keep is None or keep(i)))
+                   for i in store.incidents.values() if i.kind == IncidentKind.FAULT and i.open)
 
 
 def screen(store: Store, evidence: Sequence[Evidence], now: float,

@@ -36,7 +36,6 @@ from stream.evaluation.scoring import (
 )
 from stream.metrics import Metrics
 from stream.models import Alert, ZoneEvent
-from stream.partitioned import Partitioned, merged
 from stream.pipeline import Pipeline
 from stream.settings import Settings
 from stream.topics import TICKS
@@ -50,13 +49,11 @@ HEALTH_FAULTS = ("dead", "stuck", "chatter", "tamper", "low_battery", "clock_off
 class Feed:
     """How messages are handed to the pipeline: ``batch`` messages per call (``None``: one
     call per message, at its time), reordered within ``shuffle_s`` seconds, with or
-    without camera cues fed back to the simulator, correlated by place on ``partitions``
-    partitions."""
+    without camera cues fed back to the simulator."""
 
     batch: int | None = None
     shuffle_s: float = 0.0
     cues: bool = True
-    partitions: int = 1  # placed partitions correlating the border (stream.partitioned)
 
 
 @dataclass
@@ -104,9 +101,9 @@ class _Run:
         self.world, self.feed = world, feed
         cams, sensors = sites_from_records(world.truth_records())
         reg = CollectorRegistry
-        self.settings = Settings(partitions=feed.partitions)
-        self.pipe = Partitioned(self.settings, site.fences, Metrics(reg()), cameras=cams,
-                                sensor_sites=sensors)
+        self.settings = Settings()
+        self.pipe = Pipeline(self.settings, site.fences, Metrics(reg()), cameras=cams,
+                             sensor_sites=sensors)
         self.naive = Pipeline(Settings(rule="naive"), site.fences, Metrics(reg()))
         self.alerts: list[Alert] = []
         self.naive_alerts: list[Alert] = []
@@ -115,7 +112,7 @@ class _Run:
         self.messages = 0
 
     def _process(self, batch: list[RawMessage], now: float) -> None:
-        out = merged(self.pipe.process(batch, now=now))
+        out = self.pipe.process(batch, now=now)
         self.alerts += out.alerts
         self.zones += out.zone_events
         self.naive_alerts += self.naive.process(batch, now=now).alerts

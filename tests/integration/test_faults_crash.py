@@ -26,14 +26,7 @@ from stream.settings import Settings
 from stream.topics import CAMERA, GROUND, HEALTH, LATE, TICKS, create_topics
 from tests.conftest import run_cli, settings_env, start_worker
 from tests.integration.test_scenarios import alerts_by_id, read_alerts_by_id, serious
-from tests.kafka_helpers import (
-    committed,
-    consume_to_end,
-    dump_topic,
-    produce,
-    wait_committed,
-    wait_reports_committed,
-)
+from tests.kafka_helpers import committed, consume_to_end, dump_topic, produce, wait_committed
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
@@ -102,7 +95,7 @@ def alerts_after_kills(settings: Settings, last_ts: float, timeout: float = 180.
     ticks = settings.topic(TICKS.name)
     produce(settings, ticks, [(b"tick", b"{}")])
     wait_committed(settings, [ticks], max(1.0, deadline - time.monotonic()))
-    wait_reports_committed(settings, 30)
+    wait_committed(settings, [settings.topic(t.name) for t in (GROUND, CAMERA, HEALTH)], 30)
     return read_alerts_by_id(settings)
 
 

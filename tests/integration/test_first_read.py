@@ -11,10 +11,10 @@ import pytest
 
 from stream.cli.demo import stop_process
 from stream.settings import Settings
-from stream.topics import LATE
+from stream.topics import CAMERA, GROUND, HEALTH, LATE
 from tests.conftest import start_worker
 from tests.integration.test_scenarios import alerts_by_id, serious, simulate
-from tests.kafka_helpers import consume_until, wait_reports_committed
+from tests.kafka_helpers import consume_until, wait_committed
 
 pytestmark = pytest.mark.integration
 
@@ -27,7 +27,8 @@ def test_a_worker_started_on_a_recorded_scenario_reads_it_all_in_time(
     simulate(settings, name, tmp_path)  # all of it waits in the topics
     worker = start_worker(settings, tmp_path / "worker.log")
     try:
-        wait_reports_committed(settings, timeout=180)
+        wait_committed(settings, [settings.topic(t.name) for t in (GROUND, CAMERA, HEALTH)],
+                       timeout=180)
         # outputs are sent before offsets commit: at lag zero the outputs are all there
         late = consume_until(settings, settings.topic(LATE.name), lambda _: True)
         alerts = serious(alerts_by_id(settings))

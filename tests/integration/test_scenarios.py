@@ -14,8 +14,9 @@ from simulators.boundary import Boundary
 from stream.cli.demo import stop_process
 from stream.models import Alert, Severity
 from stream.settings import Settings
+from stream.topics import CAMERA, GROUND, HEALTH
 from tests.conftest import run_cli, start_worker
-from tests.kafka_helpers import consume_to_end, wait_reports_committed, wait_settled
+from tests.kafka_helpers import consume_to_end, wait_committed, wait_settled
 
 pytestmark = pytest.mark.integration
 
@@ -155,7 +156,7 @@ def test_worker_killed_mid_crossing_resumes_without_a_second_alert_id(
         assert len(before) == 1, "the crossing alerts before the kill"
         # the worker writes its state before it commits: once the group's lag is zero,
         # what the first half did is in the changelog
-        wait_reports_committed(settings)
+        wait_committed(settings, [settings.topic(t.name) for t in (GROUND, CAMERA, HEALTH)])
     finally:
         worker.kill()
         worker.wait()
