@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
+from itertools import groupby
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from stream.correlation import state_codec as codec
 from stream.correlation.clock import EventClock
 from stream.correlation.evidence import Arrival, Evidence, Heartbeat
 from stream.correlation.heartbeats import on_health
-from stream.correlation.held import Held
+from stream.correlation.held import AFTER, Held
 from stream.correlation.incidents import Incident
 from stream.correlation.policies import Policies
 from stream.correlation.reframe import reproject
@@ -63,6 +64,8 @@ class Correlator:
         self.clock = EventClock(pol.lateness.hold_s, pol.incident.slice_s, pol.lateness.idle_s)
         self.tclock = 0.0  # the last step boundary whose timers ran
         self.held = Held()  # reports waiting for the watermark
+        #: processing time the reports held as :data:`.held.AFTER` arrived at (NaN: unknown)
+        self.after_at = math.nan
         self.timers = Timers(pol)
         self.store.dirty = self.timers.changes()  # a changed incident is rescheduled
 
@@ -226,6 +229,8 @@ class Correlator:
         """Judge one message's reports against the clock as it stood before it (late,
         held for their step, or backlog), then release what the clock lets go."""
         now, allowed = arrival.at, self.policies.lateness.allowed_s
+        if self.held.has_after() and now != self.after_at:
+            self._after(out, moved)
         items: list[Evidence | Heartbeat] = [*arrival.evidence, *arrival.health]
         front = self.clock.frontier
         # a source unread until now was holding the clock: its first reports are not late
@@ -242,11 +247,25 @@ class Correlator:
         out.late += late
         for it in held:
             self.held.add(self.clock.cell(it.report.ts), it)
-        if stale and front is not None:  # within the allowed lateness: correlated at once
+        if stale and front is not None:  # within the allowed lateness: correlated together
             out.backlog += sum(isinstance(it, Evidence) for it in stale)
-            self._step(sorted(stale, key=_order), front, out, moved, stale=True)
+            for it in stale:
+                self.held.add(AFTER, it)
+            self.after_at = now
         self._advance(self.clock.release_to(now, unread), out, moved)
         alerting.apply_acks(self.store, arrival.acks, self.now, out)
+
+    def _after(self, out: CorrelatorResult, moved: list[Move]) -> None:
+        """Correlate the reports that came after the clock passed their moment at the
+        frontier, step by step of their event time: all that arrived at one processing time
+        together, so the answer does not depend on how messages were grouped into arrivals
+        (one by one, as a gateway uploads, or a fetch of many)."""
+        front = self.clock.frontier
+        if front is None:
+            return
+        for _, step in groupby(sorted(self.held.take_after(), key=_order),
+                               key=lambda it: self.clock.cell(it.report.ts)):
+            self._step(list(step), front, out, moved, stale=True)
 
     def tick(self, now: float, unread: Collection[str] = ()) -> CorrelatorResult:
         """Release what idle sources held back and run the timers it makes due."""

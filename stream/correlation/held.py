@@ -23,6 +23,9 @@ Item = Evidence | Heartbeat
 Chunk = tuple[int, int]  # source partition, chunk number
 PREFIX = key(BUF, "")  # "buf:"
 CHUNK = 200  # reports per key: about 60 KB of JSON
+#: the step the reports wait under that came after the clock passed their moment, until
+#: processing time moves on (:meth:`stream.correlation.engine.Correlator.receive`)
+AFTER = -1
 
 
 def dump(it: Item) -> dict[str, Any]:
@@ -111,9 +114,20 @@ class Held:
             del self.tail[t]
 
     def take(self, before: int) -> list[Item]:
-        """Every report of the steps before ``before`` (unordered); they leave the store."""
+        """Every report of the steps before ``before`` (unordered; not the reports that came
+        after their moment, :data:`AFTER`); they leave the store."""
+        return self._take([k for k in self.docs if AFTER < k < before])
+
+    def take_after(self) -> list[Item]:
+        """The reports that came after their moment (:data:`AFTER`; unordered)."""
+        return self._take([AFTER] if AFTER in self.docs else [])
+
+    def has_after(self) -> bool:
+        return AFTER in self.docs
+
+    def _take(self, keys: list[int]) -> list[Item]:
         out: list[Item] = []
-        for k in [k for k in self.docs if k < before]:
+        for k in keys:
             chunks, live = self.docs.pop(k), self.live.pop(k)
             self._drop_tails(k)
             for c, docs in chunks.items():

@@ -91,8 +91,10 @@ def test_restart_mid_crossing_resumes_the_same_alert() -> None:
     second = Correlator(FENCES)
     second.restore(saved)
     replayed = second.process(walk[:7], now=walk[6].report.ts + 2)  # at-least-once redelivery
-    assert replayed.alerts == []
-    assert replayed.duplicates + len(replayed.late) == 7  # older ones are late by now
+    # after the clock passed them, they are correlated together once processing time moves on
+    went_on = second.tick(now=walk[6].report.ts + 3)
+    assert replayed.alerts == went_on.alerts == []
+    assert replayed.duplicates + went_on.duplicates + len(replayed.late) == 7
     after = feed(second, walk[7:])
     assert before and after
     assert {a.id for a in before + after} == {before[0].id}
@@ -430,6 +432,7 @@ def test_late_events_go_to_the_late_topic_and_are_not_correlated() -> None:
                       now=T0 + 1002 + allowed)
     assert [(e.event_id, e.lateness_s) for e in res.late] == [("b:1", 100.0 + allowed)]
     assert res.backlog == 1  # c: after its moment was correlated, within the lateness
+    cor.tick(now=T0 + 1003 + allowed)  # ... once processing time moved on
     assert not any("b:1" in inc.seen for inc in cor.incidents.values())
     assert any("c:1" in inc.seen for inc in cor.incidents.values())
 

@@ -258,6 +258,7 @@ def test_held_reports_of_a_sensor_taken_for_dead_make_one_incident_when_uploaded
     upload = [ground("held", 10 + k, 70.0 + 10.0 * k, 0.0, 9.0, strength=0.4) for k in range(4)]
     for e in upload:
         cor.process([e], now=T0 + 331)
+    cor.tick(now=T0 + 332)  # what arrived at 331 s is correlated once processing time moves on
     (inc,) = [i for i in cor.incidents.values()
               if i.kind == "detection" and "held" in i.sensor_hits]
     assert inc.open and inc.evidence_count == 4
