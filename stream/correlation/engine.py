@@ -252,7 +252,8 @@ class Correlator:
             for it in stale:
                 self.held.add(AFTER, it)
             self.after_at = now
-        self._advance(self.clock.release_to(now, unread), out, moved)
+        if not self.held.has_after():  # else they go first, once processing time moves on
+            self._advance(self.clock.release_to(now, unread), out, moved)
         alerting.apply_acks(self.store, arrival.acks, self.now, out)
 
     def _after(self, out: CorrelatorResult, moved: list[Move]) -> None:
