@@ -15,8 +15,10 @@ from stream.correlation.evidence import Evidence
 from stream.correlation.incidents import MAX_REFS_HEAD, MAX_REFS_TAIL, Incident
 from stream.correlation.policies import IncidentPolicy
 from stream.correlation.zone_placement import Placement
+from stream.models import TargetClass
 
 F = npt.NDArray[np.float64]
+ANIMAL = fusion.CLASSES.index(TargetClass.ANIMAL)  # its class index in a batch
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,14 +69,16 @@ def _apply_incident(inc: Incident, grp: npt.NDArray[np.intp], b: Batch,
         inc.add_ref(b.ev[j].ref_dict())
     inc.evidence_count += grp.size - sel.size
     inc.add_path(b.ts[grp], b.x[grp], b.y[grp])
-    latest = {b.kinds[j]: j for j in grp.tolist()}
     ground = grp[~b.is_cam[grp]].tolist()
     for (kind, sig), n in Counter(zip([b.kinds[j] for j in ground],
                                       b.cls_idx[ground].tolist(), strict=True)).items():
         fusion.count_signature(inc.signatures, kind, sig, n)
-    for kind, j in latest.items():
+    for kind in dict.fromkeys(b.kinds[j] for j in grp.tolist()):
         if kind not in inc.modalities:
             inc.modalities.append(kind)
+    # a hit naming an animal corroborates no intruder: a herd shakes the fence and the
+    # seismic sensor beside it at once
+    for kind, j in {b.kinds[j]: j for j in grp.tolist() if b.cls_idx[j] != ANIMAL}.items():
         inc.modality_last[kind] = [float(b.ts[j]), float(b.x[j]), float(b.y[j])]
     if not inc.corroborated and len(inc.modality_last) > 1:
         inc.corroborated = corroborated(inc.modality_last, policy)
