@@ -49,6 +49,13 @@ def _order(it: Evidence | Heartbeat) -> tuple[float, str]:
     return it.report.ts, it.report.event_id
 
 
+def _by_step(items: list[Evidence | Heartbeat], clock: EventClock
+             ) -> list[list[Evidence | Heartbeat]]:
+    """``items`` in event-time order, one list per step of the clock's grid they fill."""
+    return [list(g) for _, g in groupby(sorted(items, key=_order),
+                                        key=lambda it: clock.cell(it.report.ts))]
+
+
 class Correlator:
     """Incidents, tracks, fusion, zone policies and the alert lifecycle over batches."""
 
@@ -264,9 +271,8 @@ class Correlator:
         front = self.clock.frontier
         if front is None:
             return
-        for _, step in groupby(sorted(self.held.take_after(), key=_order),
-                               key=lambda it: self.clock.cell(it.report.ts)):
-            self._step(list(step), front, out, moved, stale=True)
+        for step in _by_step(self.held.take_after(), self.clock):
+            self._step(step, front, out, moved, stale=True)
 
     def tick(self, now: float, unread: Collection[str] = ()) -> CorrelatorResult:
         """Release what idle sources held back and run the timers it makes due."""
@@ -278,15 +284,8 @@ class Correlator:
         at the first step boundary at or after its deadline, before that step."""
         if to is None or (self.clock.frontier is not None and to <= self.clock.frontier):
             return
-        ready = sorted(self.held.take(self.clock.cell(to)), key=_order)
-        step = self.clock.step_s
-        cells: list[list[Evidence | Heartbeat]] = []
-        for it in ready:
-            k = self.clock.cell(it.report.ts)
-            if not cells or self.clock.cell(cells[-1][0].report.ts) != k:
-                cells.append([])
-            cells[-1].append(it)
-        i = 0
+        cells = _by_step(self.held.take(self.clock.cell(to)), self.clock)
+        step, i = self.clock.step_s, 0
         while True:
             start = self.clock.cell(cells[i][0].report.ts) * step if i < len(cells) else None
             due = self.timers.next_due(self.incidents, self.tclock, step)
