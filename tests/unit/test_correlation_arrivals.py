@@ -69,7 +69,7 @@ def test_reports_behind_the_clock_go_before_the_newer_ones_of_their_arrival() ->
     # b's partition fell silent after its first hit and the clock went on without it; its
     # next hits come after the clock passed the first of them (as a worker that took the
     # partition over in a rebalance reads them again): b is judged in event order anyway,
-    # its fault named after its 25th hit, as when every report came in order
+    # its fault named after the same hit as when every report came in order
     a, b = _chatter("a", 300.0, 0, 40, 0), _chatter("b", -300.0, 0, 50, 1)
     in_order = _faults([(60.0, sorted(a + b, key=lambda e: e.report.ts))])
     assert len(in_order) == 2
