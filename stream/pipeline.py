@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from geofences.index import GeofenceSet
-from geofences.transitions import Kind, TransitionEngine
+from geofences.transitions import TransitionEngine
 from stream import memory, topics
 from stream.batch import BatchResult, RawMessage
 from stream.codec import Decoded, Decoder, classify, dead_letter, describe
@@ -35,15 +35,14 @@ from stream.correlation.zone_rule import ZoneEntryRule
 from stream.metrics import Metrics
 from stream.models import (
     AlertAckMessage,
-    AlertState,
     CameraDetection,
     DeadLetter,
     GroundDetection,
     SensorHealth,
     SensorKind,
-    ZoneEvent,
 )
 from stream.settings import Settings
+from stream.zone_events import add_zone_events
 
 
 class Pipeline:
@@ -209,7 +208,7 @@ class Pipeline:
         return self.process((), now)
 
     def _finish(self, out: BatchResult) -> None:
-        self._zone_events(out)
+        add_zone_events(self.zones, self.fences, self.metrics, out)
         if self.naive is None:
             # seen before released: a scrape between the two never shows released > seen early
             self.metrics.event_time.labels(clock="seen").set(self.correlator.watermark)
@@ -235,31 +234,6 @@ class Pipeline:
             msg.value, topic=msg.topic, partition=msg.partition, offset=msg.offset, key=msg.key,
             index=ahead[0].index, rejected=len(ahead),
         )
-
-    def _zone_events(self, out: BatchResult) -> None:
-        """Enter, exit and dwell of tracked alerts (the positions the correlator moved);
-        a cleared alert is no longer tracked. Their state goes out as ``zon:`` keys."""
-        if out.positions:
-            ids, ts, lon, lat = zip(*out.positions, strict=True)
-            fences = self.fences
-            moves = [t for t in self.zones.update(fences, ids, lon, lat, ts)
-                     if not (t.kind == Kind.DWELL and t.zone_type == "patrol_sector")]
-            lon_m, lat_m = [t.lon for t in moves], [t.lat for t in moves]
-            sectors = fences.sectors(*fences.locate(lon_m, lat_m), len(moves))
-            for t, sector in zip(moves, sectors, strict=True):
-                out.zone_events.append(ZoneEvent(
-                    kind=t.kind.value, alert_id=t.object_id, zone_id=t.zone_id,
-                    zone_type=t.zone_type, zone_name=fences.zones[fences.ids[t.zone_id]].name,
-                    sector=sector, ts=t.ts, since=t.since, lon=t.lon, lat=t.lat,
-                    geofence_version=t.version,
-                ))
-                self.metrics.zone_events.labels(kind=t.kind.value, zone_type=t.zone_type).inc()
-            for oid in set(ids):
-                out.changed[state_codec.key(state_codec.ZON, oid)] = self.zones.state(oid)
-        for alert in out.alerts:
-            if alert.state == AlertState.CLEARED and alert.id in self.zones.objects:
-                self.zones.forget(alert.id)
-                out.changed[state_codec.key(state_codec.ZON, alert.id)] = None
 
     def _learn_sites(self, health: Sequence[SensorHealth], changed: dict[str, Any]) -> None:
         """Devices report their position in heartbeats: cameras become tasking targets,

@@ -15,18 +15,16 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
-from itertools import groupby
 from typing import Any
 
 import numpy as np
 
 from geofences.frame import Frame
 from geofences.index import GeofenceSet
-from stream.correlation import alerting, joining, lateness, sensor_faults
+from stream.correlation import alerting, lateness, sensor_faults, stepping
 from stream.correlation import state_codec as codec
 from stream.correlation.clock import EventClock
 from stream.correlation.evidence import Arrival, Evidence, Heartbeat
-from stream.correlation.heartbeats import on_health
 from stream.correlation.held import AFTER, Held
 from stream.correlation.incidents import Incident
 from stream.correlation.policies import Policies
@@ -42,18 +40,6 @@ from stream.models import AlertAckMessage, SensorHealth
 __all__ = ["FUTURE_S", "Correlator", "CorrelatorResult"]
 
 FUTURE_S = 30.0
-
-
-def _order(it: Evidence | Heartbeat) -> tuple[float, str]:
-    """Event-time order, ties by event id: the same however the reports arrived."""
-    return it.report.ts, it.report.event_id
-
-
-def _by_step(items: list[Evidence | Heartbeat], clock: EventClock
-             ) -> list[list[Evidence | Heartbeat]]:
-    """``items`` in event-time order, one list per step of the clock's grid they fill."""
-    return [list(g) for _, g in groupby(sorted(items, key=_order),
-                                        key=lambda it: clock.cell(it.report.ts))]
 
 
 class Correlator:
@@ -271,8 +257,8 @@ class Correlator:
         front = self.clock.frontier
         if front is None:
             return
-        for step in _by_step(self.held.take_after(), self.clock):
-            self._step(step, front, out, moved, stale=True)
+        for step in stepping.by_step(self.held.take_after(), self.clock.cell):
+            stepping.run(self.store, step, front, None, out, moved)
 
     def tick(self, now: float, unread: Collection[str] = ()) -> CorrelatorResult:
         """Release what idle sources held back and run the timers it makes due."""
@@ -284,7 +270,7 @@ class Correlator:
         at the first step boundary at or after its deadline, before that step."""
         if to is None or (self.clock.frontier is not None and to <= self.clock.frontier):
             return
-        cells = _by_step(self.held.take(self.clock.cell(to)), self.clock)
+        cells = stepping.by_step(self.held.take(self.clock.cell(to)), self.clock.cell)
         step, i = self.clock.step_s, 0
         while True:
             start = self.clock.cell(cells[i][0].report.ts) * step if i < len(cells) else None
@@ -295,31 +281,11 @@ class Correlator:
                 continue
             if start is None:
                 break
-            self._step(cells[i], start + step, out, moved)
+            stepping.run(self.store, cells[i], start + step, self.clock.progress, out, moved)
             self.tclock = max(self.tclock, start)
             i += 1
         self.clock.frontier = to
         self.tclock = max(self.tclock, to - step)
-
-    def _step(self, items: Sequence[Evidence | Heartbeat], clock: float, out: CorrelatorResult,
-              moved: list[Move], stale: bool = False) -> None:
-        """One step of event time: its health reports (tamper), then its detections.
-        ``stale``: older than the frontier; who is dead was judged there (else a gateway's
-        upload, message by message, makes its sensors dead and heard by turns)."""
-        store, beats = self.store, [it for it in items if isinstance(it, Heartbeat)]
-        early = on_health(store, beats, clock, out) | (
-            set() if stale else sensor_faults.dead_sensors(store, clock, self.clock.progress, out))
-        ev, faulty = sensor_faults.screen(
-            store, [it for it in items if isinstance(it, Evidence)], clock, out)
-        for inc_id in sorted(early | faulty):
-            if self.incidents[inc_id].open:
-                alerting.evaluate(store, self.incidents[inc_id], clock, out)
-        touched = joining.merge(store, joining.ingest(store, ev, out), clock, out)
-        for inc_id in sorted(touched):
-            inc = self.incidents[inc_id]
-            alerting.evaluate(store, inc, clock, out)
-            if inc.track and inc.alert and inc.alert.open:
-                moved.append((inc.alert.id, inc.last_ts, *inc.position_at(inc.last_ts)))
 
     def _timers(self, now: float, out: CorrelatorResult) -> None:
         """Escalate unacknowledged alerts, clear idle ones, send held-back updates, open
