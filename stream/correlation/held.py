@@ -123,6 +123,7 @@ class Held:
         return self._take([AFTER] if AFTER in self.docs else [])
 
     def has_after(self) -> bool:
+        """Whether reports that came after the clock passed their moment wait."""
         return AFTER in self.docs
 
     def _take(self, keys: list[int]) -> list[Item]:
