@@ -56,6 +56,7 @@ class Pipeline:
         policies: Policies | None = None,
         cameras: Sequence[CameraSite] = (),
         sensor_sites: dict[str, tuple[float, float]] | None = None,
+        sensor_gateways: dict[str, str] | None = None,
     ) -> None:
         self.metrics = metrics
         self.acks_topic = settings.topic(topics.ACKS.name)
@@ -74,7 +75,7 @@ class Pipeline:
         }
         self.naive = ZoneEntryRule(fences) if settings.rule == "naive" else None
         self._settings, self._policies = settings, policies
-        self._cameras, self._sites = tuple(cameras), sensor_sites
+        self._cameras, self._sites, self._gateways = tuple(cameras), sensor_sites, sensor_gateways
         self.reset(fences)
         self.metrics.policy_version.clear()
         self.metrics.policy_version.labels(version=self.correlator.policies.version).set(1)
@@ -89,7 +90,7 @@ class Pipeline:
         s, fences = self._settings, fences or self.fences
         self.cameras = {c.id: c for c in self._cameras}
         self.correlator = Correlator(fences, self._policies, self._cameras, self._sites,
-                                     future_s=s.clock_skew_s)
+                                     future_s=s.clock_skew_s, sensor_gateways=self._gateways)
         self.zones = TransitionEngine(hysteresis_m=s.zone_hysteresis_m,
                                       dwell_s=s.zone_dwell_s, emit_inside=False)
         self.replayed = set()

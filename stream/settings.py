@@ -122,8 +122,8 @@ class Settings(BaseSettings):
     inventory_file: Path | None = Field(
         None,
         description=(
-            "JSON lines of camera and sensor records (id, lon, lat, range_m), e.g. a simulator "
-            "truth file; devices that report their position in heartbeats need no entry."
+            "JSON lines of camera and sensor records (id, lon, lat, range_m, gateway), e.g. a "
+            "simulator truth file; a sensor listed with its gateway is dead if never heard."
         ),
     )
     web_port: int = Field(6066, description="Faust web port (loopback).")

@@ -13,7 +13,7 @@ from geofences.store import load_valid
 from stream.agents.geofences import register_geofences
 from stream.agents.health import register_health
 from stream.agents.ingest import register_ingest
-from stream.correlation.tasking import CameraSite, sites_from_records
+from stream.correlation.tasking import gateways_from_records, sites_from_records
 from stream.metrics import Metrics
 from stream.pipeline import Pipeline
 from stream.settings import Settings
@@ -29,8 +29,10 @@ def register_all(
     metrics = metrics or Metrics()
     if fences is None:
         fences = load_valid(settings.geofences)
-    cameras, sites = load_inventory(settings.inventory_file)
-    pipeline = Pipeline(settings, fences, metrics, cameras=cameras, sensor_sites=sites)
+    records = load_inventory(settings.inventory_file)
+    cameras, sites = sites_from_records(records)
+    pipeline = Pipeline(settings, fences, metrics, cameras=cameras, sensor_sites=sites,
+                        sensor_gateways=gateways_from_records(records))
     register_ingest(app, settings, pipeline)
     register_geofences(app, settings, pipeline)
     register_health(app, settings, pipeline)
@@ -38,14 +40,11 @@ def register_all(
     return pipeline
 
 
-def load_inventory(
-    path: Path | None,
-) -> tuple[list[CameraSite], dict[str, tuple[float, float]]]:
-    """Camera sites and sensor positions from a JSON-lines inventory, if one is given."""
+def load_inventory(path: Path | None) -> list[dict[str, Any]]:
+    """The records of a JSON-lines inventory (cameras, sensors), if one is given."""
     if path is None:
-        return [], {}
-    records = [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
-    return sites_from_records(records)
+        return []
+    return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
 
 
 def _track_assignment(app: faust.App, metrics: Metrics) -> None:

@@ -48,9 +48,10 @@ class Correlator:
     def __init__(self, fences: GeofenceSet, policies: Policies | None = None,
                  cameras: Sequence[CameraSite] = (),
                  sensor_sites: Mapping[str, tuple[float, float]] | None = None,
-                 future_s: float = FUTURE_S) -> None:
+                 future_s: float = FUTURE_S,
+                 sensor_gateways: Mapping[str, str] | None = None) -> None:
         pol = policies or Policies.bundled()
-        self.store = Store.build(fences, pol, cameras, sensor_sites or {})
+        self.store = Store.build(fences, pol, cameras, sensor_sites or {}, sensor_gateways)
         self.watermark = 0.0  # newest event time seen
         #: reports further ahead of processing time are left out (a broken sensor clock)
         self.future_s = future_s

@@ -74,7 +74,8 @@ class FaultWatch:
         self.hits: dict[str, list[float]] = {}
         #: sensor -> what each of its hits said ("strength/signature"), as ``hits``
         self.said: dict[str, list[str]] = {}
-        #: sensor -> [last heartbeat time, interval between its last two heartbeats]
+        #: sensor -> [last heartbeat time, interval between its last two heartbeats]; an
+        #: interval of -1: never heard, expected since its gateway was (:meth:`expect`)
         self.beats: dict[str, list[float]] = {}
         self.source: dict[str, str] = {}  # sensor -> the partition its heartbeats come on
         #: sensor -> time of its newest heartbeat (detections do not move it)
@@ -159,24 +160,43 @@ class FaultWatch:
         if newest:
             self.newest[sensor] = ts
         b = self.beats.get(sensor)
-        if b is None:
+        if b is None or b[1] < 0:
             self.beats[sensor] = [ts, 0.0]
         elif ts > b[0]:
             b[1], b[0] = ts - b[0], ts
         return newest
 
+    def expect(self, sensor: str, ts: float, source: str) -> None:
+        """A sensor the inventory puts on a gateway heard at ``ts`` on ``source``: one
+        never heard is due from the earliest such time, judged dead like one heard once.
+
+        >>> w = FaultWatch(FaultPolicy(min_silence_s=120.0))
+        >>> _ = w.beat("s-1", 100.0, "h:0"); _ = w.beat("s-1", 160.0, "h:0")
+        >>> w.expect("s-2", 160.0, "h:0"); w.expect("s-2", 100.0, "h:0"); w.beats["s-2"]
+        [100.0, -1.0]
+        >>> w.dead(279.0, set()), w.dead(281.0, set())
+        ([], ['s-2'])
+        >>> _ = w.beat("s-2", 300.0, "h:0"); w.beats["s-2"]  # heard at last
+        [300.0, 0.0]
+        """
+        b = self.beats.get(sensor)
+        if b is None or (b[1] < 0 and ts < b[0]):
+            self.beats[sensor] = [ts, -1.0]
+            self.source[sensor] = source
+            self.dirty.add(sensor)
+
     def alive(self, sensor: str, ts: float) -> None:
         """The sensor spoke at ``ts`` (a detection, however late it was delivered): its
         silence counts from then, its heartbeat interval unchanged."""
         b = self.beats.get(sensor)
-        if b is not None and ts > b[0]:
-            b[0] = ts
+        if b is not None and (ts > b[0] or b[1] < 0):
+            b[0], b[1] = max(ts, b[0]), max(b[1], 0.0)  # (an expected one: heard now)
             self.dirty.add(sensor)
 
     def dead(self, now: float, known: set[str],
              progress: Callable[[str], float] = lambda _: math.inf) -> list[str]:
         """Sensors (not in ``known``) whose heartbeats stopped: ``dead_after_beats`` of
-        their own interval missed (of their peers' usual one if heard only once), and at
+        their own interval missed (their peers' usual one if heard once or never), and at
         least ``min_silence_s`` — by the clock and by the partition their heartbeats come
         on (one read late is not a dead sensor)."""
         pol = self.policy
@@ -184,7 +204,7 @@ class FaultWatch:
         gaps = [g for _, g in self.beats.values() if g > 0]
         usual = float(np.median(gaps)) if gaps else 0.0
         for s, (last, own) in self.beats.items():
-            gap = own or usual
+            gap = own if own > 0 else usual
             due = last + max(pol.dead_after_beats * gap, pol.min_silence_s)
             if gap > 0 and s not in known and now > due and progress(self.source.get(s, "")) > due:
                 out.append(s)

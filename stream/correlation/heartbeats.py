@@ -31,7 +31,11 @@ def on_health(store: Store, beats: Sequence[Heartbeat], now: float,
         h, skew = beat.report, beat.skew_s
         # a self-test's state is that of the newest heartbeat: older ones a gateway
         # uploads late, in any order, must not clear and re-open it by turns
-        newest = store.faults.beat(h.sensor_id, h.ts, f"{beat.topic}:{beat.partition}")
+        source = f"{beat.topic}:{beat.partition}"
+        newest = store.faults.beat(h.sensor_id, h.ts, source)
+        for peer in store.peers.get(h.sensor_id, ()):  # one never heard is expected
+            if peer != h.sensor_id:
+                store.faults.expect(peer, h.ts, source)
         mine = faults.setdefault(h.sensor_id, [])
         skewed = abs(skew) > limit
         for f in list(mine):  # (a clock agrees again from a heartbeat sent after it was off)

@@ -33,17 +33,25 @@ class Store:
     grid: SiteGrid = field(default_factory=SiteGrid)
     #: the policies' signature likelihood ratios (:meth:`.FusionPolicy.llr_table`)
     llr: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    #: sensor id -> the inventory's sensors on its gateway (itself included)
+    peers: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, fences: GeofenceSet, policies: Policies, cameras: Sequence[CameraSite],
-              sites: Mapping[str, tuple[float, float]]) -> Store:
-        """An empty store for a geofence set, policies, cameras and known sensor sites."""
+              sites: Mapping[str, tuple[float, float]],
+              gateways: Mapping[str, str] | None = None) -> Store:
+        """An empty store for a geofence set, policies, cameras, known sensor sites and
+        the gateway each sensor reports through (sensor id -> gateway id)."""
+        on: dict[str, list[str]] = {}
+        for sensor, gateway in sorted((gateways or {}).items()):
+            on.setdefault(gateway, []).append(sensor)
         return cls(policies=policies, placement=ZonePlacement(fences, policies),
                    cameras=CameraNetwork(cameras, fences.frame),
                    limiter=lifecycle.RateLimiter(policies.lifecycle.rate_per_zone_per_minute),
                    faults=FaultWatch(policies.faults),
                    sites={k: list(v) for k, v in sites.items()},
-                   llr=policies.fusion.llr_table())
+                   llr=policies.fusion.llr_table(),
+                   peers={s: tuple(on[g]) for s, g in (gateways or {}).items()})
 
     @property
     def frame(self) -> Frame:

@@ -79,6 +79,17 @@ def sites_from_records(
     return cams, sensors
 
 
+def gateways_from_records(records: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """The gateway of each ``sensor`` record that names one (sensor id -> gateway id).
+
+    >>> gateways_from_records([{"type": "sensor", "id": "s-1", "gateway": "gw-1"},
+    ...                        {"type": "sensor", "id": "s-2"}])
+    {'s-1': 'gw-1'}
+    """
+    return {str(r["id"]): str(r["gateway"]) for r in records
+            if r.get("type") == "sensor" and r.get("gateway")}
+
+
 def plan_task(inc: Incident, cameras: CameraNetwork, policy: TaskingPolicy,
               now: float) -> CameraTask | None:
     """A cue for the nearest camera that sees where the incident will be (``lead_s`` ahead

@@ -109,6 +109,30 @@ def test_a_sensor_heard_once_before_it_died_is_dead_by_its_peers_rhythm() -> Non
     assert 10 + 90 <= dead[0].raised_ts - T0 <= 10 + 150  # 3 of its peers' 30 s beats, 120 s
 
 
+def test_a_sensor_on_the_inventory_never_heard_is_dead_once_its_gateway_was() -> None:
+    inventory = {"alive": "gw-1", "never": "gw-1", "late": "gw-1", "elsewhere": "gw-2"}
+    cor = Correlator(FENCES, sensor_gateways=inventory)
+    alerts: list[Alert] = []
+    for t in range(0, 600, 30):
+        beats = [beat("alive", t)] + ([beat("late", t)] if t >= 60 else [])
+        alerts += cor.process([], now=T0 + t + 1, health=beats).alerts
+    dead = [a for a in alerts if a.rule == "sensor-fault"]
+    assert len({a.id for a in dead}) == 1  # not "late" (heard within its due time) ...
+    assert dead[0].severity == Severity.MEDIUM  # ... nor "elsewhere" (its gateway unheard)
+    assert 90 + 30 <= dead[0].raised_ts - T0 <= 150 + 30  # 3 of its peers' 30 s beats, 120 s
+    assert cor.incidents[dead[0].incident_id].first_event == "never:dead"
+    restored = Correlator(FENCES, sensor_gateways=inventory)
+    restored.restore(cor.state())
+    assert restored.state() == cor.state()  # the expectation is state, one key per sensor
+
+
+def test_without_the_inventory_a_sensor_never_heard_is_not_judged() -> None:
+    cor = Correlator(FENCES)
+    for t in range(0, 600, 30):
+        out = cor.process([], now=T0 + t + 1, health=[beat("alive", t)])
+        assert not out.alerts
+
+
 def test_a_sensor_chattering_in_bursts_is_told_from_a_target_lingering_by_it() -> None:
     w = FaultWatch(FaultPolicy())
     bursts = [47.0 * b + 2.0 * k + 0.1 * (k % 2) for b in range(13) for k in range(3)]
