@@ -20,7 +20,8 @@ def homes(keys: Collection[str], correlator: Correlator,
           heard: Mapping[str, int]) -> dict[str, int]:
     """The source partition each state key belongs with: an incident's (and its alert's
     zone stays) its first report's, a sensor's or camera's the partition it is heard on
-    (``heard``), held reports theirs, ``meta:<p>`` its own. Keys left out (a deleted
+    (``heard``; a sensor's fault watch also where its heartbeats or, never heard, its
+    gateway's come), held reports theirs, ``meta:<p>`` its own. Keys left out (a deleted
     incident, a device not heard since a restart, an unsplit ``meta``) are the caller's to
     place.
 
@@ -29,6 +30,9 @@ def homes(keys: Collection[str], correlator: Correlator,
     >>> homes(["site:s-1", "flt:s-1", "buf:7:2:0", "meta:1", "inc:gone", "meta", "site:s-2"],
     ...       c, {"s-1": 3})
     {'site:s-1': 3, 'flt:s-1': 3, 'buf:7:2:0': 2, 'meta:1': 1}
+    >>> c.store.faults.expect("s-4", 1.8e9, "borderwatch.sensors.health:2")  # never heard
+    >>> homes(["flt:s-4"], c, {})
+    {'flt:s-4': 2}
     """
     out: dict[str, int] = {}
     for k in keys:
@@ -37,8 +41,10 @@ def homes(keys: Collection[str], correlator: Correlator,
             p = correlator.home(name)
         elif kind == state_codec.ZON:
             p = correlator.alert_home(name)
-        elif kind in (state_codec.SITE, state_codec.FLT, state_codec.CAM):
+        elif kind in (state_codec.SITE, state_codec.CAM):
             p = heard.get(name)
+        elif kind == state_codec.FLT:  # (one never heard: where its gateway is)
+            p = heard[name] if name in heard else correlator.sensor_home(name)
         elif kind == state_codec.BUF:
             p = held.partition_of(k)
         elif kind == state_codec.META and name:

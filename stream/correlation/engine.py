@@ -160,6 +160,10 @@ class Correlator:
         """The source partition of the incident holding ``alert_id`` (:meth:`home`)."""
         return self.home(self.store.by_alert.get(alert_id))
 
+    def sensor_home(self, sensor: str) -> int | None:
+        """The source partition of a sensor's heartbeats, or its gateway's if never heard."""
+        return self.store.faults.partition_of(sensor)
+
     def has_alert(self, alert_id: str) -> bool:
         """Whether ``alert_id`` belongs to an incident this correlator holds."""
         return alert_id in self.store.by_alert

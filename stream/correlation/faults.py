@@ -210,6 +210,16 @@ class FaultWatch:
                 out.append(s)
         return sorted(out)
 
+    def partition_of(self, sensor: str) -> int | None:
+        """The partition a sensor's heartbeats come on (or its gateway's, if never heard).
+
+        >>> w = FaultWatch(FaultPolicy()); w.expect("s-2", 1.0, "health:3")
+        >>> w.partition_of("s-2"), w.partition_of("s-9")
+        (3, None)
+        """
+        source = self.source.get(sensor)
+        return int(source.rsplit(":", 1)[1]) if source and ":" in source else None
+
     def prune(self, now: float) -> None:
         for s in [s for s, h in self.hits.items() if not h or now - h[-1] > self.policy.window_s]:
             del self.hits[s]
