@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import faust
-import orjson
 
 from geofences.index import GeofenceSet
 from geofences.store import load_valid
@@ -14,6 +12,7 @@ from stream.agents.geofences import register_geofences
 from stream.agents.health import register_health
 from stream.agents.ingest import register_ingest
 from stream.correlation.tasking import gateways_from_records, sites_from_records
+from stream.inventory import load_inventory
 from stream.metrics import Metrics
 from stream.pipeline import Pipeline
 from stream.settings import Settings
@@ -38,13 +37,6 @@ def register_all(
     register_health(app, settings, pipeline)
     _track_assignment(app, metrics)
     return pipeline
-
-
-def load_inventory(path: Path | None) -> list[dict[str, Any]]:
-    """The records of a JSON-lines inventory (cameras, sensors), if one is given."""
-    if path is None:
-        return []
-    return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
 
 
 def _track_assignment(app: faust.App, metrics: Metrics) -> None:

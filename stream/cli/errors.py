@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from stream.cli.interrupts import SIGNALLED
+from stream.inventory import InventoryError
 from stream.kafka_clients import BrokerUnreachable
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -74,6 +75,10 @@ def run(app: Callable[[], object]) -> None:
         err = exc.args[0] if exc.args else exc
         text = err.str() if hasattr(err, "str") else str(err)
         _line(f"Kafka: {text}", 1)
+    except InventoryError as exc:  # a setting's file: the user's to fix
+        if debug_enabled():
+            raise
+        _line(str(exc), 2)
     except KeyboardInterrupt:
         if debug_enabled():
             raise

@@ -19,6 +19,7 @@ from stream.cli.common import Bootstrap, connected_settings
 from stream.cli.errors import fail
 from stream.codec import Decoder
 from stream.health import fence_sectors, sector_lookup
+from stream.inventory import load_inventory
 from stream.models import SensorHealth
 from stream.sensor_status import UNKNOWN, SensorStatus, newest, statuses
 
@@ -45,12 +46,14 @@ def sensors(
         typer.Option("--format", help="Output: table for people, json (one line a sensor)."),
     ] = Format.TABLE,
 ) -> None:
-    """Show every sensor's health: online, last heartbeat, battery, fault, tamper, sector."""
+    """Show every sensor's health: online, last heartbeat, battery, fault, tamper, sector;
+    with an inventory (BORDERWATCH_INVENTORY_FILE), also its sensors never heard."""
     settings = connected_settings(bootstrap_servers=bootstrap_servers)
     fences = fences_in_force(settings)
     known = [*fence_sectors(fences), UNKNOWN]
     if sector is not None and sector not in known:
         fail(f"unknown sector {sector!r}: known sectors are {', '.join(known)}", 2)
+    inventory = load_inventory(settings.inventory_file)  # a bad file: before any waiting
     decoder: Decoder[SensorHealth] = Decoder(SensorHealth, settings.max_message_bytes)
     name = settings.topic(topics.HEALTH.name)
     beats: list[SensorHealth] = []
@@ -63,6 +66,7 @@ def sensors(
         sector_of=sector_lookup(fences),
         offline_after_s=settings.sensor_offline_after,
         low_battery=settings.low_battery_level,
+        inventory=inventory,
     )
     rows = [s for s in rows if (sector is None or s.sector == sector) and
             (not problem or s.problems)]
@@ -88,7 +92,8 @@ def _table(rows: list[SensorStatus]) -> Table:
         table.add_row(
             s.sensor_id, s.kind, s.sector,
             Text("online" if s.online else "offline", style="" if s.online else "bold red"),
-            f"{age(s.age_s)} ago", f"{s.battery:.0%}",
+            "never" if s.age_s is None else f"{age(s.age_s)} ago",
+            "-" if s.battery is None else f"{s.battery:.0%}",
             Text(", ".join(s.problems) or "-", style="yellow" if s.problems else "dim"),
         )
     return table

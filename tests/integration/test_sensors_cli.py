@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import orjson
 import pytest
@@ -43,8 +44,8 @@ def heartbeats(topics: Settings) -> Settings:
     return topics
 
 
-def sensors_json(settings: Settings, *args: str) -> dict[str, dict[str, object]]:
-    out = run_cli(settings, "sensors", "--format", "json", *args).stdout
+def sensors_json(settings: Settings, *args: str, **env: str) -> dict[str, dict[str, object]]:
+    out = run_cli(settings, "sensors", "--format", "json", *args, **env).stdout
     rows = [orjson.loads(line) for line in out.splitlines()]
     return {str(r["sensor_id"]): r for r in rows}
 
@@ -60,6 +61,33 @@ def test_every_sensor_with_its_health(heartbeats: Settings) -> None:
     assert rows["s-nopos"]["sector"] == "unknown" and rows["s-nopos"]["problems"] == [
         "low battery"
     ]
+
+
+def test_a_sensor_the_inventory_lists_but_no_heartbeat_names_is_never_heard(
+        heartbeats: Settings, tmp_path: Path) -> None:
+    inventory = tmp_path / "inventory.jsonl"
+    records = [{"type": "sensor", "id": "s-ok", "kind": "seismic", "lon": NOGALES[0],
+                "lat": NOGALES[1], "gateway": "gw-1"},
+               {"type": "sensor", "id": "s-new", "kind": "pir", "lon": SASABE[0],
+                "lat": SASABE[1], "gateway": "gw-1"},
+               {"type": "camera", "id": "cam-1", "lon": SASABE[0], "lat": SASABE[1]}]
+    inventory.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    env = {"BORDERWATCH_INVENTORY_FILE": str(inventory)}
+    rows = sensors_json(heartbeats, **env)
+    assert set(rows) == {"s-ok", "s-dead", "s-tamper", "s-nopos", "s-fault", "s-new"}
+    assert rows["s-new"] == {"sensor_id": "s-new", "kind": "pir", "sector": "sasabe",
+                             "online": False, "last_heartbeat_ts": None, "age_s": None,
+                             "battery": None, "tamper": False, "fault": False,
+                             "problems": ["never heard"]}
+    assert rows["s-ok"]["problems"] == []  # heard: its heartbeat says, not the inventory
+    table = run_cli(heartbeats, "sensors", "--sector", "sasabe", COLUMNS="80", **env).stdout
+    line = next(line for line in table.splitlines() if line.startswith("s-new"))
+    assert line.split()[3:] == ["offline", "never", "-", "never", "heard"]
+    missing = run_cli(heartbeats, "sensors", check=False,
+                      BORDERWATCH_INVENTORY_FILE=str(tmp_path / "nope.jsonl"))
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("error: inventory ")  # one message, however wrapped
+    assert "No such file or directory" in missing.stderr and "Traceback" not in missing.stderr
 
 
 def test_problem_and_sector_filters(heartbeats: Settings) -> None:
