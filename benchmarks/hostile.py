@@ -32,7 +32,7 @@ import orjson
 
 from benchmarks import stop_cleanly_on_signals
 from stream.broker import EmbeddedBroker, free_port
-from stream.cli.demo import scrape_total, stop_process, wait_worker_ready
+from stream.cli.processes import scrape_total, stop_process, wait_worker_ready
 from stream.settings import Settings
 from stream.topics import create_topics
 

@@ -51,7 +51,7 @@ from benchmarks.scale_load import KEYINGS, Keyed, keyed_backlog, produce_keyed
 from benchmarks.stormy_night import Load
 from stream import kafka_clients
 from stream.broker import EmbeddedBroker, free_port
-from stream.cli.demo import scrape_total
+from stream.cli.processes import scrape_total
 from stream.models import Alert
 from stream.topics import GROUND
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from benchmarks.pipeline import console
 from benchmarks.worker_metrics import consumed
 from stream.broker import EmbeddedBroker, free_port
-from stream.cli.demo import scrape_total, stop_process
+from stream.cli.processes import scrape_total, stop_process
 from stream.evaluation.facts import wait_lag_zero, wait_released
 from stream.evaluation.live import settings_env
 from stream.settings import Settings

@@ -45,7 +45,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from benchmarks import stop_cleanly_on_signals
 from benchmarks.hostile import _settings, _worker, rss_mb
 from stream.broker import EmbeddedBroker, free_port
-from stream.cli.demo import scrape_total, stop_process
+from stream.cli.processes import scrape_total, stop_process
 from stream.topics import create_topics
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from stream.cli.demo import scrape, scrape_total
+from stream.cli.processes import scrape, scrape_total
 
 Phases = dict[str, tuple[float, float]]
 

@@ -14,7 +14,7 @@ import pytest
 from pydantic import SecretStr
 
 from stream.broker import EmbeddedBroker, free_port
-from stream.cli.demo import stop_process, wait_worker_ready
+from stream.cli.processes import stop_process, wait_worker_ready
 from stream.settings import Settings
 from stream.topics import create_topics
 

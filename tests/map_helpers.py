@@ -20,7 +20,7 @@ import yaml
 
 from simulators.boundary import Boundary
 from stream.broker import free_port, wait_for_port
-from stream.cli.demo import stop_process
+from stream.cli.processes import stop_process
 from stream.settings import Settings
 from tests.conftest import settings_env
 

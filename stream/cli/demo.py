@@ -6,23 +6,21 @@ import atexit
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from prometheus_client.parser import text_string_to_metric_families
 
 from stream.alerts.feed import read_alerts
 from stream.broker import BrokerError, EmbeddedBroker, free_port, wait_for_port
 from stream.cli.alert_view import LiveAlerts
 from stream.cli.common import console, make_settings, port_free, stop_cleanly_on_signals
 from stream.cli.interrupts import SIGNALLED
+from stream.cli.processes import stop_process, wait_http_ok, wait_worker_ready
 from stream.settings import Settings
 from stream.topics import create_topics
 
@@ -33,53 +31,7 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "stream.cli", *args]
 
 
-def scrape(url: str) -> str | None:
-    """The text a /metrics URL serves; None if it cannot be reached (in 2 s)."""
-    try:
-        with urllib.request.urlopen(url, timeout=2) as r:
-            return str(r.read().decode())
-    except OSError:
-        return None
-
-
-def scrape_total(url: str, name: str) -> float | None:
-    """The sum of a metric's samples (all label sets) at a /metrics URL; None if unreachable."""
-    text = scrape(url)
-    if text is None:
-        return None
-    return sum(
-        s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-        if s.name == name
-    )
-
-
-def wait_worker_ready(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"worker exited with code {proc.returncode}")
-        if scrape_total(url, "borderwatch_worker_ready") == 1.0:
-            return
-        time.sleep(0.25)
-    raise RuntimeError(f"worker not ready after {timeout:.0f}s")
-
-
 RULES = Path(__file__).resolve().parents[2] / "prometheus" / "rules" / "borderwatch.rules.yml"
-
-
-def wait_http_ok(url: str, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1) as r:
-                if r.status == 200:
-                    return True
-        except OSError:
-            pass
-        time.sleep(0.2)
-    return False
 
 
 def start_prometheus(
@@ -133,18 +85,6 @@ def start_map(settings: Settings, env: dict[str, str], started: Started, state: 
         console.print(f"[yellow]map did not start:[/] {log_path.read_text()[-500:].strip()}")
         return None
     return url
-
-
-def stop_process(name: str, proc: subprocess.Popen[bytes] | None, timeout: float = 15.0) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        console.print(f"{name} did not stop in {timeout:.0f}s: killing it")
-        proc.kill()
-        proc.wait()
 
 
 def demo(

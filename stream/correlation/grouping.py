@@ -1,5 +1,5 @@
 """Detections that joined no incident, grouped among themselves: two link when one is
-within the other's gate (as in :func:`~stream.correlation.incidents.match`) and their
+within the other's gate (as in :func:`~stream.correlation.gate.match`) and their
 classes agree; groups are the connected components.
 
 >>> from stream.correlation.policies import IncidentPolicy

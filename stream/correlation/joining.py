@@ -12,9 +12,10 @@ from stream.correlation import fusion
 from stream.correlation.alerting import herd, retire
 from stream.correlation.apply import Batch, apply
 from stream.correlation.evidence import Evidence
+from stream.correlation.gate import match
 from stream.correlation.grouping import group_new
 from stream.correlation.ids import incident_id
-from stream.correlation.incidents import Incident, IncidentKind, match
+from stream.correlation.incidents import Incident, IncidentKind
 from stream.correlation.kinematics import Limits, camera_class, join_window
 from stream.correlation.merge import merge_into, seen_apart, survivor
 from stream.correlation.near import within

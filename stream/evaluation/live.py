@@ -41,7 +41,7 @@ from simulators.world import World
 from stream import kafka_clients, topics
 from stream.alerts.feed import read_snapshot
 from stream.broker import EmbeddedBroker, free_port
-from stream.cli.demo import stop_process, wait_worker_ready
+from stream.cli.processes import stop_process, wait_worker_ready
 from stream.correlation.zone_rule import RULE as NAIVE_RULE
 from stream.evaluation.facts import NotYet, event_time, samples, wait_lag_zero, wait_released
 from stream.evaluation.families import Trial

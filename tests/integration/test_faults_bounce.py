@@ -20,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from stream import kafka_clients
 from stream.broker import EmbeddedBroker, free_port
-from stream.cli.demo import stop_process
+from stream.cli.processes import stop_process
 from stream.models import Alert
 from stream.settings import Settings
 from stream.topics import create_topics

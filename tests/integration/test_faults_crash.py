@@ -19,7 +19,7 @@ import orjson
 import pytest
 
 from stream.broker import free_port
-from stream.cli.demo import scrape_total, stop_process
+from stream.cli.processes import scrape_total, stop_process
 from stream.evaluation.facts import wait_released
 from stream.models import Alert
 from stream.settings import Settings

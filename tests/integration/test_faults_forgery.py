@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from stream.alerts.acks import make_ack, send_ack
-from stream.cli.demo import scrape_total, stop_process
+from stream.cli.processes import scrape_total, stop_process
 from stream.models import Alert, DeadLetter, Severity
 from stream.settings import Settings
 from stream.signing import KeyRing

@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 
 from benchmarks.hostile import MB, hostile_set, interleaved, refused_mutations, rss_mb
-from stream.cli.demo import scrape_total
+from stream.cli.processes import scrape_total
 from stream.codec import DETAIL_CHARS, EXCERPT_BYTES, Decoder
 from stream.models import DeadLetter, GroundDetection
 from stream.settings import Settings

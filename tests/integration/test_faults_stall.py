@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from stream.broker import EmbeddedBroker, free_port
-from stream.cli.demo import stop_process
+from stream.cli.processes import stop_process
 from stream.evaluation.facts import until
 from stream.settings import Settings
 from stream.topics import create_topics

@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from stream.cli.demo import stop_process
+from stream.cli.processes import stop_process
 from stream.settings import Settings
 from stream.topics import CAMERA, GROUND, HEALTH, LATE
 from tests.conftest import start_worker

@@ -118,7 +118,7 @@ def test_a_worker_started_after_publishing_judges_its_first_events_with_the_set(
 ) -> None:
     """The strip alerts under the bundled set too: only the version tells which set
     judged the detection; the spot alerts only under version 2."""
-    from stream.cli.demo import stop_process
+    from stream.cli.processes import stop_process
     from tests.conftest import start_worker
 
     res = cli(topics, "publish", str(version_two(tmp_path / "v2.geojson")))

@@ -24,7 +24,7 @@ from simulators.scenario import load_scenario
 from simulators.world import World
 from stream import topics
 from stream.alerts.feed import assigned_consumer
-from stream.cli.demo import stop_process
+from stream.cli.processes import stop_process
 from stream.models import Alert
 from stream.settings import Settings
 from tests.conftest import settings_env, start_worker

@@ -9,7 +9,7 @@ import pytest
 from pyproj import Geod
 
 from geofences.index import GeofenceSet
-from stream.cli.demo import stop_process
+from stream.cli.processes import stop_process
 from stream.models import ZoneEvent
 from stream.settings import Settings
 from tests.conftest import start_worker

@@ -20,7 +20,8 @@ import orjson
 import pytest
 
 from stream.broker import free_port
-from stream.cli.demo import start_prometheus, stop_process, wait_http_ok
+from stream.cli.demo import start_prometheus
+from stream.cli.processes import stop_process, wait_http_ok
 from stream.evaluation.facts import until
 from stream.settings import Settings
 from tests.conftest import run_cli

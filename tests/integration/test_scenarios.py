@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from simulators.boundary import Boundary
-from stream.cli.demo import stop_process
+from stream.cli.processes import stop_process
 from stream.models import Alert, Severity
 from stream.settings import Settings
 from stream.topics import CAMERA, GROUND, HEALTH

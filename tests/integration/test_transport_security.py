@@ -16,7 +16,7 @@ import orjson
 import pytest
 
 from stream.broker import EmbeddedBroker, free_port
-from stream.cli.demo import stop_process
+from stream.cli.processes import stop_process
 from stream.models import Alert
 from stream.settings import Settings
 from stream.topics import create_topics

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from stream.cli.demo import stop_process
+from stream.cli.processes import stop_process
 from stream.settings import Settings
 from tests.conftest import settings_env
 

@@ -11,7 +11,7 @@ import pytest
 
 from geofences.index import GeofenceSet
 from geofences.stretches.nogales_sasabe import PARALLEL_LAT
-from stream.cli.demo import stop_process
+from stream.cli.processes import stop_process
 from stream.models import ZoneEvent
 from stream.settings import Settings
 from tests.conftest import run_cli, start_worker

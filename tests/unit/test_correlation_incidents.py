@@ -9,13 +9,9 @@ from hypothesis import strategies as st
 
 from stream.alerts.record import AlertRecord
 from stream.correlation import state_codec
+from stream.correlation.gate import match
 from stream.correlation.grouping import group_new
-from stream.correlation.incidents import (
-    MAX_REFS_HEAD,
-    MAX_REFS_TAIL,
-    Incident,
-    match,
-)
+from stream.correlation.incidents import MAX_REFS_HEAD, MAX_REFS_TAIL, Incident
 from stream.correlation.kinematics import Limits
 from stream.correlation.policies import IncidentPolicy
 from stream.correlation.seen import MAX_SEEN
