@@ -56,6 +56,8 @@ def to_cap(alert: Alert, sender: str = SENDER, radius_km: float = 0.5) -> bytes:
     _sub(info, "category", "Security")
     event = {"tamper": "Sensor tamper", "sensor-fault": "Sensor fault"}.get(
         alert.rule, f"Border intrusion ({alert.cls.value})")
+    if alert.device:  # which sensor, and what is wrong with it
+        event += f" ({alert.fault + ': ' if alert.fault else ''}{alert.device})"
     _sub(info, "event", event)
     _sub(info, "responseType", "AllClear" if alert.state == AlertState.CLEARED else "Monitor")
     _sub(info, "urgency", "Past" if alert.state == AlertState.CLEARED else "Immediate")
@@ -72,6 +74,10 @@ def to_cap(alert: Alert, sender: str = SENDER, radius_km: float = 0.5) -> bytes:
         "class": alert.cls.value, "confidence": f"{alert.confidence:.2f}", "rule": alert.rule,
         "policyVersion": alert.policy_version or "", "geofenceVersion": alert.geofence_version,
     }
+    if alert.device:
+        params["device"] = alert.device
+    if alert.fault:
+        params["fault"] = alert.fault
     if alert.heading_deg is not None:
         params["headingDeg"] = f"{alert.heading_deg:.1f}"
         params["speedMps"] = f"{alert.speed_mps or 0.0:.2f}"

@@ -94,6 +94,8 @@ def _remarks(a: Alert) -> str:
         f"zone {a.zone_name or a.zone_id}" + (f", sector {a.sector}" if a.sector else ""),
         f"rule {a.rule}, {a.evidence_count or len(a.evidence)} events",
     ]
+    if a.device:
+        parts.append(f"{a.fault or a.rule} {a.device}")
     if a.crossing_lat is not None and a.crossing_lon is not None:
         parts.append(f"predicted crossing {a.crossing_lat:.5f},{a.crossing_lon:.5f}")
     if a.ack:

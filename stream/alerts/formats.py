@@ -177,7 +177,7 @@ class AlertTable:
             "sector": a.sector or "-",
             "ack": ack,
             "zone": a.zone_id,
-            "rule": a.rule,
+            "rule": f"{a.rule} {a.device}" if a.device else a.rule,
             "msgs": str(self.messages.get(a.id, 0)),
         }
         if self.wide:

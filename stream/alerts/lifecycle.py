@@ -9,7 +9,7 @@ change for the alert topic, keyed by alert id.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from stream.alerts.record import AlertRecord, Snapshot
@@ -48,7 +48,8 @@ class Assessment:
     backlog: bool = False
     track: dict[str, float] | None = None
     crossing: tuple[float, float, float] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    device: str | None = None  # a health alert's sensor or camera
+    fault: str | None = None  # a sensor-fault alert's fault
 
 
 _ORDER = tuple(Severity)
@@ -87,7 +88,7 @@ def _message(rec: AlertRecord, a: Assessment, now: float, reason: str,
         speed_mps=a.track["speed_mps"] if a.track else None,
         crossing_lon=cross[0] if cross else None, crossing_lat=cross[1] if cross else None,
         crossing_ts=cross[2] if cross else None, updated_ts=now,
-        previous_sector=previous_sector,
+        previous_sector=previous_sector, device=a.device, fault=a.fault,
     )
 
 

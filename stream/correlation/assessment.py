@@ -54,7 +54,10 @@ def assess(store: Store, inc: Incident, rule: str | None,
         modalities=list(inc.modalities), geofence_version=fences.version,
         policy_version=pol.version, boundary_reached=inc.boundary_reached,
         animal_confirmed=animal_confirmed(cls, conf, inc.camera_conf, pol),
-        backlog=inc.backlog, track=track, crossing=crossing)
+        backlog=inc.backlog, track=track, crossing=crossing,
+        device=(inc.first_event.rsplit(":", 1)[0]
+                if inc.kind in (IncidentKind.TAMPER, IncidentKind.FAULT) else None),
+        fault=inc.fault if inc.kind == IncidentKind.FAULT else None)
 
 
 def track_points(inc: Incident, need: int) -> tuple[F, F, F]:

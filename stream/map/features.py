@@ -121,7 +121,7 @@ def incident_feature(a: Alert, stale_after_s: float, zones: Sequence[str]) -> Fe
         evidence_count=max(a.evidence_count, len(a.evidence)), sensors=a.sensors,
         modalities=list(a.modalities), geofence_version=a.geofence_version,
         policy_version=a.policy_version, zones=sorted(zones),
-        ack=a.ack.model_dump() if a.ack else None,
+        ack=a.ack.model_dump() if a.ack else None, device=a.device, fault=a.fault,
     )
 
 

@@ -70,6 +70,12 @@ class Alert(_Out):
     previous_sector: str | None = Field(
         None, description="On the one message whose reason says sector-changed: the patrol "
         "sector the alert belonged to until then.")
+    # --- health alerts; defaults keep older messages valid ------------------------------
+    device: str | None = Field(
+        None, description="On a health alert (rule sensor-fault or tamper): the sensor or "
+        "camera it concerns.")
+    fault: str | None = Field(
+        None, description="On a sensor-fault alert: chattering, stuck, dead, self-test or clock.")
     key_id: str | None = Field(None, description="Key the worker signed this message with.")
     sig: str | None = Field(None, description="HMAC-SHA256 of the rest (stream/signing.py).")
 

@@ -9,7 +9,7 @@ from capvalidator import Validator
 from lxml import etree
 
 from stream.alerts.cap import NS, cap_time, to_cap
-from stream.models import AlertState, Severity
+from stream.models import AlertState, Severity, TargetClass
 from tests.unit.alert_samples import ACK, T, sample_alert
 
 SCHEMA = etree.XMLSchema(
@@ -58,6 +58,19 @@ def test_info_area_and_parameters_carry_the_alert() -> None:
               for p in doc.findall("cap:info/cap:parameter", namespaces=N)}
     assert params["sector"] == "nogales" and params["class"] == "person"
     assert params["geofenceVersion"] == "2026.11.1" and params["headingDeg"] == "3.5"
+
+
+def test_a_health_alert_names_its_sensor_and_fault() -> None:
+    dead = sample_alert(rule="sensor-fault", device="strip-021", fault="dead",
+                        cls=TargetClass.UNKNOWN, heading_deg=None)
+    doc = valid(to_cap(dead))
+    assert doc.findtext("cap:info/cap:event", namespaces=N) == "Sensor fault (dead: strip-021)"
+    params = {p.findtext("cap:valueName", namespaces=N): p.findtext("cap:value", namespaces=N)
+              for p in doc.findall("cap:info/cap:parameter", namespaces=N)}
+    assert (params["device"], params["fault"]) == ("strip-021", "dead")
+    plain = {p.findtext("cap:valueName", namespaces=N)
+             for p in valid(to_cap(sample_alert())).findall("cap:info/cap:parameter", namespaces=N)}
+    assert not plain & {"device", "fault"}
 
 
 def test_the_schema_check_can_fail() -> None:

@@ -56,6 +56,11 @@ def test_cleared_alert_becomes_a_delete_event_for_the_marker() -> None:
     assert ev.staleTime > ev.startTime == int((T + 300) * 1000)
 
 
+def test_a_tamper_alert_names_its_device_in_remarks() -> None:
+    xml = to_cot(sample_alert(rule="tamper", device="cam-3", cls=TargetClass.UNKNOWN))
+    assert "; tamper cam-3" in (ET.fromstring(xml).findtext("detail/remarks") or "")
+
+
 def test_ack_and_prediction_appear_in_remarks() -> None:
     xml = to_cot(sample_alert(ack=ACK, severity=Severity.CRITICAL, cls=TargetClass.VEHICLE))
     remarks = ET.fromstring(xml).findtext("detail/remarks") or ""

@@ -70,6 +70,13 @@ def test_wide_has_every_column_and_the_full_id() -> None:
     assert "confident-detection    2" in text  # two messages of that alert
 
 
+def test_a_health_alert_names_its_sensor_in_the_rule_column() -> None:
+    t = AlertTable()
+    t.add(sample_alert(rule="sensor-fault", device="strip-021", fault="dead",
+                       cls=TargetClass.UNKNOWN))
+    assert "sensor-fault strip-021" in render(t, 120)
+
+
 def test_a_roomy_terminal_shows_message_counts_and_whole_values() -> None:
     text = render(table(), 120)
     assert "msgs" in text and "closed-buenos-aires-nwr" in text and "…" not in text

@@ -303,6 +303,7 @@ def test_tamper_then_crossing_gives_a_tamper_alert_and_a_crossing_alert() -> Non
     tamper = res.alerts[0]
     assert tamper.rule == "tamper" and tamper.severity == Severity.HIGH
     assert tamper.zone_type == "border_strip" and tamper.sector == "nogales"
+    assert (tamper.device, tamper.fault) == ("s-0", None)  # the sensor opened
     again = settled(cor, T0 + 61, health_=[health("s-0", 2, 60, tamper=True)])
     assert all(a.state != AlertState.NEW for a in again.alerts)
     crossing = [a for a in feed(cor, walk_north("x", 100, -100, 300)) if a.id != tamper.id]

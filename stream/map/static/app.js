@@ -186,6 +186,7 @@
     const when = (ts) => (ts ? new Date(ts * 1000).toISOString().replace("T", " ").slice(0, 19) + " UTC" : "—");
     const items = [
       ["alert", p.alert_id], ["incident", p.incident_id], ["rule", p.rule], ["reason", p.reason],
+      ...(p.device ? [["device", p.fault ? `${p.device} (${p.fault})` : p.device]] : []),
       ["evidence", `${p.evidence_count} events from ${p.sensors} sensors`], ["modalities", (p.modalities || []).join(", ")],
       ["class", `${p.cls} (${Math.round(p.confidence * 100)}%)`], ["zone", `${p.zone_name} (${p.zone_type})`],
       ["in zones", (p.zones || []).join(", ")], ["heading", p.heading_deg == null ? "—" : `${Math.round(p.heading_deg)}°`],
