@@ -55,8 +55,7 @@ def assess(store: Store, inc: Incident, rule: str | None,
         policy_version=pol.version, boundary_reached=inc.boundary_reached,
         animal_confirmed=animal_confirmed(cls, conf, inc.camera_conf, pol),
         backlog=inc.backlog, track=track, crossing=crossing,
-        device=(inc.first_event.rsplit(":", 1)[0]
-                if inc.kind in (IncidentKind.TAMPER, IncidentKind.FAULT) else None),
+        device=inc.device if inc.kind in (IncidentKind.TAMPER, IncidentKind.FAULT) else None,
         fault=inc.fault if inc.kind == IncidentKind.FAULT else None)
 
 

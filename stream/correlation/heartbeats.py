@@ -24,7 +24,7 @@ def on_health(store: Store, beats: Sequence[Heartbeat], now: float,
     touched."""
     limit = store.policies.faults.clock_skew_s
     touched: set[str] = set()
-    tampered = {inc.first_event.rsplit(":", 1)[0]: inc for inc in store.incidents.values()
+    tampered = {inc.device: inc for inc in store.incidents.values()
                 if inc.kind == IncidentKind.TAMPER and inc.open}
     faults = by_sensor(store) if beats else {}
     for beat in sorted(beats, key=lambda b: b.report.ts):

@@ -103,6 +103,16 @@ class Incident:
         return self.closed_ts is None
 
     @property
+    def device(self) -> str:
+        """The sensor or camera a tamper or fault incident concerns: its first event
+        (``<device>:<seq>`` or ``<device>:<fault>``) names it.
+
+        >>> Incident("i", "strip-021:dead", 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0).device
+        'strip-021'
+        """
+        return self.first_event.rsplit(":", 1)[0]
+
+    @property
     def home(self) -> int | None:
         """The source partition the incident belongs with: its first report's (None: no
         report kept)."""

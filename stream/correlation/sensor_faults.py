@@ -31,7 +31,7 @@ def by_sensor(store: Store) -> dict[str, list[Incident]]:
     out: dict[str, list[Incident]] = {}
     for inc in store.incidents.values():
         if inc.kind == IncidentKind.FAULT and inc.open:
-            out.setdefault(inc.first_event.rsplit(":", 1)[0], []).append(inc)
+            out.setdefault(inc.device, []).append(inc)
     return out
 
 
@@ -163,7 +163,7 @@ def recover(store: Store, inc: Incident, now: float, out: CorrelatorResult) -> N
     if inc.alert is not None:
         msg = lifecycle.step(inc.alert, assess(store, inc, "sensor-fault"), now,
                              store.policies.lifecycle, close="recovered")
-    store.faults.forget_hits(inc.first_event.rsplit(":", 1)[0])
+    store.faults.forget_hits(inc.device)
     close(store, inc, msg, now, out)
 
 

@@ -55,7 +55,7 @@ def tampers(store: Store) -> dict[str, list[Incident]]:
     out: dict[str, list[Incident]] = {}
     for inc in store.incidents.values():
         if inc.kind == IncidentKind.TAMPER:
-            out.setdefault(inc.first_event.rsplit(":", 1)[0], []).append(inc)
+            out.setdefault(inc.device, []).append(inc)
     return out
 
 
