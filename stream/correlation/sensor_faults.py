@@ -9,8 +9,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import partial
 
-import numpy as np
-
 from stream.alerts import lifecycle
 from stream.correlation.alerting import absorb, close
 from stream.correlation.assessment import assess
@@ -138,15 +136,12 @@ def fault_incident(store: Store, sensor: str, kind: Fault, ts: float, event_id: 
     :func:`lone_by_sensor`; default: every incident)."""
     inc_id = fault_id(sensor, kind.value, ts)
     lon, lat = store.sites.get(sensor) or where or (0.0, 0.0)
-    x, y = store.frame.to_metric([lon], [lat])
+    at = store.placement.point(lon, lat)
     inc = Incident(id=inc_id, first_event=f"{sensor}:{kind.value}", first_ts=ts, last_ts=ts,
-                   x=float(x[0]), y=float(y[0]), x0=float(x[0]), y0=float(y[0]), lon=lon,
-                   lat=lat, kind=IncidentKind.FAULT, fault=kind.value)
-    place = store.placement.place(np.array([lon]), np.array([lat]))
-    z = place.zone[0]
-    inc.zone_id, inc.zone_type, inc.zone_name = (
-        (z.id, z.zone_type, z.name) if z else ("unlocated", "unknown", "position unknown"))
-    inc.sector = place.sector[0]
+                   x=at.x, y=at.y, x0=at.x, y0=at.y, lon=lon, lat=lat,
+                   kind=IncidentKind.FAULT, fault=kind.value)
+    inc.zone_id, inc.zone_type, inc.zone_name = at.zone
+    inc.sector = at.sector
     inc.mark_seen(event_id)
     inc.evidence_count = 1
     store.add(inc)

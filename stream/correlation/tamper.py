@@ -24,15 +24,12 @@ def tamper_incident(inc_id: str, h: SensorHealth, lon: float, lat: float,
                     placement: ZonePlacement) -> Incident:
     """The incident for a tamper report; ``lon``/``lat`` 0, 0 when the position is unknown
     (its zone is then ``unlocated``)."""
-    x, y = placement.fences.frame.to_metric([lon], [lat])
+    at = placement.point(lon, lat)
     inc = Incident(id=inc_id, first_event=h.event_id, first_ts=h.ts, last_ts=h.ts,
-                   x=float(x[0]), y=float(y[0]), x0=float(x[0]), y0=float(y[0]),
-                   lon=lon, lat=lat, kind=IncidentKind.TAMPER)
-    place = placement.place(np.array([lon]), np.array([lat]))
-    z = place.zone[0]
-    inc.zone_id, inc.zone_type, inc.zone_name = (
-        (z.id, z.zone_type, z.name) if z else ("unlocated", "unknown", "position unknown"))
-    inc.sector = place.sector[0]
+                   x=at.x, y=at.y, x0=at.x, y0=at.y, lon=lon, lat=lat,
+                   kind=IncidentKind.TAMPER)
+    inc.zone_id, inc.zone_type, inc.zone_name = at.zone
+    inc.sector = at.sector
     inc.mark_seen(h.event_id)
     inc.modalities.append(h.kind.value)
     inc.evidence_count = 1

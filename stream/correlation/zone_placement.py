@@ -20,6 +20,9 @@ from stream.correlation.exits import Exits
 from stream.correlation.policies import Policies
 from stream.correlation.sectors import SectorMap
 
+#: points :meth:`ZonePlacement.point` remembers (one per site: 100,000 sensors)
+MAX_POINTS = 100_000
+
 APPROACH = Zone(id="approach", name="approach to the boundary", zone_type="approach",
                 geometry=shapely.Point(0.0, 0.0))
 
@@ -34,6 +37,17 @@ class Placement:
     sectors: SectorMap
 
 
+@dataclass(frozen=True, slots=True)
+class PointPlace:
+    """Where one point is: metric position, governing zone (``unlocated`` when in none),
+    patrol sector."""
+
+    x: float
+    y: float
+    zone: tuple[str, str, str]  # id, type, name
+    sector: str | None
+
+
 class ZonePlacement:
     def __init__(self, fences: GeofenceSet, policies: Policies) -> None:
         self.fences = fences
@@ -46,6 +60,7 @@ class ZonePlacement:
         self.approach_prio = approach.priority if approach else -1
         self.sectors = SectorMap(fences, policies.sectors.hysteresis_m)
         self.exits = Exits(fences, policies)
+        self._points: dict[tuple[float, float], PointPlace] = {}
 
     def place(
         self, lon: npt.ArrayLike, lat: npt.ArrayLike, at: npt.ArrayLike | None = None
@@ -85,3 +100,29 @@ class ZonePlacement:
                 prio[i] = self.approach_prio
                 zone_list[i] = APPROACH
         return Placement(prio, zone_list, boundary, sector, covered, self.sectors)
+
+    def point(self, lon: float, lat: float) -> PointPlace:
+        """Where one point is, zones in force at any time: a sensor's or camera's site
+        (a fault or tamper incident's place; remembered, sites are few and asked often).
+
+        >>> from geofences.index import GeofenceSet
+        >>> from stream.correlation.policies import Policies
+        >>> zp = ZonePlacement(GeofenceSet.load_bundled(), Policies.bundled())
+        >>> at = zp.point(-111.313, 31.405)
+        >>> at.zone[:2], at.sector, zp.point(-111.313, 31.405) is at
+        (('strip-nog-sas', 'border_strip'), 'sasabe', True)
+        >>> zp.point(0.0, 0.0).zone  # in no zone of the set
+        ('unlocated', 'unknown', 'position unknown')
+        """
+        found = self._points.get((lon, lat))
+        if found is None:
+            if len(self._points) >= MAX_POINTS:  # bounded, whatever positions come
+                self._points.clear()
+            x, y = self.fences.frame.to_metric([lon], [lat])
+            place = self.place(np.array([lon]), np.array([lat]))
+            z = place.zone[0]
+            found = self._points[lon, lat] = PointPlace(
+                float(x[0]), float(y[0]),
+                (z.id, z.zone_type, z.name) if z else ("unlocated", "unknown", "position unknown"),
+                place.sector[0])
+        return found
