@@ -34,7 +34,7 @@ from simulators.world import World
 from stream.correlation.engine import Correlator
 from stream.correlation.evaluate import Score, score, truth_from_records
 from stream.correlation.evidence import Evidence, Heartbeat
-from stream.correlation.tasking import sites_from_records
+from stream.correlation.inventory import Inventory
 from stream.correlation.zone_rule import ZoneEntryRule
 from stream.models import Alert, CameraDetection, GroundDetection, SensorHealth, Severity
 
@@ -42,10 +42,16 @@ SCENARIOS = ["crossing", "five-on-foot", "quiet-night", "vehicle-drive-through",
              "tamper-gap", "busy-port", "sensor-faults"]
 
 
+def _sites(world: World) -> Inventory:
+    """The scenario's cameras and sensor sites (not its gateways: no sensor is expected
+    before it is heard, as in a worker given no inventory)."""
+    inv = Inventory.from_records(world.truth_records())
+    return Inventory(inv.cameras, inv.sites)
+
+
 def run(name: str, start: float, fences: GeofenceSet) -> tuple[list[Alert], list[Alert], World]:
     world = World(load_scenario(name), start=start)
-    cams, sensors = sites_from_records(world.truth_records())
-    cor, naive = Correlator(fences, cameras=cams, sensor_sites=sensors), ZoneEntryRule(fences)
+    cor, naive = Correlator(fences, inventory=_sites(world)), ZoneEntryRule(fences)
     alerts: list[Alert] = []
     naive_alerts: list[Alert] = []
     offset, last_tick, now = 0, 0.0, start
@@ -120,8 +126,7 @@ def run_burst(name: str, start: float, fences: GeofenceSet
     scenario = load_scenario(name)  # placed as `simulate --fast` does: it ends at ``start``
     world = World(scenario, start=start - scenario.duration_s)
     emissions = list(world.run())
-    cams, sensors = sites_from_records(world.truth_records())
-    cor, naive = Correlator(fences, cameras=cams, sensor_sites=sensors), ZoneEntryRule(fences)
+    cor, naive = Correlator(fences, inventory=_sites(world)), ZoneEntryRule(fences)
     alerts: list[Alert] = []
     naive_alerts: list[Alert] = []
     now = start

@@ -28,6 +28,7 @@ from stream.codec import Decoded, Decoder, classify, dead_letter, describe
 from stream.correlation import state_codec
 from stream.correlation.engine import Correlator
 from stream.correlation.evidence import Arrival, Evidence, Heartbeat, skews
+from stream.correlation.inventory import Inventory
 from stream.correlation.policies import Policies
 from stream.correlation.seen import digest
 from stream.correlation.tasking import CameraSite
@@ -54,9 +55,7 @@ class Pipeline:
         fences: GeofenceSet,
         metrics: Metrics,
         policies: Policies | None = None,
-        cameras: Sequence[CameraSite] = (),
-        sensor_sites: dict[str, tuple[float, float]] | None = None,
-        sensor_gateways: dict[str, str] | None = None,
+        inventory: Inventory | None = None,
     ) -> None:
         self.metrics = metrics
         self.acks_topic = settings.topic(topics.ACKS.name)
@@ -75,7 +74,7 @@ class Pipeline:
         }
         self.naive = ZoneEntryRule(fences) if settings.rule == "naive" else None
         self._settings, self._policies = settings, policies
-        self._cameras, self._sites, self._gateways = tuple(cameras), sensor_sites, sensor_gateways
+        self._inventory = inventory or Inventory()
         self.reset(fences)
         self.metrics.policy_version.clear()
         self.metrics.policy_version.labels(version=self.correlator.policies.version).set(1)
@@ -88,9 +87,8 @@ class Pipeline:
         """Forget every incident, sensor, camera and clock learned (the configured sites
         and cameras stay): a worker given other partitions restores theirs."""
         s, fences = self._settings, fences or self.fences
-        self.cameras = {c.id: c for c in self._cameras}
-        self.correlator = Correlator(fences, self._policies, self._cameras, self._sites,
-                                     future_s=s.clock_skew_s, sensor_gateways=self._gateways)
+        self.cameras = {c.id: c for c in self._inventory.cameras}
+        self.correlator = Correlator(fences, self._policies, self._inventory, s.clock_skew_s)
         self.zones = TransitionEngine(hysteresis_m=s.zone_hysteresis_m,
                                       dwell_s=s.zone_dwell_s, emit_inside=False)
         self.replayed = set()

@@ -11,7 +11,7 @@ from geofences.store import load_valid
 from stream.agents.geofences import register_geofences
 from stream.agents.health import register_health
 from stream.agents.ingest import register_ingest
-from stream.correlation.tasking import gateways_from_records, sites_from_records
+from stream.correlation.inventory import Inventory
 from stream.inventory import load_inventory
 from stream.metrics import Metrics
 from stream.pipeline import Pipeline
@@ -29,9 +29,7 @@ def register_all(
     if fences is None:
         fences = load_valid(settings.geofences)
     records = load_inventory(settings.inventory_file)
-    cameras, sites = sites_from_records(records)
-    pipeline = Pipeline(settings, fences, metrics, cameras=cameras, sensor_sites=sites,
-                        sensor_gateways=gateways_from_records(records))
+    pipeline = Pipeline(settings, fences, metrics, inventory=Inventory.from_records(records))
     register_ingest(app, settings, pipeline)
     register_geofences(app, settings, pipeline)
     register_health(app, settings, pipeline)

@@ -27,6 +27,7 @@ from stream.correlation.clock import EventClock
 from stream.correlation.evidence import Arrival, Evidence, Heartbeat
 from stream.correlation.held import AFTER, Held
 from stream.correlation.incidents import Incident
+from stream.correlation.inventory import Inventory
 from stream.correlation.policies import Policies
 from stream.correlation.reframe import reproject
 from stream.correlation.result import CorrelatorResult, Move
@@ -46,12 +47,9 @@ class Correlator:
     """Incidents, tracks, fusion, zone policies and the alert lifecycle over batches."""
 
     def __init__(self, fences: GeofenceSet, policies: Policies | None = None,
-                 cameras: Sequence[CameraSite] = (),
-                 sensor_sites: Mapping[str, tuple[float, float]] | None = None,
-                 future_s: float = FUTURE_S,
-                 sensor_gateways: Mapping[str, str] | None = None) -> None:
+                 inventory: Inventory | None = None, future_s: float = FUTURE_S) -> None:
         pol = policies or Policies.bundled()
-        self.store = Store.build(fences, pol, cameras, sensor_sites or {}, sensor_gateways)
+        self.store = Store.build(fences, pol, inventory or Inventory())
         self.watermark = 0.0  # newest event time seen
         #: reports further ahead of processing time are left out (a broken sensor clock)
         self.future_s = future_s

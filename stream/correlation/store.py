@@ -3,7 +3,6 @@ batch changed, and the geofences, cameras, sensor sites and policies in force.""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from geofences.frame import Frame
@@ -11,9 +10,10 @@ from geofences.index import GeofenceSet
 from stream.alerts import lifecycle
 from stream.correlation.faults import FaultWatch
 from stream.correlation.incidents import Incident, IncidentKind
+from stream.correlation.inventory import Inventory
 from stream.correlation.policies import Policies
 from stream.correlation.site_grid import SiteGrid
-from stream.correlation.tasking import CameraNetwork, CameraSite
+from stream.correlation.tasking import CameraNetwork
 from stream.correlation.zone_placement import ZonePlacement
 
 
@@ -37,21 +37,19 @@ class Store:
     peers: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, fences: GeofenceSet, policies: Policies, cameras: Sequence[CameraSite],
-              sites: Mapping[str, tuple[float, float]],
-              gateways: Mapping[str, str] | None = None) -> Store:
-        """An empty store for a geofence set, policies, cameras, known sensor sites and
-        the gateway each sensor reports through (sensor id -> gateway id)."""
+    def build(cls, fences: GeofenceSet, policies: Policies, inventory: Inventory) -> Store:
+        """An empty store for a geofence set, policies and the deployment's inventory."""
         on: dict[str, list[str]] = {}
-        for sensor, gateway in sorted((gateways or {}).items()):
+        gateways = inventory.gateways
+        for sensor, gateway in sorted(gateways.items()):
             on.setdefault(gateway, []).append(sensor)
         return cls(policies=policies, placement=ZonePlacement(fences, policies),
-                   cameras=CameraNetwork(cameras, fences.frame),
+                   cameras=CameraNetwork(inventory.cameras, fences.frame),
                    limiter=lifecycle.RateLimiter(policies.lifecycle.rate_per_zone_per_minute),
                    faults=FaultWatch(policies.faults),
-                   sites={k: list(v) for k, v in sites.items()},
+                   sites={k: list(v) for k, v in inventory.sites.items()},
                    llr=policies.fusion.llr_table(),
-                   peers={s: tuple(on[g]) for s, g in (gateways or {}).items()})
+                   peers={s: tuple(on[g]) for s, g in gateways.items()})
 
     @property
     def frame(self) -> Frame:

@@ -6,9 +6,8 @@ A camera sees a position within ``range_m`` whose bearing lies in its pan arc
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -63,31 +62,6 @@ class CameraNetwork:
             return None
         k = int(np.argmin(np.where(ok, dist, np.inf)))
         return Aim(self.sites[k].id, round(float(bearing[k]), 1), round(float(dist[k]), 1))
-
-
-def sites_from_records(
-    records: Sequence[Mapping[str, Any]],
-) -> tuple[list[CameraSite], dict[str, tuple[float, float]]]:
-    """Camera sites and sensor positions from ``camera``/``sensor`` records (e.g. a
-    simulator truth file, or a deployment inventory in the same shape). Cameras pan all
-    round; their range is ``range_m``."""
-    cams = [CameraSite(str(r["id"]), float(r["lon"]), float(r["lat"]),
-                       float(r.get("range_m") or 3000.0))
-            for r in records if r.get("type") == "camera"]
-    sensors = {str(r["id"]): (float(r["lon"]), float(r["lat"]))
-               for r in records if r.get("type") == "sensor"}
-    return cams, sensors
-
-
-def gateways_from_records(records: Sequence[Mapping[str, Any]]) -> dict[str, str]:
-    """The gateway of each ``sensor`` record that names one (sensor id -> gateway id).
-
-    >>> gateways_from_records([{"type": "sensor", "id": "s-1", "gateway": "gw-1"},
-    ...                        {"type": "sensor", "id": "s-2"}])
-    {'s-1': 'gw-1'}
-    """
-    return {str(r["id"]): str(r["gateway"]) for r in records
-            if r.get("type") == "sensor" and r.get("gateway")}
 
 
 def plan_task(inc: Incident, cameras: CameraNetwork, policy: TaskingPolicy,

@@ -21,7 +21,7 @@ from simulators.messages import Emission
 from simulators.scenario import parse_scenario
 from simulators.world import World
 from stream.batch import RawMessage
-from stream.correlation.tasking import gateways_from_records, sites_from_records
+from stream.correlation.inventory import Inventory
 from stream.evaluation.families import Trial
 from stream.evaluation.geography import Site
 from stream.evaluation.scoring import (
@@ -99,12 +99,10 @@ def _shuffled(emissions: list[Emission], s: float, seed: int) -> list[Emission]:
 class _Run:
     def __init__(self, world: World, site: Site, feed: Feed) -> None:
         self.world, self.feed = world, feed
-        records = world.truth_records()
-        cams, sensors = sites_from_records(records)
         reg = CollectorRegistry
         self.settings = Settings()
-        self.pipe = Pipeline(self.settings, site.fences, Metrics(reg()), cameras=cams,
-                             sensor_sites=sensors, sensor_gateways=gateways_from_records(records))
+        self.pipe = Pipeline(self.settings, site.fences, Metrics(reg()),
+                             inventory=Inventory.from_records(world.truth_records()))
         self.naive = Pipeline(Settings(rule="naive"), site.fences, Metrics(reg()))
         self.alerts: list[Alert] = []
         self.naive_alerts: list[Alert] = []

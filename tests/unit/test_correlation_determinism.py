@@ -17,7 +17,7 @@ from simulators.scenario import load_scenario
 from simulators.world import World
 from stream.correlation.engine import Correlator
 from stream.correlation.evidence import Evidence, Heartbeat
-from stream.correlation.tasking import sites_from_records
+from stream.correlation.inventory import Inventory
 from stream.models import Alert, CameraDetection, GroundDetection, SensorHealth
 
 FENCES = GeofenceSet.load_bundled()
@@ -50,7 +50,7 @@ def recorded(name: str) -> tuple[tuple[Item, ...], float, dict[str, tuple[float,
                                       offset))
             else:
                 items.append(Heartbeat(SensorHealth.model_validate_json(raw), em.topic, part))
-    _, sensors = sites_from_records(world.truth_records())
+    sensors = Inventory.from_records(world.truth_records()).sites
     return tuple(items), max(i.report.ts for i in items), sensors
 
 
@@ -58,7 +58,7 @@ def replay(name: str, batches: list[list[Item]]) -> list[tuple[object, ...]]:
     """Feed the batches the way a worker catching up does (one after another, right after
     the scenario ended), then let the stream go idle; what every alert message said."""
     _, end, sensors = recorded(name)
-    cor = Correlator(FENCES, sensor_sites=sensors)
+    cor = Correlator(FENCES, inventory=Inventory(sites=sensors))
     alerts: list[Alert] = []
     now = end + 1.0
     for b in batches:

@@ -13,6 +13,7 @@ from geofences.index import GeofenceSet
 from stream.correlation import state_codec
 from stream.correlation.engine import Correlator, CorrelatorResult
 from stream.correlation.evidence import Evidence
+from stream.correlation.inventory import Inventory
 from stream.correlation.policies import Policies
 from stream.correlation.tasking import CameraSite
 from stream.models import (
@@ -297,7 +298,7 @@ def beat(cor: Correlator, t: float) -> list[Alert]:
 
 def test_tamper_then_crossing_gives_a_tamper_alert_and_a_crossing_alert() -> None:
     lon, lat = lonlat(0, 10)
-    cor = Correlator(FENCES, sensor_sites={"s-0": (lon, lat)})
+    cor = Correlator(FENCES, inventory=Inventory(sites={"s-0": (lon, lat)}))
     res = settled(cor, T0 + 1, health_=[health("s-0", 1, 0, tamper=True)])
     assert len(res.alerts) == 1
     tamper = res.alerts[0]
@@ -320,7 +321,7 @@ def test_touches_of_a_tampered_sensor_do_not_make_a_nuisance_hit_beside_it_a_cro
     a tamper alert and no crossing alert, because the touches leave the incident whose
     alert was still waiting for its confirmation."""
     lon, lat = lonlat(200, 10)
-    cor = Correlator(FENCES, sensor_sites={"b": (lon, lat)})
+    cor = Correlator(FENCES, inventory=Inventory(sites={"b": (lon, lat)}))
     ev = [ground("a", 1, 0, 0, 10, sig=UNKNOWN, strength=0.4),
           ground("b", 1, 25, 200, 10, strength=0.95),
           ground("b", 2, 25.1, 200, 10, strength=0.95)]
@@ -471,8 +472,8 @@ def test_backlog_events_may_still_extend_an_open_alert() -> None:
 def test_incident_forming_tasks_the_nearest_camera_and_retasks_on_movement() -> None:
     cam_lon, cam_lat = lonlat(300, 1200)
     far_lon, far_lat = lonlat(300, 2600)
-    cor = Correlator(FENCES, cameras=[CameraSite("cam-far", far_lon, far_lat, 5000),
-                                      CameraSite("cam-1", cam_lon, cam_lat, 3000)])
+    cor = Correlator(FENCES, inventory=Inventory((CameraSite("cam-far", far_lon, far_lat, 5000),
+                                                  CameraSite("cam-1", cam_lon, cam_lat, 3000))))
     tasks = []
     for e in walk_north("s", 0, -100, 600):
         tasks += cor.process([e], now=e.report.ts + 1).tasks
@@ -487,7 +488,7 @@ def test_incident_forming_tasks_the_nearest_camera_and_retasks_on_movement() -> 
 
 def test_a_single_wind_hit_tasks_no_camera() -> None:
     cam_lon, cam_lat = lonlat(0, 500)
-    cor = Correlator(FENCES, cameras=[CameraSite("cam-1", cam_lon, cam_lat, 3000)])
+    cor = Correlator(FENCES, inventory=Inventory((CameraSite("cam-1", cam_lon, cam_lat, 3000),)))
     res = cor.process([ground("w", 1, 0, 0, 10, sig=UNKNOWN)], now=T0 + 1)
     assert res.tasks == []
 

@@ -9,6 +9,7 @@ from stream.correlation import state_codec
 from stream.correlation.engine import Correlator
 from stream.correlation.evidence import Evidence
 from stream.correlation.faults import Fault, FaultWatch
+from stream.correlation.inventory import Inventory
 from stream.correlation.policies import FaultPolicy
 from stream.correlation.sensor_faults import repeated
 from stream.models import (
@@ -111,7 +112,7 @@ def test_a_sensor_heard_once_before_it_died_is_dead_by_its_peers_rhythm() -> Non
 
 def test_a_sensor_on_the_inventory_never_heard_is_dead_once_its_gateway_was() -> None:
     inventory = {"alive": "gw-1", "never": "gw-1", "late": "gw-1", "elsewhere": "gw-2"}
-    cor = Correlator(FENCES, sensor_gateways=inventory)
+    cor = Correlator(FENCES, inventory=Inventory(gateways=inventory))
     alerts: list[Alert] = []
     for t in range(0, 600, 30):
         beats = [beat("alive", t)] + ([beat("late", t)] if t >= 60 else [])
@@ -121,7 +122,7 @@ def test_a_sensor_on_the_inventory_never_heard_is_dead_once_its_gateway_was() ->
     assert dead[0].severity == Severity.MEDIUM  # ... nor "elsewhere" (its gateway unheard)
     assert 90 + 30 <= dead[0].raised_ts - T0 <= 150 + 30  # 3 of its peers' 30 s beats, 120 s
     assert (dead[0].device, dead[0].fault) == ("never", "dead")  # which sensor, what is wrong
-    restored = Correlator(FENCES, sensor_gateways=inventory)
+    restored = Correlator(FENCES, inventory=Inventory(gateways=inventory))
     restored.restore(cor.state())
     assert restored.state() == cor.state()  # the expectation is state, one key per sensor
 

@@ -9,6 +9,7 @@ import pytest
 
 from stream.correlation.engine import Correlator
 from stream.correlation.evidence import Evidence, Heartbeat
+from stream.correlation.inventory import Inventory
 from tests.unit.test_correlation_determinism import FENCES, Item, recorded, reference
 
 
@@ -23,7 +24,7 @@ def partition_by_partition(name: str, tell: bool) -> tuple[list[tuple[object, ..
     items, end, sensors = recorded(name)
     order = sorted({source(i) for i in items}, key=lambda s: ("health" in s, s))
     by_source = {s: [i for i in items if source(i) == s] for s in order}
-    cor = Correlator(FENCES, sensor_sites=sensors)
+    cor = Correlator(FENCES, inventory=Inventory(sites=sensors))
     alerts, late, now = [], 0, end + 1.0
     for k, s in enumerate(order):
         unread = set(order[k + 1:]) if tell else set()

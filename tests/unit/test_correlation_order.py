@@ -12,6 +12,7 @@ from stream.alerts.record import AlertRecord, Snapshot
 from stream.correlation.engine import Correlator
 from stream.correlation.evidence import Evidence
 from stream.correlation.incidents import Incident
+from stream.correlation.inventory import Inventory
 from stream.correlation.merge import merge_into, survivor
 from stream.correlation.policies import TrackPolicy
 from stream.correlation.tracks import fit_track, fit_track_robust
@@ -121,7 +122,7 @@ def test_a_tampered_sensors_own_hits_are_the_tamper_not_a_crossing() -> None:
     hits, tampers = touch_and_tamper()
     sites = {s: lonlat(dx, 10.0) for s, dx in (("t-1", 0.0), ("t-2", 50.0))}
     for order in ("tamper first", "hits first"):
-        cor = Correlator(FENCES, sensor_sites=sites)
+        cor = Correlator(FENCES, inventory=Inventory(sites=sites))
         if order == "tamper first":
             alerts = cor.process([], now=T0 + 1, health=tampers).alerts
             alerts += cor.process(hits, now=T0 + 1.1).alerts

@@ -7,6 +7,7 @@ import numpy as np
 
 from geofences.index import GeofenceSet
 from stream.correlation.engine import Correlator
+from stream.correlation.inventory import Inventory
 from stream.correlation.tasking import CameraSite
 from tests.unit.correlation_builders import T0, lonlat, walk_north
 
@@ -17,7 +18,7 @@ NM = GeofenceSet.load_bundled("new-mexico")
 def test_switching_sets_moves_incidents_cameras_and_the_boundary_to_the_new_frame() -> None:
     assert AZ.frame.crs != NM.frame.crs
     cam_lon, cam_lat = lonlat(0.0, 1200.0)
-    cor = Correlator(AZ, cameras=[CameraSite("cam-1", cam_lon, cam_lat)])
+    cor = Correlator(AZ, inventory=Inventory((CameraSite("cam-1", cam_lon, cam_lat),)))
     cor.process(walk_north("s", 0.0, -100.0, 400.0), now=T0 + 400)
     (inc,) = [i for i in cor.incidents.values() if i.kind == "detection"]
     assert inc.track is not None and inc.boundary_reached

@@ -13,6 +13,7 @@ import pytest
 from stream.correlation.engine import Correlator
 from stream.correlation.evidence import Evidence, Heartbeat
 from stream.correlation.incidents import Incident
+from stream.correlation.inventory import Inventory
 from stream.correlation.timers import Timers
 from tests.unit.test_correlation_determinism import FENCES, cut, recorded
 
@@ -47,7 +48,7 @@ class Checked(Timers):
                                   "vehicle-drive-through"])
 def test_the_heap_fires_what_a_scan_of_every_incident_would(name: str) -> None:
     items, end, sensors = recorded(name)
-    cor = Correlator(FENCES, sensor_sites=sensors)
+    cor = Correlator(FENCES, inventory=Inventory(sites=sensors))
     cor.timers = Checked(cor.policies)
     cor.store.dirty = cor.timers.changes()
     Checked.calls = 0
@@ -64,10 +65,10 @@ def test_the_heap_fires_what_a_scan_of_every_incident_would(name: str) -> None:
 def test_a_restored_correlator_keeps_its_timers() -> None:
     items, end, sensors = recorded("tamper-gap")
     half = len(items) // 2
-    first = Correlator(FENCES, sensor_sites=sensors)
+    first = Correlator(FENCES, inventory=Inventory(sites=sensors))
     first.process([i for i in items[:half] if isinstance(i, Evidence)], now=end + 1,
                   health=[i for i in items[:half] if isinstance(i, Heartbeat)])
-    second = Correlator(FENCES, sensor_sites=sensors)
+    second = Correlator(FENCES, inventory=Inventory(sites=sensors))
     second.timers = Checked(second.policies)
     second.store.dirty = second.timers.changes()
     second.restore(first.state())

@@ -16,8 +16,8 @@ from geofences.index import GeofenceSet
 from simulators.scenario import load_scenario
 from simulators.world import World
 from stream.batch import RawMessage
+from stream.correlation.inventory import Inventory
 from stream.correlation.policies import Policies
-from stream.correlation.tasking import sites_from_records
 from stream.evaluation.runner import worker_feed
 from stream.metrics import Metrics
 from stream.pipeline import Pipeline
@@ -36,7 +36,7 @@ Feed = tuple[tuple[float, RawMessage], ...]
 def recorded() -> tuple[Feed, dict[str, tuple[float, float]]]:
     world = World(load_scenario("sensor-faults"), start=START)
     feed = tuple(worker_feed(Settings(), world.run(), START, after_s=200.0))
-    _, sensors = sites_from_records(world.truth_records())
+    sensors = Inventory.from_records(world.truth_records()).sites
     return feed, sensors
 
 
@@ -44,7 +44,7 @@ def replay(batches: list[list[tuple[float, RawMessage]]]) -> tuple[list[object],
     """Every alert message (what it said) and every late report's event id."""
     sensors = recorded()[1]
     pipe = Pipeline(Settings(), FENCES, Metrics(CollectorRegistry()), POLICIES,
-                    sensor_sites=sensors)
+                    inventory=Inventory(sites=sensors))
     alerts: list[object] = []
     late: list[str] = []
     for b in batches:

@@ -16,7 +16,7 @@ from geofences.index import GeofenceSet
 from simulators.scenario import load_scenario
 from simulators.world import World
 from stream.batch import RawMessage
-from stream.correlation.tasking import sites_from_records
+from stream.correlation.inventory import Inventory
 from stream.evaluation.runner import worker_feed
 from stream.metrics import Metrics
 from stream.models import Alert
@@ -28,9 +28,9 @@ START = 1_800_000_000.0
 
 
 def pipeline(name: str) -> Pipeline:
-    cameras, sensors = sites_from_records(World(load_scenario(name), start=START).truth_records())
-    return Pipeline(Settings(), FENCES, Metrics(CollectorRegistry()), cameras=cameras,
-                    sensor_sites=sensors)
+    inv = Inventory.from_records(World(load_scenario(name), start=START).truth_records())
+    return Pipeline(Settings(), FENCES, Metrics(CollectorRegistry()),
+                    inventory=Inventory(inv.cameras, inv.sites))
 
 
 def rules(alerts: list[Alert]) -> list[str]:
