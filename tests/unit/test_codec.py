@@ -47,6 +47,17 @@ def test_batch_decodes_every_report_in_order() -> None:
     assert [i.index for i in items] == [0, 1, 2, 3, 4]
 
 
+def test_a_batch_decodes_alike_however_its_key_is_written() -> None:
+    """Batches are validated straight from their bytes when they spell "reports"; one
+    that escapes it (valid JSON all the same) takes the general path to the same reports."""
+    plain = orjson.dumps({"v": 1, "source": "gw-1", "reports": [ground(i) for i in range(3)]})
+    escaped = plain.replace(b'"reports"', b'"\\u0072eports"')
+    assert escaped != plain
+    (a, dead_a), (b, dead_b) = decode(plain), decode(escaped)
+    assert dead_a == dead_b == []
+    assert [i.report for i in a] == [i.report for i in b] and len(a) == 3
+
+
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
