@@ -60,6 +60,7 @@ def screen(store: Store, evidence: Sequence[Evidence], now: float,
     touched: set[str] = set()
     faults = by_sensor(store)
     lone: dict[str, list[Incident]] | None = None  # built when a first sensor faults
+    opened: list[Incident] = []
     for e in evidence:
         r = e.report
         if not isinstance(r, GroundDetection):
@@ -78,7 +79,8 @@ def screen(store: Store, evidence: Sequence[Evidence], now: float,
         if kind is not None:
             lone = lone_by_sensor(store) if lone is None else lone
             inc = fault_incident(store, r.sensor_id, kind, r.ts, r.event_id, (r.lon, r.lat),
-                                 now, out, lone.get(r.sensor_id, []))
+                                 now, out, lone.get(r.sensor_id, []), placed=False)
+            opened.append(inc)
             mine = faults[r.sensor_id] = [inc]
             touched.add(inc.id)
             if kind == Fault.STUCK:
@@ -92,6 +94,7 @@ def screen(store: Store, evidence: Sequence[Evidence], now: float,
             inc.add_ref(e.ref_dict())
             inc.last_ts = max(inc.last_ts, r.ts)
         store.dirty.add(inc.id)
+    place(store, opened)
     return keep, touched
 
 
@@ -123,25 +126,27 @@ def dead_sensors(store: Store, now: float, progress: Callable[[str], float],
     event time a source (topic and partition) delivered."""
     dead = store.faults.dead(now, set(by_sensor(store)), progress)
     lone = lone_by_sensor(store) if dead else {}
-    return {fault_incident(store, s, Fault.DEAD, now, f"{s}:dead", None, now, out,
-                           lone.get(s, [])).id for s in dead}
+    opened = [fault_incident(store, s, Fault.DEAD, now, f"{s}:dead", None, now, out,
+                             lone.get(s, []), placed=False) for s in dead]
+    place(store, opened)
+    return {inc.id for inc in opened}
 
 
 def fault_incident(store: Store, sensor: str, kind: Fault, ts: float, event_id: str,
                    where: tuple[float, float] | None, now: float,
                    out: CorrelatorResult,
-                   lone: Sequence[Incident] | None = None) -> Incident:
+                   lone: Sequence[Incident] | None = None, placed: bool = True) -> Incident:
     """Open the fault incident of ``sensor``; its detections that made incidents of
     their own (nothing else in them) are folded into it (``lone``: the candidates, from
-    :func:`lone_by_sensor`; default: every incident)."""
+    :func:`lone_by_sensor`; default: every incident). ``placed=False``: its zone, sector
+    and metric position are the caller's to :func:`place`, with the others it opens."""
     inc_id = fault_id(sensor, kind.value, ts)
     lon, lat = store.sites.get(sensor) or where or (0.0, 0.0)
-    at = store.placement.point(lon, lat)
     inc = Incident(id=inc_id, first_event=f"{sensor}:{kind.value}", first_ts=ts, last_ts=ts,
-                   x=at.x, y=at.y, x0=at.x, y0=at.y, lon=lon, lat=lat,
+                   x=0.0, y=0.0, x0=0.0, y0=0.0, lon=lon, lat=lat,
                    kind=IncidentKind.FAULT, fault=kind.value)
-    inc.zone_id, inc.zone_type, inc.zone_name = at.zone
-    inc.sector = at.sector
+    if placed:
+        place(store, [inc])
     inc.mark_seen(event_id)
     inc.evidence_count = 1
     store.add(inc)
@@ -150,6 +155,17 @@ def fault_incident(store: Store, sensor: str, kind: Fault, ts: float, event_id: 
                 and set(other.sensor_hits) == {sensor} and set(other.scores) <= {sensor}):
             absorb(store, inc, other, "sensor-fault", now, out)
     return inc
+
+
+def place(store: Store, incidents: Sequence[Incident]) -> None:
+    """Where new fault incidents are (their sensors' sites): metric position, zone and
+    sector, in one query."""
+    at = store.placement.points([i.lon for i in incidents], [i.lat for i in incidents])
+    for inc, p in zip(incidents, at, strict=True):
+        inc.x = inc.x0 = p.x
+        inc.y = inc.y0 = p.y
+        inc.zone_id, inc.zone_type, inc.zone_name = p.zone
+        inc.sector = p.sector
 
 
 def recover(store: Store, inc: Incident, now: float, out: CorrelatorResult) -> None:

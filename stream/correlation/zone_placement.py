@@ -9,6 +9,7 @@ policies define one): people a camera sees walking up to the line."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,9 @@ from stream.correlation.sectors import SectorMap
 
 #: points :meth:`ZonePlacement.point` remembers (one per site: 100,000 sensors)
 MAX_POINTS = 100_000
+
+#: the zone of a point in none: id, type, name
+UNLOCATED = ("unlocated", "unknown", "position unknown")
 
 APPROACH = Zone(id="approach", name="approach to the boundary", zone_type="approach",
                 geometry=shapely.Point(0.0, 0.0))
@@ -114,15 +118,31 @@ class ZonePlacement:
         >>> zp.point(0.0, 0.0).zone  # in no zone of the set
         ('unlocated', 'unknown', 'position unknown')
         """
-        found = self._points.get((lon, lat))
-        if found is None:
-            if len(self._points) >= MAX_POINTS:  # bounded, whatever positions come
-                self._points.clear()
-            x, y = self.fences.frame.to_metric([lon], [lat])
-            place = self.place(np.array([lon]), np.array([lat]))
-            z = place.zone[0]
-            found = self._points[lon, lat] = PointPlace(
-                float(x[0]), float(y[0]),
-                (z.id, z.zone_type, z.name) if z else ("unlocated", "unknown", "position unknown"),
-                place.sector[0])
-        return found
+        return self.points([lon], [lat])[0]
+
+    def points(self, lon: Sequence[float], lat: Sequence[float]) -> list[PointPlace]:
+        """:meth:`point` of each of many points; those not remembered yet are placed in
+        one query (a storm makes hundreds of sensors chatter in one step of event time).
+
+        >>> from geofences.index import GeofenceSet
+        >>> from stream.correlation.policies import Policies
+        >>> zp = ZonePlacement(GeofenceSet.load_bundled(), Policies.bundled())
+        >>> both = zp.points([-111.313, 0.0], [31.405, 0.0])
+        >>> [p.zone[0] for p in both], zp.points([0.0], [0.0])[0] is both[1]
+        (['strip-nog-sas', 'unlocated'], True)
+        """
+        keys = list(zip(lon, lat, strict=True))
+        new = [k for k in dict.fromkeys(keys) if k not in self._points]
+        if len(self._points) + len(new) > MAX_POINTS:  # bounded, whatever positions come
+            self._points.clear()
+            new = list(dict.fromkeys(keys))
+        if new:
+            lo, la = np.array([k[0] for k in new]), np.array([k[1] for k in new])
+            x, y = self.fences.frame.to_metric(lo, la)
+            place = self.place(lo, la)
+            for i, k in enumerate(new):
+                z = place.zone[i]
+                self._points[k] = PointPlace(
+                    float(x[i]), float(y[i]),
+                    (z.id, z.zone_type, z.name) if z else UNLOCATED, place.sector[i])
+        return [self._points[k] for k in keys]
