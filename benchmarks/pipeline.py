@@ -19,7 +19,9 @@ six new alerts a zone a minute, beyond which crossings are folded, not alerted).
 
 Throughput: a backlog of N reports (their event times at ``--rate``, ending just before
 it is produced) is produced first, then the worker starts; the rate is N over the time
-from its first to its last consumed report (from its /metrics). Latency: reports are
+from its first to its last consumed report (from its /metrics), and its CPU a 1,000
+reports over that time (its ``process_cpu_seconds_total``: less swayed by what else the
+machine runs than events/s, so runs on a busy machine compare). Latency: reports are
 then offered at ``--rate`` for ``--seconds`` with ``ts`` = send time, and the phase ends
 on facts (the worker's group committed every offered report, which it does only once
 their alerts are on the broker, and the alert topic was read to its end). A sample is a
@@ -46,7 +48,7 @@ from confluent_kafka import Producer, TopicPartition
 from benchmarks import stop_cleanly_on_signals
 from benchmarks.pipeline_results import Case, Result, console, print_results
 from benchmarks.stormy_night import Load
-from benchmarks.worker_metrics import consumed, cycle, phases
+from benchmarks.worker_metrics import consumed, cpu_seconds, cycle, phases
 from stream import kafka_clients
 from stream.broker import EmbeddedBroker, free_port
 from stream.cli.processes import stop_process, wait_worker_ready
@@ -130,15 +132,16 @@ def run_case(case: Case, broker: EmbeddedBroker, state: Path, rate: float, secon
                 n = consumed(url)
                 now = time.monotonic()
                 if n > 0 and first is None:
-                    first = (now, n)
+                    first = (now, n, cpu_seconds(url))
                 if n >= case.reports:
-                    last = (now, n)
+                    last = (now, n, cpu_seconds(url))
                     break
                 status.update(f"[{case.name}] draining the backlog: {n:,.0f}/{case.reports:,}")
                 time.sleep(0.05)
         if first is None or last is None:
             raise RuntimeError(f"{case.name}: backlog not drained")
         eps = (last[1] - first[1]) / max(last[0] - first[0], 1e-6)
+        cpu_ms = 1e6 * (last[2] - first[2]) / max(last[1] - first[1], 1.0)
         before = phases(url)
         by_rule = latency_phase(case, s, producer, rate, seconds, load)
         batches = cycle(before, phases(url))
@@ -153,6 +156,7 @@ def run_case(case: Case, broker: EmbeddedBroker, state: Path, rate: float, secon
         int(np.isfinite(lat).sum()),  # samples (a phase without any gives one NaN)
         by_rule,
         batches,
+        cpu_ms,
     )
 
 

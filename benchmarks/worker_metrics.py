@@ -26,6 +26,11 @@ def consumed(url: str) -> float:
     return scrape_total(url, "borderwatch_events_consumed_total") or 0.0
 
 
+def cpu_seconds(url: str) -> float:
+    """CPU seconds the worker's process has used (0 while it cannot be reached)."""
+    return scrape_total(url, "process_cpu_seconds_total") or 0.0
+
+
 def phases_of(text: str) -> Phases:
     """Per batch phase: (seconds in it, batches) since the worker started."""
     out: dict[str, list[float]] = {}
