@@ -33,9 +33,9 @@ class Result:
     by_rule: dict[str, tuple[np.ndarray, np.ndarray]]
     #: latency phase: per batch phase (process, send), mean seconds a batch and batches
     cycle: dict[str, tuple[float, int]]
-    #: the worker's CPU seconds (its process_cpu_seconds_total) per 1,000 reports of the
-    #: backlog: less swayed than events/s by what else the machine runs
-    cpu_ms_per_1k: float = float("nan")
+    #: the worker's CPU milliseconds (its process_cpu_seconds_total) per 1,000 reports of
+    #: the backlog: less swayed than events/s by what else the machine runs
+    cpu_ms_per_1k: float
 
 
 def print_results(results: list[Result], args: argparse.Namespace) -> None:
