@@ -62,7 +62,6 @@ def worker(
     from geofences.store import InvalidSet, load_valid
     from stream.worker import run_worker
 
-    memory.use_system_allocator()  # runs this command again first: its checks run once
     settings = make_settings(
         bootstrap_servers=bootstrap_servers,
         broker_profile=broker_profile,
@@ -71,6 +70,8 @@ def worker(
         geofences=geofences,
         web_port=web_port,
     )
+    # runs this command again first, on the allocator chosen: its checks run once
+    memory.use_system_allocator(jemalloc=settings.allocator == "jemalloc")
     try:
         load_valid(settings.geofences)
     except InvalidSet as exc:
@@ -90,6 +91,7 @@ def worker(
     def ready(pipeline: Pipeline) -> None:
         policies = pipeline.correlator.policies.version
         print(f"worker ready: metrics {metrics_at}, geofences {pipeline.fences.version}, "
-              f"policies {policies} (Ctrl-C stops)", flush=True)
+              f"policies {policies}, allocator {memory.allocator()} (Ctrl-C stops)",
+              flush=True)
 
     run_worker(settings, verbose=verbose, on_ready=ready)

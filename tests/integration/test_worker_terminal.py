@@ -10,6 +10,7 @@ import threading
 
 import pytest
 
+from stream import memory
 from stream.cli.processes import stop_process
 from stream.settings import Settings
 from tests.conftest import settings_env
@@ -42,9 +43,11 @@ def test_worker_prints_one_ready_line_and_no_faust_chatter(topics: Settings) -> 
         seen.append(lines.get())
     ready = [ln for ln in seen if ln.startswith("worker ready")]
     url = f"http://{topics.metrics_host}:{topics.metrics_port}/metrics"
+    # on jemalloc where the system has it (CI installs it), else on glibc's malloc
+    allocator = "glibc" if memory.JEMALLOC is None else "jemalloc"
     assert len(ready) == 1 and re.fullmatch(
-        rf"worker ready: metrics {re.escape(url)}, geofences \S+, policies \S+ "
-        r"\(Ctrl-C stops\)",
+        rf"worker ready: metrics {re.escape(url)}, geofences \S+, policies \S+, "
+        rf"allocator {allocator} \(Ctrl-C stops\)",
         ready[0],
     ), seen
     # nothing else but one-line warnings (e.g. about its configuration): no Faust chatter
