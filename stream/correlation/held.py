@@ -13,6 +13,7 @@ from collections.abc import Collection
 from typing import Any
 
 import orjson
+from pydantic import TypeAdapter
 
 from stream.correlation.evidence import Evidence, Heartbeat
 from stream.correlation.seen import digest
@@ -29,10 +30,35 @@ AFTER = -1
 
 
 def dump(it: Item) -> dict[str, Any]:
+    return _document(it, it.report.model_dump(mode="json"))
+
+
+#: one serialiser per report model: a chunk's reports are serialised in one call each
+_LISTS: dict[type, TypeAdapter[list[Any]]] = {
+    GroundDetection: TypeAdapter(list[GroundDetection]),
+    CameraDetection: TypeAdapter(list[CameraDetection]),
+    SensorHealth: TypeAdapter(list[SensorHealth]),
+}
+
+
+def dump_all(items: list[Item]) -> list[dict[str, Any]]:
+    """:func:`dump` of each of ``items``, their reports serialised in one call per model."""
+    at: dict[type, list[int]] = {}
+    for i, it in enumerate(items):
+        at.setdefault(type(it.report), []).append(i)
+    out: list[dict[str, Any]] = [{}] * len(items)
+    for model, idx in at.items():
+        reports = _LISTS[model].dump_python([items[i].report for i in idx], mode="json")
+        for i, r in zip(idx, reports, strict=True):
+            out[i] = _document(items[i], r)
+    return out
+
+
+def _document(it: Item, report: dict[str, Any]) -> dict[str, Any]:
     kind = ("health" if isinstance(it, Heartbeat) else
             "camera" if isinstance(it.report, CameraDetection) else "ground")
     d = {"k": kind, "t": it.topic, "p": it.partition, "o": getattr(it, "offset", 0),
-         "r": it.report.model_dump(mode="json")}
+         "r": report}
     if isinstance(it, Heartbeat) and it.skew_s:
         d["s"] = it.skew_s
     return d
@@ -179,13 +205,12 @@ class Held:
         """A chunk's reports as persisted: each documented once, when first written (one
         released in the batch that brought it is never documented)."""
         docs, live = self.docs[k][c], self.live[k][c]
-        out = []
-        for i, (d, it) in enumerate(zip(docs, live, strict=True)):
-            if d is None:
-                assert it is not None  # a restored document has no live report
-                d = docs[i] = dump(it)
-            out.append(d)
-        return out
+        new = [i for i, d in enumerate(docs) if d is None]
+        items = [it for it in (live[i] for i in new) if it is not None]
+        assert len(items) == len(new)  # a restored document has no live report
+        for i, d in zip(new, dump_all(items), strict=True):
+            docs[i] = d
+        return [d for d in docs if d is not None]
 
     def restore(self, key: str, value: list[dict[str, Any]]) -> None:
         """Hold again the reports of one key :meth:`changed` wrote (or an older layout's:

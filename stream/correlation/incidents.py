@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +23,12 @@ from stream.correlation.seen import SeenIds
 
 MAX_REFS_HEAD = 5
 MAX_REFS_TAIL = 25
+
+
+class HasRef(Protocol):
+    """Evidence that can say where its report is (:class:`.evidence.Evidence`)."""
+
+    def ref_dict(self) -> dict[str, Any]: ...
 
 
 class IncidentKind(StrEnum):
@@ -156,11 +162,22 @@ class Incident:
         [(30, 40, {'event_id': 's:39'}), (5, 40, {'event_id': 's:4'})]
         """
         self.evidence_count += 1
-        if self.kind == IncidentKind.FAULT and len(self.evidence) >= MAX_REFS_HEAD:
+        if self._counts_only():
             return
         self.evidence.append(ref)
         if len(self.evidence) > MAX_REFS_HEAD + MAX_REFS_TAIL:
             del self.evidence[MAX_REFS_HEAD]
+
+    def add_ref_of(self, e: HasRef) -> None:
+        """:meth:`add_ref` of ``e.ref_dict()``, made only if it is kept (a chattering
+        sensor's hundredth hit is counted)."""
+        if self._counts_only():
+            self.evidence_count += 1
+        else:
+            self.add_ref(e.ref_dict())
+
+    def _counts_only(self) -> bool:
+        return self.kind == IncidentKind.FAULT and len(self.evidence) >= MAX_REFS_HEAD
 
     def mark_seen(self, event_id: str) -> bool:
         """Remember an event id; False if it was already counted (a redelivery)."""

@@ -18,8 +18,8 @@ oldest first; a list of event ids (an older state) is read as well.
 from __future__ import annotations
 
 import base64
-import hashlib
 from collections.abc import Iterable
+from hashlib import blake2b as _blake2b
 
 #: Event ids remembered per incident (the newest).
 MAX_SEEN = 512
@@ -28,7 +28,7 @@ _W = 8  # bytes per digest
 
 def digest(event_id: str) -> bytes:
     """An 8-byte digest of an event id."""
-    return hashlib.blake2b(event_id.encode(), digest_size=_W).digest()
+    return _blake2b(event_id.encode(), digest_size=_W).digest()
 
 
 class SeenIds:
@@ -59,10 +59,14 @@ class SeenIds:
 
     def add(self, event_id: str) -> bool:
         """Remember an event id; False if it was already there."""
-        return self.add_digest(digest(event_id))
+        return self.add_digest(_blake2b(event_id.encode(), digest_size=_W).digest())
 
     def add_digest(self, h: bytes) -> bool:
-        if self.has(h):
+        ring = self._ring  # (:meth:`has`, inline: once a report)
+        i = ring.find(h)
+        while i != -1 and i % _W:
+            i = ring.find(h, i + 1)
+        if i != -1:
             return False
         if len(self._ring) < self.cap * _W:
             self._ring += h

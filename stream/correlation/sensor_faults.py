@@ -91,7 +91,7 @@ def screen(store: Store, evidence: Sequence[Evidence], now: float,
             continue
         inc = mine[0]
         if inc.mark_seen(r.event_id):
-            inc.add_ref(e.ref_dict())
+            inc.add_ref_of(e)
             inc.last_ts = max(inc.last_ts, r.ts)
         store.dirty.add(inc.id)
     place(store, opened)
