@@ -13,11 +13,12 @@ policies), and lines 800 m apart leave 710 m between their sensors, so none merg
 grid aligned with the line's chord (from its first to its last point in the set's metric
 frame), rows parallel to it on both sides, up to about 55 km from the line.
 
-Prints VmRSS before the core is built, after the heartbeats and after the walkers (each
-after ``malloc_trim``, as the worker does every 10 s), the peak (VmHWM), the incidents and
-sensors the core holds, the growth per sensor and per incident, and the size of its
-persisted state (:meth:`Correlator.state`, key and orjson value). Exits 1 if the core
-holds fewer than 90% of the incidents or sensors asked for.
+Runs on the worker's allocator (:func:`stream.memory.use_system_allocator`; this command
+starts itself again on it). Prints VmRSS before the core is built, after the heartbeats
+and after the walkers (each after a trim, as the worker does every 10 s), the peak
+(VmHWM), the incidents and sensors the core holds, the growth per sensor and per
+incident, and the size of its persisted state (:meth:`Correlator.state`, key and orjson
+value). Exits 1 if the core holds fewer than 90% of the incidents or sensors asked for.
 
     python -m benchmarks.memory [--sensors 100000] [--incidents 10000] [--batch 5000]
         [--spacing-m 800] [--span-s 20]
@@ -182,8 +183,11 @@ def main() -> None:
     ap.add_argument("--spacing-m", type=float, default=800.0, help="between two targets")
     ap.add_argument("--span-s", type=float, default=20.0, help="targets start within this")
     args = ap.parse_args()
+    memory.RERUN_ALLOWED = True  # on the worker's allocator (this command runs again)
+    memory.use_system_allocator()
     memory.tune_collector()  # as the worker runs the core
     console = Console()
+    console.print(f"allocator: {memory.allocator()}")
     wall = time.perf_counter()
     fences = GeofenceSet.load_bundled()
     with console.status("synthesizing"):
