@@ -97,9 +97,10 @@ def use_system_allocator(jemalloc: bool = True) -> None:
     watch's hit times, a new incident's sensors) are made while its held reports fill the
     arenas, so they end up spread over all of them and keep them all: with 500,000-report
     bursts the correlation core held 374, 501, then 618 arenas (MB) after three bursts for
-    38 MB of live objects. glibc and jemalloc free by the page, and :func:`trim` returns
-    every free page: 229, 244, 261 MB on glibc on the same load, for some 14% more CPU in
-    the core than on Python's allocator; jemalloc costs none of that CPU."""
+    38 MB of live objects. glibc frees by the 4 KB page and jemalloc by its slabs of a few
+    pages, and :func:`trim` returns every free one: 229, 244, 261 MB on glibc on the same
+    load, for some 14% more CPU in the core than on Python's allocator; jemalloc costs
+    none of that CPU."""
     if not RERUN_ALLOWED or "PYTHONMALLOC" in os.environ:
         return
     env = {"PYTHONMALLOC": "malloc"}
