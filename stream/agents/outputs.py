@@ -8,12 +8,15 @@ sent them. Readers that need a partition's true end on that broker read it with
 :func:`stream.kafka_clients.end_offsets`.
 
 Each send gives an asyncio future that the delivery report settles; a thread of its own
-serves the reports, so the agent's loop never blocks on the client.
+serves the reports, so the agent's loop never blocks on the client. The thread hands the
+loop what one poll of the client delivered in one call: a batch's thousands of state
+changes then wake the loop a few times, not once a record.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from typing import Any
 
@@ -36,12 +39,26 @@ class Outputs:
             **{"enable.idempotence": False, "max.in.flight.requests.per.connection": 1,
                "message.timeout.ms": max(1000, int(settings.send_timeout * 1000))})
         self._stop = threading.Event()
+        #: (future, error, partition) of the deliveries reported since the loop was handed
+        #: the last ones (appended by the client's callbacks, in the serving thread)
+        self._reported: list[tuple[asyncio.Future[int], KafkaError | None, int]] = []
         self._thread = threading.Thread(target=self._serve, name="outputs", daemon=True)
         self._thread.start()
 
     def _serve(self) -> None:
         while not self._stop.is_set():
             self._producer.poll(0.05)
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        """Settle, in their loop and in one call, the futures whose deliveries the last
+        poll reported."""
+        reported, self._reported = self._reported, []
+        if reported:
+            loop = reported[0][0].get_loop()
+            # a closed loop (RuntimeError) has nobody waiting for these any more
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_settle_all, reported)
 
     async def send(self, topic: str, key: bytes | None, value: bytes | None,
                    partition: int | None = None) -> asyncio.Future[int]:
@@ -52,7 +69,7 @@ class Outputs:
         fut: asyncio.Future[int] = loop.create_future()
 
         def report(err: KafkaError | None, msg: Any) -> None:
-            loop.call_soon_threadsafe(_settle, fut, err, msg.partition())
+            self._reported.append((fut, err, msg.partition()))
 
         while True:
             try:
@@ -66,16 +83,18 @@ class Outputs:
 
     def close(self, timeout: float = 10.0) -> int:
         """Deliver what is queued (at most ``timeout`` s) and stop; how many were left."""
-        left = int(self._producer.flush(timeout))
         self._stop.set()
         self._thread.join(timeout)
+        left = int(self._producer.flush(timeout))
+        self._hand_over()
         return left
 
 
-def _settle(fut: asyncio.Future[int], err: KafkaError | None, partition: int) -> None:
-    if fut.done():
-        return
-    if err is None:
-        fut.set_result(partition)
-    else:
-        fut.set_exception(KafkaException(err))
+def _settle_all(reported: list[tuple[asyncio.Future[int], KafkaError | None, int]]) -> None:
+    for fut, err, partition in reported:
+        if fut.done():
+            continue
+        if err is None:
+            fut.set_result(partition)
+        else:
+            fut.set_exception(KafkaException(err))
