@@ -28,7 +28,7 @@ A hit seen again (a replay after a crash) counts once:
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 from itertools import pairwise
@@ -37,6 +37,12 @@ from typing import Any
 import numpy as np
 
 from stream.correlation.policies import FaultPolicy
+
+
+def _bounds(pol: FaultPolicy) -> tuple[int, float]:
+    """How many hits, and how far back, a sensor's record must keep for every rule."""
+    return (max(pol.max_hits_per_window, pol.periodic_hits + 1, pol.sustained_hits),
+            max(pol.window_s, pol.periodic_window_s, pol.sustained_window_s))
 
 
 def _since(hits: list[float], t: float) -> int:
@@ -94,22 +100,24 @@ class FaultWatch:
         a target it senses does not."""
         pol = self.policy
         h = self.hits.setdefault(sensor, [])
-        if ts in h:
+        i = bisect_left(h, ts)
+        if i < len(h) and h[i] == ts:
             return None
         said = self.said.setdefault(sensor, [])
         if len(said) != len(h):  # hits recorded before reports were
             said[:] = [""] * len(h)
-        i = bisect_right(h, ts)
         self.dirty.add(sensor)
         h.insert(i, ts)
         said.insert(i, report)
-        keep = max(pol.max_hits_per_window, pol.periodic_hits + 1, pol.sustained_hits)
-        horizon = max(pol.window_s, pol.periodic_window_s, pol.sustained_window_s)
+        keep, horizon = _bounds(pol)
         while h and (h[-1] - h[0] > horizon or len(h) > keep):
             del h[0], said[0]
+        if _since(h, h[-1] - pol.window_s) >= pol.max_hits_per_window:
+            return Fault.CHATTERING
+        if said.count(report) <= min(pol.periodic_hits, pol.sustained_hits - 1):
+            return None  # too few alike to be stuck or chattering in bursts (the usual case)
         same = [t for t, r in zip(h, said, strict=True) if r == report]
-        if (_since(h, h[-1] - pol.window_s) >= pol.max_hits_per_window
-                or self._above_peers(same, peers)):
+        if self._above_peers(same, peers):
             return Fault.CHATTERING
         same = [t for t in same if t >= same[-1] - pol.periodic_window_s]
         if len(same) > pol.periodic_hits:

@@ -59,35 +59,44 @@ def screen(store: Store, evidence: Sequence[Evidence], now: float,
     keep: list[Evidence] = []
     touched: set[str] = set()
     faults = by_sensor(store)
+    dead = {s for s, incs in faults.items() if any(f.fault == Fault.DEAD for f in incs)}
     lone: dict[str, list[Incident]] | None = None  # built when a first sensor faults
     opened: list[Incident] = []
+    repeats = store.faults.repeats
     for e in evidence:
         r = e.report
         if not isinstance(r, GroundDetection):
             keep.append(e)
             continue
-        mine = faults.get(r.sensor_id, [])
-        for f in [f for f in mine if f.fault == Fault.DEAD]:  # it speaks: alive
-            recover(store, f, now, out)
-            mine.remove(f)
+        sensor = r.sensor_id
+        mine = faults.get(sensor) or []
+        if sensor in dead:  # it speaks: alive
+            dead.discard(sensor)
+            for f in [f for f in mine if f.fault == Fault.DEAD]:
+                recover(store, f, now, out)
+                mine.remove(f)
             # now, not when it spoke: a gateway's upload of held reports must not make it
             # dead again at the next step, each report then opening an incident of its own
-            store.faults.alive(r.sensor_id, now)
-        said = repeated(r)
-        kind = None if mine else store.faults.hit(
-            r.sensor_id, r.ts, partial(peers, store, r.sensor_id, (r.lon, r.lat)), said)
-        if kind is not None:
+            store.faults.alive(sensor, now)
+        said = None
+        if not mine:
+            said = repeated(r)
+            kind = store.faults.hit(sensor, r.ts, partial(peers, store, sensor, (r.lon, r.lat)),
+                                    said)
+            if kind is None:
+                keep.append(e)
+                continue
             lone = lone_by_sensor(store) if lone is None else lone
-            inc = fault_incident(store, r.sensor_id, kind, r.ts, r.event_id, (r.lon, r.lat),
-                                 now, out, lone.get(r.sensor_id, []), placed=False)
+            inc = fault_incident(store, sensor, kind, r.ts, r.event_id, (r.lon, r.lat),
+                                 now, out, lone.get(sensor, []), placed=False)
             opened.append(inc)
-            mine = faults[r.sensor_id] = [inc]
+            mine = faults[sensor] = [inc]
             touched.add(inc.id)
             if kind == Fault.STUCK:
-                store.faults.repeat(r.sensor_id, said)
-        stuck = store.faults.repeats.get(r.sensor_id)
-        if not mine or (stuck is not None and said != stuck):
-            keep.append(e)
+                store.faults.repeat(sensor, said)
+        stuck = repeats.get(sensor)
+        if stuck is not None and (repeated(r) if said is None else said) != stuck:
+            keep.append(e)  # a stuck sensor still senses targets: reports unlike its repeat
             continue
         inc = mine[0]
         if inc.mark_seen(r.event_id):
