@@ -236,13 +236,16 @@ class Correlator:
         if ahead:  # a broken clock must not move event time for everyone (the worker
             out.future += len(ahead)  # dead-letters these at its edge already)
             items = [it for it in items if it.report.ts <= now + self.future_s]
+        newest: dict[tuple[str, int], float] = {}  # per source: the clock keeps the newest
         for it in items:
-            self.clock.observe(f"{it.topic}:{it.partition}", it.report.ts, now)
-            self.watermark = max(self.watermark, it.report.ts)
+            if it.report.ts > newest.get((it.topic, it.partition), -math.inf):
+                newest[it.topic, it.partition] = it.report.ts
+        for (topic, partition), ts in newest.items():
+            self.clock.observe(f"{topic}:{partition}", ts, now)
+            self.watermark = max(self.watermark, ts)
         held, stale, late = lateness.split(items, wm, front, allowed)
         out.late += late
-        for it in held:
-            self.held.add(self.clock.cell(it.report.ts), it)
+        self.held.add_all(held, self.clock.cell)
         if stale and front is not None:  # within the allowed lateness: correlated together
             out.backlog += sum(isinstance(it, Evidence) for it in stale)
             for it in stale:

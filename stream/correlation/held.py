@@ -9,7 +9,7 @@ given the partition after a rebalance holds them)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 import orjson
@@ -123,6 +123,35 @@ class Held:
 
     def add(self, cell: int, it: Item) -> None:
         self._append(cell, it.partition, None, it)  # documented when first written
+
+    def add_all(self, items: list[Item], cell: Callable[[float], int]) -> None:
+        """:meth:`add` of each of ``items`` in its step (``cell`` of its event time), in
+        order; runs of one step and partition (a message's reports) appended at once."""
+        run: list[Item] = []
+        at: tuple[int, int] | None = None
+        for it in items:
+            here = (cell(it.report.ts), it.partition)
+            if here != at:
+                self._extend(at, run)
+                run, at = [], here
+            run.append(it)
+        self._extend(at, run)
+
+    def _extend(self, at: tuple[int, int] | None, run: list[Item]) -> None:
+        """Append a run of reports of one step and partition, chunk by chunk."""
+        while at is not None and run:
+            step, partition = at
+            chunks = self.docs.setdefault(step, {})
+            n = self.tail.get(at, 0)
+            if len(chunks.get((partition, n), ())) >= CHUNK:
+                n += 1
+            self.tail[at] = n
+            docs = chunks.setdefault((partition, n), [])
+            room = max(0, CHUNK - len(docs))
+            take, run = run[:room], run[room:]
+            docs += [None] * len(take)
+            self.live.setdefault(step, {}).setdefault((partition, n), []).extend(take)
+            self.dirty.add((step, (partition, n)))
 
     def _append(self, cell: int, partition: int, doc: dict[str, Any] | None,
                 it: Item | None) -> None:
