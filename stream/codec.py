@@ -146,6 +146,25 @@ class Decoder(Generic[R]):
         offset: int,
         key: bytes | None = None,
     ) -> tuple[list[Decoded[R]], list[DeadLetter]]:
+        """The valid reports of one message, each with its index in it, and dead letters
+        for what was refused."""
+        reports, at, letters = self.decode_reports(raw, topic=topic, partition=partition,
+                                                   offset=offset, key=key)
+        return [Decoded(r, i) for r, i in zip(reports, at or range(len(reports)),
+                                              strict=True)], letters
+
+    def decode_reports(
+        self,
+        raw: bytes | None,
+        *,
+        topic: str,
+        partition: int,
+        offset: int,
+        key: bytes | None = None,
+    ) -> tuple[list[R], list[int] | None, list[DeadLetter]]:
+        """:meth:`decode` without a wrapper a report (the worker's path): the valid
+        reports, their indexes in the message (None: all of them, in order) and the dead
+        letters."""
         raw = raw or b""
 
         def dead(
@@ -155,11 +174,10 @@ class Decoder(Generic[R]):
                                offset=offset, key=key, index=index, rejected=rejected)
 
         if len(raw) > self.max_bytes:
-            return [], [dead("too_large", f"{len(raw)} bytes > limit {self.max_bytes}")]
+            return [], None, [dead("too_large", f"{len(raw)} bytes > limit {self.max_bytes}")]
         if b'"reports"' in raw:  # a batch, as every valid batch names its reports
             try:
-                batch = self._batch.validate_json(raw)
-                return [Decoded(r, i) for i, r in enumerate(batch.reports)], []
+                return self._batch.validate_json(raw).reports, None, []
             except ValidationError:
                 pass  # judged again below: the same dead letters as without this path
         try:
@@ -167,12 +185,12 @@ class Decoder(Generic[R]):
         except ValidationError as exc:
             return self._partial(raw, exc.errors(), dead)
         if isinstance(value, ReportBatch):
-            return [Decoded(r, i) for i, r in enumerate(value.reports)], []
-        return [Decoded(value, 0)], []
+            return value.reports, None, []
+        return [value], None, []
 
     def _partial(
         self, raw: bytes, errors: list[Any], dead: Any
-    ) -> tuple[list[Decoded[R]], list[DeadLetter]]:
+    ) -> tuple[list[R], list[int] | None, list[DeadLetter]]:
         """Keep the valid reports of a batch whose only faults are inside some reports; the
         refused ones make ONE dead letter (reason and position of the first)."""
         by_index: dict[int, list[Any]] = {}
@@ -186,7 +204,7 @@ class Decoder(Generic[R]):
             ):
                 by_index.setdefault(loc[2], []).append(e)
             else:
-                return [], [dead(classify(errors[0]), describe(errors))]
+                return [], None, [dead(classify(errors[0]), describe(errors))]
         batch = pydantic_core.from_json(raw, allow_inf_nan=True)
         keep = [i for i in range(len(batch["reports"])) if i not in by_index]
         first = min(by_index)
@@ -195,7 +213,7 @@ class Decoder(Generic[R]):
                   f"report {first}: " + describe([{**x, "loc": x["loc"][2:]} for x in errs]))
         letters = [dead(classify(errs[0]), detail, first, len(by_index))]
         if not keep:
-            return [], letters
+            return [], None, letters
         batch["reports"] = [batch["reports"][i] for i in keep]
         value = self._adapter.validate_json(pydantic_core.to_json(batch))
-        return [Decoded(r, i) for r, i in zip(value.reports, keep, strict=True)], letters
+        return value.reports, keep, letters

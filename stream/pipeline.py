@@ -24,7 +24,7 @@ from geofences.index import GeofenceSet
 from geofences.transitions import TransitionEngine
 from stream import memory, topics
 from stream.batch import BatchResult, RawMessage
-from stream.codec import Decoded, Decoder, classify, dead_letter, describe
+from stream.codec import Decoder, classify, dead_letter, describe
 from stream.correlation import state_codec
 from stream.correlation.engine import Correlator
 from stream.correlation.evidence import Arrival, Evidence, Heartbeat, skews
@@ -39,6 +39,7 @@ from stream.models import (
     CameraDetection,
     DeadLetter,
     GroundDetection,
+    Report,
     SensorHealth,
     SensorKind,
 )
@@ -150,28 +151,16 @@ class Pipeline:
             elif msg.topic == self.acks_topic:
                 self._ack(msg, acks, out.dead_letters)
             elif (decoder := self.decoders.get(msg.topic)) is not None:
-                items, letters = decoder.decode(msg.value, topic=msg.topic,
-                                                partition=msg.partition, offset=msg.offset,
-                                                key=msg.key)
+                reports, index, letters = decoder.decode_reports(
+                    msg.value, topic=msg.topic, partition=msg.partition, offset=msg.offset,
+                    key=msg.key)
                 out.dead_letters.extend(letters)
-                ahead = [i for i in items if i.report.ts > at + self.clock_skew_s]
+                self._collect(msg, reports, at, mine, beats, out, consumed)
+                ahead = [k for k, r in enumerate(reports) if r.ts > at + self.clock_skew_s]
                 if ahead:  # one dead letter for the message, however many of its reports
-                    out.dead_letters.append(self._future(msg, ahead, at))
-                    items = [i for i in items if i.report.ts <= at + self.clock_skew_s]
-                for item in items:
-                    report = item.report
-                    self.heard[report.sensor_id] = msg.partition
-                    if isinstance(report, SensorHealth):
-                        out.health.append(report)
-                        beats.append(Heartbeat(report, msg.topic, msg.partition))
-                        consumed[msg.topic, report.kind.value] += 1
-                    elif self.replayed and digest(report.event_id) in self.replayed:
-                        self.metrics.replayed_reports.inc()
-                    else:
-                        mine.append(Evidence(report, msg.topic, msg.partition, msg.offset))
-                        kind = ("camera" if isinstance(report, CameraDetection)
-                                else report.kind.value)
-                        consumed[msg.topic, kind] += 1
+                    out.dead_letters.append(self._future(
+                        msg, [reports[k] for k in ahead], ahead[0] if index is None
+                        else index[ahead[0]], at))
             # a clock off its gateway's shows in one message
             beats = [replace(b, skew_s=s)
                      for b, s in zip(beats, skews([b.report.ts for b in beats]), strict=True)]
@@ -224,14 +213,40 @@ class Pipeline:
         for sector, n in out.rate_limited.items():
             self.metrics.alerts_rate_limited.labels(sector=sector).inc(n)
 
-    def _future(self, msg: RawMessage, ahead: Sequence[Decoded[Any]], now: float) -> DeadLetter:
-        ts = max(i.report.ts for i in ahead)
+    def _collect(self, msg: RawMessage, reports: Sequence[Report], at: float,
+               mine: list[Evidence], beats: list[Heartbeat], out: BatchResult,
+               consumed: Counter[tuple[str, str]]) -> None:
+        """One message's valid reports (``at``: when it arrived): detections become
+        evidence, heartbeats health; those from the future (see :meth:`_future`) and
+        those restored incidents already hold are left out."""
+        topic, partition, offset = msg.topic, msg.partition, msg.offset
+        heard, replayed, limit = self.heard, self.replayed, at + self.clock_skew_s
+        for report in reports:
+            if report.ts > limit:
+                continue
+            heard[report.sensor_id] = partition
+            if isinstance(report, SensorHealth):
+                out.health.append(report)
+                beats.append(Heartbeat(report, topic, partition))
+                consumed[topic, report.kind] += 1
+            elif replayed and digest(report.event_id) in replayed:
+                self.metrics.replayed_reports.inc()
+            else:
+                mine.append(Evidence(report, topic, partition, offset))
+                consumed[topic, "camera" if isinstance(report, CameraDetection)
+                         else report.kind] += 1
+
+    def _future(self, msg: RawMessage, ahead: Sequence[Report], index: int,
+                now: float) -> DeadLetter:
+        """One dead letter for the reports of ``msg`` from the future (``index``: the first
+        one's position in it)."""
+        ts = max(r.ts for r in ahead)
         return dead_letter(
             "future_ts",
             f"{len(ahead)} report(s) up to {ts - now:.1f} s ahead of the worker's clock "
             f"(tolerance {self.clock_skew_s:g} s)",
             msg.value, topic=msg.topic, partition=msg.partition, offset=msg.offset, key=msg.key,
-            index=ahead[0].index, rejected=len(ahead),
+            index=index, rejected=len(ahead),
         )
 
     def _learn_sites(self, health: Sequence[SensorHealth], changed: dict[str, Any]) -> None:
