@@ -63,6 +63,7 @@ def screen(store: Store, evidence: Sequence[Evidence], now: float,
     lone: dict[str, list[Incident]] | None = None  # built when a first sensor faults
     opened: list[Incident] = []
     repeats = store.faults.repeats
+    absorbed: set[str] = set()  # fault incidents that took reports
     for e in evidence:
         r = e.report
         if not isinstance(r, GroundDetection):
@@ -101,8 +102,10 @@ def screen(store: Store, evidence: Sequence[Evidence], now: float,
         inc = mine[0]
         if inc.mark_seen(r.event_id):
             inc.add_ref_of(e)
-            inc.last_ts = max(inc.last_ts, r.ts)
-        store.dirty.add(inc.id)
+            if r.ts > inc.last_ts:
+                inc.last_ts = r.ts
+        absorbed.add(inc.id)
+    store.dirty.update(absorbed)  # once an incident, not once a report
     place(store, opened)
     return keep, touched
 
