@@ -89,6 +89,8 @@ class FaultWatch:
         #: stuck sensor -> the report it repeats ("strength/signature"); others are targets
         self.repeats: dict[str, str] = {}
         self.dirty: set[str] = set()  # sensors changed since :meth:`changed`
+        #: the policy and the :func:`_bounds` of it (computed once a policy, not once a hit)
+        self._bounds: tuple[FaultPolicy | None, int, float] = (None, 0, 0.0)
 
     def hit(self, sensor: str, ts: float,
             peers: Callable[[], Iterable[str]] = tuple, report: str = "") -> Fault | None:
@@ -109,7 +111,9 @@ class FaultWatch:
         self.dirty.add(sensor)
         h.insert(i, ts)
         said.insert(i, report)
-        keep, horizon = _bounds(pol)
+        if self._bounds[0] is not pol:
+            self._bounds = (pol, *_bounds(pol))
+        _, keep, horizon = self._bounds
         while h and (h[-1] - h[0] > horizon or len(h) > keep):
             del h[0], said[0]
         if _since(h, h[-1] - pol.window_s) >= pol.max_hits_per_window:
