@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import itertools
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from geofences.index import GeofenceSet
 from stream.correlation import state_codec
 from stream.correlation.engine import Correlator
@@ -328,3 +331,52 @@ def test_a_failed_self_test_uploaded_out_of_order_alerts_once_and_clears_on_a_ne
     assert [(a.state, a.reason) for a in tests] == [
         (AlertState.NEW, "new"), (AlertState.CLEARED, "recovered")]
     assert tests[-1].updated_ts == T0 + 511
+
+
+def _judged_in_full(hits: list[tuple[float, str]], pol: FaultPolicy) -> list[Fault | None]:
+    """What :meth:`FaultWatch.hit` says of each hit of a sensor with one silent peer, worked
+    out from every hit kept, as the rules read (no shortcut): chattering (too many in a
+    minute, or bursts of identical reports ``peer_ratio`` times the peer's), else stuck
+    (identical reports at a steady rhythm)."""
+    out: list[Fault | None] = []
+    kept: list[tuple[float, str]] = []
+    keep = max(pol.max_hits_per_window, pol.periodic_hits + 1, pol.sustained_hits)
+    horizon = max(pol.window_s, pol.periodic_window_s, pol.sustained_window_s)
+    for ts, said in hits:
+        if ts in [t for t, _ in kept]:
+            out.append(None)
+            continue
+        kept = sorted([*kept, (ts, said)], key=lambda h: h[0])
+        while kept and (kept[-1][0] - kept[0][0] > horizon or len(kept) > keep):
+            kept.pop(0)
+        same = [t for t, s in kept if s == said]
+        burst = sum(t >= same[-1] - pol.sustained_window_s for t in same)
+        if (sum(t >= kept[-1][0] - pol.window_s for t, _ in kept) >= pol.max_hits_per_window
+                or (burst >= pol.sustained_hits and burst >= pol.peer_ratio)):
+            out.append(Fault.CHATTERING)
+            continue
+        same = [t for t in same if t >= same[-1] - pol.periodic_window_s]
+        gaps = [b - a for a, b in itertools.pairwise(same[-pol.periodic_hits - 1:])]
+        mean = sum(gaps) / max(len(gaps), 1)
+        spread = (sum((g - mean) ** 2 for g in gaps) / max(len(gaps), 1)) ** 0.5
+        steady = len(same) > pol.periodic_hits and mean > 0 and spread <= pol.periodic_cv * mean
+        out.append(Fault.STUCK if steady else None)
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0.5, 1.0, 2.0, 2.5, 5.0, 7.0]),
+                          st.sampled_from(["0.4/person", "0.4/animal", "1/unknown"])),
+                min_size=1, max_size=80),
+       st.sampled_from([FaultPolicy(), FaultPolicy(periodic_hits=3, sustained_hits=4,
+                                                   max_hits_per_window=6)]))
+def test_a_sensors_hits_are_judged_as_the_rules_read_in_full(
+        steps: list[tuple[float, str]], pol: FaultPolicy) -> None:
+    """The watch's shortcuts (a replay found by bisection, few identical reports ending the
+    judgement early) say what the rules say of all the hits kept, replays included."""
+    ts = list(itertools.accumulate(g for g, _ in steps))
+    hits = [(t, said) for t, (_, said) in zip(ts, steps, strict=True)]
+    hits += hits[len(hits) // 2:len(hits) // 2 + 5]  # a replay of a few
+    w = FaultWatch(pol)
+    judged = [w.hit("s-1", t, lambda: ["quiet"], said) for t, said in hits]
+    assert judged == _judged_in_full(hits, pol)

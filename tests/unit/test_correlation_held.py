@@ -113,3 +113,24 @@ def test_a_report_is_documented_only_if_it_is_still_held_when_the_state_is_writt
     assert out == {"buf:7:0:0": None, "buf:9:0:0": [dump(_ev(2))]}
     assert documented == [2]
     assert held.state() == {"buf:9:0:0": [dump(_ev(2))]} and documented == [2]  # once
+
+
+def test_reports_added_in_runs_are_held_as_added_one_by_one() -> None:
+    """:meth:`Held.add_all` (a message's reports at once) keeps what :meth:`Held.add` of
+    each keeps: the same chunks, in the same order, across chunk, step and partition
+    boundaries, after a restore too."""
+    def item(i: int) -> Evidence:
+        e = _ev(i)
+        ts = 1_800_000_000.0 + (i // 150) * 2.0  # runs of 150 in a step of 2 s
+        return Evidence(e.report.model_copy(update={"ts": ts}), e.topic, (i // 40) % 3, i)
+
+    items = [item(i) for i in range(1_000)]
+    one, runs = Held(), Held()
+    for h in (one, runs):
+        h.restore("buf:900000000:1:0", [dump(item(5_000 + k)) for k in range(CHUNK - 7)])
+    for it in items:
+        one.add(int(it.report.ts // 2.0), it)
+    runs.add_all(items, lambda ts: int(ts // 2.0))
+    assert runs.changed() == one.changed()
+    assert runs.tail == one.tail
+    assert [e.offset for e in runs.take(10**10)] == [e.offset for e in one.take(10**10)]

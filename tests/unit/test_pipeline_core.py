@@ -184,6 +184,18 @@ def test_a_report_from_the_future_is_dead_lettered_and_moves_no_clock() -> None:
     assert p.correlator.watermark == TS
 
 
+def test_a_report_from_the_future_after_a_refused_one_is_dead_lettered_at_its_place() -> None:
+    p, _ = make()
+    ahead = {**ground(3, 31.33341), "ts": TS + S.clock_skew_s + 60}
+    ok = {**ground(2, 31.36), "sensor_id": "s-2"}
+    broken = {**ground(1, 31.36), "strength": 7.0}
+    batch = {"v": 1, "source": "gw", "reports": [broken, ok, ahead, ok | {"seq": 9}]}
+    result = p.process([msg("sensors.ground", orjson.dumps(batch))], now=TS)
+    assert [(d.reason, d.index, d.rejected) for d in result.dead_letters] == [
+        ("out_of_range", 0, 1), ("future_ts", 2, 1)]
+    assert result.reports == 2
+
+
 def test_a_failed_self_test_shows_in_the_fault_gauge_and_as_a_health_alert() -> None:
     p, reg = make()
     beat = {"v": 1, "sensor_id": "s-7", "seq": 1, "kind": "pir", "ts": TS, "battery": 0.9,
