@@ -16,9 +16,11 @@ from stream.models import (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Evidence:
-    """One positioned detection and its topic/partition/offset."""
+    """One positioned detection and its topic/partition/offset. Not changed once made
+    (not frozen: a frozen dataclass is made three times slower, and a worker makes one a
+    report)."""
 
     report: GroundDetection | CameraDetection
     topic: str
