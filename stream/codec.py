@@ -137,15 +137,8 @@ class Decoder(Generic[R]):
         #: message as Python objects to choose its branch (about 40% of decoding a batch)
         self._batch: TypeAdapter[Any] = TypeAdapter(ReportBatch[model])  # type: ignore[valid-type]
 
-    def decode(
-        self,
-        raw: bytes | None,
-        *,
-        topic: str,
-        partition: int,
-        offset: int,
-        key: bytes | None = None,
-    ) -> tuple[list[Decoded[R]], list[DeadLetter]]:
+    def decode(self, raw: bytes | None, *, topic: str, partition: int, offset: int,
+               key: bytes | None = None) -> tuple[list[Decoded[R]], list[DeadLetter]]:
         """The valid reports of one message, each with its index in it, and dead letters
         for what was refused."""
         reports, at, letters = self.decode_reports(raw, topic=topic, partition=partition,
@@ -153,15 +146,9 @@ class Decoder(Generic[R]):
         return [Decoded(r, i) for r, i in zip(reports, at or range(len(reports)),
                                               strict=True)], letters
 
-    def decode_reports(
-        self,
-        raw: bytes | None,
-        *,
-        topic: str,
-        partition: int,
-        offset: int,
-        key: bytes | None = None,
-    ) -> tuple[list[R], list[int] | None, list[DeadLetter]]:
+    def decode_reports(self, raw: bytes | None, *, topic: str, partition: int, offset: int,
+                       key: bytes | None = None
+                       ) -> tuple[list[R], list[int] | None, list[DeadLetter]]:
         """:meth:`decode` without a wrapper a report (the worker's path): the valid
         reports, their indexes in the message (None: all of them, in order) and the dead
         letters."""
