@@ -9,7 +9,7 @@ given the partition after a rebalance holds them)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import orjson
@@ -122,7 +122,7 @@ class Held:
         return sum(len(v) for chunks in self.docs.values() for v in chunks.values())
 
     def add(self, cell: int, it: Item) -> None:
-        self._append(cell, it.partition, None, it)  # documented when first written
+        self._extend((cell, it.partition), [it])  # documented when first written
 
     def add_all(self, items: list[Item], cell: Callable[[float], int]) -> None:
         """:meth:`add` of each of ``items`` in its step (``cell`` of its event time), in
@@ -137,8 +137,12 @@ class Held:
             run.append(it)
         self._extend(at, run)
 
-    def _extend(self, at: tuple[int, int] | None, run: list[Item]) -> None:
-        """Append a run of reports of one step and partition, chunk by chunk."""
+    def _extend(self, at: tuple[int, int] | None, run: Sequence[Item | None],
+                docs: Sequence[dict[str, Any] | None] | None = None) -> None:
+        """Append a run of reports of one step and partition (``at``), chunk by chunk:
+        live ones (``docs`` None: documented when first written) or restored documents
+        (``run`` of None, position for position)."""
+        new: Sequence[dict[str, Any] | None] = [None] * len(run) if docs is None else docs
         while at is not None and run:
             step, partition = at
             chunks = self.docs.setdefault(step, {})
@@ -146,23 +150,12 @@ class Held:
             if len(chunks.get((partition, n), ())) >= CHUNK:
                 n += 1
             self.tail[at] = n
-            docs = chunks.setdefault((partition, n), [])
-            room = max(0, CHUNK - len(docs))
-            take, run = run[:room], run[room:]
-            docs += [None] * len(take)
-            self.live.setdefault(step, {}).setdefault((partition, n), []).extend(take)
+            held = chunks.setdefault((partition, n), [])
+            room = max(0, CHUNK - len(held))
+            held += new[:room]
+            self.live.setdefault(step, {}).setdefault((partition, n), []).extend(run[:room])
             self.dirty.add((step, (partition, n)))
-
-    def _append(self, cell: int, partition: int, doc: dict[str, Any] | None,
-                it: Item | None) -> None:
-        chunks = self.docs.setdefault(cell, {})
-        n = self.tail.get((cell, partition), 0)
-        if len(chunks.get((partition, n), ())) >= CHUNK:
-            n += 1
-        self.tail[cell, partition] = n
-        chunks.setdefault((partition, n), []).append(doc)
-        self.live.setdefault(cell, {}).setdefault((partition, n), []).append(it)
-        self.dirty.add((cell, (partition, n)))
+            run, new = run[room:], new[room:]
 
     def _drop_tails(self, cell: int) -> None:
         for t in [t for t in self.tail if t[0] == cell]:
@@ -249,7 +242,7 @@ class Held:
         if len(chunk) != 2:  # buf:<step> or buf:<step>:<chunk>: partitions mixed
             self.legacy.add(key)
             for d in value:
-                self._append(k, int(d["p"]), d, None)
+                self._extend((k, int(d["p"])), [None], [d])
             return
         c = (int(chunk[0]), int(chunk[1]))
         self.docs.setdefault(k, {})[c] = list(value)

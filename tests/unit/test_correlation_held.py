@@ -131,6 +131,9 @@ def test_reports_added_in_runs_are_held_as_added_one_by_one() -> None:
     for it in items:
         one.add(int(it.report.ts // 2.0), it)
     runs.add_all(items, lambda ts: int(ts // 2.0))
+    sizes = {k: len(v) for k, v in runs.state().items()}
+    assert sizes["buf:900000000:1:0"] == CHUNK  # the restored chunk filled up, no further
+    assert max(sizes.values()) == CHUNK and sum(sizes.values()) == 1_000 + CHUNK - 7
     assert runs.changed() == one.changed()
     assert runs.tail == one.tail
     assert [e.offset for e in runs.take(10**10)] == [e.offset for e in one.take(10**10)]
