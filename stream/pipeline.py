@@ -214,8 +214,8 @@ class Pipeline:
             self.metrics.alerts_rate_limited.labels(sector=sector).inc(n)
 
     def _collect(self, msg: RawMessage, reports: Sequence[Report], at: float,
-               mine: list[Evidence], beats: list[Heartbeat], out: BatchResult,
-               consumed: Counter[tuple[str, str]]) -> None:
+                 mine: list[Evidence], beats: list[Heartbeat], out: BatchResult,
+                 consumed: Counter[tuple[str, str]]) -> None:
         """One message's valid reports (``at``: when it arrived): detections become
         evidence, heartbeats health; those from the future (see :meth:`_future`) and
         those restored incidents already hold are left out."""

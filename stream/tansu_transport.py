@@ -4,9 +4,9 @@ Tansu holds a fetch request for the consumer's full ``fetch_max_wait_ms`` when i
 no data at request time, instead of answering as soon as a record arrives, and Faust
 fixes that wait at 1.5 s: every alert would wait up to 1.5 s. This transport, registered
 as the ``tansu://`` URL scheme (``faust.transports`` entry point), sets it to
-:data:`FETCH_MAX_WAIT_MS`: 50 ms, where 20 ms kept an idle worker at 0.08 CPU-s a second
-and its broker at 0.14 (0.05 and 0.08 at 50 ms; 0.04 and 0.05 at 100 ms) for at most
-30 ms less before a report is read. Apache Kafka answers at once, so the ``kafka`` profile keeps
+:data:`FETCH_MAX_WAIT_MS`: 50 ms. At 20 ms an idle worker took 0.08 CPU-s a second and
+its broker 0.14; at 50 ms 0.05 and 0.08 (0.04 and 0.05 at 100 ms), for at most 30 ms more
+before a report is read. Apache Kafka answers at once, so the ``kafka`` profile keeps
 Faust's own driver (as ``bwkafka://``). Both consumers seek safely after a rebalance
 (:class:`stream.faust_seek.SafeSeek`).
 """
