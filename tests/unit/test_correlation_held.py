@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 
 from stream.correlation.evidence import Evidence, Heartbeat
-from stream.correlation.held import CHUNK, Held, dump, dump_all, load
+from stream.correlation.held import CHUNK, Held, dump, load
 from stream.correlation.seen import digest
 from stream.models import CameraDetection, GroundDetection, SensorHealth, SensorKind, TargetClass
 
@@ -67,7 +67,7 @@ def test_a_held_heartbeat_keeps_how_far_its_clock_lay_from_its_gateways() -> Non
             beat, "borderwatch.sensors.health", 2, skew)
 
 
-def test_a_chunk_documented_at_once_is_documented_as_report_by_report() -> None:
+def test_a_held_report_is_written_as_its_model_writes_it_and_read_back_whole() -> None:
     beat = SensorHealth(sensor_id="s-1", seq=1, kind=SensorKind.SEISMIC, ts=1_800_000_000.0,
                         battery=0.9, fault=True, lon=-111.0, lat=31.34)
     cam = CameraDetection(camera_id="cam-1", seq=4, ts=1_800_000_001.5, lon=-111.0,
@@ -75,9 +75,10 @@ def test_a_chunk_documented_at_once_is_documented_as_report_by_report() -> None:
     items = [_ev(1), Heartbeat(beat, "borderwatch.sensors.health", 2, -68.0),
              Evidence(cam, "borderwatch.sensors.camera", 1, 9), _ev(2),
              Heartbeat(beat, "borderwatch.sensors.health", 2, 0.0)]
-    docs = dump_all(items)
-    assert docs == [dump(it) for it in items]
-    assert [load(d) for d in docs] == items
+    docs = [dump(it) for it in items]
+    assert [orjson.loads(orjson.dumps(d["r"])) for d in docs] == [
+        it.report.model_dump(mode="json") for it in items]
+    assert [load(orjson.loads(orjson.dumps(d))) for d in docs] == items
 
 
 def test_a_held_report_is_released_as_it_came_and_a_restored_one_as_it_was_saved() -> None:
@@ -100,11 +101,11 @@ def test_a_report_is_documented_only_if_it_is_still_held_when_the_state_is_writt
     import stream.correlation.held as held_module
     documented: list[int] = []
 
-    def counting(items: list[Evidence | Heartbeat]) -> list[dict[str, object]]:
-        documented.extend(it.offset if isinstance(it, Evidence) else -1 for it in items)
-        return [dump(it) for it in items]
+    def counting(it: Evidence | Heartbeat) -> dict[str, object]:
+        documented.append(it.offset if isinstance(it, Evidence) else -1)
+        return dump(it)
 
-    monkeypatch.setattr(held_module, "dump_all", counting)
+    monkeypatch.setattr(held_module, "dump", counting)
     held = Held()
     held.add(7, _ev(1))
     held.add(9, _ev(2))
