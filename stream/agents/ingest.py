@@ -124,18 +124,21 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
         except Exception as exc:
             return exc
 
-    async def delivered(kind: str, size: int, fut: Any) -> bool:
-        """Wait for the broker (at most ``send_timeout`` s); False (logged, counted) if the
-        send failed or timed out."""
-        try:
-            if isinstance(fut, Exception):
-                raise fut
-            await asyncio.wait_for(fut, settings.send_timeout)
-            return True
-        except Exception as exc:  # one bad send never drops the rest of the batch
-            log.error("sending a %s (%d bytes) failed: %s", kind, size, exc)
-            metrics.send_failures.labels(kind=kind).inc()
-            return False
+    async def delivered(jobs: list[tuple[str, int]], futs: list[Any]) -> list[bool]:
+        """Wait for the broker (at most ``send_timeout`` s for them all, in one wait: a
+        fault storm's thousands of health alerts); for each of ``jobs`` (kind, size), False
+        (logged, counted) if its send failed or timed out."""
+        waiting = [f for f in futs if not isinstance(f, Exception)]
+        if waiting:
+            await asyncio.wait(waiting, timeout=settings.send_timeout)
+        sent = []
+        for (kind, size), fut in zip(jobs, futs, strict=True):
+            exc = _failure(fut, settings.send_timeout)
+            if exc is not None:  # one bad send never drops the rest of the batch
+                log.error("sending a %s (%d bytes) failed: %s", kind, size, exc)
+                metrics.send_failures.labels(kind=kind).inc()
+            sent.append(exc is None)
+        return sent
 
     async def send(result: BatchResult) -> None:
         jobs: list[tuple[str, str | None, bytes, Any]] = []
@@ -152,9 +155,7 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
             jobs.append(("alert", alert.id, signed.model_dump_json().encode(), alert))
         # enqueued one after the other (a key's messages keep their order), then awaited
         futs = [await enqueue(kind, key, value) for kind, key, value, _ in jobs]
-        sent = await asyncio.gather(*(delivered(kind, len(value), fut)
-                                      for (kind, _, value, _), fut in zip(jobs, futs,
-                                                                            strict=True)))
+        sent = await delivered([(kind, len(value)) for kind, _, value, _ in jobs], futs)
         for (kind, _, _, item), ok in zip(jobs, sent, strict=True):
             if not ok:
                 continue
@@ -284,3 +285,24 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
         """One tick to every partition: each worker's correlator runs its timers."""
         for partition in range(settings.partitions):
             await ticks.send(key=b"tick", value=b"{}", partition=partition)
+
+
+def _failure(fut: Any, timeout: float) -> BaseException | None:
+    """Why a send waited for ``timeout`` s failed (None: delivered); ``fut`` its delivery
+    future (cancelled if still pending), or the error that stopped it being sent.
+
+    >>> async def demo():
+    ...     ok, bad, late = (asyncio.get_running_loop().create_future() for _ in range(3))
+    ...     ok.set_result(0)
+    ...     bad.set_exception(OSError("broker gone"))
+    ...     out = [_failure(f, 5.0) for f in (ok, bad, late, ValueError("too large"))]
+    ...     return [type(e).__name__ for e in out], late.cancelled()
+    >>> asyncio.run(demo())
+    (['NoneType', 'OSError', 'TimeoutError', 'ValueError'], True)
+    """
+    if isinstance(fut, Exception):
+        return fut
+    if not fut.done():
+        fut.cancel()
+        return TimeoutError(f"no delivery report within {timeout:g} s")
+    return asyncio.CancelledError() if fut.cancelled() else fut.exception()
