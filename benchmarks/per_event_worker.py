@@ -38,6 +38,7 @@ def main() -> None:
             for alert in result.alerts:
                 await alerts.send(key=alert.id.encode(), value=alert.model_dump_json().encode())
                 metrics.latency.observe(max(0.0, time.time() - alert.event_ts))
+            metrics.reports_done.inc(result.reports)
 
     app.agent(sources, name="per_event")(per_event)
 

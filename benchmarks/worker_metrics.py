@@ -1,5 +1,5 @@
-"""What a worker's ``/metrics`` says, for the benchmarks: reports consumed so far, and
-its batch cycle (how long its batches took to correlate, then to send) between two reads.
+"""What a worker's ``/metrics`` says, for the benchmarks: reports consumed and done so far,
+and its batch cycle (how long its batches took to correlate, then to send) between two reads.
 
 >>> text = '''# TYPE borderwatch_batch_seconds histogram
 ... borderwatch_batch_seconds_sum{phase="process"} 3.0
@@ -24,6 +24,11 @@ Phases = dict[str, tuple[float, float]]
 def consumed(url: str) -> float:
     """Reports the worker consumed so far (0 while it cannot be reached)."""
     return scrape_total(url, "borderwatch_events_consumed_total") or 0.0
+
+
+def done(url: str) -> float:
+    """Reports whose batch the worker finished (outputs and state on the broker)."""
+    return scrape_total(url, "borderwatch_reports_done_total") or 0.0
 
 
 def cpu_seconds(url: str) -> float:

@@ -40,6 +40,11 @@ class Metrics:
             ["topic", "kind"],
             registry=registry,
         )
+        self.reports_done = Counter(
+            "borderwatch_reports_done",
+            "Sensor reports whose batch is done: its outputs and state are on the broker.",
+            registry=registry,
+        )
         self.messages_consumed = Counter(
             "borderwatch_messages_consumed",
             "Kafka messages consumed (one may carry a batch of reports), by topic.",

@@ -264,6 +264,7 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
             metrics.batch_seconds.labels(phase="process").observe(processed - began)
             await send(result)
             metrics.batch_seconds.labels(phase="send").observe(time.monotonic() - processed)
+            metrics.reports_done.inc(result.reports)
         except Exception:  # a bug must not stop the agent: log, count, go on
             log.exception("batch of %d messages failed", len(events))
             metrics.batch_failures.inc()

@@ -70,6 +70,12 @@ def test_a_thousand_hostile_messages_are_each_dead_lettered_once(
     assert scrape_total(url, "borderwatch_send_failures_total") == 0
     consumed = scrape_total(url, "borderwatch_events_consumed_total")
     assert consumed == valid
+    # and every batch that read them finished: outputs and state on the broker
+    deadline = time.monotonic() + 60
+    while (scrape_total(url, "borderwatch_reports_done_total") != consumed
+           and time.monotonic() < deadline):
+        time.sleep(0.05)
+    assert scrape_total(url, "borderwatch_reports_done_total") == consumed
     assert worker.poll() is None
     # 4 values of 2-14 MB and dozens of 0.25 MB ones went through; the worker keeps none of them
     print(f"worker RSS: {base_rss:.0f} MB at start, {peak:.0f} MB peak")
