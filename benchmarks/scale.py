@@ -105,6 +105,10 @@ def _each(values: list[float], fmt: str) -> str:
     return " / ".join(format(v, fmt) for v in values)
 
 
+#: the workers' counters a row sums (``borderwatch_<name>_total``)
+COUNTED = ("late_events", "dead_letters", "send_failures", "alerts_rate_limited")
+
+
 @dataclass
 class Row:
     workers: int
@@ -114,6 +118,9 @@ class Row:
     idle_s: list[float]  # per worker, its idle rate over the same time
     batches: list[float]  # per worker, batches it correlated
     state_keys: list[float]  # per worker, keys of its correlation table at the end
+    #: summed over the workers: reports judged late, dead letters, send failures, alerts
+    #: folded by the rate limit (an answer that differs says here why, or that none did)
+    counts: dict[str, float]
 
 
 def _idle_rates(group: Group, seconds: float, label: str) -> list[float]:
@@ -157,12 +164,14 @@ def run_row(n: int, broker: EmbeddedBroker, state: Path, partitions: int,
         idle = [r * (time.monotonic() - t0) for r in idle[:len(cpu)]]
         batches = [scrape_total(u, "borderwatch_batch_reports_count") or 0.0 for u in group.urls]
         keys = [scrape_total(u, "borderwatch_state_keys") or 0.0 for u in group.urls]
+        counts = {c: sum(scrape_total(u, f"borderwatch_{c}_total") or 0.0 for u in group.urls)
+                  for c in COUNTED}
         with console.status(f"{label} reading the alert topic to its end"):
             alerts = [Alert.model_validate_json(v or b"")
                       for _, v in kafka_clients.read_to_end(s, s.topic("alerts"), timeout=120)]
     finally:
         group.stop()
-    return Row(n, wall, final_alerts(alerts), cpu, idle, batches, keys)
+    return Row(n, wall, final_alerts(alerts), cpu, idle, batches, keys, counts)
 
 
 def per_1k(r: Row, reports: int) -> tuple[float, float]:
@@ -174,7 +183,7 @@ def per_1k(r: Row, reports: int) -> tuple[float, float]:
 def medians(rows: list[Row], reports: int) -> dict[int, tuple[float, float]]:
     """Worker count -> the median over its rows of :func:`per_1k` (each column its own).
 
-    >>> r = lambda n, cpu: Row(n, 1.0, {}, [cpu], [0.0], [], [])
+    >>> r = lambda n, cpu: Row(n, 1.0, {}, [cpu], [0.0], [], [], {})
     >>> medians([r(1, 5.0), r(2, 6.0), r(1, 7.0), r(2, 5.0), r(1, 9.0)], 1000)
     {1: (7.0, 7.0), 2: (5.5, 5.5)}
     """
@@ -208,7 +217,8 @@ def print_rows(rows: list[Row], reports: int, keying: str) -> None:
     for r in rows:
         console.print(f"{r.workers} worker(s), each: CPU s {_each(r.cpu_s, '.1f')}, idle CPU s "
                       f"{_each(r.idle_s, '.2f')}, batches {_each(r.batches, '.0f')}, "
-                      f"state keys {_each(r.state_keys, ',.0f')}")
+                      f"state keys {_each(r.state_keys, ',.0f')}; "
+                      + ", ".join(f"{c.replace('_', ' ')} {v:,.0f}" for c, v in r.counts.items()))
     for r in rows[1:]:
         console.print(f"alerts, {r.workers} workers vs {base.workers}: "
                       f"{compare_line(base.alerts, r.alerts)}")
