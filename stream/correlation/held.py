@@ -216,12 +216,14 @@ class Held:
         """A chunk's reports as persisted: each documented once, when first written (one
         released in the batch that brought it is never documented)."""
         docs, live = self.docs[k][c], self.live[k][c]
-        new = [i for i, d in enumerate(docs) if d is None]
-        items = [it for it in (live[i] for i in new) if it is not None]
-        assert len(items) == len(new)  # a restored document has no live report
-        for i, it in zip(new, items, strict=True):
-            docs[i] = dump(it)
-        return [d for d in docs if d is not None]
+        out = []
+        for i, d in enumerate(docs):
+            if d is None:
+                it = live[i]
+                assert it is not None  # a restored document has no live report
+                d = docs[i] = dump(it)
+            out.append(d)
+        return out
 
     def restore(self, key: str, value: list[dict[str, Any]]) -> None:
         """Hold again the reports of one key :meth:`changed` wrote (or an older layout's:
