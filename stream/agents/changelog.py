@@ -31,6 +31,8 @@ from typing import Any
 
 from faust.serializers import codecs
 
+from stream.agents.outputs import settle
+
 log = logging.getLogger(__name__)
 
 #: Hands one record (topic, key, value or None for a deletion, partition or None for the
@@ -117,26 +119,16 @@ class Changelog:
                      timeout: float) -> tuple[list[int | None], int]:
         """Send ``records`` and wait for them: each one's partition (None if it failed)
         and how many failed."""
-        futs = []
+        futs: list[asyncio.Future[int] | Exception] = []
         for key, value, partition in records:
             try:
                 futs.append(await self._send(self._topic, key, value, partition))
             except Exception as exc:  # counted with the rest below
-                futs.append(_failed(exc))
-        if not futs:
-            return [], 0
-        done, late = await asyncio.wait(futs, timeout=timeout)
-        where = [f.result() if f in done and f.exception() is None else None for f in futs]
+                futs.append(exc)
+        where = [None if isinstance(got, BaseException) else got
+                 for got in await settle(futs, timeout)]
         failed = where.count(None)
         if failed:
             log.error("%d of %d state changes did not reach the changelog within %.0f s",
                       failed, len(futs), timeout)
-        for f in late:
-            f.cancel()
         return where, failed
-
-
-def _failed(exc: Exception) -> asyncio.Future[int]:
-    fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-    fut.set_exception(exc)
-    return fut

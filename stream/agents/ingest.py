@@ -32,7 +32,7 @@ from faust.types import TP
 from stream import kafka_clients, state_partitions, topics
 from stream.agents.changelog import Changelog
 from stream.agents.log_reset import LogReset, Reset
-from stream.agents.outputs import Outputs
+from stream.agents.outputs import Outputs, settle
 from stream.agents.stall import StallWatch
 from stream.agents.unread import UnreadPartitions
 from stream.agents.watchdog import register_watchdog
@@ -128,16 +128,14 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
         """Wait for the broker (at most ``send_timeout`` s for them all, in one wait: a
         fault storm's thousands of health alerts); for each of ``jobs`` (kind, size), False
         (logged, counted) if its send failed or timed out."""
-        waiting = [f for f in futs if not isinstance(f, Exception)]
-        if waiting:
-            await asyncio.wait(waiting, timeout=settings.send_timeout)
         sent = []
-        for (kind, size), fut in zip(jobs, futs, strict=True):
-            exc = _failure(fut, settings.send_timeout)
-            if exc is not None:  # one bad send never drops the rest of the batch
-                log.error("sending a %s (%d bytes) failed: %s", kind, size, exc)
+        for (kind, size), got in zip(jobs, await settle(futs, settings.send_timeout),
+                                     strict=True):
+            failed = isinstance(got, BaseException)
+            if failed:  # one bad send never drops the rest of the batch
+                log.error("sending a %s (%d bytes) failed: %s", kind, size, got)
                 metrics.send_failures.labels(kind=kind).inc()
-            sent.append(exc is None)
+            sent.append(not failed)
         return sent
 
     async def send(result: BatchResult) -> None:
@@ -286,24 +284,3 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
         """One tick to every partition: each worker's correlator runs its timers."""
         for partition in range(settings.partitions):
             await ticks.send(key=b"tick", value=b"{}", partition=partition)
-
-
-def _failure(fut: Any, timeout: float) -> BaseException | None:
-    """Why a send waited for ``timeout`` s failed (None: delivered); ``fut`` its delivery
-    future (cancelled if still pending), or the error that stopped it being sent.
-
-    >>> async def demo():
-    ...     ok, bad, late = (asyncio.get_running_loop().create_future() for _ in range(3))
-    ...     ok.set_result(0)
-    ...     bad.set_exception(OSError("broker gone"))
-    ...     out = [_failure(f, 5.0) for f in (ok, bad, late, ValueError("too large"))]
-    ...     return [type(e).__name__ for e in out], late.cancelled()
-    >>> asyncio.run(demo())
-    (['NoneType', 'OSError', 'TimeoutError', 'ValueError'], True)
-    """
-    if isinstance(fut, Exception):
-        return fut
-    if not fut.done():
-        fut.cancel()
-        return TimeoutError(f"no delivery report within {timeout:g} s")
-    return asyncio.CancelledError() if fut.cancelled() else fut.exception()

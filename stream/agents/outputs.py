@@ -98,3 +98,35 @@ def _settle_all(reported: list[tuple[asyncio.Future[int], KafkaError | None, int
             fut.set_result(partition)
         else:
             fut.set_exception(KafkaException(err))
+
+
+async def settle(futs: list[asyncio.Future[int] | Exception], timeout: float
+                 ) -> list[int | BaseException]:
+    """Wait once, at most ``timeout`` s, for deliveries (a batch's thousands in one wait);
+    each one's partition, or why it failed: its error, the error that kept it from being
+    sent (given in its place), or a timeout (its future then cancelled).
+
+    >>> async def demo():
+    ...     ok, bad, late = (asyncio.get_running_loop().create_future() for _ in range(3))
+    ...     ok.set_result(2)
+    ...     bad.set_exception(OSError("broker gone"))
+    ...     out = await settle([ok, bad, late, ValueError("too large")], 0.01)
+    ...     return [o if isinstance(o, int) else type(o).__name__ for o in out], late.cancelled()
+    >>> asyncio.run(demo())
+    ([2, 'OSError', 'TimeoutError', 'ValueError'], True)
+    """
+    waiting = [f for f in futs if not isinstance(f, Exception)]
+    if waiting:
+        await asyncio.wait(waiting, timeout=timeout)
+    out: list[int | BaseException] = []
+    for f in futs:
+        if isinstance(f, Exception):
+            out.append(f)
+        elif not f.done():
+            f.cancel()
+            out.append(TimeoutError(f"no delivery report within {timeout:g} s"))
+        elif f.cancelled():
+            out.append(asyncio.CancelledError())
+        else:
+            out.append(f.exception() or f.result())
+    return out
