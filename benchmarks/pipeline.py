@@ -144,8 +144,11 @@ def run_case(case: Case, broker: EmbeddedBroker, state: Path, rate: float, secon
                     break
                 status.update(f"[{case.name}] draining the backlog: {n:,.0f}/{case.reports:,}")
                 time.sleep(0.05)
-        if first is None or last is None or last[1] <= first[1]:
+        if first is None or last is None:
             raise RuntimeError(f"{case.name}: backlog not drained")
+        if last[1] <= first[1]:
+            raise RuntimeError(f"{case.name}: the backlog fit in one batch, which measures "
+                               "nothing between batch ends: give more reports")
         eps = (last[1] - first[1]) / max(last[0] - first[0], 1e-6)
         cpu_ms = 1e6 * (last[2] - first[2]) / max(last[1] - first[1], 1.0)
         before = phases(url)
