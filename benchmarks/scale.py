@@ -23,7 +23,7 @@ the worker processes (``/proc/<pid>/stat``) from the first report produced to th
 1,000 reports, and its ratio to the first worker count's. The machine is shared and
 noisy: ``--rounds N`` runs the counts N times in turn (1, 2, 3, 1, 2, 3, ...) and prints
 the ratios of the medians too. Before producing, the ready workers' idle
-CPU is measured for ``--idle-s`` (timer ticks, polls: about 0.05 CPU-s a second a worker
+CPU is measured for ``--idle-s`` (fetch polls, timers: about 0.03 CPU-s a second a worker
 here); the "less idle" column takes that rate over the row's time off each worker's CPU.
 Wall seconds and reports/s run from the first report produced to lag zero. Alerts are
 compared with the first row's as (alert id, final state, highest severity, sector of the

@@ -30,6 +30,7 @@ import orjson
 from faust.types import TP
 
 from stream import kafka_clients, state_partitions, topics
+from stream.agents.batches import take_batches
 from stream.agents.changelog import Changelog
 from stream.agents.log_reset import LogReset, Reset
 from stream.agents.outputs import Outputs, settle
@@ -220,7 +221,7 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: Pipeline) -> N
     watch = StallWatch(settings.stall_s)
 
     async def ingest(stream: Any) -> None:
-        async for events in stream.take_events(settings.batch_max, settings.batch_within):
+        async for events in take_batches(stream, settings.batch_max, settings.batch_within):
             watch.begin(time.monotonic())
             try:
                 await take(events)
