@@ -14,7 +14,7 @@ offered at ``--rate``). It ends on facts: the group committed the end of every s
 partition (lag zero), every worker released its event time past the newest report it saw,
 the tick that did it is committed, and the alert topic is read to its end.
 
-    python -m benchmarks.scale [--workers 1,2,3] [--reports 100000] [--rate 10000]
+    python -m benchmarks.scale [--workers 1,2,3] [--reports 300000] [--rate 10000]
         [--partitions 6] [--sites 2500] [--strip-every 1000] [--crossing-every 20000]
         [--keying gateway|round-robin] [--gateways 64] [--seed 1] [--idle-s 5] [--rounds 1]
 
@@ -25,6 +25,10 @@ noisy: ``--rounds N`` runs the counts N times in turn (1, 2, 3, 1, 2, 3, ...) an
 the ratios of the medians too. Before producing, the ready workers' idle
 CPU is measured for ``--idle-s`` (fetch polls, timers: about 0.03 CPU-s a second a worker
 here); the "less idle" column takes that rate over the row's time off each worker's CPU.
+The default backlog is the pipeline benchmark's, 300,000 reports: a row ends only once
+every worker released its event time (its sources idle for ``lateness.idle_s``, then a
+tick), so each worker spends about ten idle seconds in every row, which against 100,000
+reports was a tenth of one worker's CPU and a fifth of three workers'.
 Wall seconds and reports/s run from the first report produced to lag zero. Alerts are
 compared with the first row's as (alert id, final state, highest severity, sector of the
 last message); correlation is per worker over the partitions it owns, so other worker
@@ -239,7 +243,7 @@ def main() -> None:
     stop_cleanly_on_signals()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workers", default="1,2,3", help="worker counts, one row each")
-    ap.add_argument("--reports", type=int, default=100_000, help="backlog of every row")
+    ap.add_argument("--reports", type=int, default=300_000, help="backlog of every row")
     ap.add_argument("--rate", type=float, default=10_000.0, help="event-time reports/s")
     ap.add_argument("--partitions", type=int, default=6, help="partitions of keyed topics")
     ap.add_argument("--sites", type=int, default=2500, help="sensor sites in strip and buffer")
