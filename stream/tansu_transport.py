@@ -7,8 +7,9 @@ as the ``tansu://`` URL scheme (``faust.transports`` entry point), sets it to
 :data:`FETCH_MAX_WAIT_MS`: 50 ms. At 20 ms an idle worker took 0.08 CPU-s a second and
 its broker 0.14; at 50 ms 0.05 and 0.08 (0.04 and 0.05 at 100 ms), for at most 30 ms more
 before a report is read (measured while the ingest agent still woke every 20 ms as well;
-since :mod:`stream.agents.batches` an idle worker takes 0.027 CPU-s a second at 50 ms). Apache Kafka answers at once, so the ``kafka`` profile keeps
-Faust's own driver (as ``bwkafka://``). Both consumers seek safely after a rebalance
+since :mod:`stream.agents.batches` an idle worker takes 0.027 CPU-s a second at 50 ms).
+Apache Kafka answers at once, so the ``kafka`` profile keeps Faust's own driver (as
+``bwkafka://``). Both consumers seek safely after a rebalance
 (:class:`stream.faust_seek.SafeSeek`).
 """
 
