@@ -96,7 +96,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path(".borderwatch"), description="Worker state (table stores).")
     batch_max: int = Field(500, ge=1, description="Messages per processing batch at most.")
     batch_within: float = Field(
-        0.02, gt=0, description="Seconds to wait for a batch to fill before processing it."
+        0.02, gt=0,
+        description="Seconds a batch waits to fill after its first message before it is processed."
     )
     clock_skew_s: float = Field(
         30.0, ge=0,
