@@ -17,6 +17,7 @@ the tick that did it is committed, and the alert topic is read to its end.
     python -m benchmarks.scale [--workers 1,2,3] [--reports 300000] [--rate 10000]
         [--partitions 6] [--sites 2500] [--strip-every 1000] [--crossing-every 20000]
         [--keying gateway|round-robin] [--gateways 64] [--seed 1] [--idle-s 5] [--rounds 1]
+        [--start EPOCH_S]
 
 The measure is CPU, not wall-clock speedup (2 shared cores): user + system CPU-seconds of
 the worker processes (``/proc/<pid>/stat``) from the first report produced to the end, per
@@ -32,7 +33,10 @@ reports was a tenth of one worker's CPU and a fifth of three workers'.
 Wall seconds and reports/s run from the first report produced to lag zero. Alerts are
 compared with the first row's as (alert id, final state, highest severity, sector of the
 last message); correlation is per worker over the partitions it owns, so other worker
-counts may differ, and the output says by how much.
+counts may differ, and the output says by how much and which. The backlog's event times
+start ``--start`` (default: from the clock, so that all of it lies in the past); where they
+fall on the correlator's step grid can change an answer, so the run prints its start and
+``--start`` builds the same backlog again.
 """
 
 from __future__ import annotations
@@ -257,6 +261,8 @@ def main() -> None:
     ap.add_argument("--idle-s", type=float, default=5.0,
                     help="seconds the ready workers' idle CPU is measured")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds a row may take")
+    ap.add_argument("--start", type=float, default=None,
+                    help="event time of the backlog's first report (default: from the clock)")
     ap.add_argument("--rounds", type=int, default=1,
                     help="run the worker counts this many times in turn; ratios of medians")
     args = ap.parse_args()
@@ -264,7 +270,9 @@ def main() -> None:
     if max(counts) > args.partitions:
         ap.error(f"{max(counts)} workers need at least as many partitions")
     load = Load(args.sites, args.strip_every, args.crossing_every)
-    start = float(int(time.time() - args.reports / args.rate - 60))  # all in the past
+    # all in the past; the same start gives the same backlog (where it falls on the step grid)
+    start = args.start or float(int(time.time() - args.reports / args.rate - 60))
+    console.print(f"backlog from event time {start:.0f} (--start {start:.0f} builds it again)")
     with console.status(f"building the backlog of {args.reports:,} reports"):
         messages = keyed_backlog(load, args.keying, args.reports, args.rate, start, args.seed,
                                  args.gateways)
