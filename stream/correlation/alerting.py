@@ -32,11 +32,13 @@ def evaluate(store: Store, inc: Incident, now: float, out: CorrelatorResult,
     else:
         if not timers_only:
             update_track(inc, store.frame, pol.track, track_speed_limit(inc, pol))
-        fused = cls, conf = incident_class(inc, pol.fusion)
-        rule = fired_rule(pol.zone(inc.zone_type or ""), pol, cls, conf, inc.corroborated,
-                          inc.track, inc.camera_conf,
-                          len(inc.scores.keys() | inc.sensor_hits.keys()),
-                          fusion.person_llr(inc.signatures, store.llr))
+        zone = pol.zone(inc.zone_type or "")
+        llr = fusion.person_llr(inc.signatures, store.llr)
+        fused = cls, conf = fusion.signed_person(incident_class(inc, pol.fusion), llr,
+                                                 zone.person_llr if zone else None)
+        rule = fired_rule(zone, pol, cls, conf, inc.corroborated, inc.track,
+                          inc.camera_conf, len(inc.scores.keys() | inc.sensor_hits.keys()),
+                          llr)
         if rule is not None and store.placement.exits.leaving(
                 inc.origin, cls, inc.zone_type, inc.x, inc.y):
             rule = None  # a port's own traffic driving off inland (.exits)

@@ -128,6 +128,26 @@ def person_llr(counts: Mapping[str, Sequence[float]],
                      for n, w in zip(row, table.get(kind, ()), strict=False)))
 
 
+def signed_person(fused: tuple[TargetClass, float], llr: float, threshold: float | None
+                  ) -> tuple[TargetClass, float]:
+    """A target too faint to classify by its scores (unknown) whose signatures are at least
+    ``threshold`` likelier from a person than from an animal (:func:`person_llr`) is a
+    person, as confident as those odds say (even prior odds; at most 0.79, short of a
+    confident person's 0.8).
+
+    >>> faint = (TargetClass.UNKNOWN, 0.0)
+    >>> signed_person(faint, 3.05, 2.5), signed_person(faint, 2.6, 2.5)
+    ((<TargetClass.PERSON: 'person'>, 0.79), (<TargetClass.PERSON: 'person'>, 0.79))
+    >>> signed_person(faint, 1.2, 2.5) == faint == signed_person(faint, 3.0, None)
+    True
+    >>> signed_person((TargetClass.ANIMAL, 0.7), 3.05, 2.5)  # a class it has stays
+    (<TargetClass.ANIMAL: 'animal'>, 0.7)
+    """
+    if fused[0] != TargetClass.UNKNOWN or threshold is None or llr < threshold:
+        return fused
+    return TargetClass.PERSON, round(min(0.79, 1.0 / (1.0 + math.exp(-llr))), 2)
+
+
 def fuse(scores: Sequence[float], min_score: float = 0.3) -> tuple[TargetClass, float]:
     """The class with the best score and a confidence in [0, 1]; unknown below ``min_score``."""
     all_ = float(sum(scores))

@@ -183,8 +183,9 @@ class ZonePolicy(_Strict):
     #: side, at the zone itself, leaving through its exit), governed by the zone's type or
     #: one of ``exit_zones``: pedestrians walking through a port
     queue_classes: tuple[TargetClass, ...] = ()
-    #: a person whose ground-sensor signatures are this much likelier (natural log) from a
-    #: person than from an animal is a confident detection, whatever its fused confidence
+    #: a target whose ground-sensor signatures are this much likelier (natural log) from a
+    #: person than from an animal is a confident detection of a person, whatever its fused
+    #: confidence, and even when too faint to fuse a class (:func:`.fusion.signed_person`)
     person_llr: float | None = None
 
 

@@ -24,7 +24,7 @@ def rule(zone: str, cls: TargetClass, conf: float, corroborated: bool = False,
 
 
 def test_bundled_file_is_versioned_and_names_every_alerting_zone_type() -> None:
-    assert P.version == "2026.12.23"
+    assert P.version == "2026.12.24"
     assert set(P.zones) == {"port_of_entry", "wildlife_corridor", "restricted", "border_strip",
                             "buffer", "approach"}
     assert P.approach_m > 0

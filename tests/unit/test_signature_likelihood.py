@@ -15,7 +15,7 @@ from stream.correlation.evidence import Evidence
 from stream.correlation.incidents import Incident
 from stream.correlation.merge import merge_into
 from stream.correlation.policies import Policies
-from stream.models import Alert, TargetClass
+from stream.models import Alert, SensorKind, TargetClass
 from tests.unit.correlation_builders import CORRIDOR_DX, T0, ground, health
 
 FENCES = GeofenceSet.load_bundled()
@@ -75,6 +75,40 @@ def test_without_the_likelihood_the_corridor_misses_that_walker() -> None:
 
 def test_a_herd_the_sensor_sometimes_calls_person_raises_nothing_in_a_corridor() -> None:
     assert run(BUNDLED, one_sensor("h-1", 0.0, CORRIDOR_DX, HERD)) == []
+
+
+# a group crossing a fence at the joint of two fibre segments (the campaign's corridor/29):
+# one faint "person" (0.396 x weight 0.5: too faint to fuse a class) and one it could not
+# tell; a fence never calls an animal a person, so the odds are 21 to 1 (3.05)
+FENCE = [("f-5", P, 0.396), ("f-6", U, 1.0)]
+
+
+def fence_hits(hits: Sequence[tuple[str, TargetClass, float]]) -> list[Evidence]:
+    return [ground(name, 1, 1.2 * i, CORRIDOR_DX + 10.0 * i, 1, kind=SensorKind.FIBRE,
+                   strength=s, sig=sig) for i, (name, sig, s) in enumerate(hits)]
+
+
+def test_a_faint_fence_person_call_alerts_in_a_corridor_by_its_odds() -> None:
+    alerts = run(BUNDLED, fence_hits(FENCE))
+    assert len({a.id for a in alerts}) == 1
+    first = alerts[0]
+    assert (first.cls, first.rule, first.zone_type) == (P, "confident-detection",
+                                                        "wildlife_corridor")
+    assert 0.3 <= first.confidence < 0.8  # the odds' confidence, short of a confident one
+
+
+def test_without_the_likelihood_that_faint_call_stays_unknown_and_silent() -> None:
+    corridor = BUNDLED.zones["wildlife_corridor"].model_copy(update={"person_llr": None})
+    policies = BUNDLED.model_copy(update={"zones": {**BUNDLED.zones,
+                                                    "wildlife_corridor": corridor}})
+    assert run(policies, fence_hits(FENCE)) == []
+
+
+def test_a_faint_fence_call_among_more_it_could_not_tell_raises_nothing() -> None:
+    # 3 x -0.51 + 3.56 = 2.03, under the corridor's 2.5 (the faint call last: a rule is
+    # judged as evidence comes)
+    hits = [("f-6", U, 1.0), ("f-7", U, 0.8), ("f-8", U, 0.6), ("f-5", P, 0.396)]
+    assert run(BUNDLED, fence_hits(hits)) == []
 
 
 def test_merged_incidents_add_their_counts_and_older_state_has_none() -> None:
