@@ -128,22 +128,27 @@ def person_llr(counts: Mapping[str, Sequence[float]],
                      for n, w in zip(row, table.get(kind, ()), strict=False)))
 
 
-def signed_person(fused: tuple[TargetClass, float], llr: float, threshold: float | None
-                  ) -> tuple[TargetClass, float]:
+def signed_person(fused: tuple[TargetClass, float], llr: float, threshold: float | None,
+                  shown: str | None = None) -> tuple[TargetClass, float]:
     """A target too faint to classify by its scores (unknown) whose signatures are at least
     ``threshold`` likelier from a person than from an animal (:func:`person_llr`) is a
     person, as confident as those odds say (even prior odds; at most 0.79, short of a
-    confident person's 0.8).
+    confident person's 0.8). An alert that ``shown`` it a person keeps it one while the
+    odds still favour a person: more hits that say nothing do not flip it back and forth.
 
     >>> faint = (TargetClass.UNKNOWN, 0.0)
-    >>> signed_person(faint, 3.05, 2.5), signed_person(faint, 2.6, 2.5)
-    ((<TargetClass.PERSON: 'person'>, 0.79), (<TargetClass.PERSON: 'person'>, 0.79))
+    >>> signed_person(faint, 3.05, 2.5), signed_person(faint, 1.2, 2.5, shown="person")
+    ((<TargetClass.PERSON: 'person'>, 0.79), (<TargetClass.PERSON: 'person'>, 0.77))
     >>> signed_person(faint, 1.2, 2.5) == faint == signed_person(faint, 3.0, None)
     True
+    >>> signed_person(faint, -0.3, 2.5, shown="person")  # now likelier an animal
+    (<TargetClass.UNKNOWN: 'unknown'>, 0.0)
     >>> signed_person((TargetClass.ANIMAL, 0.7), 3.05, 2.5)  # a class it has stays
     (<TargetClass.ANIMAL: 'animal'>, 0.7)
     """
-    if fused[0] != TargetClass.UNKNOWN or threshold is None or llr < threshold:
+    if fused[0] != TargetClass.UNKNOWN or threshold is None:
+        return fused
+    if llr < threshold and not (shown == TargetClass.PERSON.value and llr > 0.0):
         return fused
     return TargetClass.PERSON, round(min(0.79, 1.0 / (1.0 + math.exp(-llr))), 2)
 

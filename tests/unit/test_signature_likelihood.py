@@ -15,7 +15,7 @@ from stream.correlation.evidence import Evidence
 from stream.correlation.incidents import Incident
 from stream.correlation.merge import merge_into
 from stream.correlation.policies import Policies
-from stream.models import Alert, SensorKind, TargetClass
+from stream.models import Alert, SensorKind, Severity, TargetClass
 from tests.unit.correlation_builders import CORRIDOR_DX, T0, ground, health
 
 FENCES = GeofenceSet.load_bundled()
@@ -95,6 +95,14 @@ def test_a_faint_fence_person_call_alerts_in_a_corridor_by_its_odds() -> None:
     assert (first.cls, first.rule, first.zone_type) == (P, "confident-detection",
                                                         "wildlife_corridor")
     assert 0.3 <= first.confidence < 0.8  # the odds' confidence, short of a confident one
+
+
+def test_more_faint_calls_that_say_nothing_do_not_flip_that_alert() -> None:
+    # then three more segments it could not tell: odds 3.05 -> 2.03, still a person's
+    later = [("f-7", U, 0.8), ("f-8", U, 0.6), ("f-9", U, 0.5)]
+    alerts = run(BUNDLED, fence_hits(FENCE + later))
+    assert len({a.id for a in alerts}) == 1 and len(alerts) >= 2
+    assert {(a.cls, a.severity.rank >= Severity.MEDIUM.rank) for a in alerts} == {(P, True)}
 
 
 def test_without_the_likelihood_that_faint_call_stays_unknown_and_silent() -> None:
