@@ -34,9 +34,7 @@ def evaluate(store: Store, inc: Incident, now: float, out: CorrelatorResult,
             update_track(inc, store.frame, pol.track, track_speed_limit(inc, pol))
         zone = pol.zone(inc.zone_type or "")
         llr = fusion.person_llr(inc.signatures, store.llr)
-        shown = inc.alert.snap.cls if inc.alert is not None and inc.alert.snap else None
-        fused = cls, conf = fusion.signed_person(incident_class(inc, pol.fusion), llr,
-                                                 zone.person_llr if zone else None, shown)
+        fused = cls, conf = incident_class(store, inc, llr)
         rule = fired_rule(zone, pol, cls, conf, inc.corroborated, inc.track,
                           inc.camera_conf, len(inc.scores.keys() | inc.sensor_hits.keys()),
                           llr)

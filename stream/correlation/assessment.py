@@ -32,7 +32,7 @@ def assess(store: Store, inc: Incident, rule: str | None,
         severity = (pol.faults.dead_severity if inc.fault == Fault.DEAD
                     else pol.faults.severity)
     else:
-        cls, conf = fused or incident_class(inc, pol.fusion)
+        cls, conf = fused or incident_class(store, inc)
         zp = pol.zone(inc.zone_type or "")
         base = zp.severity if zp else pol.tamper_severity
         severity = lifecycle.severity_for(base, cls, conf, len(inc.sensor_hits) + len(

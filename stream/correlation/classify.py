@@ -6,6 +6,9 @@ a camera frame that sees an animal where twenty saw a person, or evidence that i
 even, does not turn a person/high alert into an animal/low one and back. Before an alert
 shows a class, a class that does not lead the next one by that margin is no class yet
 (``unknown``): a camera that cannot decide between a person and an animal confirms neither.
+Where a zone weighs signatures (``person_llr``), a target too faint to fuse a class is a
+person when their odds say so (:func:`.fusion.signed_person`) — on every message its alert
+sends, acks and clears included.
 
 >>> stable([1.0, 0.0, 1.2], "person", margin=1.5)
 (<TargetClass.PERSON: 'person'>, 0.4)
@@ -22,7 +25,7 @@ from collections.abc import Sequence
 
 from stream.correlation import fusion
 from stream.correlation.incidents import Incident
-from stream.correlation.policies import FusionPolicy
+from stream.correlation.store import Store
 from stream.models import TargetClass
 
 
@@ -43,7 +46,18 @@ def stable(scores: Sequence[float], previous: str | None, margin: float,
     return fusion.CLASSES[keep], round(scores[keep] / all_ * (1.0 - math.exp(-all_)), 2)
 
 
-def incident_class(inc: Incident, policy: FusionPolicy) -> tuple[TargetClass, float]:
-    """The class and confidence an incident's alert shows now."""
-    previous = inc.alert.snap.cls if inc.alert is not None and inc.alert.snap else None
-    return stable(fusion.total(inc.scores), previous, policy.class_margin, policy.min_score)
+def incident_class(store: Store, inc: Incident,
+                   llr: float | None = None) -> tuple[TargetClass, float]:
+    """The class and confidence an incident's alert shows now: its fused scores, kept
+    :func:`stable`, or a person its signatures' odds sign for in its zone
+    (:func:`.fusion.signed_person`; ``llr``: those odds, if already computed)."""
+    pol = store.policies
+    shown = inc.alert.snap.cls if inc.alert is not None and inc.alert.snap else None
+    fused = stable(fusion.total(inc.scores), shown, pol.fusion.class_margin,
+                   pol.fusion.min_score)
+    zone = pol.zone(inc.zone_type or "")
+    if zone is None or zone.person_llr is None:
+        return fused
+    if llr is None:
+        llr = fusion.person_llr(inc.signatures, store.llr)
+    return fusion.signed_person(fused, llr, zone.person_llr, shown)

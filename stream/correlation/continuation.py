@@ -76,7 +76,7 @@ def host(store: Store, inc: Incident, fused: tuple[TargetClass, float]) -> Incid
             continue
         if other.track and not on_course(other, inc, pol.incident.radius_m + TURN * reach * dt):
             continue
-        other_cls, other_conf = incident_class(other, pol.fusion)
+        other_cls, other_conf = incident_class(store, other)
         if other_cls != cls or other_conf < MIN_CONFIDENCE:
             continue
         d = walked_from(store, other, inc, reach if walk else 0.0, s1)

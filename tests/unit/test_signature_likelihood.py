@@ -15,7 +15,7 @@ from stream.correlation.evidence import Evidence
 from stream.correlation.incidents import Incident
 from stream.correlation.merge import merge_into
 from stream.correlation.policies import Policies
-from stream.models import Alert, SensorKind, Severity, TargetClass
+from stream.models import Alert, AlertAckMessage, AlertState, SensorKind, Severity, TargetClass
 from tests.unit.correlation_builders import CORRIDOR_DX, T0, ground, health
 
 FENCES = GeofenceSet.load_bundled()
@@ -28,6 +28,12 @@ def one_sensor(name: str, t0: float, dx: float,
     """One seismic sensor at the line, a report every 5 s."""
     return [ground(name, i, t0 + 5.0 * i, dx, 10, strength=s, sig=sig)
             for i, (sig, s) in enumerate(hits)]
+
+
+def without_corridor_odds() -> Policies:
+    """The bundled policies with no signature odds in the wildlife corridor."""
+    corridor = BUNDLED.zones["wildlife_corridor"].model_copy(update={"person_llr": None})
+    return BUNDLED.model_copy(update={"zones": {**BUNDLED.zones, "wildlife_corridor": corridor}})
 
 
 def run(policies: Policies, evidence: list[Evidence]) -> list[Alert]:
@@ -67,10 +73,7 @@ def test_a_walker_one_sensor_keeps_calling_person_alerts_in_a_corridor() -> None
 
 
 def test_without_the_likelihood_the_corridor_misses_that_walker() -> None:
-    corridor = BUNDLED.zones["wildlife_corridor"].model_copy(update={"person_llr": None})
-    policies = BUNDLED.model_copy(update={"zones": {**BUNDLED.zones,
-                                                    "wildlife_corridor": corridor}})
-    assert run(policies, one_sensor("c-1", 0.0, CORRIDOR_DX, WALKER)) == []
+    assert run(without_corridor_odds(), one_sensor("c-1", 0.0, CORRIDOR_DX, WALKER)) == []
 
 
 def test_a_herd_the_sensor_sometimes_calls_person_raises_nothing_in_a_corridor() -> None:
@@ -106,10 +109,24 @@ def test_more_faint_calls_that_say_nothing_do_not_flip_that_alert() -> None:
 
 
 def test_without_the_likelihood_that_faint_call_stays_unknown_and_silent() -> None:
-    corridor = BUNDLED.zones["wildlife_corridor"].model_copy(update={"person_llr": None})
-    policies = BUNDLED.model_copy(update={"zones": {**BUNDLED.zones,
-                                                    "wildlife_corridor": corridor}})
-    assert run(policies, fence_hits(FENCE)) == []
+    assert run(without_corridor_odds(), fence_hits(FENCE)) == []
+
+
+def test_the_patrol_s_ack_and_close_of_that_alert_still_say_person() -> None:
+    cor = Correlator(FENCES, policies=BUNDLED)
+    evidence = fence_hits(FENCE)
+    last = max(e.report.ts for e in evidence)
+    opened = cor.process(evidence, now=last + 1).alerts
+    beat = health("hb", 1, last - T0 + 120, tamper=False)
+    opened += cor.process([], now=last + 125, health=[beat]).alerts
+    aid = opened[0].id
+    ack = AlertAckMessage(alert_id=aid, by="agent-7", at=last + 130, note="en route")
+    acked = cor.process([], now=last + 131, acks=[ack]).alerts
+    close = AlertAckMessage(alert_id=aid, by="agent-7", at=last + 140, action="close")
+    closed = cor.process([], now=last + 141, acks=[close]).alerts
+    assert [(a.reason, a.cls) for a in acked] == [("acknowledged", P)]
+    assert [(a.state, a.cls) for a in closed] == [(AlertState.CLEARED, P)]
+    assert {a.severity.rank >= Severity.MEDIUM.rank for a in acked + closed} == {True}
 
 
 def test_a_faint_fence_call_among_more_it_could_not_tell_raises_nothing() -> None:
