@@ -46,7 +46,8 @@ def evaluate(store: Store, inc: Incident, now: float, out: CorrelatorResult,
     if inc.alert is None:
         if rule is not None and inc.armed_event_ts is None:
             inc.armed_ts, inc.armed_event_ts = now, inc.last_ts
-        if rule is None or a.backlog or inc.armed_event_ts is None or held(store, inc, now):
+        if (rule is None or a.backlog or inc.armed_event_ts is None or held(store, inc, now)
+                or not store.owns(inc)):  # another correlator's place (.places)
             maybe_task(store, inc, a, now, out)
             store.dirty.add(inc.id)
             return
@@ -162,7 +163,7 @@ def retire(store: Store, gone: Incident, into: str, why: str, now: float,
 def maybe_task(store: Store, inc: Incident, a: lifecycle.Assessment, now: float,
                out: CorrelatorResult) -> None:
     """Cue a camera once an incident has two detections or an alert (not animals)."""
-    if (inc.kind != IncidentKind.DETECTION or not inc.open or a.backlog
+    if (inc.kind != IncidentKind.DETECTION or not inc.open or a.backlog or not store.owns(inc)
             or a.cls == TargetClass.ANIMAL or store.policies.zone(a.zone_type) is None
             or (inc.alert is None and inc.evidence_count < 2)):
         return

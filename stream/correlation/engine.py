@@ -243,7 +243,7 @@ class Correlator:
         for (topic, partition), ts in newest.items():
             self.clock.observe(f"{topic}:{partition}", ts, now)
             self.watermark = max(self.watermark, ts)
-        held, stale, late = lateness.split(items, wm, front, allowed)
+        held, stale, late = lateness.split(self.store.mine(items), wm, front, allowed)
         out.late += late
         self.held.add_all(held, self.clock.cell)
         if stale and front is not None:  # within the allowed lateness: correlated together

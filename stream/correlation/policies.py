@@ -155,6 +155,14 @@ class SectorPolicy(_Strict):
     hysteresis_m: float = Field(150.0, ge=0)
 
 
+class PlacePolicy(_Strict):
+    """Correlation keyed by place (:mod:`.places`): stretches of the boundary this long,
+    each read this far beyond its ends."""
+
+    cell_m: float = Field(5000.0, gt=0)
+    halo_m: float = Field(1000.0, ge=0)
+
+
 class CameraPolicy(_Strict):
     min_confidence: float = Field(0.6, ge=0, le=1)
 
@@ -202,6 +210,7 @@ class Policies(_Strict):
     lifecycle: LifecyclePolicy = LifecyclePolicy()
     camera: CameraPolicy = CameraPolicy()
     sectors: SectorPolicy = SectorPolicy()
+    places: PlacePolicy = PlacePolicy()
     zones: dict[str, ZonePolicy]
     alert_classes: tuple[TargetClass, ...] = (
         TargetClass.PERSON, TargetClass.VEHICLE, TargetClass.UNKNOWN,

@@ -3,6 +3,7 @@ batch changed, and the geofences, cameras, sensor sites and policies in force.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from geofences.frame import Frame
@@ -11,6 +12,7 @@ from stream.alerts import lifecycle
 from stream.correlation.faults import FaultWatch
 from stream.correlation.incidents import Incident, IncidentKind
 from stream.correlation.inventory import Inventory
+from stream.correlation.places import Share, T, mine
 from stream.correlation.policies import Policies
 from stream.correlation.site_grid import SiteGrid
 from stream.correlation.tasking import CameraNetwork
@@ -35,6 +37,8 @@ class Store:
     llr: dict[str, tuple[float, ...]] = field(default_factory=dict)
     #: sensor id -> the inventory's sensors on its gateway (itself included)
     peers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: this correlator's share of the places (:mod:`.places`; None: all of them)
+    share: Share | None = None
 
     @classmethod
     def build(cls, fences: GeofenceSet, policies: Policies, inventory: Inventory) -> Store:
@@ -55,6 +59,14 @@ class Store:
     def frame(self) -> Frame:
         """The metric frame and boundary of the geofence set in force."""
         return self.placement.fences.frame
+
+    def owns(self, inc: Incident) -> bool:
+        """Whether the incident is this correlator's to alert (where it began)."""
+        return self.share is None or self.share.owns(inc.x0, inc.y0)
+
+    def mine(self, items: Sequence[T]) -> Sequence[T]:
+        """The reports of this correlator's share (:func:`.places.mine`)."""
+        return mine(self.share, items, self.sites)
 
     def add(self, inc: Incident) -> None:
         self.incidents[inc.id] = inc
