@@ -33,7 +33,8 @@ def _progress(quiet: bool) -> Progress:
                     disable=quiet)
 
 
-def _batches(text: str | None) -> list[int]:
+def _batches(text: str | None, option: str = "--batches", like: str = "1,100,5000"
+             ) -> list[int]:
     if not text:
         return []
     try:
@@ -41,7 +42,7 @@ def _batches(text: str | None) -> list[int]:
     except ValueError:
         out = []
     if not out or any(b < 1 for b in out):
-        console.print(f"[red]error:[/] --batches takes positive sizes like 1,100,5000, "
+        console.print(f"[red]error:[/] {option} takes positive numbers like {like}, "
                       f"not {text!r}")
         raise typer.Exit(2)
     return out
@@ -62,6 +63,13 @@ def evaluate(
         str | None,
         typer.Option(help="Determinism check: run every trial with these batch sizes "
                           "(e.g. 1,100,5000) and report trials whose alerts differ."),
+    ] = None,
+    places: Annotated[
+        str | None,
+        typer.Option(help="Scale check: correlate every trial as these many correlators "
+                          "sharing the boundary by place (e.g. 1,2,3; each reads its "
+                          "stretches and alerts on what began there, as workers would) and "
+                          "report trials whose alerts differ."),
     ] = None,
     shuffle_within: Annotated[
         float, typer.Option(min=0, help="With --batches: also reorder reports within S s.")
@@ -121,6 +129,7 @@ def evaluate(
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc
     sizes = _batches(batches)
+    owners = _batches(places, "--places", "1,2,3")
     keys = trial_keys(c, trial or ())
     if not keys:
         console.print(f"[red]error:[/] no trial matches {trial!r} in {campaign}")
@@ -176,6 +185,17 @@ def evaluate(
         else:
             out.print(f"[green]all {len(det_keys)} trials give the same alerts with batch "
                       f"sizes {sizes}[/]")
+    if owners:
+        runs = [_run(c, keys, jobs, Feed(places=n, cues=False), f"{c.name} by {n} place "
+                     f"owner(s)", quiet) for n in owners]
+        split = differing(runs)
+        doc["places"] = {"owners": owners, "trials": len(keys), "differing": split}
+        if split:
+            out.print(f"[red]{len(split)} of {len(keys)} trial(s) give other alerts with "
+                      f"{owners} place owners:[/] " + ", ".join(split))
+        else:
+            out.print(f"[green]all {len(keys)} trials give the same alerts with {owners} "
+                      f"place owners[/]")
     out.print(f"{len(keys)} trials in {time.perf_counter() - t0:.0f} s wall time "
               f"({jobs} job(s))")
     if json_out is not None:

@@ -22,6 +22,7 @@ from simulators.scenario import parse_scenario
 from simulators.world import World
 from stream.batch import RawMessage
 from stream.correlation.inventory import Inventory
+from stream.correlation.places import Places, Share
 from stream.evaluation.families import Trial
 from stream.evaluation.geography import Site
 from stream.evaluation.scoring import (
@@ -49,11 +50,14 @@ HEALTH_FAULTS = ("dead", "stuck", "chatter", "tamper", "low_battery", "clock_off
 class Feed:
     """How messages are handed to the pipeline: ``batch`` messages per call (``None``: one
     call per message, at its time), reordered within ``shuffle_s`` seconds, with or
-    without camera cues fed back to the simulator."""
+    without camera cues fed back to the simulator, by one correlator or ``places``."""
 
     batch: int | None = None
     shuffle_s: float = 0.0
     cues: bool = True
+    #: correlators sharing the boundary by place (:mod:`stream.correlation.places`), each
+    #: given every message and reading its share of them, as a worker of a group would
+    places: int = 1
 
 
 @dataclass
@@ -101,8 +105,14 @@ class _Run:
         self.world, self.feed = world, feed
         reg = CollectorRegistry
         self.settings = Settings()
-        self.pipe = Pipeline(self.settings, site.fences, Metrics(reg()),
-                             inventory=Inventory.from_records(world.truth_records()))
+        inventory = Inventory.from_records(world.truth_records())
+        self.pipes = [Pipeline(self.settings, site.fences, Metrics(reg()), inventory=inventory)
+                      for _ in range(feed.places)]
+        if feed.places > 1:
+            cells = self.pipes[0].correlator.policies.places
+            places = Places(cells.cell_m, cells.halo_m, feed.places)
+            for me, pipe in enumerate(self.pipes):
+                pipe.correlator.store.share = Share(places, site.fences.frame, me)
         self.naive = Pipeline(Settings(rule="naive"), site.fences, Metrics(reg()))
         self.alerts: list[Alert] = []
         self.naive_alerts: list[Alert] = []
@@ -111,13 +121,16 @@ class _Run:
         self.messages = 0
 
     def _process(self, batch: list[RawMessage], now: float) -> None:
-        out = self.pipe.process(batch, now=now)
-        self.alerts += out.alerts
-        self.zones += out.zone_events
+        tasks = []
+        for pipe in self.pipes:
+            out = pipe.process(batch, now=now)
+            self.alerts += out.alerts
+            self.zones += out.zone_events
+            tasks += out.tasks
         self.naive_alerts += self.naive.process(batch, now=now).alerts
         self.messages += sum(m.topic != self.ticks for m in batch)
         if self.feed.cues:
-            for t in out.tasks:
+            for t in tasks:
                 self.world.cue(t.camera_id, t.lon, t.lat, t.ts, t.incident_id)
 
     def go(self) -> None:

@@ -46,3 +46,17 @@ def test_missed_bound_fails_with_one_line_each(tmp_path: Path) -> None:
     bad.write_text("correlated:\n  all: {pdd_min: 1}\n")
     run = evaluate(str(campaign), "--thresholds", str(bad))
     assert run.returncode == 2 and "pdd_min" in run.stderr
+
+
+def test_places_check_compares_owners_and_refuses_bad_counts(tmp_path: Path) -> None:
+    campaign = tmp_path / "two.yaml"
+    campaign.write_text("name: two\nseed: 3\nfamilies:\n  foot: {trials: 2}\n")
+    out = tmp_path / "two.json"
+    run = evaluate(str(campaign), "--places", "1,2", "--json", str(out))
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "all 2 trials give the same alerts with [1, 2] place owners" in run.stdout
+    assert orjson.loads(out.read_bytes())["places"] == {"owners": [1, 2], "trials": 2,
+                                                        "differing": []}
+    run = evaluate(str(campaign), "--places", "0,2")  # refused before any trial runs
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.strip() == "error: --places takes positive numbers like 1,2,3, not '0,2'"
