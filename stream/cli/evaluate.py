@@ -139,6 +139,10 @@ def evaluate(
     if not sizes and det is not None:
         sizes, shuffle_within = det.batches, det.shuffle_within_s
     det_keys = [k for k in keys if det is None or not det.families or k[0] in det.families]
+    if not owners and det is not None and det.places:
+        owners, place_keys = det.places, det_keys
+    else:
+        place_keys = keys
     out = Console(width=max(Console().width, 160))
     t0 = time.perf_counter()
     agreement: dict[str, Any] | None = None
@@ -186,16 +190,16 @@ def evaluate(
             out.print(f"[green]all {len(det_keys)} trials give the same alerts with batch "
                       f"sizes {sizes}[/]")
     if owners:
-        runs = [_run(c, keys, jobs, Feed(places=n, cues=False), f"{c.name} by {n} place "
-                     f"owner(s)", quiet) for n in owners]
+        runs = [_run(c, place_keys, jobs, Feed(places=n, cues=False), f"{c.name} by {n} "
+                     f"place owner(s)", quiet) for n in owners]
         split = differing(runs)
-        doc["places"] = {"owners": owners, "trials": len(keys), "differing": split}
+        doc["places"] = {"owners": owners, "trials": len(place_keys), "differing": split}
         if split:
-            out.print(f"[red]{len(split)} of {len(keys)} trial(s) give other alerts with "
-                      f"{owners} place owners:[/] " + ", ".join(split))
+            out.print(f"[red]{len(split)} of {len(place_keys)} trial(s) give other alerts "
+                      f"with {owners} place owners:[/] " + ", ".join(split))
         else:
-            out.print(f"[green]all {len(keys)} trials give the same alerts with {owners} "
-                      f"place owners[/]")
+            out.print(f"[green]all {len(place_keys)} trials give the same alerts with "
+                      f"{owners} place owners[/]")
     out.print(f"{len(keys)} trials in {time.perf_counter() - t0:.0f} s wall time "
               f"({jobs} job(s))")
     if json_out is not None:
@@ -213,6 +217,9 @@ def evaluate(
         bad = violations(limits, {rule: report.figures(rule) for rule in RULES})
         if det is not None and len(diff) > det.differing_max:
             bad.append(f"determinism: {len(diff)} trials differ > {det.differing_max}")
+        if owners and "places" in doc and doc["places"]["differing"]:
+            bad.append(f"places: {len(doc['places']['differing'])} trials differ with "
+                       f"{owners} owners > 0")
         for line in bad:
             out.print(f"[red]threshold not met:[/] {line}")
         if bad:

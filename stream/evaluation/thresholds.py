@@ -33,6 +33,9 @@ class Determinism(BaseModel):
     families: list[str] = Field(default_factory=list, description="Only these [default: all].")
     shuffle_within_s: float = 0.0
     differing_max: int = 0
+    #: also correlate the trials as these many owners sharing the boundary by place
+    #: (``evaluate --places``): none may differ
+    places: list[int] = Field(default_factory=list)
 
 
 class Thresholds(BaseModel):

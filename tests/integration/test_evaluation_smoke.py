@@ -30,6 +30,7 @@ def test_smoke_campaign_meets_thresholds(tmp_path: Path) -> None:
     assert "every threshold of campaigns/thresholds.yaml met" in run.stdout
     doc = orjson.loads(out.read_bytes())
     assert doc["trials"] == 33 and doc["determinism"]["batches"] == [1, 100]
+    assert doc["places"]["owners"] == [1, 3] and doc["places"]["differing"] == []
     assert set(doc["rules"]["correlated"]) >= {"foot", "vehicle", "store_forward", "all"}
 
 
