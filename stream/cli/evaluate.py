@@ -48,6 +48,16 @@ def _batches(text: str | None, option: str = "--batches", like: str = "1,100,500
     return out
 
 
+def _say_agreement(out: Console, diff: list[str], trials: int, what: str) -> None:
+    """One line: every trial gave the same alerts ``what`` (e.g. with batch sizes [1, 100]),
+    or which did not."""
+    if diff:
+        out.print(f"[red]{len(diff)} of {trials} trial(s) give other alerts with {what}:[/] "
+                  + ", ".join(diff))
+    else:
+        out.print(f"[green]all {trials} trials give the same alerts with {what}[/]")
+
+
 def evaluate(
     campaign: Annotated[Path, typer.Argument(help="Campaign file (YAML or JSON).")],
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel processes.")] = 1,
@@ -183,23 +193,13 @@ def evaluate(
                               "alert_ids": {r[0].key: [len(outcome(x)) for x in r]
                                             for r in zip(*runs, strict=True)
                                             if r[0].key in diff}}
-        if diff:
-            out.print(f"[red]{len(diff)} of {len(det_keys)} trial(s) give other alerts with "
-                      f"batch sizes {sizes}:[/] " + ", ".join(diff))
-        else:
-            out.print(f"[green]all {len(det_keys)} trials give the same alerts with batch "
-                      f"sizes {sizes}[/]")
+        _say_agreement(out, diff, len(det_keys), f"batch sizes {sizes}")
     if owners:
         runs = [_run(c, place_keys, jobs, Feed(places=n, cues=False), f"{c.name} by {n} "
                      f"place owner(s)", quiet) for n in owners]
         split = differing(runs)
         doc["places"] = {"owners": owners, "trials": len(place_keys), "differing": split}
-        if split:
-            out.print(f"[red]{len(split)} of {len(place_keys)} trial(s) give other alerts "
-                      f"with {owners} place owners:[/] " + ", ".join(split))
-        else:
-            out.print(f"[green]all {len(place_keys)} trials give the same alerts with "
-                      f"{owners} place owners[/]")
+        _say_agreement(out, split, len(place_keys), f"{owners} place owners")
     out.print(f"{len(keys)} trials in {time.perf_counter() - t0:.0f} s wall time "
               f"({jobs} job(s))")
     if json_out is not None:
