@@ -46,8 +46,7 @@ def evaluate(store: Store, inc: Incident, now: float, out: CorrelatorResult,
     if inc.alert is None:
         if rule is not None and inc.armed_event_ts is None:
             inc.armed_ts, inc.armed_event_ts = now, inc.last_ts
-        if (rule is None or a.backlog or inc.armed_event_ts is None or held(store, inc, now)
-                or not store.owns(inc)):  # another correlator's place (.places)
+        if rule is None or a.backlog or inc.armed_event_ts is None or held(store, inc, now):
             maybe_task(store, inc, a, now, out)
             store.dirty.add(inc.id)
             return
@@ -67,7 +66,7 @@ def evaluate(store: Store, inc: Incident, now: float, out: CorrelatorResult,
     else:
         msg = lifecycle.step(inc.alert, a, now, pol.lifecycle)
     if msg is not None:
-        out.alerts.append(msg)
+        emit(store, inc, msg, out)
         if msg.state.value == "cleared" and msg.reason != "confirmed-animal":
             close(store, inc, None, now, out)
     maybe_task(store, inc, a, now, out)
@@ -109,12 +108,21 @@ def held(store: Store, inc: Incident, now: float) -> bool:
     return now < armed + pol.lifecycle.confirm_s
 
 
+def emit(store: Store, inc: Incident, msg: Alert, out: CorrelatorResult) -> None:
+    """Send an alert message: its owner's (:mod:`.places`; the other correlators that read
+    its place keep the same alert, unsent, so that what joins or continues it there is
+    judged as its owner judges it)."""
+    if store.owns(inc):
+        out.alerts.append(msg)
+
+
 def fold(store: Store, inc: Incident, a: lifecycle.Assessment, out: CorrelatorResult) -> None:
     """Rate limited: count the incident (once) on the zone's newest open alert."""
     if inc.folded_into is not None:
         return
-    out.rate_limited[a.zone_id] += 1
-    out.rate_limited_sectors[a.sector or "unknown"] += 1
+    if store.owns(inc):  # counted once, by its owner
+        out.rate_limited[a.zone_id] += 1
+        out.rate_limited_sectors[a.sector or "unknown"] += 1
     hosts = [i for i in store.incidents.values()
              if i.alert and i.alert.open and i.open and i.zone_id == a.zone_id]
     host = max(hosts, key=lambda i: i.alert.raised_ts if i.alert else 0.0, default=None)
@@ -131,7 +139,7 @@ def close(store: Store, inc: Incident, msg: Alert | None, now: float,
           out: CorrelatorResult) -> None:
     """Close the incident, sending its alert's last message if there is one."""
     if msg is not None:
-        out.alerts.append(msg)
+        emit(store, inc, msg, out)
     inc.closed_ts = now
     store.dirty.add(inc.id)
 
@@ -156,7 +164,7 @@ def retire(store: Store, gone: Incident, into: str, why: str, now: float,
         msg = lifecycle.step(gone.alert, assess(store, gone, gone.alert.rule), now,
                              store.policies.lifecycle, close=why)
         if msg is not None:
-            out.alerts.append(msg)
+            emit(store, gone, msg, out)
     store.dirty.add(gone.id)
 
 
@@ -185,7 +193,7 @@ def apply_acks(store: Store, acks: Sequence[AlertAckMessage], now: float,
                              ack=Ack(by=m.by, at=m.at, note=m.note),
                              close="closed-by-patrol" if m.action == "close" else None)
         if msg is not None:
-            out.alerts.append(msg)
+            emit(store, inc, msg, out)
             if msg.state.value == "cleared":
                 close(store, inc, None, now, out)
         store.dirty.add(inc.id)

@@ -187,7 +187,7 @@ class FaultWatch:
         >>> w.expect("s-2", 160.0, "h:0"); w.expect("s-2", 100.0, "h:0"); w.beats["s-2"]
         [100.0, -1.0]
         >>> w.dead(279.0, set()), w.dead(281.0, set())
-        ([], ['s-2'])
+        ([], [('s-2', 280.0)])
         >>> _ = w.beat("s-2", 300.0, "h:0"); w.beats["s-2"]  # heard at last
         [300.0, 0.0]
         """
@@ -206,11 +206,12 @@ class FaultWatch:
             self.dirty.add(sensor)
 
     def dead(self, now: float, known: set[str],
-             progress: Callable[[str], float] = lambda _: math.inf) -> list[str]:
-        """Sensors (not in ``known``) whose heartbeats stopped: ``dead_after_beats`` of
-        their own interval missed (their peers' usual one if heard once or never), and at
-        least ``min_silence_s`` — by the clock and by the partition their heartbeats come
-        on (one read late is not a dead sensor)."""
+             progress: Callable[[str], float] = lambda _: math.inf) -> list[tuple[str, float]]:
+        """Sensors (not in ``known``) whose heartbeats stopped, each with the moment it
+        became dead: ``dead_after_beats`` of their own interval missed (their peers' usual
+        one if heard once or never), and at least ``min_silence_s`` — by the clock and by
+        the partition their heartbeats come on (one read late is not a dead sensor). That
+        moment, not ``now``, names the fault: however often a correlator looks, the same."""
         pol = self.policy
         out = []
         gaps = [g for _, g in self.beats.values() if g > 0]
@@ -219,7 +220,7 @@ class FaultWatch:
             gap = own if own > 0 else usual
             due = last + max(pol.dead_after_beats * gap, pol.min_silence_s)
             if gap > 0 and s not in known and now > due and progress(self.source.get(s, "")) > due:
-                out.append(s)
+                out.append((s, due))
         return sorted(out)
 
     def partition_of(self, sensor: str) -> int | None:

@@ -4,8 +4,10 @@ correlated by one owner whichever worker holds which sensor partition.
 
 A report is read by the owner of the cell it lies in and by the owner of a neighbouring
 cell whose end is within ``halo_m`` (along the boundary): an incident near a cell's end is
-correlated whole on both sides. It is *owned* (alerted, cued, acknowledged) only by the
-owner of the cell its first report lies in; the other side follows it silently. An
+correlated whole on both sides, its alert included. It is *owned* (its alert messages
+sent, cameras cued) only by the owner of the cell its first report lies in; the other
+side keeps the same alert unsent, so that what joins or continues it there is judged
+the same way on both sides. An
 incident that walks further along the boundary than ``halo_m`` from where it began leaves
 its owner's view (a vehicle driving along the line): the cell's neighbour then opens one of
 its own (``docs/architecture.md``, Scaling).
@@ -26,7 +28,7 @@ or more.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -89,23 +91,16 @@ class Share:
         return self.places.owner(float(self.frame.along([x], [y])[0])) == self.me
 
 
-def mine(share: Share | None, items: Sequence[T],
-         sites: Mapping[str, Sequence[float]]) -> Sequence[T]:
-    """The reports this share reads, where each places itself (a heartbeat without a
-    position: where its sensor stands; read by every owner while that is not known)."""
+def mine(share: Share | None, items: Sequence[T]) -> Sequence[T]:
+    """The reports this share reads: the detections in its cells and halo, and every
+    heartbeat. Heartbeats are few, and whether a sensor is dead, tampered with or silent
+    bears on incidents beyond the halo (an alert beside a dead sensor waits for its held
+    reports): every owner judges every sensor's health alike."""
     if share is None or not items:
         return items
-    lon, lat, known = [], [], []
-    for i, it in enumerate(items):
-        r = it.report
-        pos = (r.lon, r.lat) if r.lon is not None and r.lat is not None else sites.get(
-            r.sensor_id)
-        if pos is not None:
-            lon.append(pos[0])
-            lat.append(pos[1])
-            known.append(i)
+    found = [(i, it.report) for i, it in enumerate(items) if isinstance(it, Evidence)]
     keep = np.ones(len(items), bool)
-    if known:
-        x, y = share.frame.to_metric(lon, lat)
-        keep[known] = share.reads(x, y)
+    if found:
+        x, y = share.frame.to_metric([r.lon for _, r in found], [r.lat for _, r in found])
+        keep[[i for i, _ in found]] = share.reads(x, y)
     return [it for it, k in zip(items, keep, strict=True) if k]

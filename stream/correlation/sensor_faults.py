@@ -138,8 +138,8 @@ def dead_sensors(store: Store, now: float, progress: Callable[[str], float],
     event time a source (topic and partition) delivered."""
     dead = store.faults.dead(now, set(by_sensor(store)), progress)
     lone = lone_by_sensor(store) if dead else {}
-    opened = [fault_incident(store, s, Fault.DEAD, now, f"{s}:dead", None, now, out,
-                             lone.get(s, []), placed=False) for s in dead]
+    opened = [fault_incident(store, s, Fault.DEAD, due, f"{s}:dead", None, now, out,
+                             lone.get(s, []), placed=False) for s, due in dead]
     place(store, opened)
     return {inc.id for inc in opened}
 

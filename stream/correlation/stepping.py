@@ -54,5 +54,5 @@ def run(store: Store, items: Sequence[Evidence | Heartbeat], clock: float,
     for inc_id in sorted(touched):
         inc = incidents[inc_id]
         alerting.evaluate(store, inc, clock, out)
-        if inc.track and inc.alert and inc.alert.open:
+        if inc.track and inc.alert and inc.alert.open and store.owns(inc):
             moved.append((inc.alert.id, inc.last_ts, *inc.position_at(inc.last_ts)))

@@ -61,12 +61,13 @@ class Store:
         return self.placement.fences.frame
 
     def owns(self, inc: Incident) -> bool:
-        """Whether the incident is this correlator's to alert (where it began)."""
+        """Whether the incident's alert messages and camera cues are this correlator's to
+        send (where it began, :mod:`.places`)."""
         return self.share is None or self.share.owns(inc.x0, inc.y0)
 
     def mine(self, items: Sequence[T]) -> Sequence[T]:
         """The reports of this correlator's share (:func:`.places.mine`)."""
-        return mine(self.share, items, self.sites)
+        return mine(self.share, items)
 
     def add(self, inc: Incident) -> None:
         self.incidents[inc.id] = inc

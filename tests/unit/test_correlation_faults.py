@@ -83,6 +83,19 @@ def test_a_sensor_that_stops_its_heartbeats_is_dead_until_it_beats_again() -> No
     assert (dead[-1].state, dead[-1].reason) == (AlertState.CLEARED, "recovered")
 
 
+def test_a_dead_sensor_s_alert_is_named_after_when_it_died_not_when_it_was_seen() -> None:
+    def dead_ids(every: int) -> set[str]:  # other sensors' beats move event time this often
+        cor = Correlator(FENCES)
+        alerts: list[Alert] = []
+        for t in sorted(set(range(0, 600, every)) | {0, 30, 60, 90}):  # quiet dies at 90
+            beats = [beat("alive", t)] + ([beat("quiet", t)] if t in (0, 30, 60, 90) else [])
+            alerts += cor.process([], now=T0 + t + 1, health=beats).alerts
+        return {a.id for a in alerts if a.rule == "sensor-fault"}
+
+    assert len(dead_ids(30)) == 1
+    assert dead_ids(30) == dead_ids(20) == dead_ids(45)
+
+
 def test_a_failed_self_test_raises_a_health_alert_cleared_when_it_passes() -> None:
     cor = Correlator(FENCES)
     alerts: list[Alert] = []

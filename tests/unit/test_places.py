@@ -79,6 +79,17 @@ def correlate_one(evidence: Sequence[Evidence], places: Places, me: int) -> list
     return cor.process(list(evidence), now=last + 1).alerts
 
 
+def test_a_target_walking_on_into_the_next_cell_continues_its_alert() -> None:
+    # alerted west of the cell's end; five minutes later heard again 500 m inland, east of
+    # it (too far to join the incident: the alert is continued, .continuation): the
+    # owner of the east cell keeps the west owner's alert unsent and continues it too
+    evidence = walk_north("a", 0.0, -100.0, 100.0, dx=-40.0) + walk_north(
+        "b", 300.0, 600.0, 900.0, dx=60.0)
+    one = outcome(correlate(evidence, None))
+    assert len(one) == 1
+    assert outcome(correlate(evidence, Places(EDGE, 600.0, 2))) == one
+
+
 def test_places_refuse_a_halo_as_long_as_a_cell() -> None:
     with pytest.raises(ValueError, match="cell_m > halo_m"):
         Places(1000.0, 1000.0, 2)
