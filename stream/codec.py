@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic
 
@@ -42,6 +43,31 @@ REASONS = (
 EXCERPT_BYTES = 512
 #: Characters of detail a dead letter keeps.
 DETAIL_CHARS = 1000
+
+
+def one_letter(letters: Sequence[DeadLetter]) -> DeadLetter:
+    """One message's dead letters as one (its reports refused, and others from the
+    future): the first's reason and place, every reason's detail, every refused report.
+
+    >>> a = dead_letter("missing_field", "1 of 2 reports refused", b"x", topic="t",
+    ...                 partition=0, offset=1)
+    >>> b = dead_letter("future_ts", "1 report(s) up to 31.0 s ahead", b"x", topic="t",
+    ...                 partition=0, offset=1, index=1)
+    >>> one = one_letter([a, b]); one.reason, one.rejected
+    ('missing_field', 2)
+    >>> one.detail
+    '1 of 2 reports refused; future_ts (report 1): 1 report(s) up to 31.0 s ahead'
+    >>> one_letter([a]) is a
+    True
+    """
+    first = letters[0]
+    if len(letters) == 1:
+        return first
+    detail = "; ".join([first.detail, *(
+        f"{d.reason}{'' if d.index is None else f' (report {d.index})'}: {d.detail}"
+        for d in letters[1:])])
+    return first.model_copy(update={"detail": detail[:DETAIL_CHARS],
+                                    "rejected": sum(d.rejected for d in letters)})
 
 
 def dead_letter(

@@ -24,7 +24,7 @@ from geofences.index import GeofenceSet
 from geofences.transitions import TransitionEngine
 from stream import memory, topics
 from stream.batch import BatchResult, RawMessage
-from stream.codec import Decoder, classify, dead_letter, describe
+from stream.codec import Decoder, classify, dead_letter, describe, one_letter
 from stream.correlation import state_codec
 from stream.correlation.engine import Correlator
 from stream.correlation.evidence import Arrival, Evidence, Heartbeat, skews
@@ -154,13 +154,14 @@ class Pipeline:
                 reports, index, letters = decoder.decode_reports(
                     msg.value, topic=msg.topic, partition=msg.partition, offset=msg.offset,
                     key=msg.key)
-                out.dead_letters.extend(letters)
                 self._collect(msg, reports, at, mine, beats, out, consumed)
                 ahead = [k for k, r in enumerate(reports) if r.ts > at + self.clock_skew_s]
                 if ahead:  # one dead letter for the message, however many of its reports
-                    out.dead_letters.append(self._future(
+                    letters = [*letters, self._future(
                         msg, [reports[k] for k in ahead], ahead[0] if index is None
-                        else index[ahead[0]], at))
+                        else index[ahead[0]], at)]
+                if letters:
+                    out.dead_letters.append(one_letter(letters))
             # a clock off its gateway's shows in one message
             beats = [replace(b, skew_s=s)
                      for b, s in zip(beats, skews([b.report.ts for b in beats]), strict=True)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from stream.codec import DETAIL_CHARS, EXCERPT_BYTES
@@ -45,8 +45,14 @@ hostile = st.one_of(
 PIPELINE, _ = make()  # one for every example: what one accepted must not break the next
 
 
+# a report refused and another from the future: still one dead letter for the message
+REFUSED_AND_AHEAD = dumps({"v": 1, "source": "g", "reports": [
+    {"": None}, {**GROUND, "ts": TS + 3600}]})
+
+
 @settings(max_examples=300, deadline=None)
 @given(topic=st.sampled_from(TOPICS), raw=hostile)
+@example(topic="sensors.ground", raw=REFUSED_AND_AHEAD)
 def test_every_message_is_accepted_or_one_bounded_dead_letter(topic: str, raw: bytes) -> None:
     p = PIPELINE
     result = p.process([msg(topic, raw)], now=TS)

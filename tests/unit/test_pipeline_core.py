@@ -184,7 +184,8 @@ def test_a_report_from_the_future_is_dead_lettered_and_moves_no_clock() -> None:
     assert p.correlator.watermark == TS
 
 
-def test_a_report_from_the_future_after_a_refused_one_is_dead_lettered_at_its_place() -> None:
+def test_a_report_from_the_future_after_a_refused_one_is_named_in_the_one_dead_letter(
+) -> None:
     p, _ = make()
     ahead = {**ground(3, 31.33341), "ts": TS + S.clock_skew_s + 60}
     ok = {**ground(2, 31.36), "sensor_id": "s-2"}
@@ -192,7 +193,8 @@ def test_a_report_from_the_future_after_a_refused_one_is_dead_lettered_at_its_pl
     batch = {"v": 1, "source": "gw", "reports": [broken, ok, ahead, ok | {"seq": 9}]}
     result = p.process([msg("sensors.ground", orjson.dumps(batch))], now=TS)
     assert [(d.reason, d.index, d.rejected) for d in result.dead_letters] == [
-        ("out_of_range", 0, 1), ("future_ts", 2, 1)]
+        ("out_of_range", 0, 2)]  # one dead letter a message
+    assert "; future_ts (report 2): 1 report(s) up to" in result.dead_letters[0].detail
     assert result.reports == 2
 
 
