@@ -7,9 +7,9 @@ cell whose end is within ``halo_m`` (along the boundary): an incident near a cel
 correlated whole on both sides, its alert included. It is *owned* (its alert messages
 sent, cameras cued) only by the owner of the cell its first report lies in; the other
 side keeps the same alert unsent, so that what joins or continues it there is judged
-the same way on both sides. An
-incident that walks further along the boundary than ``halo_m`` from where it began leaves
-its owner's view (a vehicle driving along the line): the cell's neighbour then opens one of
+the same way on both sides. Every owner reads every heartbeat (:func:`mine`). An incident
+that walks further along the boundary than ``halo_m`` from where it began leaves its
+owner's view (a vehicle driving along the line): the cell's neighbour then opens one of
 its own (``docs/architecture.md``, Scaling).
 
 Cells are numbered along the boundary from its start (``Frame.along``); cell ``c`` belongs
@@ -87,7 +87,7 @@ class Share:
         return np.array([self.me in self.places.readers(float(a)) for a in along], bool)
 
     def owns(self, x: float, y: float) -> bool:
-        """Whether an incident that began here is this owner's to alert."""
+        """Whether the alert of an incident that began here is this owner's to send."""
         return self.places.owner(float(self.frame.along([x], [y])[0])) == self.me
 
 
