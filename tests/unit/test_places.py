@@ -27,19 +27,23 @@ def group_across_the_edge() -> list[Evidence]:
         "e", 2.0, -100.0, 200.0, dx=30.0)
 
 
-def correlate(evidence: Sequence[Evidence], places: Places | None) -> list[Alert]:
-    """Every owner's alerts for the same messages: all evidence, then a heartbeat later."""
-    owners = 1 if places is None else places.owners
+def owner_alerts(evidence: Sequence[Evidence], places: Places | None, me: int = 0
+                 ) -> list[Alert]:
+    """One owner's alerts (``places`` None: one correlator's): all evidence in one
+    message, then a heartbeat two minutes later."""
+    cor = Correlator(FENCES)
+    if places is not None:
+        cor.store.share = Share(places, FRAME, me)
     last = max(e.report.ts for e in evidence)
-    alerts: list[Alert] = []
-    for me in range(owners):
-        cor = Correlator(FENCES)
-        if places is not None:
-            cor.store.share = Share(places, FRAME, me)
-        alerts += cor.process(list(evidence), now=last + 1).alerts
-        beat = health("hb", 1, last - T0 + 120, tamper=False)
-        alerts += cor.process([], now=last + 125, health=[beat]).alerts
-    return alerts
+    alerts = cor.process(list(evidence), now=last + 1).alerts
+    beat = health("hb", 1, last - T0 + 120, tamper=False)
+    return alerts + cor.process([], now=last + 125, health=[beat]).alerts
+
+
+def correlate(evidence: Sequence[Evidence], places: Places | None) -> list[Alert]:
+    """Every owner's alerts for the same messages."""
+    owners = 1 if places is None else places.owners
+    return [a for me in range(owners) for a in owner_alerts(evidence, places, me)]
 
 
 def outcome(alerts: Sequence[Alert]) -> dict[str, tuple[str, str, str, str | None]]:
@@ -68,15 +72,8 @@ def test_only_the_owner_of_where_it_began_alerts() -> None:
     first = min(evidence, key=lambda e: e.report.ts).report
     x, y = FRAME.to_metric([first.lon], [first.lat])
     owner = places.owner(float(FRAME.along(x, y)[0]))
-    by_owner = [correlate_one(evidence, places, me) for me in range(2)]
+    by_owner = [owner_alerts(evidence, places, me) for me in range(2)]
     assert by_owner[owner] and not by_owner[1 - owner]
-
-
-def correlate_one(evidence: Sequence[Evidence], places: Places, me: int) -> list[Alert]:
-    cor = Correlator(FENCES)
-    cor.store.share = Share(places, FRAME, me)
-    last = max(e.report.ts for e in evidence)
-    return cor.process(list(evidence), now=last + 1).alerts
 
 
 def test_a_target_walking_on_into_the_next_cell_continues_its_alert() -> None:
