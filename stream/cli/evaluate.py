@@ -184,6 +184,7 @@ def evaluate(
         doc["live"] = {"start": agreement["start"], "cues": False, "step_s": live_step,
                        "workers": workers, "differing": compare(results, agreement["pure"], out)}
     diff: list[str] = []
+    split: list[str] = []
     if sizes:
         runs = [_run(c, det_keys, jobs, Feed(batch=b, shuffle_s=shuffle_within, cues=False),
                      f"{c.name} in batches of {b}", quiet) for b in sizes]
@@ -217,9 +218,8 @@ def evaluate(
         bad = violations(limits, {rule: report.figures(rule) for rule in RULES})
         if det is not None and len(diff) > det.differing_max:
             bad.append(f"determinism: {len(diff)} trials differ > {det.differing_max}")
-        if owners and "places" in doc and doc["places"]["differing"]:
-            bad.append(f"places: {len(doc['places']['differing'])} trials differ with "
-                       f"{owners} owners > 0")
+        if split:
+            bad.append(f"places: {len(split)} trials differ with {owners} owners > 0")
         for line in bad:
             out.print(f"[red]threshold not met:[/] {line}")
         if bad:
